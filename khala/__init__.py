@@ -1,0 +1,1 @@
+"""Khala: self-hostable event discovery and registration."""

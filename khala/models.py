@@ -1,0 +1,13 @@
+"""Every domain's tables in one metadata, for Alembic and tests."""
+
+from sqlmodel import SQLModel
+
+from khala.accounts.models import User
+from khala.events.models import Category, Event, Package
+from khala.images.models import Image
+from khala.locations.models import Location
+from khala.registrations.models import Registration
+
+metadata = SQLModel.metadata
+
+__all__ = ["Category", "Event", "Image", "Location", "Package", "Registration", "User", "metadata"]
