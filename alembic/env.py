@@ -32,7 +32,7 @@ def run_migrations() -> None:
         conn.commit()
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

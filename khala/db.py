@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
-
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, Engine
@@ -26,7 +25,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn, _record):
             # Let SQLAlchemy not emit BEGIN itself; we emit BEGIN IMMEDIATE for write transactions.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -37,7 +36,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # noqa: ANN001
+        def _sqlite_begin(conn):
             # Write transactions take the write lock at BEGIN (IMMEDIATE), so a read-then-write
             # transaction never fails on a lock upgrade; reads stay DEFERRED and run beside writers.
             immediate = conn.get_execution_options().get("khala_write", False)

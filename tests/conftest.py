@@ -40,7 +40,7 @@ def migrate(url: str) -> None:
     command.upgrade(cfg, "head")
 
 
-def khala_db_root():  # noqa: ANN201
+def khala_db_root():
     from khala.settings import ROOT
 
     return ROOT
