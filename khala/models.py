@@ -6,8 +6,19 @@ from khala.accounts.models import User
 from khala.events.models import Category, Event, Package
 from khala.images.models import Image
 from khala.locations.models import Location
+from khala.mail.models import OutboxMessage
 from khala.registrations.models import Registration
 
 metadata = SQLModel.metadata
 
-__all__ = ["Category", "Event", "Image", "Location", "Package", "Registration", "User", "metadata"]
+__all__ = [
+    "Category",
+    "Event",
+    "Image",
+    "Location",
+    "OutboxMessage",
+    "Package",
+    "Registration",
+    "User",
+    "metadata",
+]
