@@ -1,0 +1,605 @@
+"""Catalogue and event operations: plain functions, sessions opened here or passed in."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from khala.db import session_scope, utcnow
+from khala.errors import InvalidInput, NotFound
+from khala.events.models import Category, Event, EventStatus, Package
+from khala.locations.models import Location
+
+MAX_QUERY_LENGTH = 200
+MAX_PAGE_SIZE = 100
+SORTS = ("date", "price", "popularity")
+PRICE_FILTERS = ("free", "paid")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Value types returned to callers (UI state, REST API, tests). Plain data, no ORM objects.
+
+
+@dataclass(frozen=True)
+class EventCard:
+    id: str
+    slug: str
+    title: str
+    summary: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    city: str
+    category_name: str
+    category_slug: str
+    image_id: str | None
+    min_price_minor: int | None
+    currency: str
+    seats_left: int | None  # None = unlimited
+    sold_out: bool
+    seats_version: int
+
+
+@dataclass(frozen=True)
+class EventPage:
+    items: list[EventCard]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+@dataclass(frozen=True)
+class PackageView:
+    id: str
+    title: str
+    description: str
+    perks: list[str]
+    price_minor: int
+    currency: str
+    capacity: int | None
+    taken: int
+    seats_left: int | None
+    sold_out: bool
+    max_per_registration: int
+    opens_at: datetime | None
+    closes_at: datetime | None
+    # open | not_yet | closed | event_past | event_cancelled
+    sales_state: str
+    position: int
+
+
+@dataclass(frozen=True)
+class EventDetail:
+    id: str
+    slug: str
+    title: str
+    summary: str
+    description: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    category_name: str
+    category_slug: str
+    image_id: str | None
+    venue: str
+    street: str
+    postal_code: str
+    city: str
+    region: str
+    country: str
+    latitude: float | None
+    longitude: float | None
+    min_price_minor: int | None
+    currency: str
+    seats_left: int | None
+    sold_out: bool
+    seats_version: int
+    packages: list[PackageView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SeatState:
+    """What a live page needs to refresh its counts."""
+
+    version: int
+    seats_left: int | None
+    sold_out: bool
+    packages: dict[str, int | None]  # package id -> seats left (None = unlimited)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case, accent-preserving, whitespace-collapsed text for matching."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _seats_left(taken: int, capacity: int | None) -> int | None:
+    return None if capacity is None else max(0, capacity - taken)
+
+
+def _card(event: Event, location: Location | None, category: Category | None) -> EventCard:
+    left = _seats_left(event.seats_taken, event.seats_capacity)
+    return EventCard(
+        id=str(event.id),
+        slug=event.slug,
+        title=event.title,
+        summary=event.summary,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        venue=location.name if location else "",
+        city=location.city if location else "",
+        category_name=category.name if category else "",
+        category_slug=category.slug if category else "",
+        image_id=str(event.image_id) if event.image_id else None,
+        min_price_minor=event.min_price_minor,
+        currency=event.currency,
+        seats_left=left,
+        sold_out=left == 0,
+        seats_version=event.seats_version,
+    )
+
+
+def _coerce_page(value: object, default: int) -> int:
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return default
+    return number
+
+
+def search_events(
+    text: str | None = None,
+    category: str | None = None,
+    city: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    price: str | None = None,
+    sort: str = "date",
+    page: int | str = 1,
+    page_size: int | str = 24,
+    *,
+    now: datetime | None = None,
+    session: Session | None = None,
+) -> EventPage:
+    """One page of published events matching every given filter, plus the total.
+
+    ``text`` matches title, summary, venue and city (every word must match, SQL wildcards are literal).
+    Without a date range only events that have not ended are listed. A page past the end gives the last
+    page; an invalid page gives the first.
+    """
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise InvalidInput({"q": f"Search text is too long (at most {MAX_QUERY_LENGTH} characters)."})
+    if sort not in SORTS:
+        raise InvalidInput({"sort": f"Sort must be one of: {', '.join(SORTS)}."})
+    if price and price not in PRICE_FILTERS:
+        raise InvalidInput({"price": "Price must be 'free' or 'paid'."})
+    if date_from and date_to and date_to < date_from:
+        raise InvalidInput({"date_to": "The end of the date range is before its start."})
+    size = min(max(_coerce_page(page_size, 24), 1), MAX_PAGE_SIZE)
+    wanted = max(_coerce_page(page, 1), 1)
+    now = now or utcnow()
+
+    conditions: list[sa.ColumnElement[bool]] = [col(Event.status) == EventStatus.published.value]
+    if date_from is None and date_to is None:
+        conditions.append(col(Event.ends_at) >= now)
+    if date_from is not None:
+        conditions.append(col(Event.ends_at) >= date_from)
+    if date_to is not None:
+        conditions.append(col(Event.starts_at) < date_to)
+    for word in normalise_text(text).split()[:10]:
+        conditions.append(col(Event.search_text).like(f"%{_escape_like(word)}%", escape="\\"))
+    if category:
+        conditions.append(col(Event.category_id).in_(select(Category.id).where(Category.slug == category)))
+    if city:
+        conditions.append(
+            col(Event.location_id).in_(
+                select(Location.id).where(func.lower(Location.city) == normalise_text(city))
+            )
+        )
+    if price == "free":
+        conditions.append(col(Event.min_price_minor) == 0)
+    elif price == "paid":
+        conditions.append(col(Event.min_price_minor) > 0)
+
+    order: list[sa.ColumnElement] = {
+        "date": [col(Event.starts_at).asc()],
+        "price": [col(Event.min_price_minor).asc().nulls_last(), col(Event.starts_at).asc()],
+        "popularity": [col(Event.seats_taken).desc(), col(Event.starts_at).asc()],
+    }[sort] + [col(Event.id).asc()]
+
+    with _reading(session) as s:
+        total = s.exec(select(func.count()).select_from(Event).where(*conditions)).one()
+        pages = max(1, math.ceil(total / size))
+        current = min(wanted, pages)
+        rows = s.exec(
+            select(Event, Location, Category)
+            .where(*conditions)
+            .join(Location, col(Event.location_id) == col(Location.id), isouter=True)
+            .join(Category, col(Event.category_id) == col(Category.id), isouter=True)
+            .order_by(*order)
+            .offset((current - 1) * size)
+            .limit(size)
+        ).all()
+    return EventPage(items=[_card(*row) for row in rows], total=total, page=current, page_size=size)
+
+
+def events_between(start: datetime, end: datetime, *, session: Session | None = None) -> list[EventCard]:
+    """Published events overlapping [start, end), by start time (the calendar's month)."""
+    with _reading(session) as s:
+        rows = s.exec(
+            select(Event, Location, Category)
+            .where(
+                col(Event.status) == EventStatus.published.value,
+                col(Event.starts_at) < end,
+                col(Event.ends_at) >= start,
+            )
+            .join(Location, col(Event.location_id) == col(Location.id), isouter=True)
+            .join(Category, col(Event.category_id) == col(Category.id), isouter=True)
+            .order_by(col(Event.starts_at))
+            .limit(1000)
+        ).all()
+    return [_card(*row) for row in rows]
+
+
+def _sales_state(event: Event, package: Package, now: datetime) -> str:
+    if event.status == EventStatus.cancelled:
+        return "event_cancelled"
+    if event.starts_at <= now:
+        return "event_past"
+    if package.sales_opens_at and now < package.sales_opens_at:
+        return "not_yet"
+    if package.sales_closes_at and now >= package.sales_closes_at:
+        return "closed"
+    return "open"
+
+
+def package_view(event: Event, package: Package, now: datetime | None = None) -> PackageView:
+    left = _seats_left(package.taken, package.capacity)
+    return PackageView(
+        id=str(package.id),
+        title=package.title,
+        description=package.description,
+        perks=list(package.perks or []),
+        price_minor=package.price_minor,
+        currency=package.currency,
+        capacity=package.capacity,
+        taken=package.taken,
+        seats_left=left,
+        sold_out=left == 0,
+        max_per_registration=package.max_per_registration,
+        opens_at=package.sales_opens_at,
+        closes_at=package.sales_closes_at,
+        sales_state=_sales_state(event, package, now or utcnow()),
+        position=package.position,
+    )
+
+
+def _parse_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def get_event(
+    id_or_slug: str | uuid.UUID,
+    *,
+    include_unpublished: bool = False,
+    now: datetime | None = None,
+    session: Session | None = None,
+) -> EventDetail:
+    """An event with its venue and packages; NotFound for unknown or (for the public) draft events."""
+    key = str(id_or_slug or "").strip()
+    event_id = _parse_uuid(key)
+    with _reading(session) as s:
+        where = col(Event.id) == event_id if event_id else col(Event.slug) == key[:120]
+        event = s.exec(select(Event).where(where)).first()
+        if event is None or (not include_unpublished and event.status == EventStatus.draft):
+            raise NotFound("We could not find that event. It may have been removed or the link is wrong.")
+        location = s.get(Location, event.location_id) if event.location_id else None
+        category = s.get(Category, event.category_id) if event.category_id else None
+        packages = s.exec(
+            select(Package)
+            .where(Package.event_id == event.id)
+            .order_by(col(Package.position), col(Package.id))
+        ).all()
+    card = _card(event, location, category)
+    moment = now or utcnow()
+    return EventDetail(
+        id=card.id,
+        slug=event.slug,
+        title=event.title,
+        summary=event.summary,
+        description=event.description,
+        status=str(event.status),
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        category_name=card.category_name,
+        category_slug=card.category_slug,
+        image_id=card.image_id,
+        venue=card.venue,
+        street=location.street if location else "",
+        postal_code=location.postal_code if location else "",
+        city=card.city,
+        region=location.region if location else "",
+        country=location.country if location else "",
+        latitude=location.latitude if location else None,
+        longitude=location.longitude if location else None,
+        min_price_minor=event.min_price_minor,
+        currency=event.currency,
+        seats_left=card.seats_left,
+        sold_out=card.sold_out,
+        seats_version=event.seats_version,
+        packages=[package_view(event, p, moment) for p in packages],
+    )
+
+
+def list_categories(*, session: Session | None = None) -> list[tuple[str, str]]:
+    """(slug, name) of every category, by name."""
+    with _reading(session) as s:
+        return [(c.slug, c.name) for c in s.exec(select(Category).order_by(col(Category.name))).all()]
+
+
+def list_cities(*, session: Session | None = None) -> list[str]:
+    """Cities that have at least one published, upcoming event."""
+    with _reading(session) as s:
+        rows = s.exec(
+            select(Location.city)
+            .where(
+                col(Location.id).in_(
+                    select(Event.location_id).where(
+                        col(Event.status) == EventStatus.published.value, col(Event.ends_at) >= utcnow()
+                    )
+                )
+            )
+            .distinct()
+            .order_by(col(Location.city))
+        ).all()
+    return list(rows)
+
+
+def seat_versions(event_ids: Iterable[str], *, session: Session | None = None) -> dict[str, int]:
+    """The change counter of each event: one cheap indexed read for any number of open pages."""
+    ids = [u for u in (_parse_uuid(i) for i in event_ids) if u is not None][:500]
+    if not ids:
+        return {}
+    with _reading(session) as s:
+        rows = s.exec(select(Event.id, Event.seats_version).where(col(Event.id).in_(ids))).all()
+    return {str(i): v for i, v in rows}
+
+
+def seat_states(event_ids: Iterable[str], *, session: Session | None = None) -> dict[str, SeatState]:
+    """Current seat counts of the given events and their packages (read after a version changed)."""
+    ids = [u for u in (_parse_uuid(i) for i in event_ids) if u is not None][:500]
+    if not ids:
+        return {}
+    with _reading(session) as s:
+        events = s.exec(select(Event).where(col(Event.id).in_(ids))).all()
+        packages = s.exec(select(Package).where(col(Package.event_id).in_(ids))).all()
+    per_event: dict[str, dict[str, int | None]] = {str(e.id): {} for e in events}
+    for p in packages:
+        per_event[str(p.event_id)][str(p.id)] = _seats_left(p.taken, p.capacity)
+    out = {}
+    for e in events:
+        left = _seats_left(e.seats_taken, e.seats_capacity)
+        out[str(e.id)] = SeatState(e.seats_version, left, left == 0, per_event[str(e.id)])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Writing (used by the demo seeder, the admin dashboard and the API)
+
+
+def slugify(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae"))
+    ascii_text = folded.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80] or "event"
+
+
+def _unique_slug(session: Session, base: str) -> str:
+    slug, n = base, 1
+    while session.exec(select(Event.id).where(Event.slug == slug)).first() is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _validate_timezone(name: str, errors: dict[str, str]) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = f"Unknown time zone '{name}'. Use an IANA name such as Europe/Stockholm."
+
+
+def create_event(
+    session: Session,
+    *,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime | None = None,
+    summary: str = "",
+    description: str = "",
+    category_id: int | None = None,
+    location_id: uuid.UUID | None = None,
+    image_id: uuid.UUID | None = None,
+    timezone: str = "Europe/Stockholm",
+    status: EventStatus | str = EventStatus.draft,
+    slug: str | None = None,
+) -> Event:
+    """Validate and add an event to ``session`` (the caller commits)."""
+    errors: dict[str, str] = {}
+    title = " ".join((title or "").split())
+    if not title:
+        errors["title"] = "A title is required."
+    elif len(title) > 100:
+        errors["title"] = "The title can be at most 100 characters."
+    if len(summary) > 300:
+        errors["summary"] = "The summary can be at most 300 characters."
+    if starts_at is None or starts_at.tzinfo is None:
+        errors["starts_at"] = "A start time with a time zone is required."
+    ends_at = ends_at or (starts_at + timedelta(hours=2) if starts_at else None)
+    if ends_at is not None and starts_at is not None and ends_at < starts_at:
+        errors["ends_at"] = "The event cannot end before it starts."
+    _validate_timezone(timezone, errors)
+    try:
+        status = EventStatus(status)
+    except ValueError:
+        errors["status"] = "Status must be draft, published or cancelled."
+    if errors:
+        raise InvalidInput(errors)
+    event = Event(
+        slug=_unique_slug(session, slugify(slug or title)),
+        title=title,
+        summary=summary.strip(),
+        description=description,
+        category_id=category_id,
+        location_id=location_id,
+        image_id=image_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=timezone,
+        status=status,
+    )
+    session.add(event)
+    session.flush()
+    refresh_event(session, event.id)
+    return event
+
+
+def add_package(
+    session: Session,
+    event_id: uuid.UUID,
+    *,
+    title: str,
+    price_minor: int = 0,
+    currency: str = "SEK",
+    description: str = "",
+    perks: Sequence[str] = (),
+    capacity: int | None = None,
+    max_per_registration: int = 10,
+    sales_opens_at: datetime | None = None,
+    sales_closes_at: datetime | None = None,
+    position: int | None = None,
+) -> Package:
+    """Validate and add a ticket tier to an event (the caller commits)."""
+    errors: dict[str, str] = {}
+    title = " ".join((title or "").split())
+    if not title:
+        errors["title"] = "A package title is required."
+    elif len(title) > 100:
+        errors["title"] = "The package title can be at most 100 characters."
+    if len(description) > 300:
+        errors["description"] = "The description can be at most 300 characters."
+    if not isinstance(price_minor, int) or price_minor < 0:
+        errors["price_minor"] = "The price must be zero or more."
+    if not re.fullmatch(r"[A-Z]{3}", currency or ""):
+        errors["currency"] = "The currency must be a three-letter ISO code such as SEK."
+    if capacity is not None and capacity < 0:
+        errors["capacity"] = "Capacity must be zero or more (leave empty for unlimited)."
+    if max_per_registration < 1:
+        errors["max_per_registration"] = "At least one seat per registration must be allowed."
+    if sales_opens_at and sales_closes_at and sales_closes_at <= sales_opens_at:
+        errors["sales_closes_at"] = "Sales must close after they open."
+    clean_perks = [" ".join(p.split()) for p in perks if p and p.strip()]
+    if any(len(p) > 120 for p in clean_perks):
+        errors["perks"] = "Each perk can be at most 120 characters."
+    if errors:
+        raise InvalidInput(errors)
+    if position is None:
+        position = session.exec(
+            select(func.count()).select_from(Package).where(Package.event_id == event_id)
+        ).one()
+    package = Package(
+        event_id=event_id,
+        title=title,
+        description=description.strip(),
+        perks=clean_perks,
+        price_minor=price_minor,
+        currency=currency,
+        capacity=capacity,
+        max_per_registration=max_per_registration,
+        sales_opens_at=sales_opens_at,
+        sales_closes_at=sales_closes_at,
+        position=position,
+    )
+    session.add(package)
+    session.flush()
+    refresh_event(session, event_id)
+    return package
+
+
+def refresh_event(session: Session, event_id: uuid.UUID) -> None:
+    """Recompute an event's denormalised catalogue columns from its packages and venue."""
+    event = session.get(Event, event_id)
+    if event is None:
+        return
+    packages = session.exec(select(Package).where(Package.event_id == event_id)).all()
+    location = session.get(Location, event.location_id) if event.location_id else None
+    event.min_price_minor = min((p.price_minor for p in packages), default=None)
+    cheapest = min(packages, key=lambda p: p.price_minor, default=None)
+    event.currency = cheapest.currency if cheapest else event.currency
+    event.seats_taken = sum(p.taken for p in packages)
+    capacities = [p.capacity for p in packages]
+    event.seats_capacity = (
+        sum(c for c in capacities if c is not None) if capacities and None not in capacities else None
+    )
+    parts = [event.title, event.summary]
+    if location:
+        parts += [location.name, location.city]
+    event.search_text = normalise_text(" ".join(parts))
+    event.seats_version += 1
+    event.updated_at = utcnow()
+    session.add(event)
+
+
+def bump_seats(session: Session, event_id: uuid.UUID, delta: int) -> None:
+    """Record a change of ``delta`` seats taken on an event, and bump its change counter."""
+    session.execute(
+        sa.update(Event)
+        .where(col(Event.id) == event_id)
+        .values(seats_taken=Event.seats_taken + delta, seats_version=Event.seats_version + 1)
+    )
+
+
+class _reading:
+    """Use the caller's session, or open a read-only one."""
+
+    def __init__(self, session: Session | None) -> None:
+        self._given = session
+        self._scope = None
+
+    def __enter__(self) -> Session:
+        if self._given is not None:
+            return self._given
+        self._scope = session_scope()
+        return self._scope.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._scope is not None:
+            self._scope.__exit__(*exc)

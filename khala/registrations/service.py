@@ -1,0 +1,342 @@
+"""Registering for a package: the seat-taking guarantee lives here.
+
+Seats are taken by one conditional UPDATE (``taken = taken + q WHERE taken + q <= capacity``) inside the
+transaction that inserts the registration, so two buyers can never get the same last seat on SQLite
+(BEGIN IMMEDIATE serialises writers) or PostgreSQL (the row lock re-checks the condition).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from khala.accounts.models import User
+from khala.db import session_scope, utcnow
+from khala.errors import AlreadyRegistered, Conflict, InvalidInput, NotFound, SalesClosed, SoldOut
+from khala.events.models import Event, EventStatus, Package
+from khala.events.service import bump_seats
+from khala.registrations.models import ACTIVE, Registration, RegistrationStatus
+
+# Crockford base32 without look-alikes: 10 characters = 50 bits, unguessable and easy to read aloud.
+_TICKET_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+TICKET_CODE_LENGTH = 10
+
+# Called inside the registration's own transaction (e.g. to enqueue mail), so both commit or roll back together.
+# Signature: hook(session, kind, registration) with kind in {"confirmed", "waitlisted", "promoted", "cancelled"}.
+RegistrationHook = Callable[[Session, str, Registration], None]
+hooks: list[RegistrationHook] = []
+
+
+def new_ticket_code() -> str:
+    return "".join(secrets.choice(_TICKET_ALPHABET) for _ in range(TICKET_CODE_LENGTH))
+
+
+@dataclass(frozen=True)
+class RegistrationView:
+    id: str
+    user_id: str
+    package_id: str
+    event_id: str
+    quantity: int
+    status: str
+    ticket_code: str
+    created_at: datetime
+    waitlist_position: int | None = None
+
+
+def _view(r: Registration, position: int | None = None) -> RegistrationView:
+    return RegistrationView(
+        id=str(r.id),
+        user_id=str(r.user_id),
+        package_id=str(r.package_id),
+        event_id=str(r.event_id),
+        quantity=r.quantity,
+        status=str(r.status),
+        ticket_code=r.ticket_code,
+        created_at=r.created_at,
+        waitlist_position=position,
+    )
+
+
+def _as_uuid(value: str | uuid.UUID, what: str) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError) as exc:
+        raise NotFound(f"We could not find that {what}.") from exc
+
+
+def _check_sales(event: Event, package: Package, now: datetime) -> None:
+    if event.status == EventStatus.cancelled:
+        raise SalesClosed("This event has been cancelled.")
+    if event.status != EventStatus.published:
+        raise SalesClosed("This event is not open for registration.")
+    if event.starts_at <= now:
+        raise SalesClosed("This event has already started; registration is closed.")
+    if package.sales_opens_at and now < package.sales_opens_at:
+        raise SalesClosed(f"Sales for {package.title} have not opened yet.")
+    if package.sales_closes_at and now >= package.sales_closes_at:
+        raise SalesClosed(f"Sales for {package.title} have closed.")
+
+
+def _run_hooks(session: Session, kind: str, registration: Registration) -> None:
+    for hook in hooks:
+        hook(session, kind, registration)
+
+
+def register(
+    user_id: str | uuid.UUID,
+    package_id: str | uuid.UUID,
+    quantity: int = 1,
+    *,
+    waitlist: bool = False,
+    now: datetime | None = None,
+) -> RegistrationView:
+    """Take ``quantity`` seats of a package for a user, in one transaction.
+
+    Raises ``SoldOut`` when the seats are not there (unless ``waitlist``, which then queues the user),
+    ``SalesClosed`` outside the sales window or for unpublished/past/cancelled events, ``InvalidInput`` for a
+    bad quantity, ``AlreadyRegistered`` when the user already holds an active registration for the package
+    (so a repeated call never takes seats twice). Callers check that the user is signed in and verified.
+    """
+    uid = _as_uuid(user_id, "account")
+    pid = _as_uuid(package_id, "package")
+    now = now or utcnow()
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise InvalidInput({"quantity": "Choose at least one seat."})
+    try:
+        with session_scope(write=True) as s:
+            package = s.get(Package, pid)
+            if package is None:
+                raise NotFound("We could not find that package.")
+            event = s.get(Event, package.event_id)
+            if event is None or event.status == EventStatus.draft:
+                raise NotFound("We could not find that event.")
+            if s.get(User, uid) is None:
+                raise NotFound("We could not find that account.")
+            if quantity > package.max_per_registration:
+                raise InvalidInput(
+                    {"quantity": f"You can take at most {package.max_per_registration} seats at a time."}
+                )
+            _check_sales(event, package, now)
+            existing = s.exec(
+                select(Registration).where(
+                    Registration.user_id == uid,
+                    Registration.package_id == pid,
+                    col(Registration.status).in_(ACTIVE),
+                )
+            ).first()
+            if existing is not None:
+                raise AlreadyRegistered(
+                    "You already have a registration for this package.", registration_id=str(existing.id)
+                )
+            taken = s.execute(
+                sa.update(Package)
+                .where(
+                    col(Package.id) == pid,
+                    sa.or_(
+                        col(Package.capacity).is_(None), Package.taken + quantity <= col(Package.capacity)
+                    ),
+                )
+                .values(taken=Package.taken + quantity)
+            ).rowcount
+            if taken == 1:
+                status = RegistrationStatus.confirmed
+                bump_seats(s, event.id, quantity)
+            elif waitlist:
+                status = RegistrationStatus.waitlisted
+            else:
+                left = (package.capacity or 0) - package.taken
+                if left > 0:
+                    raise SoldOut(f"Only {left} seat{'s' if left != 1 else ''} left in {package.title}.")
+                raise SoldOut(f"{package.title} is sold out.")
+            registration = Registration(
+                user_id=uid,
+                package_id=pid,
+                event_id=event.id,
+                quantity=quantity,
+                status=status,
+                ticket_code=new_ticket_code(),
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(registration)
+            s.flush()
+            position = (
+                _waitlist_position(s, registration) if status == RegistrationStatus.waitlisted else None
+            )
+            _run_hooks(s, str(status), registration)
+            return _view(registration, position)
+    except IntegrityError as exc:
+        # The partial unique index caught a concurrent duplicate of the same user and package.
+        raise AlreadyRegistered("You already have a registration for this package.") from exc
+
+
+def _waitlist_position(session: Session, registration: Registration) -> int:
+    ahead = session.exec(
+        select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.package_id == registration.package_id,
+            Registration.status == RegistrationStatus.waitlisted.value,
+            sa.or_(
+                col(Registration.created_at) < registration.created_at,
+                sa.and_(
+                    col(Registration.created_at) == registration.created_at,
+                    col(Registration.id) < registration.id,
+                ),
+            ),
+        )
+    ).one()
+    return ahead + 1
+
+
+def cancel(
+    registration_id: str | uuid.UUID,
+    user_id: str | uuid.UUID | None,
+    *,
+    now: datetime | None = None,
+) -> RegistrationView:
+    """Cancel a registration (or leave the waiting list); seats go back and the waiting list moves up.
+
+    ``user_id`` must own the registration (``None`` = an admin acting for the owner). Cancelling is possible
+    until the event starts.
+    """
+    rid = _as_uuid(registration_id, "registration")
+    now = now or utcnow()
+    with session_scope(write=True) as s:
+        registration = s.get(Registration, rid)
+        if registration is None or (
+            user_id is not None and registration.user_id != _as_uuid(user_id, "account")
+        ):
+            raise NotFound("We could not find that registration.")
+        event = s.get(Event, registration.event_id)
+        if registration.status == RegistrationStatus.cancelled:
+            raise Conflict("This registration is already cancelled.")
+        if (
+            event is not None
+            and event.starts_at <= now
+            and registration.status == RegistrationStatus.confirmed
+        ):
+            raise SalesClosed("The event has started; the registration can no longer be cancelled.")
+        return _cancel_in(s, registration, now)
+
+
+def _cancel_in(s: Session, registration: Registration, now: datetime) -> RegistrationView:
+    was = registration.status
+    # Conditional on the status we read: two concurrent cancels give the seats back once.
+    changed = s.execute(
+        sa.update(Registration)
+        .where(col(Registration.id) == registration.id, col(Registration.status) == str(was))
+        .values(status=RegistrationStatus.cancelled.value, updated_at=now)
+    ).rowcount
+    if changed != 1:
+        raise Conflict("This registration changed meanwhile; please reload.")
+    if was == RegistrationStatus.confirmed:
+        s.execute(
+            sa.update(Package)
+            .where(col(Package.id) == registration.package_id)
+            .values(taken=Package.taken - registration.quantity)
+        )
+        bump_seats(s, registration.event_id, -registration.quantity)
+    s.refresh(registration)
+    _run_hooks(s, "cancelled", registration)
+    if was == RegistrationStatus.confirmed:
+        promote_waitlist(s, registration.package_id, now=now)
+    return _view(registration)
+
+
+def promote_waitlist(s: Session, package_id: uuid.UUID, *, now: datetime | None = None) -> list[str]:
+    """Give freed seats to the waiting list, first come first served, skipping those who do not fit.
+
+    Runs inside the transaction that freed the seats. Returns the promoted registration ids.
+    """
+    now = now or utcnow()
+    # Lock the package row (PostgreSQL) so concurrent promotions for it queue up.
+    package = s.exec(select(Package).where(Package.id == package_id).with_for_update()).one()
+    s.refresh(package)
+    if package.capacity is None:
+        free = None
+    else:
+        free = package.capacity - package.taken
+        if free <= 0:
+            return []
+    waiting = s.exec(
+        select(Registration)
+        .where(
+            Registration.package_id == package_id,
+            Registration.status == RegistrationStatus.waitlisted.value,
+        )
+        .order_by(col(Registration.created_at), col(Registration.id))
+    ).all()
+    promoted: list[str] = []
+    for entry in waiting:
+        if free is not None and entry.quantity > free:
+            continue
+        took = s.execute(
+            sa.update(Package)
+            .where(
+                col(Package.id) == package_id,
+                sa.or_(
+                    col(Package.capacity).is_(None), Package.taken + entry.quantity <= col(Package.capacity)
+                ),
+            )
+            .values(taken=Package.taken + entry.quantity)
+        ).rowcount
+        if took != 1:
+            continue
+        s.execute(
+            sa.update(Registration)
+            .where(col(Registration.id) == entry.id)
+            .values(status=RegistrationStatus.confirmed.value, updated_at=now)
+        )
+        bump_seats(s, entry.event_id, entry.quantity)
+        s.refresh(entry)
+        _run_hooks(s, "promoted", entry)
+        promoted.append(str(entry.id))
+        if free is not None:
+            free -= entry.quantity
+            if free <= 0:
+                break
+    return promoted
+
+
+def get_registration(registration_id: str | uuid.UUID, user_id: str | uuid.UUID | None) -> RegistrationView:
+    """One registration, only for its owner (``user_id=None``: an admin)."""
+    rid = _as_uuid(registration_id, "registration")
+    with session_scope() as s:
+        r = s.get(Registration, rid)
+        if r is None or (user_id is not None and r.user_id != _as_uuid(user_id, "account")):
+            raise NotFound("We could not find that registration.")
+        position = _waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None
+        return _view(r, position)
+
+
+def list_for_user(user_id: str | uuid.UUID, *, include_cancelled: bool = False) -> list[RegistrationView]:
+    uid = _as_uuid(user_id, "account")
+    with session_scope() as s:
+        q = select(Registration).where(Registration.user_id == uid)
+        if not include_cancelled:
+            q = q.where(col(Registration.status).in_(ACTIVE))
+        rows = s.exec(q.order_by(col(Registration.created_at).desc())).all()
+        return [
+            _view(r, _waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None)
+            for r in rows
+        ]
+
+
+def cancel_all_for_user(s: Session, user_id: uuid.UUID, *, now: datetime | None = None) -> int:
+    """Cancel every active registration of a user inside ``s`` (account deletion); seats go back."""
+    now = now or utcnow()
+    rows = s.exec(
+        select(Registration).where(Registration.user_id == user_id, col(Registration.status).in_(ACTIVE))
+    ).all()
+    for r in rows:
+        _cancel_in(s, r, now)
+    return len(rows)
