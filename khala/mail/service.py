@@ -1,0 +1,312 @@
+"""Mail for the other domains: enqueue in your own transaction, then ask what really happened.
+
+    from khala.mail import service as mail
+
+    with session_scope(write=True) as session:
+        registration = ...                      # your business change
+        msg = mail.enqueue(session, to=user.email, subject="You're in!",
+                           template="registration_confirmed", context={...})
+    status = mail.wait_for_delivery(msg.id)    # in a thread: "sent to a@b.se" / "queued — we will retry"
+
+The message is a row in the caller's session, so it commits or rolls back with the business change; a
+rolled-back message is never sent. After the commit, in-process workers are woken at once, so the mail
+usually leaves within a second.
+
+Templates (``khala/mail/templates/<name>.html`` + ``.txt``) and their context keys. Every template also
+gets ``public_url``, ``public_host``, ``subject`` and ``url(path)`` (an absolute link built from
+``KHALA_PUBLIC_URL``); pass *paths* (``"/verify-email?token=..."``), never hosts. Dates and prices are
+passed pre-formatted (in the event's timezone and currency). Keys marked optional may be omitted.
+
+- ``verify_email``: display_name, verify_path, expires_hours (optional, default 24)
+- ``password_reset``: display_name, reset_path, expires_minutes (optional, default 60)
+- ``account_exists`` (someone tried to sign up with your address): display_name,
+  sign_in_path (optional, "/login"), reset_path (optional, "/forgot-password")
+- ``email_change`` (sent to the *new* address): display_name, new_email, confirm_path,
+  expires_hours (optional, default 24)
+- ``registration_confirmed``: display_name, event_title, package_name, starts_at, ticket_path,
+  venue / price / reference / qr_cid (inline QR attachment's content id) / has_calendar (all optional)
+- ``registration_cancelled``: display_name, event_title, package_name, starts_at (optional),
+  reason (optional), event_path (optional, "/")
+- ``waitlist_joined``: display_name, event_title, package_name, starts_at (optional), position (optional),
+  event_path (optional, "/")
+- ``waitlist_promoted``: display_name, event_title, package_name, starts_at, ticket_path,
+  venue / reference (optional)
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from sqlalchemy import event, select
+from sqlmodel import Session
+
+from khala.db import get_engine, session_scope
+from khala.errors import InvalidInput, NotFound
+from khala.mail import outbox
+from khala.mail.models import FINAL_STATUSES, Attachment, OutboxMessage, OutboxStatus
+from khala.settings import get_settings
+
+__all__ = [
+    "TEMPLATES",
+    "Attachment",
+    "MailStatus",
+    "OutboxStatus",
+    "delivery_status",
+    "enqueue",
+    "render",
+    "send_now_hint",
+    "wait_for_delivery",
+]
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+TEMPLATES = (
+    "verify_email",
+    "password_reset",
+    "account_exists",
+    "email_change",
+    "registration_confirmed",
+    "registration_cancelled",
+    "waitlist_joined",
+    "waitlist_promoted",
+)
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+# Anything that could end a header line or smuggle a control sequence into one.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+# A deliberately plain address check: one mailbox, no display name, no comments, no list.
+_ADDRESS = re.compile(r"^[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\]+\.[^\s@<>()\[\],;:\"\\]+$")
+
+
+# ---------------------------------------------------------------- header hygiene
+
+
+def clean_header(value: str, *, max_length: int = 300) -> str:
+    """One line of header text: control characters (CR, LF, …) become spaces, whitespace collapses."""
+    return " ".join(_CONTROL.sub(" ", value or "").split())[:max_length]
+
+
+def clean_address(value: str, *, field: str = "to") -> str:
+    """A single bare address, trimmed; anything else (lists, names, newlines) is refused."""
+    addr = (value or "").strip()
+    if _CONTROL.search(addr) or not _ADDRESS.match(addr) or len(addr) > 254:
+        raise InvalidInput({field: f"{value!r} is not a valid email address"})
+    return addr
+
+
+def clean_filename(value: str) -> str:
+    name = clean_header(value, max_length=150).replace("/", "_").replace("\\", "_").replace('"', "'")
+    return name.strip(". ") or "attachment"
+
+
+def _mail_domain() -> str:
+    _, addr = parseaddr(get_settings().mail_from)
+    domain = addr.rpartition("@")[2] or urlsplit(get_settings().public_url).hostname or "khala.local"
+    return clean_header(domain, max_length=200)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=False,
+    )
+
+
+def absolute_url(path: str) -> str:
+    """An absolute link on this site, built from KHALA_PUBLIC_URL."""
+    if path.startswith(("http://", "https://")):
+        return path
+    return f"{get_settings().public_url}/{path.lstrip('/')}"
+
+
+def render(template: str, context: dict[str, Any], *, subject: str = "") -> tuple[str, str]:
+    """Render ``template`` to ``(html, text)``."""
+    if template not in TEMPLATES and not (TEMPLATES_DIR / f"{template}.html").is_file():
+        raise InvalidInput({"template": f"unknown mail template {template!r}"})
+    settings = get_settings()
+    ctx = {
+        **context,
+        "public_url": settings.public_url,
+        "public_host": urlsplit(settings.public_url).netloc,
+        "url": absolute_url,
+        "subject": subject,
+    }
+    env = _environment()
+    html = env.get_template(f"{template}.html").render(ctx)
+    text = env.get_template(f"{template}.txt").render(ctx)
+    return html, text.strip() + "\n"
+
+
+# ---------------------------------------------------------------- enqueue
+
+
+def enqueue(
+    session: Session,
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    attachments: list[Attachment] | None = None,
+    reply_to: str | None = None,
+    to_name: str | None = None,
+) -> OutboxMessage:
+    """Render a mail and add it to the outbox inside the caller's transaction.
+
+    Nothing is sent until the caller's transaction commits; then in-process workers are woken.
+    Raises ``InvalidInput`` for a bad address, template or attachment.
+    """
+    recipient = clean_address(to)
+    reply = clean_address(reply_to, field="reply_to") if reply_to else None
+    subject_line = clean_header(subject)
+    if not subject_line:
+        raise InvalidInput({"subject": "a mail needs a subject"})
+    name = clean_header(to_name, max_length=200) if to_name else None
+    html, text = render(template, context, subject=subject_line)
+    stored = []
+    for a in attachments or []:
+        if len(a.data) > MAX_ATTACHMENT_BYTES:
+            raise InvalidInput({"attachments": f"{a.filename} is larger than 10 MB"})
+        cid = (
+            clean_header(a.inline_cid, max_length=100).replace("<", "").replace(">", "")
+            if a.inline_cid
+            else None
+        )
+        stored.append(
+            Attachment(
+                filename=clean_filename(a.filename),
+                content_type=clean_header(a.content_type, max_length=100) or "application/octet-stream",
+                data=a.data,
+                inline_cid=cid or None,
+            ).to_json()
+        )
+    message_uuid = uuid.uuid4()
+    message = OutboxMessage(
+        id=message_uuid,
+        message_id=f"<{message_uuid.hex}@{_mail_domain()}>",
+        recipient=recipient,
+        recipient_name=name or None,
+        reply_to=reply,
+        subject=subject_line,
+        template=template,
+        html_body=html,
+        text_body=text,
+        attachments=stored,
+    )
+    session.add(message)
+    send_now_hint(session)
+    return message
+
+
+def send_now_hint(session: Session) -> None:
+    """Wake the in-process workers when ``session``'s transaction commits (idempotent per session)."""
+    if session.info.get("khala_mail_hook"):
+        return
+    session.info["khala_mail_hook"] = True
+    event.listen(session, "after_commit", _after_commit)
+
+
+def _after_commit(session: Session) -> None:
+    outbox.notify()
+
+
+# ---------------------------------------------------------------- status
+
+
+@dataclass(frozen=True)
+class MailStatus:
+    """What happened to one message, in words the UI can show."""
+
+    id: uuid.UUID
+    status: OutboxStatus
+    recipient: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def delivered(self) -> bool:
+        """Handed to the mail server (or, without SMTP, written to the log)."""
+        return self.status in (OutboxStatus.SENT, OutboxStatus.CAPTURED)
+
+    @property
+    def summary(self) -> str:
+        if self.status == OutboxStatus.SENT:
+            return f"sent to {self.recipient}"
+        if self.status == OutboxStatus.CAPTURED:
+            return f"written to the server log for {self.recipient} (no mail server configured)"
+        if self.status == OutboxStatus.FAILED:
+            return f"could not be delivered to {self.recipient}"
+        if self.attempts > 0 and self.last_error:
+            return f"queued for {self.recipient} — we will retry"
+        return f"being sent to {self.recipient}"
+
+
+def _as_uuid(message_id: uuid.UUID | str) -> uuid.UUID | None:
+    if isinstance(message_id, uuid.UUID):
+        return message_id
+    try:
+        return uuid.UUID(str(message_id))
+    except ValueError:
+        return None
+
+
+def delivery_status(message_id: uuid.UUID | str) -> MailStatus:
+    """Current status of an outbox message, by its id (or its RFC Message-ID header). Raises NotFound."""
+    key = _as_uuid(message_id)
+    with session_scope(get_engine()) as session:
+        query = select(OutboxMessage)
+        query = (
+            query.where(OutboxMessage.id == key)
+            if key
+            else query.where(OutboxMessage.message_id == str(message_id))
+        )
+        row = session.execute(query).scalars().first()
+        if row is None:
+            raise NotFound("No such mail in the outbox.")
+        return MailStatus(
+            id=row.id,
+            status=OutboxStatus(row.status),
+            recipient=row.recipient,
+            attempts=row.attempts,
+            last_error=row.last_error,
+            next_attempt_at=row.next_attempt_at,
+            sent_at=row.sent_at,
+        )
+
+
+def wait_for_delivery(message_id: uuid.UUID | str, timeout: float = 2.0) -> MailStatus:
+    """Block (in a thread, never on the event loop) until the message is final, an attempt has failed,
+    or ``timeout`` passes; returns the status at that moment."""
+    outbox.notify()
+    deadline = time.monotonic() + timeout
+    seen = outbox.wake.generation
+    while True:
+        status = delivery_status(message_id)
+        if status.is_final or (status.status == OutboxStatus.QUEUED and status.attempts > 0):
+            return status
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return status
+        seen = outbox.wake.wait(seen, min(0.05, remaining))
