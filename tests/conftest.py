@@ -88,7 +88,7 @@ def _wipe(engine: Engine) -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A migrated, empty database on each backend; every service in the test uses it."""
-    url = request.getfixturevalue(f"{request.param}_url")
+    url = request.getfixturevalue({"sqlite": "sqlite_url", "postgresql": "postgres_url"}[request.param])
     engine = khala_db.make_engine(url)
     _wipe(engine)
     khala_db.use_engine(engine)
@@ -121,3 +121,81 @@ def redis_url() -> str:
     except Exception as exc:  # noqa: BLE001
         unavailable("Redis", exc)
     return REDIS_URL
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Factories: fixtures that return callables.
+
+
+@pytest.fixture
+def make_user(db: Engine):
+    from khala.accounts.models import User
+    from khala.db import session_scope
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(email: str | None = None, display_name: str = "Test User", **fields: object) -> User:
+        n = next(counter)
+        user = User(
+            email=(email or f"user{n}-{uuid.uuid4().hex[:6]}@example.com").lower(), display_name=display_name
+        )
+        for k, v in fields.items():
+            setattr(user, k, v)
+        with session_scope(write=True) as s:
+            s.add(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_event(db: Engine):
+    """make_event(title=..., packages=[dict(title=..., capacity=..., price_minor=...)], starts_in=timedelta)."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from khala.db import session_scope, utcnow
+    from khala.events import service as events
+    from khala.events.models import Category, EventStatus
+    from khala.locations.models import Location
+
+    def make(
+        title: str = "Test Event",
+        *,
+        packages: list[dict] | None = None,
+        starts_in: timedelta = timedelta(days=10),
+        category: str = "music",
+        city: str = "Stockholm",
+        venue: str = "Test Hall",
+        status: EventStatus = EventStatus.published,
+        summary: str = "",
+        **fields: object,
+    ):
+        with session_scope(write=True) as s:
+            cat = s.exec(select(Category).where(Category.slug == category)).first()
+            if cat is None:
+                cat = Category(slug=category, name=category.title())
+                s.add(cat)
+                s.flush()
+            loc = s.exec(select(Location).where(Location.name == venue, Location.city == city)).first()
+            if loc is None:
+                loc = Location(name=venue, city=city, street="Storgatan 1", postal_code="111 11")
+                s.add(loc)
+                s.flush()
+            starts = fields.pop("starts_at", None) or utcnow() + starts_in
+            event = events.create_event(
+                s,
+                title=title,
+                summary=summary,
+                starts_at=starts,
+                category_id=cat.id,
+                location_id=loc.id,
+                status=status,
+                **fields,
+            )
+            for p in packages or [{"title": "Standard", "capacity": 100}]:
+                events.add_package(s, event.id, **p)
+        return event
+
+    return make

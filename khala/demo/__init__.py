@@ -1,0 +1,1 @@
+"""Demo catalogue for `python -m khala seed-demo`."""
