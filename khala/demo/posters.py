@@ -40,7 +40,7 @@ def _hex(color: str) -> tuple[int, int, int]:
     return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
 
 
-def poster(title: str, category: str, subtitle: str, *, width: int = 1600, height: int = 1000) -> bytes:
+def poster(title: str, category: str, subtitle: str, *, width: int = 1200, height: int = 750) -> bytes:
     """A PNG poster: a gradient in the category's palette, soft shapes seeded by the title, the title set in Inter."""
     dark, accent, light = (_hex(c) for c in PALETTES.get(category, PALETTES["music"]))
     seed = int.from_bytes(hashlib.sha256(title.encode()).digest()[:8], "big")
@@ -63,18 +63,24 @@ def poster(title: str, category: str, subtitle: str, *, width: int = 1600, heigh
         x = int(width / 2 + math.cos(angle + k) * width * 0.45)
         y = int(height / 2 + math.sin(angle + k) * height * 0.45)
         sd.line([(width // 2, height // 2), (x, y)], fill=(*light, 28), width=6)
-    shapes = shapes.filter(ImageFilter.GaussianBlur(18))
+    shapes = shapes.filter(ImageFilter.GaussianBlur(14))
     img = Image.alpha_composite(img.convert("RGBA"), shapes).convert("RGB")
     draw = ImageDraw.Draw(img)
-    big = _font("Inter-Bold.otf", 104)
-    small = _font("Inter-SemiBold.otf", 46)
+    k = width / 1600
+    big = _font("Inter-Bold.otf", round(104 * k))
+    small = _font("Inter-SemiBold.otf", round(46 * k))
     lines = textwrap.wrap(title, width=22)[:3]
-    y = height - 110 - len(lines) * 118 - 70
-    draw.rounded_rectangle([60, y - 40, width - 60, height - 60], radius=40, fill=(*dark, 255))
+    step = round(118 * k)
+    y = height - round(180 * k) - len(lines) * step
+    draw.rounded_rectangle(
+        [round(60 * k), y - round(40 * k), width - round(60 * k), height - round(60 * k)],
+        radius=round(40 * k),
+        fill=(*dark, 255),
+    )
     for line in lines:
-        draw.text((110, y), line, font=big, fill=(255, 255, 255))
-        y += 118
-    draw.text((112, y + 14), subtitle, font=small, fill=light)
+        draw.text((round(110 * k), y), line, font=big, fill=(255, 255, 255))
+        y += step
+    draw.text((round(112 * k), y + round(14 * k)), subtitle, font=small, fill=light)
     out = io.BytesIO()
     img.save(out, format="PNG", optimize=False)
     return out.getvalue()

@@ -285,7 +285,16 @@ DEMOS: list[Demo] = [
                 ["Three-hour class", "Recipe booklet", "Dinner together"],
                 max_per=4,
                 fill=24,
-            )
+            ),
+            Tier(
+                "Dinner guest",
+                450,
+                12,
+                ["Dinner with the class"],
+                "Join for the dinner only.",
+                max_per=2,
+                fill=12,
+            ),
         ],
     ),
     Demo(
@@ -339,7 +348,16 @@ DEMOS: list[Demo] = [
                 "One registration per family member.",
                 max_per=6,
                 fill=96,
-            )
+            ),
+            Tier(
+                "Robot workshop",
+                0,
+                30,
+                ["Build a robot to take home"],
+                "Ages 8–12; seats are limited.",
+                max_per=2,
+                fill=27,
+            ),
         ],
     ),
     Demo(
@@ -442,7 +460,17 @@ DEMOS: list[Demo] = [
         3,
         "A guided walk through Södermalm's best light with a pro photographer.",
         _md("Bring any camera — phones welcome. We end with a fika and a short review."),
-        [Tier("Walker", 250, 18, ["Guided walk", "Fika"], max_per=2, fill=9)],
+        [
+            Tier("Walker", 250, 18, ["Guided walk", "Fika"], max_per=2, fill=9),
+            Tier(
+                "Walk + portfolio review",
+                650,
+                6,
+                ["Guided walk", "Fika", "One-to-one review"],
+                max_per=1,
+                fill=2,
+            ),
+        ],
     ),
     Demo(
         "Kids' Theatre: The Moomin Summer",
@@ -500,7 +528,10 @@ DEMOS: list[Demo] = [
         6,
         "Eight teams, one day, fast futsal in central Oslo.",
         _md("Group stage in the morning, finals from 16:00."),
-        [Tier("Spectator", 120, 500, ["All matches"], fill=20)],
+        [
+            Tier("Spectator", 120, 500, ["All matches"], fill=20),
+            Tier("Family (2+2)", 300, 100, ["All matches", "Four people"], max_per=2, fill=8),
+        ],
     ),
     Demo(
         "Cinema Under the Stars",
@@ -525,7 +556,12 @@ DEMOS: list[Demo] = [
         3,
         "Twelve breweries, twenty-four beers, one guide.",
         _md("Must be 20 or older; ID checked at the door."),
-        [Tier("Tasting", 450, 80, ["Twelve tastings", "Snacks"], max_per=2, fill=25, opens_in_days=14)],
+        [
+            Tier("Tasting", 450, 80, ["Twelve tastings", "Snacks"], max_per=2, fill=25, opens_in_days=14),
+            Tier(
+                "Designated driver", 150, 20, ["Alcohol-free tastings", "Snacks"], max_per=2, opens_in_days=14
+            ),
+        ],
     ),
     Demo(
         "Helsinki Modern Dance Premiere",
@@ -536,7 +572,7 @@ DEMOS: list[Demo] = [
         2,
         "The premiere of a new full-length piece by a Helsinki company.",
         _md("Contains strobe lighting."),
-        [Tier("Premiere", 380, 250, ["Premiere party"], fill=10)],
+        [Tier("Premiere", 380, 250, ["Premiere party"], fill=10), Tier("Second night", 290, 250, [], fill=6)],
     ),
     Demo(
         "Reykjavík Northern Lights Talk",
@@ -589,7 +625,10 @@ DEMOS: list[Demo] = [
         4,
         "Three Gothenburg indie bands on their home stage.",
         _md("Age limit 18."),
-        [Tier("Standing", 280, 450, [], fill=80)],
+        [
+            Tier("Standing", 280, 450, [], fill=80),
+            Tier("Early entry", 380, 50, ["Doors 30 minutes early", "Tote bag"], max_per=2, fill=18),
+        ],
     ),
     Demo(
         "Stockholm Marathon Pasta Party",
@@ -600,7 +639,18 @@ DEMOS: list[Demo] = [
         3,
         "Carb-load with fellow runners the night before the race.",
         _md("Vegan pasta available."),
-        [Tier("Dinner", 195, 350, ["Pasta buffet", "Drink"], fill=15)],
+        [
+            Tier("Dinner", 195, 350, ["Pasta buffet", "Drink"], fill=15),
+            Tier(
+                "Supporter",
+                0,
+                None,
+                ["Cheer zone access"],
+                "Free for friends and family of runners.",
+                max_per=4,
+                fill=5,
+            ),
+        ],
     ),
 ]
 
