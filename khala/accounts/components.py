@@ -1,0 +1,112 @@
+"""Reflex components of the accounts domain: forms, fields and the small account menu."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khala.accounts.state import SessionState
+from khala.ui import theme
+
+
+def auth_card(title: str, *children: rx.Component) -> rx.Component:
+    """A centred card for the sign-in/sign-up family of pages."""
+    return rx.center(
+        rx.box(
+            rx.heading(title, size="7", as_="h1", margin_bottom="1rem", color=theme.TEXT),
+            *children,
+            style=theme.card_style,
+            padding="2rem",
+            width="100%",
+            max_width="440px",
+        ),
+        padding_y="3rem",
+        padding_x="1rem",
+        width="100%",
+    )
+
+
+def field_error(errors: rx.Var, name: str) -> rx.Component:
+    return rx.cond(
+        errors.contains(name),
+        rx.text(errors[name], color=theme.DANGER, size="2", id=f"{name}-error", role="alert"),
+    )
+
+
+def field(
+    label: str,
+    name: str,
+    *,
+    type_: str = "text",
+    errors: rx.Var | None = None,
+    autocomplete: str | None = None,
+    required: bool = True,
+    hint: str | None = None,
+    default_value: str | rx.Var | None = None,
+    max_length: int | None = None,
+) -> rx.Component:
+    extra: dict = {}
+    if default_value is not None:
+        extra["default_value"] = default_value
+    if max_length is not None:
+        extra["max_length"] = max_length
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"font_weight": "600", "color": theme.TEXT}),
+        rx.input(
+            id=name,
+            name=name,
+            type=type_,
+            required=required,
+            auto_complete=autocomplete,
+            width="100%",
+            size="3",
+            **extra,
+        ),
+        rx.text(hint, size="1", color=theme.TEXT_MUTED) if hint else rx.fragment(),
+        field_error(errors, name) if errors is not None else rx.fragment(),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
+def form_error(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+    )
+
+
+def notice(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="info", color_scheme="green", role="status", width="100%"),
+    )
+
+
+def primary_button(label: str, **props) -> rx.Component:
+    return rx.button(label, type="submit", size="3", width="100%", **props)
+
+
+def link(text: str, href: str) -> rx.Component:
+    return rx.link(text, href=href, color=theme.PRIMARY_TEXT, style=theme.focus_ring)
+
+
+def account_menu() -> rx.Component:
+    """Sign in / sign up links, or the signed-in name with account and sign-out (for the shell header)."""
+    return rx.cond(
+        SessionState.signed_in,
+        rx.hstack(
+            rx.link(SessionState.display_name, href="/account", color=theme.TEXT, id="account-link"),
+            rx.button(
+                "Sign out", on_click=SessionState.sign_out, variant="soft", size="2", id="sign-out-button"
+            ),
+            spacing="3",
+            align="center",
+        ),
+        rx.hstack(
+            link("Sign in", "/login"),
+            link("Sign up", "/signup"),
+            spacing="3",
+            align="center",
+        ),
+    )

@@ -1,0 +1,415 @@
+"""Reflex state of the accounts domain.
+
+``SessionState`` is what every page shows of the signed-in person; put ``SessionState.load_session`` (or
+``SessionState.require_login`` for pages that need a user) in each page's ``on_load``.
+
+Every handler that reads private data or changes anything checks the caller itself (``khala.accounts.auth``);
+the page guards only decide what to render. The session token is never stored in a var.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import quote
+
+import reflex as rx
+
+from khala.accounts import auth, service
+from khala.accounts.auth import CurrentUser
+from khala.errors import DomainError, InvalidInput, NotAuthenticated
+
+
+def _errors(exc: DomainError) -> dict[str, str]:
+    """Field name → message; errors not tied to a field go under "form"."""
+    if isinstance(exc, InvalidInput):
+        return {("form" if k == "__all__" else k): v for k, v in exc.errors.items()}
+    return {"form": exc.message}
+
+
+def _full_navigation(path: str) -> rx.event.EventSpec:
+    """A real page load (not client-side routing): needed for our HTTP routes and to reconnect the
+    websocket with the new cookie."""
+    return rx.call_script(f"window.location.assign({json.dumps(path)})")
+
+
+def login_path(next_path: str) -> str:
+    return "/login?next=" + quote(service.safe_next(next_path), safe="/")
+
+
+class SessionState(rx.State):
+    """The signed-in person as the UI shows it (no secrets)."""
+
+    signed_in: bool = False
+    display_name: str = ""
+    email: str = ""
+    is_admin: bool = False
+    is_verified: bool = False
+    session_checked: bool = False
+
+    def _show(self, user: CurrentUser | None) -> None:
+        self.signed_in = user is not None
+        self.display_name = user.display_name if user else ""
+        self.email = user.email if user else ""
+        self.is_admin = bool(user and user.is_admin)
+        self.is_verified = bool(user and user.is_verified)
+        self.session_checked = True
+
+    @rx.event
+    async def load_session(self) -> None:
+        """on_load of every page: resolve the HttpOnly session cookie (off the event loop)."""
+        self._show(await auth.current_user(self))
+
+    @rx.event
+    async def require_login(self):
+        """on_load of pages that need a user: anonymous visitors go to /login?next=<this page>."""
+        user = await auth.current_user(self)
+        self._show(user)
+        if user is None:
+            here = self.router.url.path or "/"
+            if self.router.url.query:
+                here += "?" + self.router.url.query
+            return rx.redirect(login_path(here))
+        return None
+
+    @rx.event
+    async def sign_out(self):
+        """End this session on the server, then let /auth/signout clear the cookie."""
+        await asyncio.to_thread(service.sign_out, auth.session_token(self))
+        self._show(None)
+        return _full_navigation("/auth/signout")
+
+
+class LoginState(rx.State):
+    error: str = ""
+    submitting: bool = False
+
+    @rx.event
+    def clear(self) -> None:
+        self.error = ""
+        self.submitting = False
+
+    @rx.event
+    async def submit(self, form_data: dict[str, Any]):
+        self.error = ""
+        email = str(form_data.get("email", ""))[:300]
+        password = str(form_data.get("password", ""))
+        next_path = service.safe_next(self.router.url.query_parameters.get("next"))
+        self.submitting = True
+        yield
+        try:
+            code = await asyncio.to_thread(service.authenticate, email, password, ip=auth.client_ip(self))
+        except DomainError as exc:
+            self.error = exc.message
+            self.submitting = False
+            return
+        self.submitting = False
+        yield _full_navigation(f"/auth/complete?code={quote(code)}&next={quote(next_path, safe='/')}")
+
+
+class SignupState(rx.State):
+    errors: dict[str, str] = {}
+    done_message: str = ""
+    done_email: str = ""
+    submitting: bool = False
+
+    @rx.event
+    def clear(self) -> None:
+        self.errors = {}
+        self.done_message = ""
+        self.done_email = ""
+        self.submitting = False
+
+    @rx.event
+    async def submit(self, form_data: dict[str, Any]):
+        self.errors = {}
+        email = str(form_data.get("email", ""))[:300]
+        name = str(form_data.get("display_name", ""))[:300]
+        password = str(form_data.get("password", ""))[: service.PASSWORD_MAX + 1]
+        self.submitting = True
+        yield
+        try:
+            self.done_message = await asyncio.to_thread(
+                service.sign_up, email, name, password, ip=auth.client_ip(self)
+            )
+            self.done_email = service.normalise_email(email)
+        except DomainError as exc:
+            self.errors = _errors(exc)
+        self.submitting = False
+
+    @rx.event
+    async def resend(self):
+        if not self.done_email:
+            return
+        try:
+            self.done_message = await asyncio.to_thread(
+                service.resend_verification, self.done_email, ip=auth.client_ip(self)
+            )
+        except DomainError as exc:
+            yield rx.toast.error(exc.message)
+
+
+class VerifyState(rx.State):
+    """/verify?token=… (address confirmation and e-mail change)."""
+
+    status: str = "pending"  # pending | verified | email_changed | unknown | expired | used | error
+    message: str = ""
+    resend_message: str = ""
+
+    @rx.event
+    async def load(self):
+        token = self.router.url.query_parameters.get("token", "")
+        self.resend_message = ""
+        try:
+            outcome = await asyncio.to_thread(service.confirm_email_token, token)
+        except service.BadToken as exc:
+            self.status = exc.reason
+            self.message = exc.message
+        except DomainError as exc:
+            self.status = "error"
+            self.message = exc.message
+        else:
+            self.status = outcome.kind
+            self.message = (
+                f"Thank you! {outcome.email} is confirmed."
+                if outcome.kind == "verified"
+                else f"Your address is now {outcome.email}."
+            )
+        session = await self.get_state(SessionState)
+        session._show(await auth.current_user(self))
+
+    @rx.event
+    async def resend(self, form_data: dict[str, Any]):
+        try:
+            self.resend_message = await asyncio.to_thread(
+                service.resend_verification, str(form_data.get("email", ""))[:300], ip=auth.client_ip(self)
+            )
+        except DomainError as exc:
+            self.resend_message = exc.message
+
+
+class ForgotPasswordState(rx.State):
+    message: str = ""
+    error: str = ""
+
+    @rx.event
+    def clear(self) -> None:
+        self.message = ""
+        self.error = ""
+
+    @rx.event
+    async def submit(self, form_data: dict[str, Any]):
+        self.error = ""
+        try:
+            self.message = await asyncio.to_thread(
+                service.request_password_reset, str(form_data.get("email", ""))[:300], ip=auth.client_ip(self)
+            )
+        except DomainError as exc:
+            self.error = exc.message
+
+
+class ResetPasswordState(rx.State):
+    """/reset-password?token=…"""
+
+    status: str = "pending"  # pending | ready | done | unknown | expired | used
+    message: str = ""
+    errors: dict[str, str] = {}
+
+    def _token(self) -> str:
+        return self.router.url.query_parameters.get("token", "")
+
+    @rx.event
+    async def load(self):
+        self.errors = {}
+        self.message = ""
+        try:
+            await asyncio.to_thread(service.check_reset_token, self._token())
+            self.status = "ready"
+        except service.BadToken as exc:
+            self.status = exc.reason
+            self.message = exc.message
+
+    @rx.event
+    async def submit(self, form_data: dict[str, Any]):
+        self.errors = {}
+        password = str(form_data.get("password", ""))[: service.PASSWORD_MAX + 1]
+        if password != str(form_data.get("password_again", ""))[: service.PASSWORD_MAX + 1]:
+            self.errors = {"password_again": "The two passwords differ."}
+            return
+        try:
+            email = await asyncio.to_thread(service.reset_password, self._token(), password)
+        except service.BadToken as exc:
+            self.status = exc.reason
+            self.message = exc.message
+            return
+        except DomainError as exc:
+            self.errors = _errors(exc)
+            return
+        self.status = "done"
+        self.message = f"Your new password is set. Sign in with {email}."
+
+
+class AccountState(rx.State):
+    """/account: everything here acts only on the caller's own account, checked in each handler."""
+
+    loaded: bool = False
+    display_name: str = ""
+    email: str = ""
+    is_verified: bool = False
+    sessions: list[dict[str, str]] = []
+    notice: str = ""
+    errors: dict[str, str] = {}
+    confirm_delete: bool = False
+
+    async def _me(self) -> CurrentUser:
+        return await auth.require_user(self)
+
+    async def _refresh(self, user: CurrentUser) -> None:
+        self.display_name = user.display_name
+        self.email = user.email
+        self.is_verified = user.is_verified
+        rows = await asyncio.to_thread(
+            service.list_sessions, user.id, current_secret=auth.session_token(self)
+        )
+        self.sessions = [
+            {
+                "id": str(r.id),
+                "device": r.user_agent[:120] or "Unknown device",
+                "ip": r.ip,
+                "created": r.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+                "last_seen": r.last_seen_at.strftime("%Y-%m-%d %H:%M UTC"),
+                "current": "yes" if r.is_current else "",
+            }
+            for r in rows
+        ]
+        self.loaded = True
+        session = await self.get_state(SessionState)
+        session._show(user)
+
+    def _reset(self) -> None:
+        self.notice = ""
+        self.errors = {}
+
+    @rx.event
+    async def load(self):
+        self._reset()
+        self.confirm_delete = False
+        user = await auth.current_user(self)
+        if user is None:
+            self.loaded = False
+            self.sessions = []
+            session = await self.get_state(SessionState)
+            session._show(None)
+            return rx.redirect(login_path("/account"))
+        await self._refresh(user)
+        return None
+
+    async def _guarded(self, work):
+        """Run ``work(user)`` for the signed-in caller; turn domain errors into messages."""
+        self._reset()
+        try:
+            user = await self._me()
+            result = await work(user)
+            await self._refresh(await self._me())
+            return result
+        except NotAuthenticated:
+            self.loaded = False
+            self.sessions = []
+            return rx.redirect(login_path("/account"))
+        except DomainError as exc:
+            self.errors = _errors(exc)
+            return None
+
+    @rx.event
+    async def save_name(self, form_data: dict[str, Any]):
+        async def work(user: CurrentUser):
+            await asyncio.to_thread(
+                service.change_display_name, user.id, str(form_data.get("display_name", ""))[:300]
+            )
+            self.notice = "Your name is saved."
+
+        return await self._guarded(work)
+
+    @rx.event
+    async def change_email(self, form_data: dict[str, Any]):
+        async def work(user: CurrentUser):
+            self.notice = await asyncio.to_thread(
+                service.request_email_change,
+                user.id,
+                str(form_data.get("email", ""))[:300],
+                str(form_data.get("password", ""))[: service.PASSWORD_MAX + 1],
+                ip=auth.client_ip(self),
+            )
+
+        return await self._guarded(work)
+
+    @rx.event
+    async def change_password(self, form_data: dict[str, Any]):
+        new = str(form_data.get("new_password", ""))[: service.PASSWORD_MAX + 1]
+        if new != str(form_data.get("new_password_again", ""))[: service.PASSWORD_MAX + 1]:
+            self._reset()
+            self.errors = {"new_password_again": "The two passwords differ."}
+            return None
+
+        async def work(user: CurrentUser):
+            ended = await asyncio.to_thread(
+                service.change_password,
+                user.id,
+                str(form_data.get("current_password", ""))[: service.PASSWORD_MAX + 1],
+                new,
+                keep_secret=auth.session_token(self),
+            )
+            self.notice = f"Password changed. {ended} other session(s) were signed out."
+
+        return await self._guarded(work)
+
+    @rx.event
+    async def resend_verification(self):
+        async def work(user: CurrentUser):
+            self.notice = await asyncio.to_thread(service.resend_verification_for, user.id)
+
+        return await self._guarded(work)
+
+    @rx.event
+    async def sign_out_everywhere(self):
+        async def work(user: CurrentUser):
+            await asyncio.to_thread(service.sign_out_everywhere, user.id)
+            return True
+
+        if await self._guarded(work) is True:
+            return _full_navigation("/auth/signout")
+        return None
+
+    @rx.event
+    async def download_data(self):
+        self._reset()
+        try:
+            user = await self._me()
+        except NotAuthenticated:
+            return rx.redirect(login_path("/account"))
+        data = await asyncio.to_thread(service.export_user_data, user.id)
+        return rx.download(data=json.dumps(data, indent=2, ensure_ascii=False), filename="khala-my-data.json")
+
+    @rx.event
+    def ask_delete(self, value: bool) -> None:
+        self.confirm_delete = bool(value)
+
+    @rx.event
+    async def delete_account(self, form_data: dict[str, Any]):
+        self._reset()
+        try:
+            user = await self._me()
+            await asyncio.to_thread(
+                service.delete_account,
+                user.id,
+                str(form_data.get("password", ""))[: service.PASSWORD_MAX + 1],
+            )
+        except NotAuthenticated:
+            return rx.redirect(login_path("/account"))
+        except DomainError as exc:
+            self.errors = _errors(exc)
+            return None
+        self.loaded = False
+        self.sessions = []
+        return _full_navigation("/auth/signout?next=/")

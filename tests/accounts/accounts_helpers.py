@@ -1,0 +1,23 @@
+"""Helpers shared by the accounts tests (import as ``from accounts_helpers import ...``)."""
+
+from __future__ import annotations
+
+import re
+
+from khala.accounts import service
+from khala.mail.models import OutboxMessage
+
+STRONG = "correct horse battery staple"
+
+
+def link_token(message: OutboxMessage, path: str) -> str:
+    match = re.search(re.escape(path) + r"\?token=([A-Za-z0-9_\-]+)", message.text_body)
+    assert match, f"no {path} link in: {message.text_body}"
+    return match.group(1)
+
+
+def sign_in(email: str, password: str = STRONG, *, ip: str = "10.0.0.1", user_agent: str = "pytest") -> str:
+    """Full sign-in; returns the session token (the cookie value)."""
+    code = service.authenticate(email, password, ip=ip)
+    token, _user = service.complete_login(code, user_agent=user_agent, ip=ip)
+    return token
