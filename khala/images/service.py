@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import struct
 import threading
 import time
 import unicodedata
@@ -178,7 +179,7 @@ def process_image(data: bytes) -> tuple[dict[str, Rendition], str]:
         except UnidentifiedImageError:
             raise InvalidInput({"file": _wrong_type_message(sniffed)}) from None
         except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
-            raise InvalidInput({"file": _too_many_pixels_message(None)}) from None
+            raise InvalidInput({"file": _too_many_pixels_message(peek_size(data))}) from None
         except (OSError, SyntaxError, ValueError):
             raise InvalidInput({"file": _damaged_message()}) from None
         with im:
@@ -235,6 +236,42 @@ def sniff_format(data: bytes) -> str | None:
         return "SVG"
     if text.startswith(b"<"):
         return "HTML"
+    return None
+
+
+def peek_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a JPEG, PNG or WebP header without decoding (``None`` if not found)."""
+    try:
+        if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+            return struct.unpack(">II", data[16:24])
+        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            chunk = data[12:16]
+            if chunk == b"VP8X":
+                w = int.from_bytes(data[24:27], "little") + 1
+                h = int.from_bytes(data[27:30], "little") + 1
+                return w, h
+            if chunk == b"VP8L":
+                bits = int.from_bytes(data[21:25], "little")
+                return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+            if chunk == b"VP8 ":
+                w, h = struct.unpack("<HH", data[26:30])
+                return w & 0x3FFF, h & 0x3FFF
+        if data.startswith(b"\xff\xd8"):
+            i = 2
+            while i + 9 < len(data):
+                if data[i] != 0xFF:
+                    return None
+                marker = data[i + 1]
+                if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                    i += 2
+                    continue
+                length = struct.unpack(">H", data[i + 2 : i + 4])[0]
+                if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                    h, w = struct.unpack(">HH", data[i + 5 : i + 9])
+                    return w, h
+                i += 2 + length
+    except struct.error:
+        return None
     return None
 
 

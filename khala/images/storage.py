@@ -109,8 +109,11 @@ class ImageStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
-    def url(self, key: str, ttl: timedelta | None = None) -> SignedUrl:
-        """A read-only URL for ``key`` valid for ``ttl`` (default: settings.image_url_ttl_minutes)."""
+    def url(self, key: str, ttl: timedelta | None = None, *, now: datetime | None = None) -> SignedUrl:
+        """A read-only URL for ``key`` valid for ``ttl`` (default: settings.image_url_ttl_minutes).
+
+        ``now`` (default: the current time) exists for tests and for signing ahead of time.
+        """
         ...
 
 
@@ -205,13 +208,12 @@ class LocalStore:
         self, key: str, exp: str | int | None, sig: str | None, *, now: datetime | None = None
     ) -> bool:
         """True when ``sig`` is our signature of ``key``/``exp`` and ``exp`` is still in the future."""
-        if exp is None or sig is None:
+        if exp is None or sig is None or not re.fullmatch(r"[0-9]{1,12}", str(exp)):
             return False
-        try:
-            exp_i = int(exp)
-        except (TypeError, ValueError):
-            return False
-        if str(exp_i) != str(exp).strip() or not hmac.compare_digest(self.sign(key, exp_i), str(sig)):
+        exp_i = int(exp)
+        if str(exp_i) != str(exp) or not hmac.compare_digest(
+            self.sign(key, exp_i).encode(), str(sig).encode()
+        ):
             return False
         return exp_i > (now or datetime.now(UTC)).timestamp()
 
@@ -287,6 +289,10 @@ class AzureBlobStore:
 
     def __repr__(self) -> str:
         return f"AzureBlobStore(account={self.account_name!r}, container={self.container!r})"
+
+    def close(self) -> None:
+        """Close pooled HTTP connections (tests, shutdown)."""
+        self.client.close()
 
     # helpers ----------------------------------------------------------------------------------
     def _blob(self, key: str):
