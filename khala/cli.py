@@ -69,11 +69,10 @@ def _cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_mail_worker(_: argparse.Namespace) -> int:
+def _cmd_mail_worker(args: argparse.Namespace) -> int:
     from khala.mail.worker import main_worker
 
-    main_worker()
-    return 0
+    return main_worker(args.worker_args)
 
 
 def main(argv: list[str] | None = None) -> int:

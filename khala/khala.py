@@ -18,9 +18,13 @@ app = rx.App(
     theme=rx.theme(appearance="light", accent_color="pink", radius="large"),
 )
 
+import khala.events.pages  # noqa: E402,F401  (Discover /, /events, /events/[slug], /calendar)
+from khala.events.api import router as events_router  # noqa: E402
 
-def index() -> rx.Component:
-    return rx.text("Khala")
+api.include_router(events_router)  # /events/{slug}.ics
 
+from khala.images.api import router as images_router  # noqa: E402
+from khala.mail.worker import run_worker_forever  # noqa: E402
 
-app.add_page(index, route="/")
+api.include_router(images_router)  # /media/{key} (local store, signed URLs)
+app.register_lifespan_task(run_worker_forever)  # one mail worker per process
