@@ -89,5 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("mail-worker", help="deliver queued mail until stopped").set_defaults(
         func=_cmd_mail_worker
     )
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "mail-worker":
+        args.worker_args = [*args.worker_args, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args.func(args)
