@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.accounts.state import SessionState
 from khala.ui import theme
 
 
-def auth_card(title: str, *children: rx.Component) -> rx.Component:
-    """A centred card for the sign-in/sign-up family of pages."""
+def auth_card(*children: rx.Component) -> rx.Component:
+    """A card for the sign-in/sign-up family of pages (the shell's header shows the title)."""
     return rx.center(
         rx.box(
-            rx.heading(title, size="7", as_="h1", margin_bottom="1rem", color=theme.TEXT),
             *children,
             style=theme.card_style,
             padding="2rem",
@@ -89,24 +87,3 @@ def primary_button(label: str, **props) -> rx.Component:
 
 def link(text: str, href: str) -> rx.Component:
     return rx.link(text, href=href, color=theme.PRIMARY_TEXT, style=theme.focus_ring)
-
-
-def account_menu() -> rx.Component:
-    """Sign in / sign up links, or the signed-in name with account and sign-out (for the shell header)."""
-    return rx.cond(
-        SessionState.signed_in,
-        rx.hstack(
-            rx.link(SessionState.display_name, href="/account", color=theme.TEXT, id="account-link"),
-            rx.button(
-                "Sign out", on_click=SessionState.sign_out, variant="soft", size="2", id="sign-out-button"
-            ),
-            spacing="3",
-            align="center",
-        ),
-        rx.hstack(
-            link("Sign in", "/login"),
-            link("Sign up", "/signup"),
-            spacing="3",
-            align="center",
-        ),
-    )

@@ -26,59 +26,44 @@ from khala.accounts.state import (
     VerifyState,
 )
 from khala.ui import theme
-
-try:  # the shell (sidebar, header) when khala.ui provides it
-    from khala.ui.layout import page_shell as _page_shell  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - until the shell lands
-    _page_shell = None
-
-
-def _shell(title: str, *children: rx.Component) -> rx.Component:
-    if _page_shell is not None:
-        return _page_shell(title, *children)
-    return rx.box(*children, width="100%", min_height="100vh", background=theme.PANEL)
-
+from khala.ui.layout import template
 
 # ── /login ─────────────────────────────────────────────────────────────────────────────────────────────
 
 
-@rx.page(route="/login", title="Sign in · Khala", on_load=[SessionState.load_session, LoginState.clear])
+@template(route="/login", title="Sign in", on_load=LoginState.clear)
 def login_page() -> rx.Component:
-    return _shell(
-        "Sign in",
-        auth_card(
-            "Sign in",
-            rx.cond(
-                rx.State.router.url.query_parameters.contains("expired"),
-                rx.callout(
-                    "That sign-in took too long. Please sign in again.", icon="info", margin_bottom="1rem"
-                ),
+    return auth_card(
+        rx.cond(
+            rx.State.router.url.query_parameters.contains("expired"),
+            rx.callout(
+                "That sign-in took too long. Please sign in again.", icon="info", margin_bottom="1rem"
             ),
-            rx.cond(
-                SessionState.signed_in,
+        ),
+        rx.cond(
+            SessionState.signed_in,
+            rx.vstack(
+                rx.text("You are signed in as ", rx.text.strong(SessionState.email), "."),
+                link("Go to your account", "/account"),
+            ),
+            rx.form(
                 rx.vstack(
-                    rx.text("You are signed in as ", rx.text.strong(SessionState.email), "."),
-                    link("Go to your account", "/account"),
-                ),
-                rx.form(
-                    rx.vstack(
-                        form_error(LoginState.error),
-                        field("E-mail address", "email", type_="email", autocomplete="username"),
-                        field("Password", "password", type_="password", autocomplete="current-password"),
-                        primary_button("Sign in", loading=LoginState.submitting, id="login-submit"),
-                        rx.hstack(
-                            link("Forgot your password?", "/forgot-password"),
-                            rx.spacer(),
-                            link("Create an account", "/signup"),
-                            width="100%",
-                            wrap="wrap",
-                        ),
-                        spacing="4",
+                    form_error(LoginState.error),
+                    field("E-mail address", "email", type_="email", autocomplete="username"),
+                    field("Password", "password", type_="password", autocomplete="current-password"),
+                    primary_button("Sign in", loading=LoginState.submitting, id="login-submit"),
+                    rx.hstack(
+                        link("Forgot your password?", "/forgot-password"),
+                        rx.spacer(),
+                        link("Create an account", "/signup"),
                         width="100%",
+                        wrap="wrap",
                     ),
-                    on_submit=LoginState.submit,
-                    id="login-form",
+                    spacing="4",
+                    width="100%",
                 ),
+                on_submit=LoginState.submit,
+                id="login-form",
             ),
         ),
     )
@@ -91,56 +76,50 @@ def login_page() -> rx.Component:
     route="/signup", title="Create an account · Khala", on_load=[SessionState.load_session, SignupState.clear]
 )
 def signup_page() -> rx.Component:
-    return _shell(
-        "Create an account",
-        auth_card(
-            "Create an account",
-            rx.cond(
-                SignupState.done_message != "",
+    return auth_card(
+        rx.cond(
+            SignupState.done_message != "",
+            rx.vstack(
+                rx.callout(SignupState.done_message, icon="mail", color_scheme="green", role="status"),
+                rx.button("Send the link again", on_click=SignupState.resend, variant="soft", id="resend"),
+                link("Sign in", "/login"),
+                spacing="3",
+            ),
+            rx.form(
                 rx.vstack(
-                    rx.callout(SignupState.done_message, icon="mail", color_scheme="green", role="status"),
-                    rx.button(
-                        "Send the link again", on_click=SignupState.resend, variant="soft", id="resend"
+                    field_error(SignupState.errors, "form"),
+                    field(
+                        "E-mail address",
+                        "email",
+                        type_="email",
+                        errors=SignupState.errors,
+                        autocomplete="email",
+                        max_length=254,
                     ),
-                    link("Sign in", "/login"),
-                    spacing="3",
-                ),
-                rx.form(
-                    rx.vstack(
-                        field_error(SignupState.errors, "form"),
-                        field(
-                            "E-mail address",
-                            "email",
-                            type_="email",
-                            errors=SignupState.errors,
-                            autocomplete="email",
-                            max_length=254,
-                        ),
-                        field(
-                            "Your name",
-                            "display_name",
-                            errors=SignupState.errors,
-                            autocomplete="name",
-                            hint="Shown to organisers of the events you register for.",
-                            max_length=100,
-                        ),
-                        field(
-                            "Password",
-                            "password",
-                            type_="password",
-                            errors=SignupState.errors,
-                            autocomplete="new-password",
-                            hint="At least 10 characters. A few random words work well.",
-                            max_length=1024,
-                        ),
-                        primary_button("Create account", loading=SignupState.submitting, id="signup-submit"),
-                        rx.text("Already have an account? ", link("Sign in", "/login"), size="2"),
-                        spacing="4",
-                        width="100%",
+                    field(
+                        "Your name",
+                        "display_name",
+                        errors=SignupState.errors,
+                        autocomplete="name",
+                        hint="Shown to organisers of the events you register for.",
+                        max_length=100,
                     ),
-                    on_submit=SignupState.submit,
-                    id="signup-form",
+                    field(
+                        "Password",
+                        "password",
+                        type_="password",
+                        errors=SignupState.errors,
+                        autocomplete="new-password",
+                        hint="At least 10 characters. A few random words work well.",
+                        max_length=1024,
+                    ),
+                    primary_button("Create account", loading=SignupState.submitting, id="signup-submit"),
+                    rx.text("Already have an account? ", link("Sign in", "/login"), size="2"),
+                    spacing="4",
+                    width="100%",
                 ),
+                on_submit=SignupState.submit,
+                id="signup-form",
             ),
         ),
     )
@@ -162,39 +141,31 @@ def _ask_again_form() -> rx.Component:
     )
 
 
-@rx.page(route="/verify", title="Confirm your address · Khala", on_load=VerifyState.load)
+@template(route="/verify", title="Confirm your address", on_load=VerifyState.load)
 def verify_page() -> rx.Component:
-    return _shell(
-        "Confirm your address",
-        auth_card(
-            "Confirm your address",
-            rx.match(
-                VerifyState.status,
-                ("pending", rx.spinner()),
-                (
-                    "verified",
-                    rx.vstack(
-                        rx.callout(VerifyState.message, icon="check", color_scheme="green", id="verify-ok"),
-                        rx.cond(
-                            SessionState.signed_in, link("Browse events", "/"), link("Sign in", "/login")
-                        ),
-                    ),
-                ),
-                (
-                    "email_changed",
-                    rx.vstack(
-                        rx.callout(VerifyState.message, icon="check", color_scheme="green", id="verify-ok"),
-                        link("Back to your account", "/account"),
-                    ),
-                ),
+    return auth_card(
+        rx.match(
+            VerifyState.status,
+            ("pending", rx.spinner()),
+            (
+                "verified",
                 rx.vstack(
-                    rx.callout(
-                        VerifyState.message, icon="triangle_alert", color_scheme="red", id="verify-bad"
-                    ),
-                    rx.text("Ask for a new confirmation link:"),
-                    _ask_again_form(),
-                    spacing="3",
+                    rx.callout(VerifyState.message, icon="check", color_scheme="green", id="verify-ok"),
+                    rx.cond(SessionState.signed_in, link("Browse events", "/"), link("Sign in", "/login")),
                 ),
+            ),
+            (
+                "email_changed",
+                rx.vstack(
+                    rx.callout(VerifyState.message, icon="check", color_scheme="green", id="verify-ok"),
+                    link("Back to your account", "/account"),
+                ),
+            ),
+            rx.vstack(
+                rx.callout(VerifyState.message, icon="triangle_alert", color_scheme="red", id="verify-bad"),
+                rx.text("Ask for a new confirmation link:"),
+                _ask_again_form(),
+                spacing="3",
             ),
         ),
     )
@@ -203,80 +174,72 @@ def verify_page() -> rx.Component:
 # ── password reset ─────────────────────────────────────────────────────────────────────────────────────
 
 
-@rx.page(route="/forgot-password", title="Forgot your password · Khala", on_load=ForgotPasswordState.clear)
+@template(route="/forgot-password", title="Forgot your password?", on_load=ForgotPasswordState.clear)
 def forgot_password_page() -> rx.Component:
-    return _shell(
-        "Forgot your password",
-        auth_card(
-            "Forgot your password?",
-            rx.cond(
-                ForgotPasswordState.message != "",
-                rx.callout(ForgotPasswordState.message, icon="mail", color_scheme="green", role="status"),
-                rx.form(
-                    rx.vstack(
-                        rx.text("We will mail you a link to choose a new one."),
-                        form_error(ForgotPasswordState.error),
-                        field("E-mail address", "email", type_="email", autocomplete="email"),
-                        primary_button("Send the link"),
-                        spacing="4",
-                        width="100%",
-                    ),
-                    on_submit=ForgotPasswordState.submit,
+    return auth_card(
+        rx.cond(
+            ForgotPasswordState.message != "",
+            rx.callout(ForgotPasswordState.message, icon="mail", color_scheme="green", role="status"),
+            rx.form(
+                rx.vstack(
+                    rx.text("We will mail you a link to choose a new one."),
+                    form_error(ForgotPasswordState.error),
+                    field("E-mail address", "email", type_="email", autocomplete="email"),
+                    primary_button("Send the link"),
+                    spacing="4",
+                    width="100%",
                 ),
+                on_submit=ForgotPasswordState.submit,
             ),
         ),
     )
 
 
-@rx.page(route="/reset-password", title="Choose a new password · Khala", on_load=ResetPasswordState.load)
+@template(route="/reset-password", title="Choose a new password", on_load=ResetPasswordState.load)
 def reset_password_page() -> rx.Component:
-    return _shell(
-        "Choose a new password",
-        auth_card(
-            "Choose a new password",
-            rx.match(
-                ResetPasswordState.status,
-                ("pending", rx.spinner()),
-                (
-                    "ready",
-                    rx.form(
-                        rx.vstack(
-                            field_error(ResetPasswordState.errors, "token"),
-                            field(
-                                "New password",
-                                "password",
-                                type_="password",
-                                errors=ResetPasswordState.errors,
-                                autocomplete="new-password",
-                                hint="At least 10 characters.",
-                                max_length=1024,
-                            ),
-                            field(
-                                "New password again",
-                                "password_again",
-                                type_="password",
-                                errors=ResetPasswordState.errors,
-                                autocomplete="new-password",
-                                max_length=1024,
-                            ),
-                            primary_button("Save the new password"),
-                            spacing="4",
-                            width="100%",
-                        ),
-                        on_submit=ResetPasswordState.submit,
-                    ),
-                ),
-                (
-                    "done",
+    return auth_card(
+        rx.match(
+            ResetPasswordState.status,
+            ("pending", rx.spinner()),
+            (
+                "ready",
+                rx.form(
                     rx.vstack(
-                        rx.callout(ResetPasswordState.message, icon="check", color_scheme="green"),
-                        link("Sign in", "/login"),
+                        field_error(ResetPasswordState.errors, "token"),
+                        field(
+                            "New password",
+                            "password",
+                            type_="password",
+                            errors=ResetPasswordState.errors,
+                            autocomplete="new-password",
+                            hint="At least 10 characters.",
+                            max_length=1024,
+                        ),
+                        field(
+                            "New password again",
+                            "password_again",
+                            type_="password",
+                            errors=ResetPasswordState.errors,
+                            autocomplete="new-password",
+                            max_length=1024,
+                        ),
+                        primary_button("Save the new password"),
+                        spacing="4",
+                        width="100%",
                     ),
+                    on_submit=ResetPasswordState.submit,
                 ),
+            ),
+            (
+                "done",
                 rx.vstack(
-                    rx.callout(ResetPasswordState.message, icon="triangle_alert", color_scheme="red"),
-                    link("Ask for a new link", "/forgot-password"),
+                    rx.callout(ResetPasswordState.message, icon="check", color_scheme="green"),
+                    link("Sign in", "/login"),
                 ),
+            ),
+            rx.vstack(
+                rx.callout(ResetPasswordState.message, icon="triangle_alert", color_scheme="red"),
+                link("Ask for a new link", "/forgot-password"),
             ),
         ),
     )
@@ -323,57 +286,118 @@ def _sessions_table() -> rx.Component:
     )
 
 
-@rx.page(route="/account", title="Your account · Khala", on_load=AccountState.load)
+@template(route="/account", title="Your account", on_load=AccountState.load)
 def account_page() -> rx.Component:
     errors = AccountState.errors
-    return _shell(
-        "Your account",
-        rx.center(
-            rx.cond(
-                AccountState.loaded,
-                rx.vstack(
-                    rx.heading("Your account", size="7", as_="h1", color=theme.TEXT),
-                    rx.text("Signed in as ", rx.text.strong(AccountState.email, id="account-email")),
-                    notice(AccountState.notice),
-                    field_error(errors, "form"),
+    return rx.box(
+        rx.cond(
+            AccountState.loaded,
+            rx.vstack(
+                rx.text("Signed in as ", rx.text.strong(AccountState.email, id="account-email")),
+                notice(AccountState.notice),
+                field_error(errors, "form"),
+                rx.cond(
+                    ~AccountState.is_verified,
+                    rx.callout(
+                        rx.hstack(
+                            rx.text("Please confirm your e-mail address to register for events."),
+                            rx.button(
+                                "Send the link again", on_click=AccountState.resend_verification, size="1"
+                            ),
+                            wrap="wrap",
+                        ),
+                        icon="mail",
+                        color_scheme="amber",
+                    ),
+                ),
+                _section(
+                    "Name",
+                    rx.form(
+                        rx.vstack(
+                            field(
+                                "Your name",
+                                "display_name",
+                                errors=errors,
+                                default_value=AccountState.display_name,
+                                autocomplete="name",
+                                max_length=100,
+                            ),
+                            rx.button("Save name", type="submit"),
+                            align="start",
+                        ),
+                        on_submit=AccountState.save_name,
+                        reset_on_submit=False,
+                    ),
+                ),
+                _section(
+                    "E-mail address",
+                    rx.form(
+                        rx.vstack(
+                            field("New e-mail address", "email", type_="email", errors=errors),
+                            field(
+                                "Your password",
+                                "password",
+                                type_="password",
+                                errors=errors,
+                                autocomplete="current-password",
+                            ),
+                            rx.button("Send confirmation link", type="submit"),
+                            align="start",
+                        ),
+                        on_submit=AccountState.change_email,
+                        reset_on_submit=True,
+                    ),
+                ),
+                _section(
+                    "Password",
+                    rx.form(
+                        rx.vstack(
+                            field(
+                                "Current password",
+                                "current_password",
+                                type_="password",
+                                errors=errors,
+                                autocomplete="current-password",
+                            ),
+                            field(
+                                "New password",
+                                "new_password",
+                                type_="password",
+                                errors=errors,
+                                autocomplete="new-password",
+                                max_length=1024,
+                            ),
+                            field(
+                                "New password again",
+                                "new_password_again",
+                                type_="password",
+                                errors=errors,
+                                autocomplete="new-password",
+                                max_length=1024,
+                            ),
+                            rx.button("Change password", type="submit"),
+                            align="start",
+                        ),
+                        on_submit=AccountState.change_password,
+                        reset_on_submit=True,
+                    ),
+                ),
+                _section("Where you are signed in", _sessions_table()),
+                _section(
+                    "Your data",
+                    rx.text("Download everything we keep about you (profile and registrations) as JSON."),
+                    rx.button("Download my data", on_click=AccountState.download_data, margin_top="0.5rem"),
+                ),
+                _section(
+                    "Delete account",
+                    rx.text(
+                        "Your registrations are cancelled and your name and address removed. "
+                        "This cannot be undone."
+                    ),
                     rx.cond(
-                        ~AccountState.is_verified,
-                        rx.callout(
-                            rx.hstack(
-                                rx.text("Please confirm your e-mail address to register for events."),
-                                rx.button(
-                                    "Send the link again", on_click=AccountState.resend_verification, size="1"
-                                ),
-                                wrap="wrap",
-                            ),
-                            icon="mail",
-                            color_scheme="amber",
-                        ),
-                    ),
-                    _section(
-                        "Name",
+                        AccountState.confirm_delete,
                         rx.form(
                             rx.vstack(
-                                field(
-                                    "Your name",
-                                    "display_name",
-                                    errors=errors,
-                                    default_value=AccountState.display_name,
-                                    autocomplete="name",
-                                    max_length=100,
-                                ),
-                                rx.button("Save name", type="submit"),
-                                align="start",
-                            ),
-                            on_submit=AccountState.save_name,
-                            reset_on_submit=False,
-                        ),
-                    ),
-                    _section(
-                        "E-mail address",
-                        rx.form(
-                            rx.vstack(
-                                field("New e-mail address", "email", type_="email", errors=errors),
                                 field(
                                     "Your password",
                                     "password",
@@ -381,102 +405,35 @@ def account_page() -> rx.Component:
                                     errors=errors,
                                     autocomplete="current-password",
                                 ),
-                                rx.button("Send confirmation link", type="submit"),
+                                rx.hstack(
+                                    rx.button("Delete my account", type="submit", color_scheme="red"),
+                                    rx.button(
+                                        "Keep it",
+                                        type="button",
+                                        variant="soft",
+                                        on_click=AccountState.ask_delete(False),
+                                    ),
+                                ),
                                 align="start",
                             ),
-                            on_submit=AccountState.change_email,
-                            reset_on_submit=True,
+                            on_submit=AccountState.delete_account,
                         ),
-                    ),
-                    _section(
-                        "Password",
-                        rx.form(
-                            rx.vstack(
-                                field(
-                                    "Current password",
-                                    "current_password",
-                                    type_="password",
-                                    errors=errors,
-                                    autocomplete="current-password",
-                                ),
-                                field(
-                                    "New password",
-                                    "new_password",
-                                    type_="password",
-                                    errors=errors,
-                                    autocomplete="new-password",
-                                    max_length=1024,
-                                ),
-                                field(
-                                    "New password again",
-                                    "new_password_again",
-                                    type_="password",
-                                    errors=errors,
-                                    autocomplete="new-password",
-                                    max_length=1024,
-                                ),
-                                rx.button("Change password", type="submit"),
-                                align="start",
-                            ),
-                            on_submit=AccountState.change_password,
-                            reset_on_submit=True,
-                        ),
-                    ),
-                    _section("Where you are signed in", _sessions_table()),
-                    _section(
-                        "Your data",
-                        rx.text("Download everything we keep about you (profile and registrations) as JSON."),
                         rx.button(
-                            "Download my data", on_click=AccountState.download_data, margin_top="0.5rem"
+                            "Delete my account…",
+                            color_scheme="red",
+                            variant="soft",
+                            on_click=AccountState.ask_delete(True),
+                            margin_top="0.5rem",
                         ),
                     ),
-                    _section(
-                        "Delete account",
-                        rx.text(
-                            "Your registrations are cancelled and your name and address removed. "
-                            "This cannot be undone."
-                        ),
-                        rx.cond(
-                            AccountState.confirm_delete,
-                            rx.form(
-                                rx.vstack(
-                                    field(
-                                        "Your password",
-                                        "password",
-                                        type_="password",
-                                        errors=errors,
-                                        autocomplete="current-password",
-                                    ),
-                                    rx.hstack(
-                                        rx.button("Delete my account", type="submit", color_scheme="red"),
-                                        rx.button(
-                                            "Keep it",
-                                            type="button",
-                                            variant="soft",
-                                            on_click=AccountState.ask_delete(False),
-                                        ),
-                                    ),
-                                    align="start",
-                                ),
-                                on_submit=AccountState.delete_account,
-                            ),
-                            rx.button(
-                                "Delete my account…",
-                                color_scheme="red",
-                                variant="soft",
-                                on_click=AccountState.ask_delete(True),
-                                margin_top="0.5rem",
-                            ),
-                        ),
-                    ),
-                    rx.button("Sign out", on_click=SessionState.sign_out, variant="outline", id="sign-out"),
-                    spacing="4",
-                    width="100%",
-                    max_width="720px",
-                    padding="2rem 1rem",
                 ),
-                rx.spinner(margin="3rem"),
+                rx.button("Sign out", on_click=SessionState.sign_out, variant="outline", id="sign-out"),
+                spacing="4",
+                width="100%",
+                max_width="720px",
+                padding="2rem 1rem",
             ),
-            width="100%",
+            rx.spinner(margin="3rem"),
         ),
+        width="100%",
     )
