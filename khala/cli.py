@@ -1,4 +1,4 @@
-"""Command line: `python -m khala migrate | seed-demo | create-admin --email E | mail-worker | setup`."""
+"""Command line: `python -m khala migrate | seed-demo | create-admin --email E | mail-worker`."""
 
 from __future__ import annotations
 
@@ -86,9 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     admin = sub.add_parser("create-admin", help="create or promote an administrator")
     admin.add_argument("--email", required=True)
     admin.set_defaults(func=_cmd_create_admin)
-    sub.add_parser("mail-worker", help="deliver queued mail until stopped").set_defaults(
-        func=_cmd_mail_worker
-    )
+    worker = sub.add_parser("mail-worker", help="deliver queued mail until stopped (--once: what is due now)")
+    worker.set_defaults(func=_cmd_mail_worker, worker_args=[])
     args, extra = parser.parse_known_args(argv)
     if args.command == "mail-worker":
         args.worker_args = [*args.worker_args, *extra]
