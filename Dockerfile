@@ -24,4 +24,4 @@ USER khala
 VOLUME /app/data
 EXPOSE 3000
 HEALTHCHECK CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"3000\")}/ping')"
-CMD ["sh", "-c", "python -m khala migrate && python -m khala seed-demo --if-empty && exec reflex run --env prod --frontend-port $PORT --backend-port $PORT --backend-host $HOST"]
+CMD ["sh", "-c", "python -m khala migrate && { [ \"$KHALA_ENVIRONMENT\" = production ] || python -m khala seed-demo --if-empty; } && exec reflex run --env prod --frontend-port $PORT --backend-port $PORT --backend-host $HOST"]
