@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 from khala.accounts import throttle
 from khala.accounts.models import AccountToken, TokenPurpose, User, UserSession
 from khala.db import session_scope, utcnow
-from khala.errors import Forbidden, InvalidInput, NotAuthenticated, NotVerified
+from khala.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, NotVerified
 from khala.mail import service as mail
 from khala.settings import get_settings
 
@@ -47,7 +47,7 @@ SESSION_TOUCH_EVERY = timedelta(minutes=1)  # sliding expiry: refresh at most on
 VERIFY_TTL = timedelta(hours=24)
 EMAIL_CHANGE_TTL = timedelta(hours=24)
 RESET_TTL = timedelta(hours=1)
-ADMIN_SETUP_TTL = timedelta(hours=24)
+ADMIN_SETUP_TTL = timedelta(hours=1)
 LOGIN_CODE_TTL = timedelta(minutes=2)
 
 SIGN_IN_FAILED = "Wrong e-mail address or password."
@@ -755,7 +755,7 @@ def delete_account(user_id: uuid.UUID, password: str) -> None:
 
 
 def create_admin(email: str, display_name: str | None = None) -> str:
-    """Create (or promote) a verified admin and return a one-time link to set the password (24 h).
+    """Create (or promote) a verified admin and return a one-time link to set the password (1 h).
 
     No password is ever set here: whoever holds the link chooses it. For ``python -m khala create-admin``.
     """
@@ -776,6 +776,60 @@ def create_admin(email: str, display_name: str | None = None) -> str:
         session.flush()
         secret = _issue_token(session, user, TokenPurpose.password_reset, ADMIN_SETUP_TTL)
     return f"{get_settings().public_url}/reset-password?token={secret}"
+
+
+# ── administration (for the admin dashboard; callers check require_admin first) ──────────────────────
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: uuid.UUID
+    email: str
+    display_name: str
+    is_admin: bool
+    is_verified: bool
+    created_at: datetime
+
+
+def list_users(query: str = "", *, offset: int = 0, limit: int = 50) -> tuple[list[UserRow], int]:
+    """A page of active users (newest first) matching ``query`` in address or name; plus the total."""
+    from sqlalchemy import func, or_
+
+    limit = max(1, min(int(limit), 200))
+    offset = max(0, int(offset))
+    stmt = select(User).where(User.deleted_at.is_(None))  # type: ignore[union-attr]
+    q = (query or "").strip().lower()[:100]
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                User.email.like(pattern, escape="\\"),  # type: ignore[attr-defined]
+                func.lower(User.display_name).like(pattern, escape="\\"),
+            )
+        )
+    with session_scope() as session:
+        total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+        rows = session.exec(
+            stmt.order_by(User.created_at.desc()).offset(offset).limit(limit)  # type: ignore[attr-defined]
+        ).all()
+    return [
+        UserRow(u.id, u.email, u.display_name, u.is_admin, u.is_verified, u.created_at) for u in rows
+    ], int(total)
+
+
+def set_admin(actor: CurrentUser, user_id: uuid.UUID, is_admin: bool) -> CurrentUser:
+    """Grant or revoke administrator rights. Only an admin may; nobody may demote themselves (so there is
+    always at least the one doing it)."""
+    check_admin(actor)
+    if actor.id == user_id and not is_admin:
+        raise InvalidInput({"is_admin": "You cannot remove your own administrator rights."})
+    with session_scope(write=True) as session:
+        user = session.get(User, user_id)
+        if user is None or user.deleted_at is not None:
+            raise NotFound("No such user.")
+        user.is_admin = bool(is_admin)
+        session.add(user)
+        return _current(user)
 
 
 # ── authorization (plain; khala.accounts.auth wraps these for Reflex handlers) ─────────────────────────

@@ -489,3 +489,26 @@ def test_check_helpers() -> None:
     with pytest.raises(Forbidden):
         service.check_admin(plain)
     assert service.check_admin(admin) is admin and service.check_verified(plain) is plain
+
+
+def test_list_users_and_set_admin(db, make_user) -> None:
+    root = make_user("root@example.com", admin=True, display_name="Root")
+    ada = make_user("ada@example.com", display_name="Ada 100%_x")
+    make_user("bob@example.com", display_name="Bob")
+    rows, total = service.list_users()
+    assert total == 3 and {r.email for r in rows} == {
+        "root@example.com",
+        "ada@example.com",
+        "bob@example.com",
+    }
+    assert [r.email for r in service.list_users("100%_")[0]] == ["ada@example.com"]
+    assert service.list_users("%")[1] == 1  # wildcards are literal
+    rows, total = service.list_users(limit=1, offset=1)
+    assert len(rows) == 1 and total == 3
+    with pytest.raises(Forbidden):
+        service.set_admin(ada, root.id, False)
+    assert service.set_admin(root, ada.id, True).is_admin
+    with pytest.raises(InvalidInput):
+        service.set_admin(root, root.id, False)
+    with pytest.raises(service.NotFound):
+        service.set_admin(root, uuid.uuid4(), True)
