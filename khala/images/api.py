@@ -9,13 +9,16 @@ from Blob Storage through SAS URLs and this route answers 404.
 
 from __future__ import annotations
 
+import json
 import time
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from khala.errors import InvalidInput
 from khala.images.storage import LocalStore, get_store
+from khala.settings import get_settings
 
 router = APIRouter(tags=["images"])
 
@@ -61,3 +64,95 @@ def media(
         **SECURITY_HEADERS,
     }
     return FileResponse(path, media_type=content_type, headers=headers)
+
+
+# ------------------------------------------------------------------------------ upload body guard
+
+UPLOAD_PATHS = ("/_upload",)
+MULTIPART_OVERHEAD = 256 * 1024  # form boundaries, part headers and the other small fields
+
+
+def limit_upload_size(
+    app: ASGIApp,
+    *,
+    max_bytes: int | None = None,
+    paths: tuple[str, ...] = UPLOAD_PATHS,
+) -> ASGIApp:
+    """Wrap an ASGI app so POSTs to Reflex's upload route larger than the image limit are refused
+    with 413 before Starlette spools them to disk (it has no size limit of its own).
+
+    The limit is ``settings.upload_max_bytes + MULTIPART_OVERHEAD`` per request unless ``max_bytes``
+    is given. A declared ``Content-Length`` above it is refused at once; otherwise the body is counted
+    as it streams in and the request is cut off as soon as it passes the limit.
+    """
+    limit = max_bytes if max_bytes is not None else get_settings().upload_max_bytes + MULTIPART_OVERHEAD
+
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "POST"
+            or not any(scope.get("path", "") == p or scope.get("path", "").startswith(p + "/") for p in paths)
+        ):
+            await app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(send, limit)
+            return
+        received = 0
+        cut_off = False
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, cut_off
+            if cut_off:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    cut_off = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if cut_off and not started:
+                return  # the app's answer to the cut-off body is replaced by our 413
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not cut_off:
+                raise
+        if cut_off and not started:
+            await _too_large(send, limit)
+
+    return guarded
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    mb = get_settings().upload_max_bytes / (1024 * 1024)
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": "Upload too large",
+            "status": 413,
+            "detail": f"The upload is larger than allowed; images can be at most {mb:g} MB.",
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -33,6 +33,7 @@ from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 from sqlmodel import Session
 
+from khala.db import session_scope
 from khala.errors import InvalidInput, NotFound
 from khala.images.models import Image
 from khala.images.storage import ImageStore, InvalidKey, SignedUrl, check_key, get_store
@@ -148,6 +149,29 @@ def store_image(
         raise
     _exists_cache.mark(written)
     return image
+
+
+def create_image(
+    data: bytes,
+    *,
+    name: str,
+    alt_text: str,
+    description: str = "",
+    declared_type: str | None = None,
+    store: ImageStore | None = None,
+) -> Image:
+    """``store_image`` in its own write transaction (for Reflex handlers and API routes, which never
+    open sessions). The returned ``Image`` is detached and fully loaded."""
+    with session_scope(write=True) as session:
+        return store_image(
+            session,
+            data,
+            name=name,
+            alt_text=alt_text,
+            description=description,
+            declared_type=declared_type,
+            store=store,
+        )
 
 
 @dataclass(frozen=True)
@@ -454,6 +478,28 @@ def fresh_url(
     return image_url(image_or_key, size, store=store)
 
 
+def url_fields(image_or_key: Image | str | None, size: Size = "card") -> dict[str, str]:
+    """``{"url": …, "expires_at": ISO-8601}``: a signed URL in a shape Reflex state vars can hold."""
+    url, expires_at = image_url(image_or_key, size)
+    return {"url": url, "expires_at": expires_at.isoformat()}
+
+
+def seconds_until_resign(
+    expires_at: datetime | str | None, *, now: datetime | None = None, margin: timedelta = RESIGN_MARGIN
+) -> float:
+    """How long a URL expiring at ``expires_at`` can be kept before re-signing (0 when it is due now).
+
+    A state can sleep this long in a background task and then refresh its URLs."""
+    if needs_resign(expires_at, now=now, margin=margin):
+        return 0.0
+    exp = datetime.fromisoformat(expires_at) if isinstance(expires_at, str) else expires_at
+    if exp is None:
+        return 0.0
+    if exp.tzinfo is None:
+        exp = exp.replace(tzinfo=UTC)
+    return max(0.0, (exp - margin - (now or datetime.now(UTC))).total_seconds())
+
+
 class _ExistsCache:
     """Remembers blobs seen to exist for a few minutes, so a page of cards costs no round trips."""
 
@@ -512,6 +558,18 @@ def get_image(session: Session, image_id: uuid.UUID | str) -> Image:
     if image is None:
         raise NotFound("That image does not exist.")
     return image
+
+
+def remove_image(image_id: uuid.UUID | str, *, store: ImageStore | None = None) -> None:
+    """``delete_image`` in its own write transaction."""
+    with session_scope(write=True) as session:
+        delete_image(session, image_id, store=store)
+
+
+def get_image_by_id(image_id: uuid.UUID | str) -> Image:
+    """``get_image`` in its own read transaction (detached ``Image``)."""
+    with session_scope() as session:
+        return get_image(session, image_id)
 
 
 def delete_image(session: Session, image_id: uuid.UUID | str, *, store: ImageStore | None = None) -> None:

@@ -1,0 +1,151 @@
+"""Reflex state of the images domain: the admin upload form and signed-URL bookkeeping.
+
+Upload flow: ``rx.upload`` POSTs the file to Reflex's ``/_upload`` route, where Starlette spools it to a
+private temporary file (never to the public ``uploaded_files/`` folder); ``ImageUploadState.handle_upload``
+checks the caller is an administrator, reads at most ``settings.upload_max_bytes`` and hands the bytes to
+``images.service.create_image`` off the event loop, which validates, re-encodes and writes them to the
+configured image store. Pair it with ``khala.images.api.limit_upload_size`` so oversized bodies are refused
+before they are spooled at all.
+
+URLs in state are kept as ``{"url", "expires_at"}`` and re-signed when less than five minutes remain
+(``refresh_urls``; other domains use ``images.service.fresh_url`` / ``needs_resign`` for the same rule).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import reflex as rx
+
+from khala.accounts import auth
+from khala.errors import DomainError, InvalidInput
+from khala.images import service
+
+UPLOAD_ID = "image-upload"
+
+
+def _errors(exc: DomainError) -> dict[str, str]:
+    """Field name → message; errors not tied to a field go under "form"."""
+    if isinstance(exc, InvalidInput):
+        return {("form" if k == "__all__" else k): v for k, v in exc.errors.items()}
+    return {"form": exc.message}
+
+
+class ImageUploadState(rx.State):
+    """Administrators upload one image with its alt text; the form shows the stored result."""
+
+    alt_text: str = ""
+    description: str = ""
+    errors: dict[str, str] = {}
+    uploading: bool = False
+    # the last stored image
+    image_id: str = ""
+    image_name: str = ""
+    image_alt: str = ""
+    width: int = 0
+    height: int = 0
+    card_url: str = ""
+    card_expires_at: str = ""
+    modal_url: str = ""
+    modal_expires_at: str = ""
+
+    @rx.event
+    def set_alt_text(self, value: str) -> None:
+        self.alt_text = str(value)[: service.MAX_ALT * 2]
+        self.errors = {k: v for k, v in self.errors.items() if k != "alt_text"}
+
+    @rx.event
+    def set_description(self, value: str) -> None:
+        self.description = str(value)[: service.MAX_DESCRIPTION * 2]
+
+    @rx.event
+    def reset_form(self) -> None:
+        self.alt_text = ""
+        self.description = ""
+        self.errors = {}
+
+    @rx.event
+    async def handle_upload(self, files: list[rx.UploadFile]):
+        """Store the uploaded image (administrators only). Not a background handler: Reflex requires that."""
+        self.errors = {}
+        try:
+            await auth.require_admin(self)
+        except DomainError as exc:
+            self.errors = _errors(exc)
+            self._close(files)
+            return
+        if len(files) != 1:
+            self.errors = {"file": "Choose one image file (JPEG, PNG or WebP)."}
+            self._close(files)
+            return
+        upload = files[0]
+        self.uploading = True
+        yield  # show the spinner while the image is processed
+        try:
+            data = await asyncio.to_thread(service.read_upload, upload.file)
+            image = await asyncio.to_thread(
+                service.create_image,
+                data,
+                name=upload.name or "image",
+                alt_text=self.alt_text,
+                description=self.description,
+                declared_type=upload.content_type,
+            )
+            urls = await asyncio.to_thread(service.image_urls, image)
+        except DomainError as exc:
+            self.errors = _errors(exc)
+            return
+        finally:
+            self.uploading = False
+            self._close(files)
+        self.image_id = str(image.id)
+        self.image_name = image.name
+        self.image_alt = image.alt_text
+        self.width, self.height = image.width, image.height
+        self._set_urls(urls)
+        self.alt_text = ""
+        self.description = ""
+        yield rx.clear_selected_files(UPLOAD_ID)
+        yield rx.toast.success(f"Stored “{image.name}” ({image.width} × {image.height}).")
+
+    @rx.event
+    async def refresh_urls(self) -> None:
+        """Re-sign the shown image's URLs when they have less than five minutes left (call it on a timer
+        or before showing the preview again). Only public data is involved: no authorization needed."""
+        if not self.image_id:
+            return
+        if not (service.needs_resign(self.card_expires_at) or service.needs_resign(self.modal_expires_at)):
+            return
+        try:
+            image = await asyncio.to_thread(service.get_image_by_id, self.image_id)
+        except DomainError:
+            self.image_id = ""
+            image = None
+        self._set_urls(await asyncio.to_thread(service.image_urls, image))
+
+    @rx.event
+    async def delete_image(self, image_id: str):
+        """Delete an image (administrators only); events showing it fall back to no image."""
+        try:
+            await auth.require_admin(self)
+            await asyncio.to_thread(service.remove_image, str(image_id))
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        if image_id == self.image_id:
+            self.image_id = ""
+            self._set_urls(service.image_urls(None))
+        return rx.toast.success("Image deleted.")
+
+    # helpers (not event handlers: "_" prefix) -----------------------------------------------------
+    def _set_urls(self, urls: dict[str, service.SignedUrl]) -> None:
+        self.card_url, card_exp = urls["card"]
+        self.modal_url, modal_exp = urls["modal"]
+        self.card_expires_at = card_exp.isoformat()
+        self.modal_expires_at = modal_exp.isoformat()
+
+    @staticmethod
+    def _close(files: list[rx.UploadFile]) -> None:
+        for f in files:
+            with contextlib.suppress(Exception):
+                f.file.close()
