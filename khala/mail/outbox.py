@@ -64,6 +64,31 @@ def notify() -> None:
     wake.notify()
 
 
+PG_CHANNEL = "khala_mail"
+
+
+def listen_postgres(engine: Engine, stop: threading.Event, *, timeout: float = 1.0) -> None:
+    """Relay PostgreSQL ``NOTIFY khala_mail`` (sent by ``enqueue`` and delivered on commit) to this
+    process's workers, so a worker in another process than the enqueuer also wakes at once.
+    Runs until ``stop`` is set; reconnects after errors. Polling still covers any gap."""
+    import logging
+
+    import psycopg
+
+    log = logging.getLogger("khala.mail")
+    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    while not stop.is_set():
+        try:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                conn.execute(f"LISTEN {PG_CHANNEL}")
+                while not stop.is_set():
+                    for _ in conn.notifies(timeout=timeout, stop_after=1):
+                        notify()
+        except Exception:  # the database went away: retry after a pause
+            log.warning("mail LISTEN connection failed; retrying", exc_info=True)
+            stop.wait(timeout * 5)
+
+
 # ---------------------------------------------------------------- lease
 
 

@@ -47,7 +47,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlmodel import Session
 
 from khala.db import get_engine, session_scope
@@ -214,16 +214,32 @@ def enqueue(
     return message
 
 
+def _notify_other_processes(session: Session) -> None:
+    """On PostgreSQL, NOTIFY inside the transaction: delivered only if (and when) it commits."""
+    if session.info.get("khala_mail_pg_notified"):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {outbox.PG_CHANNEL}"))
+        session.info["khala_mail_pg_notified"] = True
+
+
 def send_now_hint(session: Session) -> None:
     """Wake the in-process workers when ``session``'s transaction commits (idempotent per session)."""
+    _notify_other_processes(session)
     if session.info.get("khala_mail_hook"):
         return
     session.info["khala_mail_hook"] = True
     event.listen(session, "after_commit", _after_commit)
+    event.listen(session, "after_rollback", _after_rollback)
 
 
 def _after_commit(session: Session) -> None:
+    session.info.pop("khala_mail_pg_notified", None)
     outbox.notify()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("khala_mail_pg_notified", None)
 
 
 # ---------------------------------------------------------------- status

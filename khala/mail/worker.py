@@ -380,6 +380,14 @@ class Worker:
             "mail worker %s started (%s)", self.owner, "SMTP" if not self._captures else "capture to log"
         )
         seen = outbox.wake.generation
+        if self._engine.dialect.name == "postgresql":
+            threading.Thread(
+                target=outbox.listen_postgres,
+                args=(self._engine, stop),
+                kwargs={"timeout": min(1.0, self.poll_interval)},
+                name="khala-mail-listen",
+                daemon=True,
+            ).start()
         while not stop.is_set():
             try:
                 n = self.run_once()

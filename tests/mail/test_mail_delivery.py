@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import signal
+import subprocess
 import time
 from collections import Counter
 
 import pytest
 from mail_helpers import CONTEXT, spawn, wait_until, worker_env
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from khala.db import session_scope, utcnow
 from khala.errors import InvalidInput
 from khala.mail import outbox
 from khala.mail import service as mail
 from khala.mail.models import Attachment, OutboxMessage, OutboxStatus
-from khala.mail.worker import CaptureTransport, Worker, build_message, start_background_worker
+from khala.mail.worker import (
+    CaptureTransport,
+    Worker,
+    build_message,
+    run_worker_forever,
+    start_background_worker,
+)
+from khala.settings import get_settings
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\r\n.\r\n..\n%%EOF"  # binary, CR/LF and SMTP dot lines
 PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
@@ -50,7 +60,6 @@ def test_committed_message_is_delivered_once_with_headers_bodies_and_attachments
     # A poll interval far longer than the test: delivery within ~1 s must come from the commit wake-up.
     handle = start_background_worker(transport=smtp_sink.transport(), poll_interval=30)
     try:
-        time.sleep(0)  # let the worker reach its idle wait
         wait_until(lambda: handle.thread.is_alive())
         with session_scope(write=True) as session:
             msg = mail.enqueue(
@@ -328,3 +337,69 @@ def test_build_message_rejects_nothing_and_keeps_message_id(db):
     built = build_message(msg).as_message()
     assert built["Message-ID"] == msg.message_id
     assert msg.message_id.endswith("@khala.local>")
+
+
+def test_lifespan_task_delivers_and_stops_when_cancelled(db, monkeypatch):
+    monkeypatch.setattr(get_settings(), "smtp_url", None)  # the embedded default: capture
+
+    async def scenario() -> mail.MailStatus:
+        task = asyncio.create_task(run_worker_forever())
+
+        def enqueue_and_wait() -> mail.MailStatus:
+            with session_scope(write=True) as session:
+                msg = mail.enqueue(
+                    session, to="ann@example.test", subject="Hi", template="verify_email", context=CONTEXT
+                )
+            return mail.wait_for_delivery(msg.id, timeout=5)
+
+        status = await asyncio.to_thread(enqueue_and_wait)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return status
+
+    started = time.monotonic()
+    status = asyncio.run(scenario())  # returns only once the worker thread has ended
+    assert status.status == OutboxStatus.CAPTURED
+    assert time.monotonic() - started < 5
+
+
+def test_cli_once_delivers_what_is_due(db, smtp_sink, enqueue_many):
+    messages = enqueue_many(3)
+    proc = spawn(["-m", "khala", "mail-worker", "--once"], worker_env(db, smtp_sink))
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert statuses() == Counter({"sent": 3})
+    assert {r.message_id for r in smtp_sink.received} == {m.message_id for m in messages}
+    assert mail.delivery_status(messages[0].message_id).status == OutboxStatus.SENT  # by Message-ID too
+
+
+def test_postgres_notify_wakes_a_worker_in_another_process(db, smtp_sink, enqueue_many):
+    if db.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL only; on SQLite other processes poll every second")
+    enqueue_many(1)
+    proc = spawn(["-m", "khala.mail.worker", "--poll-interval", "30"], worker_env(db, smtp_sink))
+    try:
+        wait_until(lambda: len(smtp_sink.received) == 1, timeout=30)  # delivered by the first round
+
+        def listening() -> bool:
+            with db.connect() as conn:
+                q = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+                return conn.execute(text(q)).scalar_one() >= 1
+
+        wait_until(listening, timeout=10)
+        with session_scope(write=True) as session:
+            mail.enqueue(
+                session, to="late@example.test", subject="Hi", template="verify_email", context=CONTEXT
+            )
+        committed = time.monotonic()
+        wait_until(lambda: len(smtp_sink.received) == 2, timeout=10)
+        latency = time.monotonic() - committed
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    assert latency < 1.0, f"the other process took {latency:.2f} s (poll interval is 30 s)"
+    assert proc.returncode == 0
