@@ -29,8 +29,9 @@ _TICKET_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TICKET_CODE_LENGTH = 10
 
 # Called inside the registration's own transaction (e.g. to enqueue mail), so both commit or roll back together.
-# Signature: hook(session, kind, registration) with kind in {"confirmed", "waitlisted", "promoted", "cancelled"}.
-RegistrationHook = Callable[[Session, str, Registration], None]
+# Signature: hook(session, kind, registration) -> outbox message id or None,
+# with kind in {"confirmed", "waitlisted", "promoted", "cancelled"}.
+RegistrationHook = Callable[[Session, str, Registration], str | None]
 hooks: list[RegistrationHook] = []
 
 
@@ -49,9 +50,10 @@ class RegistrationView:
     ticket_code: str
     created_at: datetime
     waitlist_position: int | None = None
+    mail_message_id: str | None = None  # the mail this change enqueued, to report its delivery honestly
 
 
-def _view(r: Registration, position: int | None = None) -> RegistrationView:
+def _view(r: Registration, position: int | None = None, mail_id: str | None = None) -> RegistrationView:
     return RegistrationView(
         id=str(r.id),
         user_id=str(r.user_id),
@@ -62,6 +64,7 @@ def _view(r: Registration, position: int | None = None) -> RegistrationView:
         ticket_code=r.ticket_code,
         created_at=r.created_at,
         waitlist_position=position,
+        mail_message_id=mail_id,
     )
 
 
@@ -85,9 +88,11 @@ def _check_sales(event: Event, package: Package, now: datetime) -> None:
         raise SalesClosed(f"Sales for {package.title} have closed.")
 
 
-def _run_hooks(session: Session, kind: str, registration: Registration) -> None:
+def _run_hooks(session: Session, kind: str, registration: Registration) -> str | None:
+    message_id = None
     for hook in hooks:
-        hook(session, kind, registration)
+        message_id = hook(session, kind, registration) or message_id
+    return message_id
 
 
 def register(
@@ -168,17 +173,15 @@ def register(
             )
             s.add(registration)
             s.flush()
-            position = (
-                _waitlist_position(s, registration) if status == RegistrationStatus.waitlisted else None
-            )
-            _run_hooks(s, str(status), registration)
-            return _view(registration, position)
+            position = waitlist_position(s, registration) if status == RegistrationStatus.waitlisted else None
+            mail_id = _run_hooks(s, str(status), registration)
+            return _view(registration, position, mail_id)
     except IntegrityError as exc:
         # The partial unique index caught a concurrent duplicate of the same user and package.
         raise AlreadyRegistered("You already have a registration for this package.") from exc
 
 
-def _waitlist_position(session: Session, registration: Registration) -> int:
+def waitlist_position(session: Session, registration: Registration) -> int:
     ahead = session.exec(
         select(sa.func.count())
         .select_from(Registration)
@@ -246,10 +249,10 @@ def _cancel_in(s: Session, registration: Registration, now: datetime) -> Registr
         )
         bump_seats(s, registration.event_id, -registration.quantity)
     s.refresh(registration)
-    _run_hooks(s, "cancelled", registration)
+    mail_id = _run_hooks(s, "cancelled", registration)
     if was == RegistrationStatus.confirmed:
         promote_waitlist(s, registration.package_id, now=now)
-    return _view(registration)
+    return _view(registration, mail_id=mail_id)
 
 
 def promote_waitlist(s: Session, package_id: uuid.UUID, *, now: datetime | None = None) -> list[str]:
@@ -314,7 +317,7 @@ def get_registration(registration_id: str | uuid.UUID, user_id: str | uuid.UUID 
         r = s.get(Registration, rid)
         if r is None or (user_id is not None and r.user_id != _as_uuid(user_id, "account")):
             raise NotFound("We could not find that registration.")
-        position = _waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None
+        position = waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None
         return _view(r, position)
 
 
@@ -326,7 +329,7 @@ def list_for_user(user_id: str | uuid.UUID, *, include_cancelled: bool = False) 
             q = q.where(col(Registration.status).in_(ACTIVE))
         rows = s.exec(q.order_by(col(Registration.created_at).desc())).all()
         return [
-            _view(r, _waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None)
+            _view(r, waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None)
             for r in rows
         ]
 
@@ -340,3 +343,41 @@ def cancel_all_for_user(s: Session, user_id: uuid.UUID, *, now: datetime | None 
     for r in rows:
         _cancel_in(s, r, now)
     return len(rows)
+
+
+def export_for_user(s: Session, user_id: uuid.UUID) -> list[dict[str, object]]:
+    """A user's registrations for "download my data"."""
+    rows = s.exec(
+        select(Registration, Package.title, Event.title)
+        .join(Package, col(Package.id) == col(Registration.package_id))
+        .join(Event, col(Event.id) == col(Registration.event_id))
+        .where(Registration.user_id == user_id)
+        .order_by(col(Registration.created_at))
+    ).all()
+    return [
+        {
+            "id": str(r.id),
+            "event": event_title,
+            "package": package_title,
+            "quantity": r.quantity,
+            "status": str(r.status),
+            "ticket_code": r.ticket_code,
+            "created_at": r.created_at.isoformat(),
+        }
+        for r, package_title, event_title in rows
+    ]
+
+
+def _install() -> None:
+    """Wire this domain into accounts (deletion, export) and mail (notifications). Idempotent."""
+    from khala.accounts import service as accounts
+    from khala.registrations import notify
+
+    if notify.on_registration_change not in hooks:
+        hooks.append(notify.on_registration_change)
+    if cancel_all_for_user not in accounts.on_user_delete:
+        accounts.on_user_delete.append(cancel_all_for_user)
+    accounts.data_exporters["registrations"] = export_for_user
+
+
+_install()

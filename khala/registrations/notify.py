@@ -1,0 +1,128 @@
+"""Mail about registrations, enqueued inside the registration's own transaction (outbox pattern)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from khala.accounts.models import User
+from khala.events.models import Event, Package
+from khala.locations.models import Location
+from khala.mail import service as mail
+from khala.registrations.models import Registration
+from khala.registrations.tickets import CalendarEntry, ics, qr_png, registration_uid
+from khala.ui.format import format_datetime_short, format_price
+
+QR_CID = "ticket-qr"
+
+
+def venue_line(location: Location | None) -> str:
+    if location is None:
+        return ""
+    parts = [location.name, location.street, " ".join(p for p in (location.postal_code, location.city) if p)]
+    return ", ".join(p for p in parts if p)
+
+
+def map_url(location: Location | None) -> str:
+    """A map link built from the address (or the coordinates), never from an id."""
+    from urllib.parse import quote_plus
+
+    if location is None:
+        return ""
+    if location.latitude is not None and location.longitude is not None:
+        return f"https://www.openstreetmap.org/?mlat={location.latitude}&mlon={location.longitude}#map=17/{location.latitude}/{location.longitude}"
+    return "https://www.openstreetmap.org/search?query=" + quote_plus(venue_line(location))
+
+
+def calendar_entry(
+    registration: Registration, event: Event, package: Package, location: Location | None
+) -> CalendarEntry:
+    return CalendarEntry(
+        uid=registration_uid(str(registration.id)),
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        location=venue_line(location),
+        description=f"{package.title} × {registration.quantity} — ticket {registration.ticket_code}",
+        url=mail.absolute_url(f"/tickets#{registration.ticket_code}"),
+    )
+
+
+def on_registration_change(session: Session, kind: str, registration: Registration) -> str | None:
+    """Enqueue the mail for a registration change; returns the outbox message id."""
+    user = session.get(User, registration.user_id)
+    package = session.get(Package, registration.package_id)
+    event = session.get(Event, registration.event_id)
+    if user is None or package is None or event is None or user.email.endswith("@deleted.invalid"):
+        return None
+    location = session.get(Location, event.location_id) if event.location_id else None
+    when = format_datetime_short(event.starts_at, event.timezone)
+    base = {
+        "display_name": user.display_name,
+        "event_title": event.title,
+        "package_name": package.title,
+        "starts_at": when,
+        "event_path": f"/events/{event.slug}",
+    }
+    if kind in ("confirmed", "promoted"):
+        total = package.price_minor * registration.quantity
+        context = {
+            **base,
+            "ticket_path": f"/tickets#{registration.ticket_code}",
+            "cancel_path": f"/tickets?cancel={registration.id}",
+            "venue": venue_line(location),
+            "map_url": map_url(location),
+            "quantity": registration.quantity,
+            "price": format_price(total, package.currency),
+            "reference": registration.ticket_code,
+            "qr_cid": QR_CID,
+            "has_calendar": True,
+        }
+        attachments = [
+            mail.Attachment(
+                "ticket-qr.png", "image/png", qr_png(registration.ticket_code), inline_cid=QR_CID
+            ),
+            mail.Attachment(
+                f"{event.slug}.ics",
+                "text/calendar",
+                ics(calendar_entry(registration, event, package, location)),
+            ),
+        ]
+        template = "registration_confirmed" if kind == "confirmed" else "waitlist_promoted"
+        subject = (
+            f"You're in: {event.title}"
+            if kind == "confirmed"
+            else f"A seat freed up — you're in: {event.title}"
+        )
+        message = mail.enqueue(
+            session,
+            to=user.email,
+            to_name=user.display_name,
+            subject=subject,
+            template=template,
+            context=context,
+            attachments=attachments,
+        )
+    elif kind == "waitlisted":
+        from khala.registrations.service import waitlist_position
+
+        message = mail.enqueue(
+            session,
+            to=user.email,
+            to_name=user.display_name,
+            subject=f"You're on the waiting list: {event.title}",
+            template="waitlist_joined",
+            context={**base, "position": waitlist_position(session, registration)},
+        )
+    elif kind == "cancelled":
+        message = mail.enqueue(
+            session,
+            to=user.email,
+            to_name=user.display_name,
+            subject=f"Cancelled: {event.title}",
+            template="registration_cancelled",
+            context=base,
+        )
+    else:
+        return None
+    return str(message.id)

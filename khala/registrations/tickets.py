@@ -1,0 +1,67 @@
+"""What a ticket is made of besides its row: the QR code and the calendar entry."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import segno
+from icalendar import Calendar, vText
+from icalendar import Event as IcsEvent
+
+from khala.settings import get_settings
+
+
+def qr_png(ticket_code: str, *, scale: int = 8) -> bytes:
+    """The ticket code as a QR code (error correction M), PNG."""
+    out = io.BytesIO()
+    segno.make(ticket_code, error="m", micro=False).save(out, kind="png", scale=scale, border=2)
+    return out.getvalue()
+
+
+def qr_svg_data_uri(ticket_code: str) -> str:
+    """The ticket code as an inline SVG data URI, for pages."""
+    return segno.make(ticket_code, error="m", micro=False).svg_data_uri(scale=4, border=2, dark="#1c2346")
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    uid: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    location: str
+    description: str
+    url: str
+
+
+def ics(entry: CalendarEntry) -> bytes:
+    """An iCalendar file with one event in the event's own time zone and a stable UID."""
+    zone = ZoneInfo(entry.timezone)
+    cal = Calendar()
+    cal.add("prodid", "-//Khala//Khala events//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    ev = IcsEvent()
+    ev.add("uid", entry.uid)
+    ev.add("summary", entry.title)
+    ev.add("dtstart", entry.starts_at.astimezone(zone))
+    ev.add("dtend", entry.ends_at.astimezone(zone))
+    ev.add("dtstamp", datetime.now(ZoneInfo("UTC")))
+    if entry.location:
+        ev["location"] = vText(entry.location)
+    if entry.description:
+        ev.add("description", entry.description)
+    if entry.url:
+        ev.add("url", entry.url)
+    cal.add_component(ev)
+    cal.add_missing_timezones()  # VTIMEZONE for the event's zone, so every client shows the right time
+    return cal.to_ical()
+
+
+def registration_uid(registration_id: str) -> str:
+    host = get_settings().public_origin.split("://", 1)[-1].split(":")[0] or "khala"
+    return f"registration-{registration_id}@{host}"
