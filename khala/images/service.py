@@ -22,7 +22,6 @@ import threading
 import time
 import unicodedata
 import uuid
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -47,7 +46,9 @@ RENDITION_FORMAT = "webp"
 RENDITION_TYPE = "image/webp"
 WEBP_QUALITY = 82
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
-MAX_PIXELS = 50_000_000  # e.g. 8660 × 5773; a 48-megapixel phone photo still fits
+MAX_PIXELS = (
+    50_000_000  # e.g. 8660 × 5773; a 48-megapixel phone photo still fits  # below Pillow's bomb warning
+)
 MAX_NAME = 120
 MAX_ALT = 300
 MAX_DESCRIPTION = 1000
@@ -196,13 +197,15 @@ def process_image(data: bytes) -> tuple[dict[str, Rendition], str]:
     if sniffed not in ACCEPTED_FORMATS:
         raise InvalidInput({"file": _wrong_type_message(sniffed)})
 
-    with _DECODE_SLOTS, warnings.catch_warnings():
-        warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+    # Our own pixel check (below Pillow's warning threshold) guards the decode; Pillow's own
+    # DecompressionBombError still stops absurd headers at open. No warnings.catch_warnings here:
+    # it changes process-wide filters and is not thread-safe.
+    with _DECODE_SLOTS:
         try:
             im = PILImage.open(BytesIO(data), formats=ACCEPTED_FORMATS)
         except UnidentifiedImageError:
             raise InvalidInput({"file": _wrong_type_message(sniffed)}) from None
-        except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
+        except PILImage.DecompressionBombError:
             raise InvalidInput({"file": _too_many_pixels_message(peek_size(data))}) from None
         except (OSError, SyntaxError, ValueError):
             raise InvalidInput({"file": _damaged_message()}) from None
@@ -220,19 +223,19 @@ def process_image(data: bytes) -> tuple[dict[str, Rendition], str]:
                     im.draft("RGB", (side, side))
                 im.load()
                 pixels = _normalize(im)
-            except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
+            except PILImage.DecompressionBombError:
                 raise InvalidInput({"file": _too_many_pixels_message((width, height))}) from None
             except (OSError, SyntaxError, ValueError, EOFError):
                 raise InvalidInput({"file": _damaged_message()}) from None
 
-    renditions: dict[str, Rendition] = {}
-    source = pixels
-    for size in ("modal", "card"):  # card from modal: cheaper, same result
-        max_w, max_h = SIZES[size]
-        target = _fit(source.size, max_w, max_h)
-        resized = source if target == source.size else source.resize(target, PILImage.Resampling.LANCZOS)
-        renditions[size] = Rendition(_encode(resized), *resized.size)
-        source = resized
+        renditions: dict[str, Rendition] = {}
+        source = pixels
+        for size in ("modal", "card"):  # card from modal: cheaper, same result
+            max_w, max_h = SIZES[size]
+            target = _fit(source.size, max_w, max_h)
+            resized = source if target == source.size else source.resize(target, PILImage.Resampling.LANCZOS)
+            renditions[size] = Rendition(_encode(resized), *resized.size)
+            source = resized
     return {"card": renditions["card"], "modal": renditions["modal"]}, source_format
 
 

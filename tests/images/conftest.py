@@ -1,9 +1,8 @@
 """Image store fixtures: Azurite (started per session on a free port), a LocalStore, and a
 ``client`` that reads and writes URLs the way a browser would.
 
-Azurite comes from ``.tools/node_modules/.bin/azurite-blob`` (``make test`` installs it) or from
-``AZURITE_BLOB`` / ``PATH``. Without it the Azure tests skip, except under CI=true where they fail
-(the rule of ``unavailable()`` in tests/conftest.py).
+Azurite comes from ``AZURITE_BLOB``, ``.tools/node_modules/.bin/azurite-blob`` (``make test`` installs it)
+or ``PATH``. Without it the Azure tests skip, except under CI=true where they fail (``unavailable()``).
 """
 
 from __future__ import annotations
@@ -26,28 +25,25 @@ from fastapi.testclient import TestClient
 from khala.images import service, storage
 from khala.images.api import router
 from khala.settings import ROOT
+from tests.conftest import unavailable
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 AZURITE_ACCOUNT = "devstoreaccount1"
 # Azurite's well-known development key (public, documented by Microsoft): not a secret.
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 TEST_SECRET = "test-secret-key-for-media-signatures-0123456789"
 
 
-def unavailable(what: str, why: object) -> None:
-    """Skip, or fail under CI, when a server the test needs is unavailable (as tests/conftest.py)."""
-    message = f"{what} unavailable ({why})"
-    if IN_CI:
-        pytest.fail(f"{message}; under CI=true this is a failure, not a skip")
-    pytest.skip(message)
-
-
 def _azurite_executable() -> str | None:
-    candidates = [
-        os.environ.get("AZURITE_BLOB"),
-        str(ROOT / ".tools" / "node_modules" / ".bin" / "azurite-blob"),
-        shutil.which("azurite-blob"),
-    ]
+    """``AZURITE_BLOB`` when set (even to a missing path), else the .tools install, else PATH."""
+    explicit = os.environ.get("AZURITE_BLOB")
+    candidates = (
+        [explicit]
+        if explicit
+        else [
+            str(ROOT / ".tools" / "node_modules" / ".bin" / "azurite-blob"),
+            shutil.which("azurite-blob"),
+        ]
+    )
     for c in candidates:
         if c and Path(c).is_file() and os.access(c, os.X_OK):
             return c

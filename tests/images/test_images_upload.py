@@ -369,3 +369,43 @@ def test_store_outage_shows_placeholder(sqlite_db, make_image) -> None:
             raise ConnectionError("blob service unreachable")
 
     assert image_url("images/abc", store=Down()).url == PLACEHOLDER_URL  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------- odd encodings
+
+
+def _save(im: PILImage.Image, fmt: str, **kw) -> bytes:
+    buf = BytesIO()
+    im.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("label", "build", "mode"),
+    [
+        ("16-bit greyscale PNG", lambda: _save(PILImage.new("I;16", (300, 200), 40000), "PNG"), "RGB"),
+        ("CMYK JPEG", lambda: _save(PILImage.new("CMYK", (300, 200), (0, 255, 255, 0)), "JPEG"), "RGB"),
+        (
+            "palette PNG with transparency",
+            lambda: _save(PILImage.new("P", (300, 200), 0), "PNG", transparency=0),
+            "RGBA",
+        ),
+        ("greyscale JPEG", lambda: _save(PILImage.new("L", (300, 200), 128), "JPEG"), "RGB"),
+        (
+            "animated WebP (first frame kept)",
+            lambda: _save(
+                PILImage.new("RGB", (300, 200), (255, 0, 0)),
+                "WEBP",
+                save_all=True,
+                append_images=[PILImage.new("RGB", (300, 200), (0, 0, 255))] * 3,
+            ),
+            "RGB",
+        ),
+    ],
+)
+def test_odd_encodings_are_normalized(sqlite_db, use_local: LocalStore, label, build, mode) -> None:
+    image = upload(build())
+    out = stored(use_local, image)
+    assert out.size == (300, 200), label
+    assert out.mode == mode, label
+    assert getattr(out, "n_frames", 1) == 1, label
