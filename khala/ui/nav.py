@@ -1,0 +1,17 @@
+"""The shell's own tiny UI state: the collapsible sidebar on narrow screens."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+class ShellState(rx.State):
+    nav_open: bool = False
+
+    @rx.event
+    def toggle_nav(self) -> None:
+        self.nav_open = not self.nav_open
+
+    @rx.event
+    def close_nav(self) -> None:
+        self.nav_open = False

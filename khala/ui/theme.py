@@ -1,0 +1,164 @@
+"""Design tokens: the one place that knows colours, radii, spacing and fonts.
+
+The palette keeps the original's identity (pink primary, navy secondary, lavender sidebar, light
+panels, Inter, rounded-2xl cards). Every pair used for text is checked for WCAG AA contrast
+(4.5:1 for body text) — see the comments.
+"""
+
+from __future__ import annotations
+
+# --- colours --------------------------------------------------------------------------------------------
+PRIMARY = "#f26cf9"  # pink: button backgrounds, accents (navy text on it: 6.2:1)
+PRIMARY_HOVER = "#e550ee"
+PRIMARY_SOFT = "#fde7fe"  # tinted backgrounds (chips, hover)
+PRIMARY_TEXT = "#9c1a93"  # pink for text/links on white (7.0:1)
+SECONDARY = "#37437d"  # navy
+SECONDARY_DARK = "#1c2346"  # deep navy: body text (15.6:1 on white)
+ON_PRIMARY = SECONDARY_DARK
+ON_SECONDARY = "#ffffff"  # white on navy (9.6:1)
+
+SIDEBAR = "#ece6fb"  # lavender
+SIDEBAR_ACTIVE = "#ffffff"
+PANEL = "#f7f7f7"  # light panels
+SURFACE = "#ffffff"
+BACKDROP = "rgba(28, 35, 70, 0.55)"
+
+TEXT = SECONDARY_DARK
+TEXT_MUTED = "#4a5278"  # 7.6:1 on white, 6.3:1 on lavender, 7.1:1 on panel
+BORDER = "#dcd8ea"
+BORDER_STRONG = "#8f95b8"  # form field borders (3.1:1, the non-text minimum)
+
+SUCCESS = "#11663f"  # 7.0:1 on white
+SUCCESS_SOFT = "#e3f5ec"
+WARNING = "#8a4600"  # 6.6:1 on white
+WARNING_SOFT = "#fff1de"
+DANGER = "#b0221b"  # 6.4:1 on white
+DANGER_SOFT = "#fde8e7"
+SKELETON = "#e9e7f1"
+
+FOCUS_RING = SECONDARY  # 2px ring + 2px white offset: visible on every surface we use
+
+# --- type, shape, space -------------------------------------------------------------------------------
+FONT_FAMILY = (
+    "Inter, 'Inter var', ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', "
+    "Arial, sans-serif"
+)
+RADIUS_SM = "8px"
+RADIUS = "12px"
+RADIUS_LG = "16px"  # rounded-2xl
+RADIUS_XL = "24px"  # sidebar
+RADIUS_PILL = "999px"
+SHADOW = "0 1px 2px rgba(28,35,70,0.06), 0 4px 16px rgba(28,35,70,0.06)"
+SHADOW_HOVER = "0 2px 4px rgba(28,35,70,0.08), 0 10px 28px rgba(28,35,70,0.12)"
+
+SIDEBAR_WIDTH = "248px"
+CONTENT_MAX = "1200px"
+BREAKPOINT_MOBILE = "900px"  # below this the sidebar collapses behind a menu button
+
+# --- reusable style dicts -------------------------------------------------------------------------------
+focus_ring = {
+    "_focus_visible": {
+        "outline": f"2px solid {FOCUS_RING}",
+        "outline_offset": "2px",
+        "box_shadow": f"0 0 0 4px {SURFACE}",
+    }
+}
+
+card_style = {
+    "background": SURFACE,
+    "border_radius": RADIUS_LG,
+    "box_shadow": SHADOW,
+    "border": f"1px solid {BORDER}",
+    "overflow": "hidden",
+}
+
+panel_style = {
+    "background": PANEL,
+    "border_radius": RADIUS_LG,
+    "padding": "1rem",
+}
+
+primary_button = {
+    "background": PRIMARY,
+    "color": ON_PRIMARY,
+    "font_weight": "600",
+    "border_radius": RADIUS,
+    "cursor": "pointer",
+    "_hover": {"background": PRIMARY_HOVER},
+    **focus_ring,
+}
+
+secondary_button = {
+    "background": SURFACE,
+    "color": SECONDARY_DARK,
+    "border": f"1px solid {BORDER_STRONG}",
+    "font_weight": "600",
+    "border_radius": RADIUS,
+    "cursor": "pointer",
+    "_hover": {"background": PRIMARY_SOFT},
+    **focus_ring,
+}
+
+link_style = {
+    "color": PRIMARY_TEXT,
+    "text_decoration": "underline",
+    "text_underline_offset": "2px",
+    **focus_ring,
+}
+
+badge_tones = {
+    "soldout": {"background": DANGER_SOFT, "color": DANGER},
+    "few": {"background": WARNING_SOFT, "color": WARNING},
+    "open": {"background": SUCCESS_SOFT, "color": SUCCESS},
+    "muted": {"background": PANEL, "color": TEXT_MUTED},
+}
+
+GLOBAL_CSS = f"""
+html, body {{ font-family: {FONT_FAMILY}; color: {TEXT}; background: {SURFACE}; }}
+.radix-themes {{ --default-font-family: {FONT_FAMILY}; }}
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible,
+textarea:focus-visible, [role="button"]:focus-visible, [tabindex]:focus-visible {{
+  outline: 2px solid {FOCUS_RING}; outline-offset: 2px;
+}}
+.khala-skip {{ position: absolute; left: -9999px; top: 0; z-index: 100; background: {SECONDARY_DARK};
+  color: {ON_SECONDARY}; padding: 0.5rem 1rem; border-radius: {RADIUS_SM}; }}
+.khala-skip:focus {{ left: 1rem; top: 1rem; }}
+@keyframes khala-shimmer {{ 0% {{ opacity: 1 }} 50% {{ opacity: .55 }} 100% {{ opacity: 1 }} }}
+.khala-skeleton {{ background: {SKELETON}; animation: khala-shimmer 1.4s ease-in-out infinite; }}
+.khala-card img {{ transition: transform .25s ease; }}
+.khala-card:hover img {{ transform: scale(1.04); }}
+.khala-card:hover {{ box-shadow: {SHADOW_HOVER}; }}
+.khala-md h1, .khala-md h2, .khala-md h3 {{ margin: 1rem 0 .5rem; font-weight: 700; }}
+.khala-md p, .khala-md ul, .khala-md ol {{ margin: .5rem 0; line-height: 1.6; }}
+.khala-md ul, .khala-md ol {{ padding-left: 1.4rem; list-style: disc outside; }}
+.khala-md ol {{ list-style: decimal outside; }}
+.khala-md a {{ color: {PRIMARY_TEXT}; text-decoration: underline; }}
+.khala-md code {{ background: {PANEL}; padding: 0 .25rem; border-radius: 4px; }}
+.khala-md blockquote {{ border-left: 3px solid {PRIMARY}; padding-left: .75rem; color: {TEXT_MUTED}; }}
+[data-tone="soldout"] {{ background: {DANGER_SOFT}; color: {DANGER}; }}
+[data-tone="few"] {{ background: {WARNING_SOFT}; color: {WARNING}; }}
+[data-tone="open"] {{ background: {SUCCESS_SOFT}; color: {SUCCESS}; }}
+[data-tone=""] {{ display: none; }}
+.khala-stretched::after {{ content: ""; position: absolute; inset: 0; border-radius: {RADIUS_LG}; }}
+.khala-stretched:focus-visible {{ outline: none; }}
+.khala-stretched:focus-visible::after {{ outline: 3px solid {FOCUS_RING}; outline-offset: 2px; }}
+.khala-sr {{ position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+  clip: rect(0,0,0,0); white-space: nowrap; border: 0; }}
+.khala-cal-grid {{ display: grid; grid-template-columns: repeat(7, minmax(0, 1fr)); gap: 4px; }}
+.khala-agenda {{ display: none; }}
+@media (max-width: 640px) {{
+  .khala-cal-grid, .khala-cal-weekdays {{ display: none; }}
+  .khala-agenda {{ display: block; }}
+  .khala-account-name {{ display: none; }}
+}}
+@media (prefers-reduced-motion: reduce) {{
+  *, *::before, *::after {{ animation: none !important; transition: none !important; }}
+}}
+@media (max-width: {BREAKPOINT_MOBILE}) {{
+  .khala-sidebar {{ display: none; }}
+  .khala-sidebar[data-open="true"] {{ display: flex; position: fixed; inset: 0.5rem auto 0.5rem 0.5rem;
+    z-index: 50; width: min(85vw, 300px); box-shadow: {SHADOW_HOVER}; }}
+  .khala-menu-button {{ display: inline-flex !important; }}
+  .khala-main {{ padding: 0.75rem !important; }}
+}}
+"""
