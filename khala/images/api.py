@@ -26,7 +26,8 @@ MAX_BROWSER_CACHE = 24 * 3600
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-    "Cross-Origin-Resource-Policy": "same-site",
+    # Posters are public and their URLs signed: other sites (REST API clients) may embed them.
+    "Cross-Origin-Resource-Policy": "cross-origin",
 }
 
 
@@ -42,8 +43,8 @@ def _plain(status: int, text: str) -> Response:
 @router.api_route("/media/{key:path}", methods=["GET", "HEAD"], include_in_schema=False)
 def media(
     key: str,
-    exp: str | None = Query(default=None, max_length=20),
-    sig: str | None = Query(default=None, max_length=100),
+    exp: str | None = Query(default=None),
+    sig: str | None = Query(default=None),
 ) -> Response:
     store = get_store()
     if not isinstance(store, LocalStore):

@@ -481,6 +481,14 @@ def fresh_url(
     return image_url(image_or_key, size, store=store)
 
 
+def absolute_url(url: str) -> str:
+    """``url`` made absolute against ``settings.public_url`` (local-store and placeholder URLs are
+    site-relative; REST API responses and e-mails need absolute ones). Absolute URLs are unchanged."""
+    if url.startswith("/") and not url.startswith("//"):
+        return get_settings().public_url + url
+    return url
+
+
 def url_fields(image_or_key: Image | str | None, size: Size = "card") -> dict[str, str]:
     """``{"url": …, "expires_at": ISO-8601}``: a signed URL in a shape Reflex state vars can hold."""
     url, expires_at = image_url(image_or_key, size)

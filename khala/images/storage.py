@@ -208,7 +208,7 @@ class LocalStore:
         self, key: str, exp: str | int | None, sig: str | None, *, now: datetime | None = None
     ) -> bool:
         """True when ``sig`` is our signature of ``key``/``exp`` and ``exp`` is still in the future."""
-        if exp is None or sig is None or not re.fullmatch(r"[0-9]{1,12}", str(exp)):
+        if exp is None or sig is None or len(sig) > 64 or not re.fullmatch(r"[0-9]{1,12}", str(exp)):
             return False
         exp_i = int(exp)
         if str(exp_i) != str(exp) or not hmac.compare_digest(

@@ -67,6 +67,8 @@ def test_serves_with_headers(stored: LocalStore, media_app) -> None:
         lambda p, e, s: (p, e + ".0", s),  # a different spelling of the same expiry
         lambda p, e, s: (p, "abc", s),  # garbage expiry
         lambda p, e, s: (p, e, s[:-1] + "é"),  # non-ASCII signature
+        lambda p, e, s: (p, "9" * 40, s),  # absurd expiry
+        lambda p, e, s: (p, e, s * 50),  # absurd signature
     ],
 )
 def test_tampered_urls_are_forbidden(stored: LocalStore, media_app, tamper) -> None:
@@ -181,3 +183,17 @@ def test_delete_tidies_empty_folders(stored: LocalStore) -> None:
 def test_base_url_prefix(tmp_path: Path) -> None:
     s = LocalStore(tmp_path, secret_key="k" * 40, base_url="http://localhost:8000/")
     assert s.url(KEY).url.startswith(f"http://localhost:8000/media/{KEY}?exp=")
+
+
+def test_absolute_url() -> None:
+    from khala.images.service import absolute_url
+    from khala.settings import get_settings
+
+    base = get_settings().public_url
+    assert absolute_url("/media/a.webp?exp=1&sig=x") == f"{base}/media/a.webp?exp=1&sig=x"
+    assert absolute_url("/placeholder.svg") == f"{base}/placeholder.svg"
+    assert (
+        absolute_url("https://acct.blob.core.windows.net/x?sig=1")
+        == "https://acct.blob.core.windows.net/x?sig=1"
+    )
+    assert absolute_url("//evil.example/x") == "//evil.example/x"
