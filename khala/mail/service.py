@@ -47,11 +47,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 from sqlmodel import Session
 
 from khala.db import get_engine, session_scope
-from khala.errors import InvalidInput, NotFound
+from khala.errors import Conflict, InvalidInput, NotFound
 from khala.mail import outbox
 from khala.mail.models import FINAL_STATUSES, Attachment, OutboxMessage, OutboxStatus
 from khala.settings import get_settings
@@ -60,10 +60,13 @@ __all__ = [
     "TEMPLATES",
     "Attachment",
     "MailStatus",
+    "OutboxPage",
     "OutboxStatus",
     "delivery_status",
     "enqueue",
+    "list_outbox",
     "render",
+    "retry_failed",
     "send_now_hint",
     "wait_for_delivery",
 ]
@@ -326,3 +329,88 @@ def wait_for_delivery(message_id: uuid.UUID | str, timeout: float = 2.0) -> Mail
         if remaining <= 0:
             return status
         seen = outbox.wake.wait(seen, min(0.05, remaining))
+
+
+# ---------------------------------------------------------------- admin view
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    items: list[MailStatusRow]
+    total: int
+    page: int
+    per_page: int
+
+
+@dataclass(frozen=True)
+class MailStatusRow:
+    """One outbox row for the admin list (no bodies, no attachments)."""
+
+    id: uuid.UUID
+    message_id: str
+    recipient: str
+    subject: str
+    template: str
+    status: OutboxStatus
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+
+
+def list_outbox(
+    *,
+    status: OutboxStatus | str | None = None,
+    recipient: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> OutboxPage:
+    """Newest first, one page; filter by status and/or (part of) the recipient address."""
+    page, per_page = max(1, page), min(max(1, per_page), 200)
+    conditions = []
+    if status:
+        conditions.append(OutboxMessage.status == OutboxStatus(status).value)
+    if recipient:
+        conditions.append(
+            func.lower(OutboxMessage.recipient).contains(recipient.strip().lower(), autoescape=True)
+        )
+    with session_scope(get_engine()) as session:
+        total = session.execute(
+            select(func.count()).select_from(OutboxMessage).where(*conditions)
+        ).scalar_one()
+        rows = session.execute(
+            select(OutboxMessage)
+            .where(*conditions)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).scalars()
+        items = [
+            MailStatusRow(
+                id=r.id,
+                message_id=r.message_id,
+                recipient=r.recipient,
+                subject=r.subject,
+                template=r.template,
+                status=OutboxStatus(r.status),
+                attempts=r.attempts,
+                last_error=r.last_error,
+                created_at=r.created_at,
+                next_attempt_at=r.next_attempt_at,
+                sent_at=r.sent_at,
+            )
+            for r in rows
+        ]
+    return OutboxPage(items=items, total=total, page=page, per_page=per_page)
+
+
+def retry_failed(message_id: uuid.UUID | str) -> MailStatus:
+    """Queue a failed message again (attempts reset). Raises NotFound, or Conflict if it has not failed."""
+    key = _as_uuid(message_id)
+    if key is None:
+        raise NotFound("No such mail in the outbox.")
+    current = delivery_status(key)
+    if not outbox.requeue_failed(key):
+        raise Conflict(f"Only failed mail can be retried; this one is {current.status.value}.")
+    return delivery_status(key)

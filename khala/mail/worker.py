@@ -270,9 +270,10 @@ class Worker:
     max_attempts: int = 10
     backoff_base: float = 30.0
     backoff_cap: float = 3600.0
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
+    # Tallies for this worker's lifetime (captured messages count as sent).
+    sent: int = field(default=0, init=False)
+    failed: int = field(default=0, init=False)
+    retried: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         if self.transport is None:
@@ -300,36 +301,34 @@ class Worker:
                 if message.id not in mine:
                     log.warning("lease on %s lost before sending; another worker has it", message.id)
                     continue
-            if not self._deliver(message):
+            down = self._deliver(message)
+            if down is not None:
                 # The mail server is unreachable: reschedule the rest of the batch without trying.
                 for later in batch[i + 1 :]:
-                    self._retry(later, self._last_error)
+                    self._retry(later, down)
                 break
         outbox.notify()  # wake wait_for_delivery callers
         return len(batch)
 
-    _last_error: str = ""
-
-    def _deliver(self, message: OutboxMessage) -> bool:
-        """One attempt; returns False when the connection itself is down."""
+    def _deliver(self, message: OutboxMessage) -> str | None:
+        """One attempt; returns the error when the mail server itself is unreachable, else None."""
         assert self.transport is not None
         if message.attempts > self.max_attempts:
             # Leased more often than allowed (e.g. its worker keeps dying): stop trying.
             self._fail(message, message.last_error or f"gave up after {self.max_attempts} attempts")
-            return True
+            return None
         try:
             self.transport.send(message)
         except DeliveryError as exc:
-            self._last_error = str(exc)
             if exc.permanent:
                 self._fail(message, str(exc))
             else:
                 self._retry(message, str(exc))
-            return not exc.connection
+            return str(exc) if exc.connection else None
         except Exception as exc:  # a bug in one message must not stop the worker
             log.exception("unexpected error delivering %s", message.id)
             self._fail(message, f"could not build or send the message: {exc!r}")
-            return True
+            return None
         if self.transport.captures:
             done = outbox.mark_captured(message.id, owner=self.owner, engine=self._engine)
         else:
@@ -339,7 +338,7 @@ class Worker:
             self.sent += 1
         else:
             log.warning("mail %s was delivered after its lease was lost; it may arrive twice", message.id)
-        return True
+        return None
 
     def _retry(self, message: OutboxMessage, error: str) -> None:
         if message.attempts >= self.max_attempts:

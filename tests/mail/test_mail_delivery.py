@@ -16,7 +16,7 @@ from mail_helpers import CONTEXT, spawn, wait_until, worker_env
 from sqlalchemy import select, text
 
 from khala.db import session_scope, utcnow
-from khala.errors import InvalidInput
+from khala.errors import Conflict, InvalidInput
 from khala.mail import outbox
 from khala.mail import service as mail
 from khala.mail.models import Attachment, OutboxMessage, OutboxStatus
@@ -403,3 +403,22 @@ def test_postgres_notify_wakes_a_worker_in_another_process(db, smtp_sink, enqueu
             proc.kill()
     assert latency < 1.0, f"the other process took {latency:.2f} s (poll interval is 30 s)"
     assert proc.returncode == 0
+
+
+def test_admin_list_and_retry_failed(db, smtp_sink, enqueue_many):
+    enqueue_many(3)
+    smtp_sink.handler.refuse["user1@example.test"] = "550 No such user"
+    smtp_sink.worker().drain()
+
+    page = mail.list_outbox(per_page=2)
+    assert page.total == 3 and len(page.items) == 2
+    failed = mail.list_outbox(status="failed")
+    assert [r.recipient for r in failed.items] == ["user1@example.test"]
+    assert mail.list_outbox(recipient="USER1@").total == 1
+
+    with pytest.raises(Conflict):
+        mail.retry_failed(mail.list_outbox(status="sent").items[0].id)
+    smtp_sink.handler.refuse.clear()
+    assert mail.retry_failed(failed.items[0].id).status == OutboxStatus.QUEUED
+    smtp_sink.worker().drain()
+    assert statuses() == Counter({"sent": 3})
