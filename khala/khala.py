@@ -28,3 +28,8 @@ from khala.mail.worker import run_worker_forever  # noqa: E402
 
 api.include_router(images_router)  # /media/{key} (local store, signed URLs)
 app.register_lifespan_task(run_worker_forever)  # one mail worker per process
+
+import khala.registrations.pages  # noqa: E402,F401  (/tickets)
+from khala.registrations.api import router as registrations_router  # noqa: E402
+
+api.include_router(registrations_router)  # /tickets/{id}.ics (owner only)

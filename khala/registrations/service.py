@@ -380,4 +380,163 @@ def _install() -> None:
     accounts.data_exporters["registrations"] = export_for_user
 
 
+@dataclass(frozen=True)
+class TicketView:
+    """A registration with what the "My tickets" page shows of its event."""
+
+    id: str
+    status: str
+    quantity: int
+    ticket_code: str
+    waitlist_position: int | None
+    package_title: str
+    price_minor: int
+    currency: str
+    event_id: str
+    event_slug: str
+    event_title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    event_status: str
+    venue: str
+    address: str
+    city: str
+    created_at: datetime
+
+    @property
+    def cancellable(self) -> bool:
+        return self.status in ACTIVE and self.starts_at > utcnow()
+
+
+def tickets_for_user(user_id: str | uuid.UUID, *, limit: int = 200) -> list[TicketView]:
+    """A user's active registrations with their events, soonest first (past ones last)."""
+    from khala.locations.models import Location
+
+    uid = _as_uuid(user_id, "account")
+    with session_scope() as s:
+        rows = s.exec(
+            select(Registration, Package, Event, Location)
+            .join(Package, col(Package.id) == col(Registration.package_id))
+            .join(Event, col(Event.id) == col(Registration.event_id))
+            .join(Location, col(Location.id) == col(Event.location_id), isouter=True)
+            .where(Registration.user_id == uid, col(Registration.status).in_(ACTIVE))
+            .order_by(col(Event.starts_at))
+            .limit(limit)
+        ).all()
+        out = []
+        for r, p, e, loc in rows:
+            position = waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None
+            address = (
+                ", ".join(x for x in (loc.street, " ".join(y for y in (loc.postal_code, loc.city) if y)) if x)
+                if loc
+                else ""
+            )
+            out.append(
+                TicketView(
+                    id=str(r.id),
+                    status=str(r.status),
+                    quantity=r.quantity,
+                    ticket_code=r.ticket_code,
+                    waitlist_position=position,
+                    package_title=p.title,
+                    price_minor=p.price_minor,
+                    currency=p.currency,
+                    event_id=str(e.id),
+                    event_slug=e.slug,
+                    event_title=e.title,
+                    starts_at=e.starts_at,
+                    ends_at=e.ends_at,
+                    timezone=e.timezone,
+                    event_status=str(e.status),
+                    venue=loc.name if loc else "",
+                    address=address,
+                    city=loc.city if loc else "",
+                    created_at=r.created_at,
+                )
+            )
+    return out
+
+
+def ticket_calendar(registration_id: str | uuid.UUID, user_id: str | uuid.UUID) -> tuple[str, bytes]:
+    """(filename, .ics bytes) of one of the user's registrations; NotFound for anyone else's."""
+    from khala.locations.models import Location
+    from khala.registrations import notify
+    from khala.registrations.tickets import ics
+
+    rid = _as_uuid(registration_id, "registration")
+    with session_scope() as s:
+        r = s.get(Registration, rid)
+        if r is None or r.user_id != _as_uuid(user_id, "account") or r.status not in ACTIVE:
+            raise NotFound("We could not find that ticket.")
+        package = s.get(Package, r.package_id)
+        event = s.get(Event, r.event_id)
+        location = s.get(Location, event.location_id) if event and event.location_id else None
+        return f"{event.slug}.ics", ics(notify.calendar_entry(r, event, package, location))
+
+
+def find_active(user_id: str | uuid.UUID, package_id: str | uuid.UUID) -> RegistrationView | None:
+    """The user's active registration for a package, if any (to show "you already have a ticket")."""
+    uid = _as_uuid(user_id, "account")
+    pid = _as_uuid(package_id, "package")
+    with session_scope() as s:
+        r = s.exec(
+            select(Registration).where(
+                Registration.user_id == uid,
+                Registration.package_id == pid,
+                col(Registration.status).in_(ACTIVE),
+            )
+        ).first()
+        if r is None:
+            return None
+        return _view(r, waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None)
+
+
+@dataclass(frozen=True)
+class PackageSummary:
+    """What the register dialog shows of a package before anything is taken."""
+
+    package_id: str
+    package_title: str
+    event_slug: str
+    event_title: str
+    timezone: str
+    starts_at: datetime
+    price_minor: int
+    currency: str
+    max_per_registration: int
+    seats_left: int | None
+    sold_out: bool
+    sales_state: str
+    opens_at: datetime | None
+
+
+def package_summary(package_id: str | uuid.UUID) -> PackageSummary:
+    """Public facts about a package and its event (NotFound for unknown or draft events)."""
+    from khala.events.service import package_view
+
+    pid = _as_uuid(package_id, "package")
+    with session_scope() as s:
+        package = s.get(Package, pid)
+        event = s.get(Event, package.event_id) if package else None
+        if package is None or event is None or event.status == EventStatus.draft:
+            raise NotFound("We could not find that package.")
+        view = package_view(event, package)
+        return PackageSummary(
+            package_id=str(package.id),
+            package_title=package.title,
+            event_slug=event.slug,
+            event_title=event.title,
+            timezone=event.timezone,
+            starts_at=event.starts_at,
+            price_minor=package.price_minor,
+            currency=package.currency,
+            max_per_registration=package.max_per_registration,
+            seats_left=view.seats_left,
+            sold_out=view.sold_out,
+            sales_state=view.sales_state,
+            opens_at=view.opens_at,
+        )
+
+
 _install()

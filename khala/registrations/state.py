@@ -1,0 +1,328 @@
+"""Registering from the event modal, and "My tickets".
+
+Every handler checks the caller itself (any client can call any handler by name); every database, mail or
+hashing call runs off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import reflex as rx
+
+from khala.accounts import auth
+from khala.accounts import service as accounts
+from khala.errors import AlreadyRegistered, DomainError, NotAuthenticated, NotVerified, SoldOut
+from khala.mail import service as mail
+from khala.registrations import service
+from khala.registrations.tickets import qr_svg_data_uri
+from khala.ui.format import format_datetime_short, format_price
+
+
+def _clip(value: object, n: int = 64) -> str:
+    return str(value or "")[:n]
+
+
+def _quantity(value: object, maximum: int) -> int:
+    try:
+        q = int(str(value))
+    except ValueError:
+        q = 1
+    return max(1, min(q, max(1, maximum)))
+
+
+def _back_path(slug: str, package_id: str, quantity: int) -> str:
+    return quote(f"/events/{slug}?register={package_id}&qty={quantity}", safe="/")
+
+
+async def _mail_outcome(message_id: str | None, waitlisted: bool) -> str:
+    """The truth about the confirmation mail, after giving the worker a moment to send it."""
+    lead = "You're on the waiting list" if waitlisted else "You're in"
+    if not message_id:
+        return f"{lead}."
+    status = await asyncio.to_thread(mail.wait_for_delivery, message_id, 2.0)
+    if status.status == mail.OutboxStatus.SENT:
+        return f"{lead} — confirmation sent to {status.recipient}."
+    if status.status == mail.OutboxStatus.CAPTURED:
+        return f"{lead} — no mail server is configured, so the confirmation was written to the server log."
+    if status.status == mail.OutboxStatus.FAILED:
+        return f"{lead} — but the confirmation mail to {status.recipient} could not be delivered. Your ticket is on My tickets."
+    return f"{lead} — the confirmation mail to {status.recipient} is queued; we'll keep trying."
+
+
+class RegistrationState(rx.State):
+    """The register dialog: choose a quantity, confirm, and see what really happened."""
+
+    dialog_open: bool = False
+    # choose | need_login | need_verify | closed | working | done | error
+    phase: str = "choose"
+    package_id: str = ""
+    package_title: str = ""
+    event_title: str = ""
+    event_slug: str = ""
+    unit_price: str = ""
+    total_price: str = ""
+    max_quantity: int = 1
+    quantity: int = 1
+    waitlist: bool = False
+    seats_note: str = ""
+    message: str = ""
+    ticket_code: str = ""
+    login_href: str = "/login"
+    signup_href: str = "/signup"
+    _price_minor: int = 0
+    _currency: str = "SEK"
+
+    def _set_links(self) -> None:
+        back = _back_path(self.event_slug, self.package_id, self.quantity)
+        self.login_href, self.signup_href = f"/login?next={back}", f"/signup?next={back}"
+
+    def _set_quantity(self, quantity: int) -> None:
+        self.quantity = _quantity(quantity, self.max_quantity)
+        self.total_price = format_price(self._price_minor * self.quantity, self._currency)
+
+    @rx.event
+    async def start(self, package_id: str, quantity: int | str = 1):
+        """Open the dialog for a package (public facts only; nothing is taken here)."""
+        self.message = ""
+        self.ticket_code = ""
+        try:
+            summary = await asyncio.to_thread(service.package_summary, _clip(package_id))
+        except DomainError as exc:
+            self.phase, self.message, self.dialog_open = "error", exc.message, True
+            return
+        self.package_id = summary.package_id
+        self.package_title = summary.package_title
+        self.event_title = summary.event_title
+        self.event_slug = summary.event_slug
+        self._price_minor, self._currency = summary.price_minor, summary.currency
+        self.unit_price = format_price(summary.price_minor, summary.currency)
+        self.max_quantity = summary.max_per_registration
+        if summary.seats_left is not None:
+            self.max_quantity = max(1, min(self.max_quantity, summary.seats_left or self.max_quantity))
+        self._set_quantity(_quantity(quantity, self.max_quantity))
+        self.waitlist = summary.sold_out
+        self.seats_note = (
+            "Sold out — join the waiting list and you'll get a seat automatically if one frees up."
+            if summary.sold_out
+            else ("" if summary.seats_left is None else f"{summary.seats_left} left")
+        )
+        self._set_links()
+        self.dialog_open = True
+        if summary.sales_state != "open":
+            self.phase = "closed"
+            self.message = {
+                "not_yet": "Not on sale yet"
+                + (
+                    f" — sales open {format_datetime_short(summary.opens_at, summary.timezone)}."
+                    if summary.opens_at
+                    else "."
+                ),
+                "closed": "Sales for this package have closed.",
+                "event_past": "This event has already started; registration is closed.",
+                "event_cancelled": "This event has been cancelled.",
+            }.get(summary.sales_state, "This package is not on sale right now.")
+            return
+        user = await auth.current_user(self)
+        if user is None:
+            self.phase = "need_login"
+            return
+        if not user.is_verified:
+            self.phase = "need_verify"
+            return
+        existing = await asyncio.to_thread(service.find_active, user.id, summary.package_id)
+        if existing is not None:
+            self.phase, self.ticket_code = "done", existing.ticket_code
+            self.message = (
+                f"You're already on the waiting list (position {existing.waitlist_position})."
+                if existing.status == "waitlisted"
+                else "You already have a ticket for this package."
+            )
+            return
+        self.phase = "choose"
+
+    @rx.event
+    async def resume(self):
+        """on_load of the event page: come back from sign-in to the same package with the choice kept."""
+        params = self.router.page.params
+        package_id = _clip(params.get("register", ""))
+        if package_id:
+            return RegistrationState.start(package_id, _clip(params.get("qty", "1"), 4))
+        return None
+
+    @rx.event
+    def set_quantity(self, value: str) -> None:
+        self._set_quantity(_quantity(value, self.max_quantity))
+        self._set_links()
+
+    @rx.event
+    def close(self) -> None:
+        if self.phase != "working":
+            self.dialog_open = False
+
+    @rx.event
+    def set_dialog_open(self, value: bool) -> None:
+        if not value:
+            self.close()
+
+    @rx.event
+    async def confirm(self):
+        """Take the seats (or a waiting-list place). The caller is checked here, not by the page."""
+        if self.phase != "choose":
+            return  # a double click, or a repeated call: nothing happens twice
+        self.phase = "working"
+        yield
+        try:
+            user = await auth.require_verified(self)
+            reg = await asyncio.to_thread(
+                service.register, user.id, self.package_id, self.quantity, waitlist=self.waitlist
+            )
+        except AlreadyRegistered:
+            self.phase, self.message = "done", "You already have a ticket for this package."
+            return
+        except SoldOut as exc:
+            self.phase, self.waitlist = "choose", True
+            self.message = f"{exc.message} You can join the waiting list instead."
+            return
+        except NotAuthenticated:
+            self.phase = "need_login"
+            return
+        except NotVerified:
+            self.phase = "need_verify"
+            return
+        except DomainError as exc:
+            self.phase, self.message = "error", exc.message
+            return
+        self.ticket_code = reg.ticket_code
+        outcome = await _mail_outcome(reg.mail_message_id, reg.status == "waitlisted")
+        if reg.status == "waitlisted":
+            outcome += f" You're number {reg.waitlist_position} in line."
+        self.phase, self.message = "done", outcome
+
+    @rx.event
+    async def resend_verification(self):
+        try:
+            user = await auth.require_user(self)
+            self.message = await asyncio.to_thread(accounts.resend_verification_for, user.id)
+        except DomainError as exc:
+            self.message = exc.message
+
+
+@dataclass
+class TicketRow:
+    id: str = ""
+    status: str = ""
+    status_label: str = ""
+    quantity: int = 1
+    ticket_code: str = ""
+    qr: str = ""
+    package_title: str = ""
+    price_label: str = ""
+    event_slug: str = ""
+    event_title: str = ""
+    when: str = ""
+    venue: str = ""
+    address: str = ""
+    upcoming: bool = True
+    cancellable: bool = False
+    waitlisted: bool = False
+
+
+def _row(t: service.TicketView) -> TicketRow:
+
+    waitlisted = t.status == "waitlisted"
+    return TicketRow(
+        id=t.id,
+        status=t.status,
+        status_label=(
+            f"Waiting list · number {t.waitlist_position}"
+            if waitlisted
+            else ("Event cancelled" if t.event_status == "cancelled" else "Confirmed")
+        ),
+        quantity=t.quantity,
+        ticket_code=t.ticket_code,
+        qr="" if waitlisted else qr_svg_data_uri(t.ticket_code),
+        package_title=t.package_title,
+        price_label=format_price(t.price_minor * t.quantity, t.currency),
+        event_slug=t.event_slug,
+        event_title=t.event_title,
+        when=format_datetime_short(t.starts_at, t.timezone),
+        venue=t.venue,
+        address=t.address,
+        upcoming=t.cancellable or t.starts_at > datetime.now(UTC),
+        cancellable=t.cancellable,
+        waitlisted=waitlisted,
+    )
+
+
+class TicketsState(rx.State):
+    """My tickets: only the signed-in owner's registrations, loaded and changed by checked handlers."""
+
+    upcoming: list[TicketRow] = []
+    past: list[TicketRow] = []
+    loaded: bool = False
+    confirm_id: str = ""
+    confirm_title: str = ""
+    notice: str = ""
+    error: str = ""
+
+    async def _reload(self, user_id: str) -> None:
+        tickets = await asyncio.to_thread(service.tickets_for_user, user_id)
+        rows = await asyncio.to_thread(lambda: [_row(t) for t in tickets])
+        self.upcoming = [r for r in rows if r.upcoming]
+        self.past = [r for r in reversed(rows) if not r.upcoming]
+        self.loaded = True
+
+    @rx.event
+    async def load(self):
+        """on_load of /tickets: anonymous visitors go to sign in and come back."""
+        self.notice, self.error = "", ""
+        user = await auth.current_user(self)
+        if user is None:
+            self.upcoming, self.past, self.loaded = [], [], False
+            return rx.redirect("/login?next=/tickets")
+        await self._reload(str(user.id))
+        cancel = _clip(self.router.page.params.get("cancel", ""))
+        if cancel:
+            return TicketsState.ask_cancel(cancel)
+        return None
+
+    @rx.event
+    def ask_cancel(self, registration_id: str) -> None:
+        match = next((t for t in self.upcoming if t.id == registration_id), None)
+        if match is None or not match.cancellable:
+            self.error = (
+                "That ticket can't be cancelled (it may already be cancelled or the event has started)."
+            )
+            return
+        self.confirm_id = match.id
+        self.confirm_title = f"{match.event_title} — {match.package_title} × {match.quantity}"
+
+    @rx.event
+    def keep(self) -> None:
+        self.confirm_id = ""
+
+    @rx.event
+    def set_confirm_open(self, value: bool) -> None:
+        if not value:
+            self.confirm_id = ""
+
+    @rx.event
+    async def cancel(self):
+        """Cancel the chosen registration — only if it is the caller's own (checked by the service)."""
+        registration_id, self.confirm_id = self.confirm_id, ""
+        try:
+            user = await auth.require_user(self)
+            result = await asyncio.to_thread(service.cancel, _clip(registration_id), user.id)
+        except DomainError as exc:
+            self.error = exc.message
+            return
+        note = "Cancelled — your seats went back to the pool."
+        if result.mail_message_id:
+            status = await asyncio.to_thread(mail.wait_for_delivery, result.mail_message_id, 1.0)
+            note += f" A confirmation is {status.summary}."
+        self.notice = note
+        await self._reload(str(user.id))
