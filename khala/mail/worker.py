@@ -218,12 +218,17 @@ _LINK = re.compile(r"""href=["']([^"']+)["']""")
 
 
 class CaptureTransport:
-    """No SMTP configured: write the whole message to the log instead."""
+    """No SMTP configured: write the whole message to the log instead.
+
+    In production the bodies (which carry one-time sign-in and reset links) are withheld from the log
+    unless ``include_body=True``: logs travel further than mailboxes."""
 
     captures = True
 
+    def __init__(self, *, include_body: bool | None = None) -> None:
+        self.include_body = (not get_settings().is_production) if include_body is None else include_body
+
     def send(self, message: OutboxMessage) -> None:
-        links = list(dict.fromkeys(_LINK.findall(message.html_body)))
         attachments = ", ".join(
             f"{a.filename} ({a.content_type}, {len(a.data)} bytes)" for a in message.attachment_list()
         )
@@ -236,12 +241,18 @@ class CaptureTransport:
             f"  To: {clean_header(to)}",
             f"  Subject: {clean_header(message.subject)}",
             f"  Attachments: {attachments or 'none'}",
-            "  Links:",
-            *(f"    {link}" for link in links),
-            "  ---- text ----",
-            *(f"  {line}" for line in message.text_body.splitlines()),
-            "  ---- end ----",
         ]
+        if self.include_body:
+            links = list(dict.fromkeys(_LINK.findall(message.html_body)))
+            lines += [
+                "  Links:",
+                *(f"    {link}" for link in links),
+                "  ---- text ----",
+                *(f"  {line}" for line in message.text_body.splitlines()),
+                "  ---- end ----",
+            ]
+        else:
+            lines.append("  (body withheld in production: set KHALA_SMTP_URL to send mail)")
         # WARNING so it shows even where logging was never configured.
         log.warning("\n".join(lines))
 

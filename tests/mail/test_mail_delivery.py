@@ -422,3 +422,15 @@ def test_admin_list_and_retry_failed(db, smtp_sink, enqueue_many):
     assert mail.retry_failed(failed.items[0].id).status == OutboxStatus.QUEUED
     smtp_sink.worker().drain()
     assert statuses() == Counter({"sent": 3})
+
+
+def test_capture_withholds_bodies_in_production(db, caplog):
+    with session_scope(write=True) as session:
+        msg = mail.enqueue(
+            session, to="ann@example.test", subject="Reset", template="verify_email", context=CONTEXT
+        )
+    with caplog.at_level("INFO", logger="khala.mail"):
+        Worker(transport=CaptureTransport(include_body=False)).drain()
+    assert mail.delivery_status(msg.id).status == OutboxStatus.CAPTURED
+    assert "To: ann@example.test" in caplog.text
+    assert "token=abc123" not in caplog.text and "withheld" in caplog.text
