@@ -9,8 +9,15 @@ WebP, re-encoded from the decoded pixels so no metadata of the upload survives. 
 
 Upload rules, each refusal an ``InvalidInput`` with a readable message under the ``file`` field:
 non-empty, at most ``settings.upload_max_bytes`` (10 MB), a JPEG, PNG or WebP by its *bytes*
-(names and browser-declared types are ignored), at most ``MAX_PIXELS`` pixels (checked from the
-header before anything is decoded), and decodable without errors.
+(names and browser-declared types are ignored; SVG is refused), at most ``MAX_PIXELS`` pixels
+(checked from the header before anything is decoded), and decodable without errors. Alt text is
+required (``alt_text`` field). Animated images keep their first frame; colour profiles are
+converted to sRGB; EXIF orientation is applied.
+
+Sessions: ``store_image``/``get_image``/``delete_image`` take the caller's session;
+``create_image``/``get_image_by_id``/``remove_image`` open their own (for Reflex state and API routes).
+Re-signing: keep ``SignedUrl.expires_at`` next to each URL and call ``fresh_url``/``needs_resign``
+(less than ``RESIGN_MARGIN`` = 5 minutes left → sign again).
 """
 
 from __future__ import annotations
@@ -46,9 +53,8 @@ RENDITION_FORMAT = "webp"
 RENDITION_TYPE = "image/webp"
 WEBP_QUALITY = 82
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
-MAX_PIXELS = (
-    50_000_000  # e.g. 8660 × 5773; a 48-megapixel phone photo still fits  # below Pillow's bomb warning
-)
+# e.g. 8660 × 5773: a 48-megapixel phone photo fits. Below Pillow's own bomb warning (89 MP).
+MAX_PIXELS = 50_000_000
 MAX_NAME = 120
 MAX_ALT = 300
 MAX_DESCRIPTION = 1000

@@ -1,7 +1,7 @@
 """Where image bytes live: the ``ImageStore`` protocol, Azure Blob Storage and a local folder.
 
-Keys are relative, slash-separated paths made of ``[A-Za-z0-9._-]`` segments (no ``..``, no empty
-segments, at most 300 characters), e.g. ``images/3f2a…/card.webp``. Every store checks them with
+Keys are relative, slash-separated paths made of ``[A-Za-z0-9._-]`` segments (none starting with a
+dot, so no ``..`` and no hidden files; no empty segments; at most 300 characters), e.g. ``images/3f2a…/card.webp``. Every store checks them with
 ``check_key`` so a key can never escape the container or the media folder.
 
 ``url(key)`` hands out a read-only, expiring URL:
@@ -9,6 +9,8 @@ segments, at most 300 characters), e.g. ``images/3f2a…/card.webp``. Every stor
 - ``AzureBlobStore``: a blob SAS (read only, start 5 minutes back for clock skew, HTTPS-only in
   production), signed with the account key or, with managed identity, a cached user-delegation key.
 - ``LocalStore``: ``/media/<key>?exp=<unix seconds>&sig=<HMAC-SHA256>`` served by ``khala.images.api``.
+  It keeps no metadata: the served content type comes from the key's extension (``CONTENT_TYPES``;
+  other extensions are never served), and files are written atomically (temp file + rename).
 
 For long lifetimes (≥ 30 min) the expiry is rounded up to a 5-minute grid, so every page rendered
 within the same five minutes gets the *same* URL and the browser cache keeps working.
