@@ -50,8 +50,7 @@ CONTENT_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".png": "image/png",
-    ".svg": "image/svg+xml",
-}
+}  # never SVG: it can carry scripts
 
 
 class SignedUrl(NamedTuple):

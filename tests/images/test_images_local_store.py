@@ -121,9 +121,10 @@ def test_directory_is_404(stored: LocalStore, media_app) -> None:
     assert media_app.get(url).status_code == 404
 
 
-def test_only_image_types_are_served(stored: LocalStore, media_app) -> None:
-    (stored.root / "images" / "abc123" / "notes.html").write_text("<script>alert(1)</script>")
-    url, _ = stored.url("images/abc123/notes.html")
+@pytest.mark.parametrize("name", ["notes.html", "logo.svg", "data.json", "noextension"])
+def test_only_raster_image_types_are_served(stored: LocalStore, media_app, name: str) -> None:
+    (stored.root / "images" / "abc123" / name).write_text("<script>alert(1)</script>")
+    url, _ = stored.url(f"images/abc123/{name}")
     r = media_app.get(url)
     assert r.status_code == 404
     assert "script" not in r.text
