@@ -1,35 +1,34 @@
 """Assembly only: the app, its pages, the REST/auth/media routes (api_transformer) and lifespan tasks.
 
-Each domain contributes: ``pages.py`` (its pages, added by importing it), ``api.py`` (a FastAPI ``router``).
+Each domain contributes ``pages.py`` (its ``@template``/``@rx.page`` pages, registered by importing it) and
+``api.py`` (a FastAPI ``router`` of the HTTP routes it owns).
 """
 
 import reflex as rx
 from fastapi import FastAPI
 
-from khala.settings import get_settings
+import khala.accounts.pages  # /login, /signup, /verify-email, /account, …
+import khala.events.pages  # Discover /, /events, /events/[slug], /calendar
+import khala.registrations.pages  # /tickets  # noqa: F401
+from khala.accounts.api import origin_guard
+from khala.accounts.api import router as accounts_router
+from khala.events.api import router as events_router
+from khala.images.api import limit_upload_size
+from khala.images.api import router as images_router
+from khala.mail.worker import run_worker_forever
+from khala.registrations.api import router as registrations_router
 
-settings = get_settings()
-
-# HTTP routes we own (auth cookie completion, media, REST API). Reflex mounts itself inside this app.
+# HTTP routes we own. Reflex mounts itself inside this app, so these win over its catch-alls.
 api = FastAPI(title="Khala", docs_url=None, redoc_url=None, openapi_url=None)
+api.include_router(accounts_router)  # /auth/complete, /auth/signout (HttpOnly session cookie)
+api.include_router(events_router)  # /events/{slug}.ics
+api.include_router(images_router)  # /media/{key} (local store, signed URLs)
+api.include_router(registrations_router)  # /tickets/{id}.ics (owner only)
 
 app = rx.App(
-    api_transformer=api,
+    # Uploads are size-capped before Starlette spools them; the websocket Origin guard wraps everything
+    # (no cross-site websocket hijacking with the user's cookie).
+    api_transformer=[api, limit_upload_size, origin_guard],
     theme=rx.theme(appearance="light", accent_color="pink", radius="large"),
 )
-
-import khala.events.pages  # noqa: E402,F401  (Discover /, /events, /events/[slug], /calendar)
-from khala.events.api import router as events_router  # noqa: E402
-
-api.include_router(events_router)  # /events/{slug}.ics
-
-from khala.images.api import router as images_router  # noqa: E402
-from khala.mail.worker import run_worker_forever  # noqa: E402
-
-api.include_router(images_router)  # /media/{key} (local store, signed URLs)
-app.register_lifespan_task(run_worker_forever)  # one mail worker per process
-
-import khala.registrations.pages  # noqa: E402,F401  (/tickets)
-from khala.registrations.api import router as registrations_router  # noqa: E402
-
-api.include_router(registrations_router)  # /tickets/{id}.ics (owner only)
+app.register_lifespan_task(run_worker_forever)  # one mail delivery loop per process
