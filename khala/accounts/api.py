@@ -48,6 +48,9 @@ def _no_store(response: RedirectResponse) -> RedirectResponse:
 @router.get("/auth/complete")
 async def complete(request: Request, code: str = "", next: str = "/") -> RedirectResponse:
     target = service.safe_next(next)
+    if not _same_site_request(request):
+        # A link from another site must not sign this browser into someone's account (login CSRF).
+        return _no_store(RedirectResponse("/login?next=" + quote(target, safe="/"), status_code=303))
     try:
         secret, _user = await asyncio.to_thread(
             service.complete_login,

@@ -23,10 +23,10 @@ def auth_card(*children: rx.Component) -> rx.Component:
     )
 
 
-def field_error(errors: rx.Var, name: str) -> rx.Component:
+def field_error(errors: rx.Var, name: str, id_: str | None = None) -> rx.Component:
     return rx.cond(
         errors.contains(name),
-        rx.text(errors[name], color=theme.DANGER, size="2", id=f"{name}-error", role="alert"),
+        rx.text(errors[name], color=theme.DANGER, size="2", id=f"{id_ or name}-error", role="alert"),
     )
 
 
@@ -41,16 +41,19 @@ def field(
     hint: str | None = None,
     default_value: str | rx.Var | None = None,
     max_length: int | None = None,
+    id_: str | None = None,
 ) -> rx.Component:
+    """A labelled input; ``id_`` (default: ``name``) must be unique on the page."""
+    id_ = id_ or name
     extra: dict = {}
     if default_value is not None:
         extra["default_value"] = default_value
     if max_length is not None:
         extra["max_length"] = max_length
     return rx.vstack(
-        rx.el.label(label, html_for=name, style={"font_weight": "600", "color": theme.TEXT}),
+        rx.el.label(label, html_for=id_, style={"font_weight": "600", "color": theme.TEXT}),
         rx.input(
-            id=name,
+            id=id_,
             name=name,
             type=type_,
             required=required,
@@ -60,7 +63,7 @@ def field(
             **extra,
         ),
         rx.text(hint, size="1", color=theme.TEXT_MUTED) if hint else rx.fragment(),
-        field_error(errors, name) if errors is not None else rx.fragment(),
+        field_error(errors, name, id_) if errors is not None else rx.fragment(),
         spacing="1",
         width="100%",
         align="stretch",

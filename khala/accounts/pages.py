@@ -333,7 +333,9 @@ def account_page() -> rx.Component:
                     "E-mail address",
                     rx.form(
                         rx.vstack(
-                            field("New e-mail address", "email", type_="email", errors=errors),
+                            field(
+                                "New e-mail address", "email", type_="email", errors=errors, id_="new-email"
+                            ),
                             field(
                                 "Your password",
                                 "password",
@@ -400,7 +402,7 @@ def account_page() -> rx.Component:
                             rx.vstack(
                                 field(
                                     "Your password",
-                                    "password",
+                                    "delete_password",
                                     type_="password",
                                     errors=errors,
                                     autocomplete="current-password",

@@ -411,12 +411,12 @@ class AccountState(rx.State):
             await asyncio.to_thread(
                 service.delete_account,
                 user.id,
-                str(form_data.get("password", ""))[: service.PASSWORD_MAX + 1],
+                str(form_data.get("delete_password", ""))[: service.PASSWORD_MAX + 1],
             )
         except NotAuthenticated:
             return rx.redirect(login_path("/account"))
         except DomainError as exc:
-            self.errors = _errors(exc)
+            self.errors = {("delete_password" if k == "password" else k): v for k, v in _errors(exc).items()}
             return None
         self.loaded = False
         self.sessions = []

@@ -512,3 +512,48 @@ def test_list_users_and_set_admin(db, make_user) -> None:
         service.set_admin(root, root.id, False)
     with pytest.raises(service.NotFound):
         service.set_admin(root, uuid.uuid4(), True)
+
+
+def test_purge_task_runs_and_survives_errors(db, make_user, monkeypatch) -> None:
+    import asyncio
+
+    from khala.accounts import tasks
+
+    calls = []
+
+    def fake_purge():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database away")
+        return 2
+
+    monkeypatch.setattr(tasks.service, "purge_expired", fake_purge)
+
+    async def run_a_bit():
+        task = asyncio.create_task(tasks.purge_expired_forever(interval=0.01))
+        while len(calls) < 3:
+            await asyncio.sleep(0.01)
+        task.cancel()
+
+    asyncio.run(asyncio.wait_for(run_a_bit(), 5))
+    assert len(calls) >= 3
+
+
+def test_rate_limits_are_shared_through_redis(redis_url) -> None:
+    throttle.use_storage(redis_url)
+    throttle.reset()
+    try:
+        ident = f"redis-{uuid.uuid4()}@example.com"
+        for _ in range(5):
+            throttle.login_failures_by_address.hit(ident)
+        # A second limiter over the same Redis (another worker) sees the same counters.
+        from limits.storage import storage_from_string
+        from limits.strategies import MovingWindowRateLimiter
+
+        other = MovingWindowRateLimiter(storage_from_string(redis_url))
+        assert not other.test(throttle.login_failures_by_address.items[0], "login-addr", ident)
+        with pytest.raises(RateLimited):
+            throttle.login_failures_by_address.check(ident)
+    finally:
+        throttle.reset()
+        throttle.use_storage("memory://")

@@ -109,7 +109,7 @@ def test_anonymous_account_handlers_change_nothing(db, make_user) -> None:
         )
     )
     run(state.sign_out_everywhere())
-    run(state.delete_account({"password": STRONG}))
+    run(state.delete_account({"delete_password": STRONG}))
     assert downloaded(run(state.download_data())) == ""
     assert service.get_user(victim.id).display_name == "Ada"
     assert sign_in("ada@example.com")  # password unchanged, account alive

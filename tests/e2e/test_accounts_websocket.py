@@ -132,7 +132,7 @@ def test_anonymous_and_non_admin_are_refused_over_the_real_websocket(live_app, a
         out = anon.call(AccountState, "load")
         assert "/login?next=/account" in out and ada.email not in out
         out = anon.call(AccountState, "save_name", {"form_data": {"display_name": "Hacked"}})
-        out += anon.call(AccountState, "delete_account", {"form_data": {"password": PASSWORD}})
+        out += anon.call(AccountState, "delete_account", {"form_data": {"delete_password": PASSWORD}})
         out += anon.call(AccountState, "download_data")
         out += anon.call(UsersAdminState, "load", path="/admin/users")
         out += anon.call(UsersAdminState, "set_admin", {"user_id": str(bob.id), "is_admin": True})
