@@ -14,6 +14,7 @@ from khala.events.state import (
     EventDetailState,
     EventsState,
 )
+from khala.registrations.components import register_button
 from khala.ui import theme
 
 # ------------------------------------------------------------------------------------------------ card
@@ -415,14 +416,7 @@ def _package(p: PackageRow) -> rx.Component:
             rx.el.span(badge(p.seats_label, p.seats_tone), aria_live="polite", class_name="khala-seats"),
             rx.text(p.sales_label, size="2", style={"color": theme.TEXT_MUTED}),
             rx.spacer(),
-            rx.button(
-                "Register",
-                on_click=EventDetailState.choose_package(p.id),
-                disabled=~p.can_register,
-                aria_label="Register for " + p.title,
-                style=theme.primary_button,
-                size="3",
-            ),
+            register_button(p.id, p.title, p.sales_state, p.seats_tone == "soldout"),
             gap="0.75rem",
             align="center",
             wrap="wrap",

@@ -15,6 +15,8 @@ from khala.events.components import (
     results,
 )
 from khala.events.state import CalendarState, DiscoverState, EventDetailState, EventsState
+from khala.registrations.components import register_dialog
+from khala.registrations.state import RegistrationState
 from khala.ui import theme
 from khala.ui.layout import template
 
@@ -107,6 +109,7 @@ def discover_page() -> rx.Component:
             empty="Plenty of seats everywhere right now.",
         ),
         event_modal(),
+        register_dialog(),
     )
 
 
@@ -117,7 +120,7 @@ def discover_page() -> rx.Component:
     on_load=EventsState.load_from_url,
 )
 def events_page() -> rx.Component:
-    return rx.box(filters_bar(), results(), event_modal())
+    return rx.box(filters_bar(), results(), event_modal(), register_dialog())
 
 
 @template(
@@ -126,7 +129,7 @@ def events_page() -> rx.Component:
     heading=EventDetailState.heading,
     page_title=EventDetailState.page_title,
     description=EventDetailState.page_description,
-    on_load=EventDetailState.load_page,
+    on_load=[EventDetailState.load_page, RegistrationState.resume],
 )
 def event_page() -> rx.Component:
     return rx.box(
@@ -148,6 +151,7 @@ def event_page() -> rx.Component:
             rx.cond(EventDetailState.detail.id != "", detail_body(in_modal=False), detail_skeleton()),
         ),
         rx.el.meta(name="description", content=EventDetailState.page_description),
+        register_dialog(),
         max_width="820px",
     )
 
@@ -159,4 +163,4 @@ def event_page() -> rx.Component:
     on_load=CalendarState.load_from_url,
 )
 def calendar_page() -> rx.Component:
-    return rx.box(calendar_view(), event_modal())
+    return rx.box(calendar_view(), event_modal(), register_dialog())
