@@ -57,6 +57,8 @@ def test_confirmation_mail_carries_ticket_qr_and_ics(make_event, make_user, smtp
         assert "500" in body  # 2 × 250 kr
         assert "19:30" in body  # shown in the event's own time zone
     assert "cid:ticket-qr" in html
+    assert "openstreetmap.org/search?query=Test+Hall" in text  # map link from the address, not an id
+    assert f"/tickets?cancel={reg.id}" in text and "× 2" in text
 
     parts = list(msg.walk())
     [ics_part] = [p for p in parts if p.get_content_type() == "text/calendar"]
