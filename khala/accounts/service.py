@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import secrets
 import threading
@@ -150,8 +151,19 @@ def validate_password(password: str, email: str = "", *, field: str = "password"
     return password
 
 
+# Each argon2 run takes 64 MiB and ~0.1 s of a core: cap how many run at once, so a burst of sign-ins
+# queues instead of exhausting memory (the rate limits bound the burst per address and IP).
+_HASH_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
+
 def hash_password(password: str) -> str:
-    return PASSWORD_HASHER.hash(password)
+    with _HASH_SLOTS:
+        return PASSWORD_HASHER.hash(password)
+
+
+def _argon2_verify(password: str, password_hash: str) -> bool:
+    with _HASH_SLOTS:
+        return PASSWORD_HASHER.verify(password, password_hash)
 
 
 _dummy_lock = threading.Lock()
@@ -163,8 +175,8 @@ def _dummy_verify(password: str) -> None:
     global _dummy_hash
     with _dummy_lock:
         if _dummy_hash is None:
-            _dummy_hash = PASSWORD_HASHER.hash(secrets.token_urlsafe(16))
-    PASSWORD_HASHER.verify(password or "-", _dummy_hash)
+            _dummy_hash = hash_password(secrets.token_urlsafe(16))
+    _argon2_verify(password or "-", _dummy_hash)
 
 
 def _verify_password(user: User | None, password: str) -> bool:
@@ -172,7 +184,7 @@ def _verify_password(user: User | None, password: str) -> bool:
         _dummy_verify(password)
         return False
     try:
-        return PASSWORD_HASHER.verify(password, user.password_hash)
+        return _argon2_verify(password, user.password_hash)
     except (ValueError, TypeError):
         return False
 

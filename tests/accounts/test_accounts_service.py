@@ -208,8 +208,8 @@ def test_unknown_address_costs_a_hash(db, make_user) -> None:
     known = min(timed("ada@example.com") for _ in range(3))
     throttle.reset()
     unknown = min(timed("nobody@example.com") for _ in range(3))
-    assert unknown > 0.5 * known  # both pay a full argon2 verification
-    assert abs(unknown - known) < 0.5 * known
+    # Both pay a full argon2 verification (an unknown address without it would take ~1 ms, not ~100).
+    assert 0.5 * known < unknown < 2 * known
 
 
 def test_failed_sign_ins_are_limited_per_address_with_growing_waits(db, make_user) -> None:
