@@ -386,7 +386,32 @@ def _send_verification(session: Session, user: User) -> None:
 
 
 def confirm_email_token(secret: str) -> TokenOutcome:
-    """Open a verification or e-mail-change link (single use)."""
+    """Open a verification or e-mail-change link (single use).
+
+    A verification link opened again after it worked (mail scanners often open links first) answers
+    "already confirmed" instead of an error; it changes nothing.
+    """
+    try:
+        return _confirm_email_token(secret)
+    except BadToken as exc:
+        if exc.reason != "used":
+            raise
+        with session_scope() as session:
+            token = session.exec(
+                select(AccountToken).where(AccountToken.token_hash == hash_secret(secret))
+            ).one()
+            user = session.get(User, token.user_id)
+            if (
+                token.purpose == TokenPurpose.verify_email.value
+                and user is not None
+                and user.deleted_at is None
+                and user.is_verified
+            ):
+                return TokenOutcome("verified", user.email)
+        raise
+
+
+def _confirm_email_token(secret: str) -> TokenOutcome:
     with session_scope(write=True) as session:
         token = _take_token(session, secret, (TokenPurpose.verify_email, TokenPurpose.email_change))
         user = session.get(User, token.user_id)

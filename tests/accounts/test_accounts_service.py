@@ -99,6 +99,11 @@ def test_sign_up_stores_hash_and_mails_single_use_24h_link(db, mailbox) -> None:
     outcome = service.confirm_email_token(token)
     assert outcome.kind == "verified" and outcome.email == "ada@example.com"
     assert _user("ada@example.com").is_verified
+    # Opened again (e.g. after a mail scanner): "already confirmed", no error, nothing changes.
+    assert service.confirm_email_token(token) == outcome
+    # A used link of an address that is no longer verified is refused.
+    with session_scope(write=True) as session:
+        session.exec(update(User).values(email_verified_at=None))
     with pytest.raises(service.BadToken) as exc:
         service.confirm_email_token(token)
     assert exc.value.reason == "used"
