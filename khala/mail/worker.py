@@ -398,13 +398,17 @@ class Worker:
                 name="khala-mail-listen",
                 daemon=True,
             ).start()
+        errors = 0
         while not stop.is_set():
             try:
                 n = self.run_once()
-            except Exception:  # e.g. the database is briefly away: keep going
-                log.exception("mail worker round failed")
-                n = 0
-                stop.wait(self.poll_interval)
+                errors = 0
+            except Exception:  # e.g. the database is away or not migrated yet: keep going, slower
+                errors += 1
+                pause = min(30.0, self.poll_interval * 2**errors)
+                log.exception("mail worker round failed; next try in %.0f s", pause)
+                stop.wait(pause)
+                continue
             if n == 0:
                 if self.transport is not None:
                     self.transport.close()
