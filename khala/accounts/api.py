@@ -66,7 +66,7 @@ async def complete(request: Request, code: str = "", next: str = "/") -> Redirec
     response.set_cookie(
         auth.cookie_name(),
         secret,
-        max_age=int(service.SESSION_TTL.total_seconds()),
+        max_age=int(service.SESSION_MAX_AGE.total_seconds()),  # the server-side expiry decides earlier
         path="/",
         secure=auth.cookie_secure(),
         httponly=True,

@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 PASSWORD_HASHER = argon2.using(type="ID", memory_cost=64 * 1024, rounds=3, parallelism=4, salt_size=16)
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
-SESSION_TTL = timedelta(days=14)
+SESSION_TTL = timedelta(days=14)  # idle timeout, sliding: every use pushes it forward
+SESSION_MAX_AGE = timedelta(days=90)  # absolute: sign in again after this, however active (= cookie Max-Age)
 SESSION_TOUCH_EVERY = timedelta(minutes=1)  # sliding expiry: refresh at most once a minute per session
 VERIFY_TTL = timedelta(hours=24)
 EMAIL_CHANGE_TTL = timedelta(hours=24)
@@ -486,7 +487,7 @@ def _create_session(session: Session, user: User, *, user_agent: str = "", ip: s
             token_hash=hash_secret(secret),
             created_at=now,
             last_seen_at=now,
-            expires_at=now + SESSION_TTL,
+            expires_at=min(now + SESSION_TTL, now + SESSION_MAX_AGE),
             user_agent=(user_agent or "")[:300],
             ip=_ip(ip) if ip else "",
         )
@@ -495,7 +496,8 @@ def _create_session(session: Session, user: User, *, user_agent: str = "", ip: s
 
 
 def resolve_session(secret: str | None) -> CurrentUser | None:
-    """The user a session token belongs to, or None. Extends the session (sliding 14 days)."""
+    """The user a session token belongs to, or None. Extends the session (sliding 14 days, at most 90 days
+    after sign-in)."""
     if not secret or len(secret) > 200:
         return None
     token_hash = hash_secret(secret)
@@ -516,7 +518,10 @@ def resolve_session(secret: str | None) -> CurrentUser | None:
             session.exec(
                 update(UserSession)
                 .where(UserSession.id == user_session.id)
-                .values(last_seen_at=now, expires_at=now + SESSION_TTL)
+                .values(
+                    last_seen_at=now,
+                    expires_at=min(now + SESSION_TTL, user_session.created_at + SESSION_MAX_AGE),
+                )
             )
     return _current(user)
 

@@ -287,6 +287,24 @@ def test_session_expiry_is_sliding(db, make_user) -> None:
     assert service.purge_expired() >= 1
 
 
+def test_session_has_an_absolute_lifetime(db, make_user) -> None:
+    make_user("ada@example.com")
+    token = sign_in("ada@example.com")
+    born = utcnow() - service.SESSION_MAX_AGE + timedelta(hours=1)
+    with session_scope(write=True) as session:
+        session.exec(
+            update(UserSession).values(
+                created_at=born,
+                last_seen_at=utcnow() - timedelta(minutes=5),
+                expires_at=utcnow() + timedelta(days=3),
+            )
+        )
+    assert service.resolve_session(token) is not None
+    with session_scope() as session:
+        row = session.exec(select(UserSession)).one()
+    assert row.expires_at <= born + service.SESSION_MAX_AGE + timedelta(seconds=1)  # no sliding past 90 days
+
+
 def test_resolve_session_rejects_garbage(db) -> None:
     for token in (None, "", "nope", "x" * 500):
         assert service.resolve_session(token) is None
