@@ -30,6 +30,7 @@ __all__ = [
     "require_user",
     "require_verified",
     "session_token",
+    "user_from_cookie_header",
 ]
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
@@ -78,6 +79,14 @@ async def current_user(state: Any) -> CurrentUser | None:
     """The signed-in user of the connection, or None. Checked against the database on every call,
     so sign-out, expiry, revocation and deletion take effect at once."""
     token = session_token(state)
+    if not token:
+        return None
+    return await asyncio.to_thread(service.resolve_session, token)
+
+
+async def user_from_cookie_header(cookie_header: str | None) -> CurrentUser | None:
+    """For our own HTTP routes: the user of a request's ``Cookie`` header (``request.headers.get("cookie")``)."""
+    token = read_cookie(cookie_header or "", cookie_name())
     if not token:
         return None
     return await asyncio.to_thread(service.resolve_session, token)

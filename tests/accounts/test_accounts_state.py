@@ -196,3 +196,12 @@ def test_signup_handler_shows_the_same_message(db, make_user) -> None:
     state2 = _sub(_tree(None, path="/signup", ip="10.5.0.2"), SignupState)
     run(state2.submit({"email": "x@", "display_name": "", "password": "short"}))
     assert set(state2.errors) == {"email", "display_name", "password"}
+
+
+def test_user_from_cookie_header_for_http_routes(db, make_user) -> None:
+    make_user("ada@example.com")
+    token = sign_in("ada@example.com")
+    user = asyncio.run(auth.user_from_cookie_header(f"x=1; {auth.cookie_name()}={token}"))
+    assert user is not None and user.email == "ada@example.com"
+    assert asyncio.run(auth.user_from_cookie_header(None)) is None
+    assert asyncio.run(auth.user_from_cookie_header(f"{auth.cookie_name()}=forged")) is None
