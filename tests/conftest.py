@@ -199,3 +199,9 @@ def make_event(db: Engine):
         return event
 
     return make
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser journeys run last: Playwright's sync API keeps an event loop on the main thread for the
+    rest of the session, which would break the asyncio.run() of handler tests collected after it."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))
