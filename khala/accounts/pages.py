@@ -72,9 +72,7 @@ def login_page() -> rx.Component:
 # ── /signup ────────────────────────────────────────────────────────────────────────────────────────────
 
 
-@rx.page(
-    route="/signup", title="Create an account · Khala", on_load=[SessionState.load_session, SignupState.clear]
-)
+@template(route="/signup", title="Create an account", on_load=SignupState.clear)
 def signup_page() -> rx.Component:
     return auth_card(
         rx.cond(
@@ -82,7 +80,7 @@ def signup_page() -> rx.Component:
             rx.vstack(
                 rx.callout(SignupState.done_message, icon="mail", color_scheme="green", role="status"),
                 rx.button("Send the link again", on_click=SignupState.resend, variant="soft", id="resend"),
-                link("Sign in", "/login"),
+                rx.link("Sign in", href=SignupState.login_href, color=theme.PRIMARY_TEXT),
                 spacing="3",
             ),
             rx.form(
@@ -114,7 +112,11 @@ def signup_page() -> rx.Component:
                         max_length=1024,
                     ),
                     primary_button("Create account", loading=SignupState.submitting, id="signup-submit"),
-                    rx.text("Already have an account? ", link("Sign in", "/login"), size="2"),
+                    rx.text(
+                        "Already have an account? ",
+                        rx.link("Sign in", href=SignupState.login_href, color=theme.PRIMARY_TEXT),
+                        size="2",
+                    ),
                     spacing="4",
                     width="100%",
                 ),

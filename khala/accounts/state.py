@@ -117,6 +117,7 @@ class SignupState(rx.State):
     done_message: str = ""
     done_email: str = ""
     submitting: bool = False
+    login_href: str = "/login"
 
     @rx.event
     def clear(self) -> None:
@@ -124,6 +125,9 @@ class SignupState(rx.State):
         self.done_message = ""
         self.done_email = ""
         self.submitting = False
+        # /signup?next=… (e.g. from an event page): signing in afterwards goes back there.
+        next_path = self.router.url.query_parameters.get("next")
+        self.login_href = login_path(next_path) if next_path else "/login"
 
     @rx.event
     async def submit(self, form_data: dict[str, Any]):

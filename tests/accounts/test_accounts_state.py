@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from urllib.parse import urlencode
 
 import pytest
 import reflex as rx
@@ -34,7 +35,13 @@ def _tree(
     if cookie is not None:
         headers["cookie"] = f"other=1; {auth.cookie_name()}={cookie}; theme=dark"
     root.router = RouterData.from_router_data(
-        {"headers": headers, "ip": ip, "pathname": path, "query": query or {}, "asPath": path}
+        {
+            "headers": headers,
+            "ip": ip,
+            "pathname": path,
+            "query": query or {},
+            "asPath": path + ("?" + urlencode(query) if query else ""),
+        }
     )
     return root
 
@@ -184,6 +191,10 @@ def test_login_handler_navigates_to_complete_with_safe_next(db, make_user) -> No
     events = run(state.submit({"email": "ada@example.com", "password": STRONG}))
     script = str(events[-1])
     assert "/auth/complete?code=" in script and "next=/" in script and "evil" not in script
+    good = _sub(_tree(None, path="/login", query={"next": "/events/party?x=1"}), LoginState)
+    assert "next=/events/party%3Fx%3D1" in str(
+        run(good.submit({"email": "ada@example.com", "password": STRONG}))[-1]
+    )
     events = run(state.submit({"email": "ada@example.com", "password": "wrong password!"}))
     assert state.error == service.SIGN_IN_FAILED
 
@@ -205,3 +216,12 @@ def test_user_from_cookie_header_for_http_routes(db, make_user) -> None:
     assert user is not None and user.email == "ada@example.com"
     assert asyncio.run(auth.user_from_cookie_header(None)) is None
     assert asyncio.run(auth.user_from_cookie_header(f"{auth.cookie_name()}=forged")) is None
+
+
+def test_signup_keeps_a_safe_next_for_signing_in_afterwards() -> None:
+    state = _sub(_tree(None, path="/signup", query={"next": "/events/party"}), SignupState)
+    state.clear()
+    assert state.login_href == "/login?next=/events/party"
+    evil = _sub(_tree(None, path="/signup", query={"next": "https://evil.example"}), SignupState)
+    evil.clear()
+    assert evil.login_href == "/login?next=/"
