@@ -14,6 +14,8 @@ config = rx.Config(
     redis_url=settings.redis_url,
     frontend_port=settings.port,
     backend_port=settings.port,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(appearance="light", accent_color="pink", radius="large"))
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -17,6 +17,7 @@ def migrate() -> None:
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["configure_logger"] = False
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     command.upgrade(cfg, "head")
 
 

@@ -29,6 +29,5 @@ app = rx.App(
     # Uploads are size-capped before Starlette spools them; the websocket Origin guard wraps everything
     # (no cross-site websocket hijacking with the user's cookie).
     api_transformer=[api, limit_upload_size, origin_guard],
-    theme=rx.theme(appearance="light", accent_color="pink", radius="large"),
 )
 app.register_lifespan_task(run_worker_forever)  # one mail delivery loop per process

@@ -154,7 +154,7 @@ class RegistrationState(rx.State):
         return None
 
     @rx.event
-    def set_quantity(self, value: str) -> None:
+    def set_quantity(self, value: float | str) -> None:
         self._set_quantity(_quantity(value, self.max_quantity))
         self._set_links()
 
