@@ -28,8 +28,8 @@ def _clip(value: object, n: int = 64) -> str:
 
 def _quantity(value: object, maximum: int) -> int:
     try:
-        q = int(str(value))
-    except ValueError:
+        q = int(float(str(value)))
+    except (ValueError, OverflowError):
         q = 1
     return max(1, min(q, max(1, maximum)))
 
