@@ -50,6 +50,12 @@ def field(
         extra["default_value"] = default_value
     if max_length is not None:
         extra["max_length"] = max_length
+    described_by = [f"{id_}-hint"] if hint else []
+    if errors is not None:
+        described_by.append(f"{id_}-error")
+        extra["aria_invalid"] = rx.cond(errors.contains(name), "true", "false")
+    if described_by:
+        extra["aria_describedby"] = " ".join(described_by)
     return rx.vstack(
         rx.el.label(label, html_for=id_, style={"font_weight": "600", "color": theme.TEXT}),
         rx.input(
@@ -62,7 +68,7 @@ def field(
             size="3",
             **extra,
         ),
-        rx.text(hint, size="1", color=theme.TEXT_MUTED) if hint else rx.fragment(),
+        rx.text(hint, size="1", color=theme.TEXT_MUTED, id=f"{id_}-hint") if hint else rx.fragment(),
         field_error(errors, name, id_) if errors is not None else rx.fragment(),
         spacing="1",
         width="100%",
