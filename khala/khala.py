@@ -7,11 +7,12 @@ Each domain contributes ``pages.py`` (its ``@template``/``@rx.page`` pages, regi
 import reflex as rx
 from fastapi import FastAPI
 
-import khala.accounts.pages  # /login, /signup, /verify-email, /account, …
+import khala.accounts.pages  # /login, /signup, /verify, /account, …
 import khala.events.pages  # Discover /, /events, /events/[slug], /calendar
 import khala.registrations.pages  # /tickets  # noqa: F401
 from khala.accounts.api import origin_guard
 from khala.accounts.api import router as accounts_router
+from khala.accounts.tasks import purge_expired_forever
 from khala.events.api import router as events_router
 from khala.images.api import limit_upload_size
 from khala.images.api import router as images_router
@@ -31,3 +32,4 @@ app = rx.App(
     api_transformer=[api, limit_upload_size, origin_guard],
 )
 app.register_lifespan_task(run_worker_forever)  # one mail delivery loop per process
+app.register_lifespan_task(purge_expired_forever)  # hourly: expired sessions and used tokens

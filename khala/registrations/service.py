@@ -88,6 +88,14 @@ def _check_sales(event: Event, package: Package, now: datetime) -> None:
         raise SalesClosed(f"Sales for {package.title} have closed.")
 
 
+def _withdraw_mail(session: Session, message_id: str | None) -> None:
+    """Take back a mail enqueued earlier in this same transaction (it was never committed, so never sent)."""
+    if message_id:
+        from khala.mail.models import OutboxMessage
+
+        session.execute(sa.delete(OutboxMessage).where(col(OutboxMessage.id) == uuid.UUID(message_id)))
+
+
 def _run_hooks(session: Session, kind: str, registration: Registration) -> str | None:
     message_id = None
     for hook in hooks:
@@ -141,6 +149,24 @@ def register(
                 raise AlreadyRegistered(
                     "You already have a registration for this package.", registration_id=str(existing.id)
                 )
+            # Everything that is slow happens before the seat is taken: the registration row (its unique
+            # index catches a concurrent duplicate) and the confirmation mail (QR, .ics, rendering) are
+            # written first, so on PostgreSQL the package row stays locked only for the conditional UPDATE,
+            # the event's counter and the commit.
+            registration = Registration(
+                user_id=uid,
+                package_id=pid,
+                event_id=event.id,
+                quantity=quantity,
+                status=RegistrationStatus.confirmed,
+                ticket_code=new_ticket_code(),
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(registration)
+            s.flush()
+            mail_id = _run_hooks(s, RegistrationStatus.confirmed.value, registration)
+            s.flush()
             taken = s.execute(
                 sa.update(Package)
                 .where(
@@ -152,29 +178,20 @@ def register(
                 .values(taken=Package.taken + quantity)
             ).rowcount
             if taken == 1:
-                status = RegistrationStatus.confirmed
                 bump_seats(s, event.id, quantity)
-            elif waitlist:
-                status = RegistrationStatus.waitlisted
-            else:
+                return _view(registration, None, mail_id)
+            if not waitlist:
                 left = (package.capacity or 0) - package.taken
                 if left > 0:
                     raise SoldOut(f"Only {left} seat{'s' if left != 1 else ''} left in {package.title}.")
                 raise SoldOut(f"{package.title} is sold out.")
-            registration = Registration(
-                user_id=uid,
-                package_id=pid,
-                event_id=event.id,
-                quantity=quantity,
-                status=status,
-                ticket_code=new_ticket_code(),
-                created_at=now,
-                updated_at=now,
-            )
+            # No seat: the registration joins the waiting list instead, and its mail says so.
+            _withdraw_mail(s, mail_id)
+            registration.status = RegistrationStatus.waitlisted
             s.add(registration)
             s.flush()
-            position = waitlist_position(s, registration) if status == RegistrationStatus.waitlisted else None
-            mail_id = _run_hooks(s, str(status), registration)
+            position = waitlist_position(s, registration)
+            mail_id = _run_hooks(s, RegistrationStatus.waitlisted.value, registration)
             return _view(registration, position, mail_id)
     except IntegrityError as exc:
         # The partial unique index caught a concurrent duplicate of the same user and package.
@@ -261,8 +278,9 @@ def promote_waitlist(s: Session, package_id: uuid.UUID, *, now: datetime | None 
     Runs inside the transaction that freed the seats. Returns the promoted registration ids.
     """
     now = now or utcnow()
-    # Lock the package row (PostgreSQL) so concurrent promotions for it queue up.
-    package = s.exec(select(Package).where(Package.id == package_id).with_for_update()).one()
+    # Lock the package row (PostgreSQL: FOR NO KEY UPDATE, which leaves the foreign-key checks of concurrent
+    # registrations alone and so cannot deadlock with them) so concurrent promotions for it queue up.
+    package = s.exec(select(Package).where(Package.id == package_id).with_for_update(key_share=True)).one()
     s.refresh(package)
     if package.capacity is None:
         free = None
