@@ -88,6 +88,13 @@ def _check_sales(event: Event, package: Package, now: datetime) -> None:
         raise SalesClosed(f"Sales for {package.title} have closed.")
 
 
+def _sold_out(package: Package) -> SoldOut:
+    left = (package.capacity or 0) - package.taken
+    if left > 0:
+        return SoldOut(f"Only {left} seat{'s' if left != 1 else ''} left in {package.title}.")
+    return SoldOut(f"{package.title} is sold out.")
+
+
 def _withdraw_mail(session: Session, message_id: str | None) -> None:
     """Take back a mail enqueued earlier in this same transaction (it was never committed, so never sent)."""
     if message_id:
@@ -149,6 +156,8 @@ def register(
                 raise AlreadyRegistered(
                     "You already have a registration for this package.", registration_id=str(existing.id)
                 )
+            if not waitlist and package.capacity is not None and package.taken + quantity > package.capacity:
+                raise _sold_out(package)  # fast refusal; the conditional UPDATE below stays the guarantee
             # Everything that is slow happens before the seat is taken: the registration row (its unique
             # index catches a concurrent duplicate) and the confirmation mail (QR, .ics, rendering) are
             # written first, so on PostgreSQL the package row stays locked only for the conditional UPDATE,
@@ -181,10 +190,8 @@ def register(
                 bump_seats(s, event.id, quantity)
                 return _view(registration, None, mail_id)
             if not waitlist:
-                left = (package.capacity or 0) - package.taken
-                if left > 0:
-                    raise SoldOut(f"Only {left} seat{'s' if left != 1 else ''} left in {package.title}.")
-                raise SoldOut(f"{package.title} is sold out.")
+                s.refresh(package)
+                raise _sold_out(package)
             # No seat: the registration joins the waiting list instead, and its mail says so.
             _withdraw_mail(s, mail_id)
             registration.status = RegistrationStatus.waitlisted
