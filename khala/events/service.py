@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from khala.db import session_scope, utcnow
-from khala.errors import InvalidInput, NotFound
+from khala.errors import Conflict, InvalidInput, NotFound
 from khala.events.models import Category, Event, EventStatus, Package
 from khala.locations.models import Location
 
@@ -603,3 +603,364 @@ class _reading:
     def __exit__(self, *exc: object) -> None:
         if self._scope is not None:
             self._scope.__exit__(*exc)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Administration: the dashboard's reads and its form-level writes. Form values arrive as text (what a person
+# typed); they are parsed and validated here, once, with a message per field.
+
+ADMIN_STATUSES = tuple(s.value for s in EventStatus)
+MAX_DESCRIPTION = 20_000
+# ISO 4217 minor-unit exponents that are not 2.
+_MINOR_EXPONENT = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3}
+
+
+@dataclass(frozen=True)
+class CatalogueStats:
+    published: int
+    draft: int
+    cancelled: int
+    upcoming: int  # published and not yet started
+    seats_taken: int  # in packages of published events that have not ended
+    seats_capacity: int  # of the limited packages among those
+    unlimited_packages: int  # packages without a capacity among those
+
+
+def catalogue_stats(*, now: datetime | None = None, session: Session | None = None) -> CatalogueStats:
+    """Counts for the admin overview: events by status, upcoming events, seats sold against capacity."""
+    now = now or utcnow()
+    with _reading(session) as s:
+        by_status = dict(s.exec(select(Event.status, func.count()).group_by(Event.status)).all())
+        upcoming = s.exec(
+            select(func.count())
+            .select_from(Event)
+            .where(col(Event.status) == EventStatus.published.value, col(Event.starts_at) > now)
+        ).one()
+        taken, capacity, unlimited = s.exec(
+            select(
+                func.coalesce(func.sum(Package.taken), 0),
+                func.coalesce(func.sum(Package.capacity), 0),
+                func.coalesce(func.sum(sa.case((col(Package.capacity).is_(None), 1), else_=0)), 0),
+            )
+            .join(Event, col(Event.id) == col(Package.event_id))
+            .where(col(Event.status) == EventStatus.published.value, col(Event.ends_at) >= now)
+        ).one()
+    counts = {str(k): int(v) for k, v in by_status.items()}
+    return CatalogueStats(
+        published=counts.get("published", 0),
+        draft=counts.get("draft", 0),
+        cancelled=counts.get("cancelled", 0),
+        upcoming=int(upcoming),
+        seats_taken=int(taken),
+        seats_capacity=int(capacity),
+        unlimited_packages=int(unlimited),
+    )
+
+
+@dataclass(frozen=True)
+class AdminEventRow:
+    id: str
+    slug: str
+    title: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    city: str
+    packages: int
+    seats_taken: int
+    seats_capacity: int | None  # None = at least one package is unlimited (or there are none)
+    min_price_minor: int | None
+    currency: str
+
+
+@dataclass(frozen=True)
+class AdminEventPage:
+    items: list[AdminEventRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+def list_events_admin(
+    text: str | None = None,
+    status: str | None = None,
+    page: int | str = 1,
+    page_size: int | str = 25,
+    *,
+    session: Session | None = None,
+) -> AdminEventPage:
+    """One page of every event (drafts and cancelled included), latest start first."""
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise InvalidInput({"q": f"Search text is too long (at most {MAX_QUERY_LENGTH} characters)."})
+    if status and status not in ADMIN_STATUSES:
+        raise InvalidInput({"status": "Status must be draft, published or cancelled."})
+    size = min(max(_coerce_page(page_size, 25), 1), MAX_PAGE_SIZE)
+    wanted = max(_coerce_page(page, 1), 1)
+    conditions: list[sa.ColumnElement[bool]] = []
+    if status:
+        conditions.append(col(Event.status) == status)
+    for word in normalise_text(text).split()[:10]:
+        conditions.append(col(Event.search_text).like(f"%{_escape_like(word)}%", escape="\\"))
+    package_count = (
+        select(func.count())
+        .select_from(Package)
+        .where(col(Package.event_id) == col(Event.id))
+        .scalar_subquery()
+    )
+    with _reading(session) as s:
+        total = s.exec(select(func.count()).select_from(Event).where(*conditions)).one()
+        pages = max(1, math.ceil(total / size))
+        current = min(wanted, pages)
+        rows = s.exec(
+            select(Event, Location, package_count)
+            .where(*conditions)
+            .join(Location, col(Event.location_id) == col(Location.id), isouter=True)
+            .order_by(col(Event.starts_at).desc(), col(Event.id))
+            .offset((current - 1) * size)
+            .limit(size)
+        ).all()
+    items = [
+        AdminEventRow(
+            id=str(e.id),
+            slug=e.slug,
+            title=e.title,
+            status=str(e.status),
+            starts_at=e.starts_at,
+            ends_at=e.ends_at,
+            timezone=e.timezone,
+            venue=loc.name if loc else "",
+            city=loc.city if loc else "",
+            packages=int(n),
+            seats_taken=e.seats_taken,
+            seats_capacity=e.seats_capacity,
+            min_price_minor=e.min_price_minor,
+            currency=e.currency,
+        )
+        for e, loc, n in rows
+    ]
+    return AdminEventPage(items=items, total=total, page=current, page_size=size)
+
+
+def list_venues(*, session: Session | None = None) -> list[tuple[str, str]]:
+    """(id, "name, city") of every venue, by name (the event form's choices)."""
+    with _reading(session) as s:
+        rows = s.exec(select(Location).order_by(col(Location.name), col(Location.city)).limit(1000)).all()
+    return [(str(loc.id), f"{loc.name}, {loc.city}" if loc.city else loc.name) for loc in rows]
+
+
+def parse_local_datetime(value: str | None, timezone: str) -> datetime | None:
+    """``"2026-12-01T19:00"`` (a datetime-local field) read as wall time in ``timezone`` → aware UTC.
+    Empty → None; anything else unreadable → ValueError."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if len(text) > 40:
+        raise ValueError(text)
+    parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
+    return parsed.astimezone(ZoneInfo("UTC"))
+
+
+def parse_amount(value: str | int | None, currency: str) -> int:
+    """``"249.50"``/``"249,50"`` in ``currency`` → minor units (24950); empty → 0. ValueError when unreadable."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value or "").strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return 0
+    if not re.fullmatch(r"-?\d{1,9}([.,]\d+)?", text):
+        raise ValueError(text)
+    exponent = _MINOR_EXPONENT.get((currency or "").upper(), 2)
+    whole, _, frac = text.replace(",", ".").partition(".")
+    if len(frac) > exponent:
+        raise ValueError(text)
+    sign = -1 if whole.startswith("-") else 1
+    return sign * (abs(int(whole)) * 10**exponent + int(frac.ljust(exponent, "0") or 0))
+
+
+def _form_int(value: str | int | None, field: str, errors: dict[str, str], message: str) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"-?\d{1,9}", text):
+        errors[field] = message
+        return None
+    return int(text)
+
+
+def _form_time(
+    value: str | None, timezone: str, field: str, errors: dict[str, str], label: str
+) -> datetime | None:
+    try:
+        return parse_local_datetime(value, timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        errors[field] = f"Enter the {label} as a date and time, e.g. 2026-12-01 19:00."
+        return None
+
+
+def create_event_from_form(
+    *,
+    title: str,
+    starts_at: str,
+    ends_at: str = "",
+    timezone: str = "Europe/Stockholm",
+    summary: str = "",
+    description: str = "",
+    category: str = "",
+    venue_id: str = "",
+    status: str = EventStatus.draft.value,
+) -> str:
+    """Create an event from what an administrator typed; times are wall times in ``timezone``.
+
+    ``category`` is a category slug, ``venue_id`` a venue id (both optional). Returns the new event's id;
+    raises InvalidInput with a message per field.
+    """
+    errors: dict[str, str] = {}
+    timezone = (timezone or "").strip()[:64] or "Europe/Stockholm"
+    _validate_timezone(timezone, errors)
+    starts = ends = None
+    if "timezone" not in errors:
+        starts = _form_time(starts_at, timezone, "starts_at", errors, "start")
+        ends = _form_time(ends_at, timezone, "ends_at", errors, "end")
+        if starts is None and "starts_at" not in errors:
+            errors["starts_at"] = "A start date and time is required."
+    if len(description or "") > MAX_DESCRIPTION:
+        errors["description"] = f"The description can be at most {MAX_DESCRIPTION} characters."
+    with session_scope(write=True) as s:
+        category_id = None
+        if category:
+            category_id = s.exec(select(Category.id).where(Category.slug == str(category)[:60])).first()
+            if category_id is None:
+                errors["category"] = "Choose a category from the list."
+        location_id = None
+        if venue_id:
+            location_id = _parse_uuid(venue_id)
+            if location_id is None or s.get(Location, location_id) is None:
+                errors["venue_id"] = "Choose a venue from the list."
+        try:
+            event = create_event(
+                s,
+                title=title,
+                starts_at=starts or utcnow(),
+                ends_at=ends,
+                summary=(summary or "").strip(),
+                description=description or "",
+                category_id=category_id,
+                location_id=location_id,
+                timezone=timezone if "timezone" not in errors else "UTC",
+                status=status,
+            )
+        except InvalidInput as exc:
+            raise InvalidInput({**exc.errors, **errors}) from None
+        if errors:
+            raise InvalidInput(errors)
+        return str(event.id)
+
+
+def add_package_from_form(
+    event_id: str,
+    *,
+    title: str,
+    price: str = "",
+    currency: str = "SEK",
+    capacity: str = "",
+    max_per_registration: str = "10",
+    sales_opens_at: str = "",
+    sales_closes_at: str = "",
+    perks: str = "",
+    description: str = "",
+) -> str:
+    """Add a package to an event from what an administrator typed: the price in major units ("249.50"),
+    an empty capacity for unlimited seats, perks one per line, the sales window as wall times in the
+    event's time zone. Returns the package id; InvalidInput per field, NotFound for an unknown event."""
+    with session_scope(write=True) as s:
+        eid = _parse_uuid(event_id)
+        event = s.get(Event, eid) if eid else None
+        if event is None:
+            raise NotFound("We could not find that event.")
+        if event.status == EventStatus.cancelled:
+            raise InvalidInput({"form": "The event is cancelled; it cannot get new packages."})
+        errors: dict[str, str] = {}
+        currency = (currency or "").strip().upper()[:10] or "SEK"
+        try:
+            price_minor = parse_amount(price, currency)
+        except ValueError:
+            errors["price"] = "Enter the price as a number, e.g. 250 or 249.50."
+            price_minor = 0
+        cap = _form_int(capacity, "capacity", errors, "Capacity must be a whole number (empty = unlimited).")
+        most = _form_int(
+            max_per_registration, "max_per_registration", errors, "Enter a whole number of seats, e.g. 10."
+        )
+        opens = _form_time(sales_opens_at, event.timezone, "sales_opens_at", errors, "sales opening")
+        closes = _form_time(sales_closes_at, event.timezone, "sales_closes_at", errors, "sales closing")
+        perk_lines = [p for p in str(perks or "").splitlines() if p.strip()]
+        if len(perk_lines) > 20:
+            errors["perks"] = "At most 20 perks."
+        try:
+            package = add_package(
+                s,
+                event.id,
+                title=title,
+                price_minor=price_minor,
+                currency=currency,
+                description=(description or "").strip(),
+                perks=perk_lines[:20],
+                capacity=cap,
+                max_per_registration=10 if most is None else most,
+                sales_opens_at=opens,
+                sales_closes_at=closes,
+            )
+        except InvalidInput as exc:
+            renamed = {("price" if k == "price_minor" else k): v for k, v in exc.errors.items()}
+            raise InvalidInput({**renamed, **errors}) from None
+        if errors:
+            raise InvalidInput(errors)
+        return str(package.id)
+
+
+def set_status(event_id: str | uuid.UUID, status: str) -> str:
+    """Publish, unpublish (back to draft) or cancel an event; returns the new status.
+
+    An event someone holds seats or a waiting-list place for cannot go back to draft (cancel it instead),
+    and a cancelled event stays cancelled. Cancelling keeps the registrations; sales stop at once.
+    """
+    from khala.registrations.models import ACTIVE, Registration  # registrations build on events, not back
+
+    try:
+        new = EventStatus(str(status))
+    except ValueError:
+        raise InvalidInput({"status": "Status must be draft, published or cancelled."}) from None
+    eid = _parse_uuid(str(event_id))
+    with session_scope(write=True) as s:
+        event = s.get(Event, eid) if eid else None
+        if event is None:
+            raise NotFound("We could not find that event.")
+        if event.status == new:
+            return new.value
+        if event.status == EventStatus.cancelled:
+            raise Conflict("A cancelled event stays cancelled; create a new event instead.")
+        if new == EventStatus.draft:
+            holders = s.exec(
+                select(func.count())
+                .select_from(Registration)
+                .where(Registration.event_id == event.id, col(Registration.status).in_(ACTIVE))
+            ).one()
+            if holders:
+                raise Conflict(
+                    f"{holders} registration(s) hold this event; it cannot go back to draft. Cancel it instead."
+                )
+        event.status = new
+        event.seats_version += 1  # open pages re-read the event
+        event.updated_at = utcnow()
+        s.add(event)
+    return new.value

@@ -65,6 +65,7 @@ __all__ = [
     "delivery_status",
     "enqueue",
     "list_outbox",
+    "outbox_stats",
     "render",
     "retry_failed",
     "send_now_hint",
@@ -403,6 +404,18 @@ def list_outbox(
             for r in rows
         ]
     return OutboxPage(items=items, total=total, page=page, per_page=per_page)
+
+
+def outbox_stats() -> dict[str, int]:
+    """How many outbox messages are in each status (every status present, zero when none)."""
+    with session_scope(get_engine()) as session:
+        rows = session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    counts = {s.value: 0 for s in OutboxStatus}
+    for status, n in rows:
+        counts[str(status)] = int(n)
+    return counts
 
 
 def retry_failed(message_id: uuid.UUID | str) -> MailStatus:
