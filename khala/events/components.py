@@ -567,7 +567,7 @@ def not_found_block() -> rx.Component:
     )
 
 
-def event_modal() -> rx.Component:
+def _event_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.close(
@@ -618,6 +618,20 @@ def event_modal() -> rx.Component:
         ),
         open=EventDetailState.modal_open,
         on_open_change=EventDetailState.on_open_change,
+    )
+
+
+def event_modal() -> rx.Component:
+    """The modal plus the hidden button the Back-button listener clicks (see ``_PUSH_JS``)."""
+    return rx.fragment(
+        _event_dialog(),
+        rx.el.button(
+            id="khala-modal-back",
+            on_click=EventDetailState.closed_by_history,
+            tab_index=-1,
+            aria_hidden="true",
+            style={"display": "none"},
+        ),
     )
 
 

@@ -1,13 +1,17 @@
-"""Live seat counts: one poller per process, fanned out to every open page of that process.
+"""Live seat counts: one poller per process that fans new counts out to every open page of that process.
 
-Every open page registers the events it shows (``watch(token, ids)``). Once a second the poller reads the
-change counter (``Event.seats_version``) of the union of watched events — one indexed query per process,
-however many tabs are open — and only when a counter moved does it read the new counts (``seat_states``)
-once and wake the pages that show that event. Seats taken through any worker, process, the REST API or
-a script bump the counter in the database, so this works across processes and hosts (PostgreSQL; with
-Redis the Reflex state manager routes each update to the worker holding the tab's websocket).
+Every open page registers the events it shows and the change counter it shows them at
+(``hub.watch(token, {event_id: seats_version}, scope)``). Once a second the poller reads the counters of the
+union of watched events — one indexed query per process, however many tabs are open — and only when a counter
+moved does it read the new counts (``seat_states``) once and hand them to the pages that show that event
+(``deliver(token, {event_id: SeatState})``, installed by the Reflex side, which updates the tab's state and
+pushes the delta over its websocket). There is no task, timer or query per tab.
 
-Plain asyncio, no Reflex: the Reflex side lives in ``khala.events.state.LiveSeatsState``.
+Seats taken through any worker, process, the REST API or a script bump ``Event.seats_version`` in the
+database, so this works across processes and hosts (PostgreSQL; with Redis the Reflex state manager routes
+each update to the worker that holds the tab's websocket).
+
+Plain asyncio, no Reflex: the delivery callback lives in ``khala.events.state``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from khala.events import service
 
@@ -22,6 +27,9 @@ log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 1.0
 CHUNK = 500
+DELIVERY_CONCURRENCY = 50
+
+Deliver = Callable[[str, dict[str, service.SeatState]], Awaitable[None]]
 
 
 class SeatHub:
@@ -31,11 +39,13 @@ class SeatHub:
         self._watch: dict[str, dict[str, dict[str, int]]] = {}
         self._versions: dict[str, int] = {}  # event id -> last counter read
         self._states: dict[str, service.SeatState] = {}  # event id -> counts read at that counter
-        self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.deliver: Deliver | None = None
+        self.is_connected: Callable[[str], bool] = lambda token: True
         self.polls = 0
         self.queries = 0  # for tests and the benchmark
+        self.deliveries = 0
 
     # -- pages ------------------------------------------------------------------------------------
     def watch(self, token: str, shown: dict[str, int], scope: str = "page") -> None:
@@ -52,6 +62,8 @@ class SeatHub:
             scopes.pop(scope, None)
         if not scopes:
             self._watch.pop(token, None)
+        elif self.deliver is not None:
+            self._ensure_running()
 
     def forget(self, token: str) -> None:
         self._watch.pop(token, None)
@@ -63,55 +75,39 @@ class SeatHub:
                 merged[i] = min(v, merged.get(i, v))
         return merged
 
-    def _newer(self, token: str) -> dict[str, service.SeatState]:
+    def tokens(self) -> list[str]:
+        return list(self._watch)
+
+    def newer(self, token: str) -> dict[str, service.SeatState]:
+        """Counts newer than what ``token`` shows (what a delivery to it would carry)."""
         shown = self.watching(token)
         return {i: st for i, v in shown.items() if (st := self._states.get(i)) is not None and st.version > v}
 
-    async def wait(self, token: str, timeout: float = 15.0) -> dict[str, service.SeatState]:
-        """Wait until an event shown by ``token`` has a newer counter than the tab shows.
-
-        Returns the new counts of those events (empty on timeout). The caller applies them and calls
-        ``watch`` again with the versions it now shows.
-        """
-        self._ensure_running()
-        deadline = time.monotonic() + timeout
-        while True:
-            newer = self._newer(token)
-            if newer:
-                return newer
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return {}
-            event = self._wakeup
-            assert event is not None
-            try:
-                await asyncio.wait_for(event.wait(), remaining)
-            except TimeoutError:
-                return {}
-
     # -- the poller -----------------------------------------------------------------------------------
     def _ensure_running(self) -> None:
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside the event loop (tests, scripts): nothing to run
+            return
         if self._task is None or self._task.done() or self._loop is not loop:
             self._loop = loop
-            self._wakeup = asyncio.Event()
             self._task = loop.create_task(self._run(), name="khala-seat-hub")
 
     async def _run(self) -> None:
-        while True:
+        while self._watch:
             started = time.monotonic()
             try:
                 await self.poll_once()
+                await self.fan_out()
             except Exception:
-                log.warning("seat poller: poll failed", exc_info=True)
-            if not self._watch:
-                # Nobody is watching: stop; the next page that waits starts us again.
-                self._task = None
-                return
+                log.warning("seat poller: round failed", exc_info=True)
             await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
+        self._task = None  # nobody watches: stop; the next watch() starts us again
 
     async def poll_once(self) -> set[str]:
         """One round: read the counters of every watched event; re-read counts of those that moved."""
+        for token in [t for t in self._watch if not self.is_connected(t)]:
+            self._watch.pop(token, None)  # the tab is gone
         ids = sorted({i for scopes in self._watch.values() for shown in scopes.values() for i in shown})
         self.polls += 1
         if not ids:
@@ -129,10 +125,34 @@ class SeatHub:
         for gone in set(self._versions) - set(ids):  # forget events nobody shows any more
             self._versions.pop(gone, None)
             self._states.pop(gone, None)
-        if moved and self._wakeup is not None:
-            self._wakeup.set()
-            self._wakeup = asyncio.Event()
         return set(moved)
+
+    async def fan_out(self) -> int:
+        """Deliver newer counts to every tab that shows them; returns the number of tabs updated."""
+        if self.deliver is None:
+            return 0
+        due = [(t, n) for t in list(self._watch) if (n := self.newer(t))]
+        if not due:
+            return 0
+        gate = asyncio.Semaphore(DELIVERY_CONCURRENCY)
+
+        async def one(token: str, newer: dict[str, service.SeatState]) -> None:
+            async with gate:
+                try:
+                    await self.deliver(token, newer)  # type: ignore[misc]
+                    self.deliveries += 1
+                except Exception:
+                    log.warning("seat poller: delivery to a tab failed; forgetting it", exc_info=True)
+                    self.forget(token)
+                    return
+            # The state re-registers what it now shows; make sure we never deliver the same change twice.
+            for scope in self._watch.get(token, {}).values():
+                for i, st in newer.items():
+                    if i in scope and scope[i] < st.version:
+                        scope[i] = st.version
+
+        await asyncio.gather(*(one(t, n) for t, n in due))
+        return len(due)
 
 
 hub = SeatHub()

@@ -50,60 +50,6 @@ def _token(state: rx.State) -> str:
     return state.router.session.client_token
 
 
-# ------------------------------------------------------------------------------------------ live seats
-
-
-def _still_connected(token: str) -> bool:
-    """Whether this process still holds the tab's websocket (stop watching once it is gone)."""
-    try:
-        from reflex.utils.prerequisites import get_app
-
-        manager = get_app().app.event_namespace._token_manager  # type: ignore[union-attr]
-        record = manager.token_to_socket.get(token)
-        return record is not None and record.instance_id == manager.instance_id
-    except Exception:  # noqa: BLE001 - unknown internals: keep watching, the hub caps the cost
-        return True
-
-
-_running: set[str] = set()  # tokens with a live watcher in this process
-
-
-class LiveSeatsState(rx.State):
-    """One background watcher per tab: waits on the process-wide seat hub, applies new counts."""
-
-    @rx.event
-    def ensure(self):
-        if _token(self) not in _running:
-            return LiveSeatsState.watch
-
-    @rx.event(background=True)
-    async def watch(self):
-        token = _token(self)
-        if token in _running:
-            return
-        _running.add(token)
-        try:
-            idle_rounds = 0
-            while _still_connected(token):
-                newer = await hub.wait(token, timeout=10)
-                if not hub.watching(token):
-                    idle_rounds += 1
-                    if idle_rounds > 30:  # nothing on screen to watch for 5 minutes
-                        break
-                    await asyncio.sleep(10)
-                    continue
-                idle_rounds = 0
-                if not newer:
-                    continue
-                async with self:
-                    for cls in (EventsState, EventDetailState, CalendarState, DiscoverState):
-                        sub = await self.get_state(cls)
-                        sub._apply_seats(newer)  # type: ignore[attr-defined]
-        finally:
-            _running.discard(token)
-            hub.forget(token)
-
-
 # ------------------------------------------------------------------------------------------------ list
 
 
@@ -225,17 +171,27 @@ class EventsState(rx.State):
         self.cards = [presenter.with_seats(c, newer[c.id]) if c.id in newer else c for c in self.cards]
         hub.watch(_token(self), {c.id: c.version for c in self.cards}, scope="page")
 
+    def _sync_url(self) -> rx.event.EventSpec:
+        """Put the filters in the address bar without a navigation (no history entry per keystroke).
+
+        ``replaceState`` keeps the router's history state, so Back/Forward and reload see this URL; a
+        client-side navigation would re-run on_load and refetch what we already have.
+        """
+        return rx.call_script(
+            f"window.history.replaceState(window.history.state, '', {json.dumps(self._url())})"
+        )
+
     async def _refresh(self):
-        """Fetch for the current filters and put them in the URL (replace: no history entry per keystroke)."""
+        """Fetch for the current filters and put them in the URL."""
         await self._fetch()
-        return rx.redirect(self._url(), replace=True)
+        return self._sync_url()
 
     # -- handlers ---------------------------------------------------------------------------------------
     @rx.event
     async def load_from_url(self):
         """on_load of /events (also runs on Back from the modal: then nothing is refetched)."""
         detail = await self.get_state(EventDetailState)
-        detail._close()
+        focus = detail._close_for(self.router.url.path)
         self._read_query(dict(self.router.url.query_parameters))
         if not self.categories:
             cats, cities = await asyncio.to_thread(presenter.filter_options)
@@ -245,7 +201,7 @@ class EventsState(rx.State):
             await self._fetch()
         else:
             hub.watch(_token(self), {c.id: c.version for c in self.cards}, scope="page")
-        return LiveSeatsState.ensure
+        return focus
 
     @rx.event
     async def set_search(self, value: str):
@@ -305,7 +261,7 @@ class EventsState(rx.State):
             self.page = 1
         await self._fetch()
         return [
-            rx.redirect(self._url(), replace=True),
+            self._sync_url(),
             rx.call_script(
                 "document.getElementById('results-heading')?.focus({preventScroll:true});"
                 "document.getElementById('results')?.scrollIntoView({block:'start'})"
@@ -322,9 +278,34 @@ class EventsState(rx.State):
 
 # ------------------------------------------------------------------------------------------- detail
 
+# The modal's history entry. Opening pushes /events/<slug> (keeping the router's own history state, so the
+# router sees no navigation); Escape/close goes back one entry; the browser's Back pops it, and a popstate
+# listener tells the server through a hidden button. A quick re-open waits until the Back has landed.
 _PUSH_JS = (
-    "(function(u){{var s=window.history.state||{{}};"
-    "window.history.pushState(Object.assign({{}},s,{{khalaModal:true}}),'',u);}})({url})"
+    "(function(u){{var w=window;"
+    "if(!w.__khalaPop){{w.__khalaPop=true;w.addEventListener('popstate',function(e){{"
+    "if(e.state&&e.state.khalaModal)return;"
+    "if(w.__khalaScroll!=null){{var y=w.__khalaScroll;w.__khalaScroll=null;"
+    "var put=function(){{w.scrollTo(0,y);}};requestAnimationFrame(put);setTimeout(put,60);setTimeout(put,200);}}"
+    "if(w.__khalaOpen){{w.__khalaOpen=false;"
+    "var b=document.getElementById('khala-modal-back');if(b)b.click();}}}});}}"
+    "(w.__khalaBack||Promise.resolve()).then(function(){{w.__khalaBack=null;w.__khalaScroll=w.scrollY;"
+    "var s=w.history.state||{{}};w.history.pushState(Object.assign({{}},s,{{khalaModal:true}}),'',u);"
+    "w.__khalaOpen=true;}});}})({url})"
+)
+_BACK_JS = (
+    "(function(){var w=window;w.__khalaOpen=false;"
+    "if(w.history.state&&w.history.state.khalaModal){"
+    "w.__khalaBack=new Promise(function(r){w.addEventListener('popstate',function(){setTimeout(r,30)},{once:true});"
+    "setTimeout(r,1000);});w.history.back();}})()"
+)
+
+
+_FOCUS_JS = (
+    "setTimeout(function(){{var h={href};"
+    "var a=document.querySelector('a.khala-stretched[href=\"'+h+'\"]')"
+    "||document.querySelector('#main a[href=\"'+h+'\"]');"
+    "if(a)a.focus({{preventScroll:true}});}},60)"
 )
 
 
@@ -339,6 +320,7 @@ class EventDetailState(rx.State):
     error: str = ""
     notice: str = ""
     _pushed: bool = False
+    _opened_on: str = ""  # path of the page the modal was opened over
 
     @rx.var
     def page_title(self) -> str:
@@ -356,11 +338,16 @@ class EventDetailState(rx.State):
             return "Event not found"
         return self.detail.title or "Event"
 
-    def _close(self) -> None:
+    def _close(self) -> rx.event.EventSpec | None:
+        """Close the modal; returns a script that puts focus back on the card that opened it."""
+        was_open = self.modal_open
         self.modal_open = False
         self._pushed = False
         self.notice = ""
         hub.watch(_token(self), {}, scope="detail")
+        if not was_open or not self.detail.slug:
+            return None
+        return rx.call_script(_FOCUS_JS.format(href=json.dumps(f"/events/{self.detail.slug}")))
 
     async def _load(self, key: str) -> bool:
         self.loading = True
@@ -404,19 +391,31 @@ class EventDetailState(rx.State):
             self.packages = []
         self.modal_open = True
         self.not_found = False
+        self._opened_on = self.router.url.path.rstrip("/") or "/"
         yield rx.call_script(_PUSH_JS.format(url=json.dumps(f"/events/{slug}")))
         self._pushed = True
         await self._load(slug)
-        yield LiveSeatsState.ensure
 
     @rx.event
     def close_modal(self):
         was_pushed = self._pushed
-        self._close()
+        focus = self._close()
+        events = [focus] if focus is not None else []
         if was_pushed:
-            return rx.call_script(
-                "if (window.history.state && window.history.state.khalaModal) history.back()"
-            )
+            events.append(rx.call_script(_BACK_JS))
+        return events
+
+    @rx.event
+    def closed_by_history(self):
+        """The browser's Back left the modal's entry (clicked by the popstate listener)."""
+        return self._close()
+
+    def _close_for(self, path: str) -> rx.event.EventSpec | None:
+        """on_load of a page: a navigation elsewhere closes the modal; the page it was opened over
+        (re-running on_load after Back) leaves that to ``closed_by_history``."""
+        if self.modal_open and (path.rstrip("/") or "/") == self._opened_on:
+            return None
+        return self._close()
 
     @rx.event
     def on_open_change(self, is_open: bool):
@@ -424,9 +423,9 @@ class EventDetailState(rx.State):
             return EventDetailState.close_modal
 
     @rx.event
-    def reset_modal(self) -> None:
+    def reset_modal(self):
         """on_load of every page that can show the modal: Back/navigation closes it."""
-        self._close()
+        return self._close()
 
     @rx.event
     async def load_page(self):
@@ -439,7 +438,6 @@ class EventDetailState(rx.State):
             self.packages = []
             return
         await self._load(key)
-        return LiveSeatsState.ensure
 
     @rx.event
     def choose_package(self, package_id: str) -> None:
@@ -526,7 +524,7 @@ class CalendarState(rx.State):
     @rx.event
     async def load_from_url(self):
         detail = await self.get_state(EventDetailState)
-        detail._close()
+        focus = detail._close_for(self.router.url.path)
         raw = self.router.url.query_parameters.get("month", "")
         today = await asyncio.to_thread(presenter.local_today)
         year, month = today.year, today.month
@@ -539,7 +537,7 @@ class CalendarState(rx.State):
             await self._fetch()
         else:
             hub.watch(_token(self), {e.id: e.version for c in self.cells for e in c.events}, scope="page")
-        return LiveSeatsState.ensure
+        return focus
 
     def _goto(self, year: int, month: int):
         return rx.redirect(f"/calendar?month={year}-{month:02d}")
@@ -586,7 +584,7 @@ class DiscoverState(rx.State):
     @rx.event
     async def load(self):
         detail = await self.get_state(EventDetailState)
-        detail._close()
+        focus = detail._close_for(self.router.url.path)
         data = await asyncio.to_thread(presenter.discover)
         self.highlights = data.highlights
         self.weekend = data.weekend
@@ -594,4 +592,34 @@ class DiscoverState(rx.State):
         self.categories = [[s, n] for s, n in data.categories]
         self.loaded = True
         hub.watch(_token(self), {c.id: c.version for c in self._all()}, scope="page")
-        return LiveSeatsState.ensure
+        return focus
+
+
+# ------------------------------------------------------------------------------------------ live seats
+
+
+def _still_connected(token: str) -> bool:
+    """Whether this process still holds the tab's websocket (forget the tab once it is gone)."""
+    try:
+        from reflex.utils.prerequisites import get_app
+
+        manager = get_app().app.event_namespace._token_manager  # type: ignore[union-attr]
+        record = manager.token_to_socket.get(token)
+        return record is not None and record.instance_id == manager.instance_id
+    except Exception:  # noqa: BLE001 - unknown internals: keep the tab, the hub's cost stays per event
+        return True
+
+
+async def _deliver(token: str, newer: dict[str, SeatState]) -> None:
+    """Apply new seat counts to one tab's states; Reflex pushes the delta over its websocket."""
+    from reflex.utils.prerequisites import get_app
+
+    app = get_app().app
+    async with app.modify_state(rx.BaseStateToken(ident=token, cls=EventsState)) as root:
+        for cls in (EventsState, EventDetailState, CalendarState, DiscoverState):
+            sub = await root.get_state(cls)
+            sub._apply_seats(newer)  # type: ignore[attr-defined]
+
+
+hub.deliver = _deliver
+hub.is_connected = _still_connected

@@ -37,7 +37,7 @@ ADMIN_ITEM = ("Admin", "/admin", "shield")
 def _is_active(href: str) -> rx.Var[bool]:
     path = rx.State.router.page.path
     if href == "/":
-        return path == "/"
+        return (path == "/") | (path == "/index") | (path == "")
     return path.to(str).startswith(href)
 
 
