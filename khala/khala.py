@@ -8,6 +8,7 @@ import reflex as rx
 from fastapi import FastAPI
 
 import khala.accounts.pages  # /login, /signup, /verify, /account, …
+import khala.admin.pages  # /admin and its sections (overview, events, registrations, mail, users, images)
 import khala.events.pages  # Discover /, /events, /events/[slug], /calendar
 import khala.registrations.pages  # /tickets  # noqa: F401
 from khala.accounts.api import origin_guard

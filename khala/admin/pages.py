@@ -1,0 +1,64 @@
+"""/admin and its sections. Importing this module registers the pages; only ``khala.khala`` imports it.
+
+Each page's on_load checks the visitor (anonymous → /login?next=…, other signed-in people → "Admins only")
+and loads its section; the handlers behind every button check again.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khala.accounts.state import UsersAdminState
+from khala.admin.components import (
+    admin_gate,
+    events_section,
+    images_section,
+    mail_section,
+    overview,
+    registrations_section,
+    users_section,
+)
+from khala.admin.state import (
+    AdminEventsState,
+    AdminMailState,
+    AdminOverviewState,
+    AdminRegistrationsState,
+    AdminState,
+)
+from khala.ui.layout import template
+
+_NOINDEX = [{"name": "robots", "content": "noindex"}]
+
+
+@template("/admin", "Admin", on_load=AdminOverviewState.load, meta=_NOINDEX)
+def admin_overview_page() -> rx.Component:
+    return admin_gate(overview())
+
+
+@template("/admin/events", "Admin · Events", on_load=AdminEventsState.load, meta=_NOINDEX)
+def admin_events_page() -> rx.Component:
+    return admin_gate(events_section())
+
+
+@template(
+    "/admin/registrations", "Admin · Registrations", on_load=AdminRegistrationsState.load, meta=_NOINDEX
+)
+def admin_registrations_page() -> rx.Component:
+    return admin_gate(registrations_section())
+
+
+@template("/admin/mail", "Admin · Mail", on_load=AdminMailState.load, meta=_NOINDEX)
+def admin_mail_page() -> rx.Component:
+    return admin_gate(mail_section())
+
+
+@template(
+    "/admin/users", "Admin · Users", on_load=[AdminState.check_access, UsersAdminState.load], meta=_NOINDEX
+)
+def admin_users_page() -> rx.Component:
+    return admin_gate(users_section())
+
+
+@template("/admin/images", "Admin · Images", on_load=AdminState.check_access, meta=_NOINDEX)
+def admin_images_page() -> rx.Component:
+    return admin_gate(images_section())

@@ -1,0 +1,649 @@
+"""State of the admin dashboard (/admin and its sections). UI only: every read and write goes through the
+domains' services, off the event loop.
+
+Any client can call any handler by name, so every handler that reads private data or changes anything starts
+with ``await self._admin()`` (which calls ``auth.require_admin``) and does nothing for anyone else. The page
+guards (``access``) only decide what to render: anonymous visitors are sent to sign in, signed-in
+non-administrators see "Admins only". Lists keep only the current page in state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import reflex as rx
+
+from khala.accounts import auth
+from khala.accounts import service as accounts
+from khala.accounts.auth import CurrentUser
+from khala.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
+from khala.events import service as events
+from khala.mail import service as mail
+from khala.registrations import service as registrations
+from khala.ui import format as fmt
+
+EVENTS_PAGE_SIZE = 20
+REGISTRATIONS_PAGE_SIZE = 25
+MAIL_PAGE_SIZE = 25
+EVENT_CHOICES = 100  # the registrations section's event picker: the latest events
+REFUSED = "Only administrators can do that."
+
+STATUS_LABELS = {"draft": "Draft", "published": "Published", "cancelled": "Cancelled"}
+
+
+def _clip(value: object, n: int = 200) -> str:
+    return str(value if value is not None else "")[:n]
+
+
+def _errors(exc: DomainError) -> dict[str, str]:
+    """Field name → message; errors not tied to a field go under "form"."""
+    if isinstance(exc, InvalidInput):
+        return {("form" if k == "__all__" else k): v for k, v in exc.errors.items()}
+    return {"form": exc.message}
+
+
+def _page_number(value: object) -> int:
+    try:
+        return max(1, min(int(str(value)), 1_000_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _utc(dt: Any) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else ""
+
+
+def _seats(taken: int, capacity: int | None) -> str:
+    return f"{taken} / {capacity}" if capacity is not None else f"{taken} / unlimited"
+
+
+@dataclass
+class Option:
+    value: str = ""
+    label: str = ""
+
+
+@dataclass
+class StatTile:
+    label: str = ""
+    value: str = ""
+    note: str = ""
+
+
+@dataclass
+class EventRowView:
+    id: str = ""
+    slug: str = ""
+    title: str = ""
+    status: str = ""
+    status_label: str = ""
+    when: str = ""
+    venue: str = ""
+    packages: int = 0
+    seats: str = ""
+    price: str = ""
+
+
+@dataclass
+class PackageRowView:
+    id: str = ""
+    title: str = ""
+    price: str = ""
+    seats: str = ""
+    max_per_registration: int = 0
+    sales: str = ""
+    perks: str = ""
+
+
+@dataclass
+class EventEditView:
+    id: str = ""
+    slug: str = ""
+    title: str = ""
+    status: str = ""
+    status_label: str = ""
+    when: str = ""
+    timezone: str = ""
+    venue: str = ""
+    packages: list[PackageRowView] = field(default_factory=list)
+
+
+@dataclass
+class RegistrationRowView:
+    id: str = ""
+    status: str = ""
+    name: str = ""
+    email: str = ""
+    package: str = ""
+    quantity: int = 0
+    ticket_code: str = ""
+    created: str = ""
+    cancellable: bool = False
+
+
+@dataclass
+class MailRowView:
+    id: str = ""
+    recipient: str = ""
+    subject: str = ""
+    template: str = ""
+    status: str = ""
+    attempts: int = 0
+    last_error: str = ""
+    created: str = ""
+    sent: str = ""
+
+
+def _event_row(r: events.AdminEventRow) -> EventRowView:
+    return EventRowView(
+        id=r.id,
+        slug=r.slug,
+        title=r.title,
+        status=r.status,
+        status_label=STATUS_LABELS.get(r.status, r.status),
+        when=fmt.format_date_short(r.starts_at, r.timezone),
+        venue=", ".join(x for x in (r.venue, r.city) if x),
+        packages=r.packages,
+        seats=_seats(r.seats_taken, r.seats_capacity) if r.packages else "no packages",
+        price=fmt.from_price(r.min_price_minor, r.currency),
+    )
+
+
+def _edit_view(d: events.EventDetail) -> EventEditView:
+    def sales(p: events.PackageView) -> str:
+        opens = fmt.format_datetime_short(p.opens_at, d.timezone)
+        closes = fmt.format_datetime_short(p.closes_at, d.timezone)
+        if opens and closes:
+            return f"{opens} – {closes}"
+        if opens:
+            return f"from {opens}"
+        if closes:
+            return f"until {closes}"
+        return "until the event starts"
+
+    return EventEditView(
+        id=d.id,
+        slug=d.slug,
+        title=d.title,
+        status=d.status,
+        status_label=STATUS_LABELS.get(d.status, d.status),
+        when=fmt.format_date_long(d.starts_at, d.ends_at, d.timezone),
+        timezone=d.timezone,
+        venue=", ".join(x for x in (d.venue, d.city) if x),
+        packages=[
+            PackageRowView(
+                id=p.id,
+                title=p.title,
+                price=fmt.format_price(p.price_minor, p.currency),
+                seats=_seats(p.taken, p.capacity),
+                max_per_registration=p.max_per_registration,
+                sales=sales(p),
+                perks=", ".join(p.perks),
+            )
+            for p in d.packages
+        ],
+    )
+
+
+class AdminState(rx.State):
+    """Who may see the dashboard; the sections are substates of this one."""
+
+    access: str = ""  # "" (not checked yet) | "admin" | "denied" | "anonymous"
+    admin_name: str = ""
+
+    async def _admin(self) -> CurrentUser | None:
+        """The calling administrator, or None (and ``access`` says why). Every handler starts here."""
+        try:
+            user = await auth.require_admin(self)
+        except NotAuthenticated:
+            self.access, self.admin_name = "anonymous", ""
+            return None
+        except Forbidden:
+            self.access, self.admin_name = "denied", ""
+            return None
+        self.access, self.admin_name = "admin", user.display_name
+        return user
+
+    def _bounce(self):
+        """What an on_load does for a non-administrator: anonymous → sign in and come back."""
+        if self.access != "anonymous":
+            return None
+        here = self.router.url.path or "/admin"
+        if self.router.url.query:
+            here += "?" + self.router.url.query
+        return rx.redirect("/login?next=" + quote(accounts.safe_next(here, "/admin"), safe="/"))
+
+    @rx.event
+    async def check_access(self):
+        """on_load of sections whose data another state loads (users, images)."""
+        await self._admin()
+        return self._bounce()
+
+
+class AdminOverviewState(AdminState):
+    tiles: list[StatTile] = []
+    mail_tiles: list[StatTile] = []
+
+    @rx.event
+    async def load(self):
+        if await self._admin() is None:
+            self.tiles, self.mail_tiles = [], []
+            return self._bounce()
+        catalogue, regs, outbox = await asyncio.gather(
+            asyncio.to_thread(events.catalogue_stats),
+            asyncio.to_thread(registrations.registration_stats),
+            asyncio.to_thread(mail.outbox_stats),
+        )
+        capacity = f"of {catalogue.seats_capacity} limited seats"
+        if catalogue.unlimited_packages:
+            capacity += f" (+{catalogue.unlimited_packages} unlimited package(s))"
+        self.tiles = [
+            StatTile("Published events", str(catalogue.published), f"{catalogue.upcoming} upcoming"),
+            StatTile("Drafts", str(catalogue.draft), f"{catalogue.cancelled} cancelled"),
+            StatTile("Seats sold", str(catalogue.seats_taken), capacity + ", events not yet ended"),
+            StatTile("Confirmed registrations", str(regs.confirmed), f"{regs.seats_confirmed} seats"),
+            StatTile("On waiting lists", str(regs.waitlisted), f"{regs.seats_waitlisted} seats wanted"),
+            StatTile("Cancelled registrations", str(regs.cancelled), ""),
+        ]
+        self.mail_tiles = [StatTile(status.capitalize(), str(n), "") for status, n in outbox.items()]
+        return None
+
+
+class AdminEventsState(AdminState):
+    # the list (one page)
+    query: str = ""
+    status_filter: str = ""
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    rows: list[EventRowView] = []
+    # the "new event" form
+    creating: bool = False
+    form_errors: dict[str, str] = {}
+    form_key: int = 0
+    categories: list[Option] = []
+    venues: list[Option] = []
+    # the event being managed (packages, status)
+    selected: EventEditView = EventEditView()
+    package_errors: dict[str, str] = {}
+    package_key: int = 0
+    status_error: str = ""
+
+    def _forget(self) -> None:
+        self.rows, self.total, self.pages = [], 0, 1
+        self.categories, self.venues = [], []
+        self.selected = EventEditView()
+        self.creating = False
+
+    async def _fetch(self) -> None:
+        try:
+            result = await asyncio.to_thread(
+                events.list_events_admin, self.query, self.status_filter or None, self.page, EVENTS_PAGE_SIZE
+            )
+        except InvalidInput:
+            self.query, self.status_filter = "", ""
+            result = await asyncio.to_thread(events.list_events_admin, None, None, 1, EVENTS_PAGE_SIZE)
+        self.rows = [_event_row(r) for r in result.items]
+        self.total, self.page, self.pages = result.total, result.page, result.pages
+
+    async def _reselect(self, event_id: str) -> None:
+        detail = await asyncio.to_thread(events.get_event, event_id, include_unpublished=True)
+        self.selected = _edit_view(detail)
+
+    @rx.event
+    async def load(self):
+        if await self._admin() is None:
+            self._forget()
+            return self._bounce()
+        self.form_errors, self.package_errors, self.status_error = {}, {}, ""
+        await self._fetch()
+        if self.selected.id:
+            try:
+                await self._reselect(self.selected.id)
+            except DomainError:
+                self.selected = EventEditView()
+        return None
+
+    @rx.event
+    async def search(self, form_data: dict[str, Any]):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.query = _clip(form_data.get("q"), events.MAX_QUERY_LENGTH)
+        status = _clip(form_data.get("status"), 20)
+        self.status_filter = status if status in events.ADMIN_STATUSES else ""
+        self.page = 1
+        await self._fetch()
+        return None
+
+    @rx.event
+    async def go_to_page(self, page: int):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.page = _page_number(page)
+        await self._fetch()
+        return None
+
+    @rx.event
+    async def start_create(self):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        cats, venues = await asyncio.gather(
+            asyncio.to_thread(events.list_categories), asyncio.to_thread(events.list_venues)
+        )
+        self.categories = [Option(slug, name) for slug, name in cats]
+        self.venues = [Option(vid, label) for vid, label in venues]
+        self.form_errors = {}
+        self.creating = True
+        return None
+
+    @rx.event
+    def cancel_create(self) -> None:
+        self.creating = False
+        self.form_errors = {}
+
+    @rx.event
+    async def create_event(self, form_data: dict[str, Any]):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.form_errors = {}
+        try:
+            event_id = await asyncio.to_thread(
+                events.create_event_from_form,
+                title=_clip(form_data.get("title"), 300),
+                summary=_clip(form_data.get("summary"), 600),
+                description=_clip(form_data.get("description"), events.MAX_DESCRIPTION + 1),
+                category=_clip(form_data.get("category"), 60),
+                venue_id=_clip(form_data.get("venue_id"), 60),
+                starts_at=_clip(form_data.get("starts_at"), 40),
+                ends_at=_clip(form_data.get("ends_at"), 40),
+                timezone=_clip(form_data.get("timezone"), 64),
+                status=_clip(form_data.get("status"), 20) or "draft",
+            )
+        except DomainError as exc:
+            self.form_errors = _errors(exc)
+            return None
+        self.creating = False
+        self.form_key += 1
+        self.query, self.status_filter, self.page = "", "", 1
+        await self._fetch()
+        await self._reselect(event_id)
+        return rx.toast.success(f"Created “{self.selected.title}”. Add its packages below.")
+
+    @rx.event
+    async def open_event(self, event_id: str):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.package_errors, self.status_error = {}, ""
+        try:
+            await self._reselect(_clip(event_id, 60))
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        return None
+
+    @rx.event
+    def close_event(self) -> None:
+        self.selected = EventEditView()
+        self.package_errors, self.status_error = {}, ""
+
+    @rx.event
+    async def add_package(self, form_data: dict[str, Any]):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.package_errors = {}
+        event_id = self.selected.id
+        if not event_id:
+            self.package_errors = {"form": "Choose an event first."}
+            return None
+        try:
+            await asyncio.to_thread(
+                events.add_package_from_form,
+                event_id,
+                title=_clip(form_data.get("title"), 300),
+                price=_clip(form_data.get("price"), 40),
+                currency=_clip(form_data.get("currency"), 10),
+                capacity=_clip(form_data.get("capacity"), 20),
+                max_per_registration=_clip(form_data.get("max_per_registration"), 20),
+                sales_opens_at=_clip(form_data.get("sales_opens_at"), 40),
+                sales_closes_at=_clip(form_data.get("sales_closes_at"), 40),
+                perks=_clip(form_data.get("perks"), 4000),
+                description=_clip(form_data.get("description"), 600),
+            )
+        except DomainError as exc:
+            self.package_errors = _errors(exc)
+            return None
+        self.package_key += 1
+        await self._reselect(event_id)
+        await self._fetch()
+        return rx.toast.success("Package added.")
+
+    @rx.event
+    async def set_status(self, event_id: str, status: str):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.status_error = ""
+        event_id = _clip(event_id, 60)
+        try:
+            new = await asyncio.to_thread(events.set_status, event_id, _clip(status, 20))
+        except DomainError as exc:
+            self.status_error = exc.message
+            return rx.toast.error(exc.message)
+        await self._fetch()
+        if self.selected.id == event_id:
+            await self._reselect(event_id)
+        return rx.toast.success(f"The event is now {STATUS_LABELS.get(new, new).lower()}.")
+
+
+class AdminRegistrationsState(AdminState):
+    event_id: str = ""
+    event_title: str = ""
+    event_options: list[Option] = []
+    status_filter: str = ""
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    rows: list[RegistrationRowView] = []
+    summary: str = ""
+    confirm_id: str = ""
+    error: str = ""
+
+    def _forget(self) -> None:
+        self.rows, self.total, self.pages, self.event_options = [], 0, 1, []
+        self.event_title, self.summary, self.confirm_id = "", "", ""
+
+    async def _fetch(self) -> None:
+        self.confirm_id = ""
+        if not self.event_id:
+            self.rows, self.total, self.pages, self.summary, self.event_title = [], 0, 1, "", ""
+            return
+        try:
+            detail, result, stats = await asyncio.gather(
+                asyncio.to_thread(events.get_event, self.event_id, include_unpublished=True),
+                asyncio.to_thread(
+                    registrations.list_for_event,
+                    self.event_id,
+                    status=self.status_filter or None,
+                    page=self.page,
+                    page_size=REGISTRATIONS_PAGE_SIZE,
+                ),
+                asyncio.to_thread(registrations.registration_stats, self.event_id),
+            )
+        except DomainError as exc:
+            self.error = exc.message
+            self.event_id = ""
+            self.rows, self.total, self.pages, self.summary, self.event_title = [], 0, 1, "", ""
+            return
+        self.event_title = detail.title
+        self.summary = (
+            f"{stats.confirmed} confirmed ({stats.seats_confirmed} seats) · "
+            f"{stats.waitlisted} waiting ({stats.seats_waitlisted} seats) · {stats.cancelled} cancelled"
+        )
+        self.rows = [
+            RegistrationRowView(
+                id=r.id,
+                status=r.status,
+                name=r.user_name,
+                email=r.user_email,
+                package=r.package_title,
+                quantity=r.quantity,
+                ticket_code=r.ticket_code,
+                created=fmt.format_datetime_short(r.created_at, detail.timezone),
+                cancellable=r.cancellable,
+            )
+            for r in result.items
+        ]
+        self.total, self.page, self.pages = result.total, result.page, result.pages
+
+    @rx.event
+    async def load(self):
+        if await self._admin() is None:
+            self._forget()
+            return self._bounce()
+        self.error = ""
+        choices = await asyncio.to_thread(events.list_events_admin, None, None, 1, EVENT_CHOICES)
+        self.event_options = [
+            Option(r.id, f"{r.title} — {fmt.format_date_short(r.starts_at, r.timezone)}")
+            for r in choices.items
+        ]
+        wanted = _clip(self.router.url.query_parameters.get("event", ""), 60)
+        if wanted:
+            self.event_id, self.page = wanted, 1
+        await self._fetch()
+        return None
+
+    @rx.event
+    async def choose_event(self, event_id: str):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.error = ""
+        self.event_id, self.page, self.status_filter = _clip(event_id, 60), 1, ""
+        await self._fetch()
+        return None
+
+    @rx.event
+    async def filter_status(self, status: str):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        status = _clip(status, 20)
+        self.status_filter = (
+            "" if status == "all" or status not in registrations.ADMIN_STATUS_FILTERS else status
+        )
+        self.page = 1
+        await self._fetch()
+        return None
+
+    @rx.event
+    async def go_to_page(self, page: int):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.page = _page_number(page)
+        await self._fetch()
+        return None
+
+    @rx.event
+    def ask_cancel(self, registration_id: str) -> None:
+        """Pure UI: show the confirmation for one row (the cancel itself is checked)."""
+        self.confirm_id = _clip(registration_id, 60)
+
+    @rx.event
+    async def cancel(self, registration_id: str):
+        """Cancel a registration as an administrator: seats go back and the waiting list moves up."""
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.error = ""
+        try:
+            await asyncio.to_thread(registrations.cancel, _clip(registration_id, 60), None)
+        except DomainError as exc:
+            self.error = exc.message
+            await self._fetch()
+            return rx.toast.error(exc.message)
+        await self._fetch()
+        return rx.toast.success("Registration cancelled; its seats went back and the waiting list moved up.")
+
+
+class AdminMailState(AdminState):
+    status_filter: str = ""
+    recipient: str = ""
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    rows: list[MailRowView] = []
+    error: str = ""
+
+    async def _fetch(self) -> None:
+        result = await asyncio.to_thread(
+            mail.list_outbox,
+            status=self.status_filter or None,
+            recipient=self.recipient or None,
+            page=self.page,
+            per_page=MAIL_PAGE_SIZE,
+        )
+        self.total = result.total
+        self.pages = max(1, -(-result.total // MAIL_PAGE_SIZE))
+        if self.page > self.pages:
+            self.page = self.pages
+            result = await asyncio.to_thread(
+                mail.list_outbox,
+                status=self.status_filter or None,
+                recipient=self.recipient or None,
+                page=self.page,
+                per_page=MAIL_PAGE_SIZE,
+            )
+        self.rows = [
+            MailRowView(
+                id=str(m.id),
+                recipient=m.recipient,
+                subject=m.subject,
+                template=m.template,
+                status=m.status.value,
+                attempts=m.attempts,
+                last_error=_clip(m.last_error or "", 300),
+                created=_utc(m.created_at),
+                sent=_utc(m.sent_at),
+            )
+            for m in result.items
+        ]
+
+    @rx.event
+    async def load(self):
+        if await self._admin() is None:
+            self.rows, self.total, self.pages = [], 0, 1
+            return self._bounce()
+        self.error = ""
+        await self._fetch()
+        return None
+
+    @rx.event
+    async def search(self, form_data: dict[str, Any]):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        status = _clip(form_data.get("status"), 20)
+        self.status_filter = status if status in {s.value for s in mail.OutboxStatus} else ""
+        self.recipient = _clip(form_data.get("recipient"), 254).strip()
+        self.page = 1
+        await self._fetch()
+        return None
+
+    @rx.event
+    async def go_to_page(self, page: int):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.page = _page_number(page)
+        await self._fetch()
+        return None
+
+    @rx.event
+    async def retry(self, message_id: str):
+        """Queue a failed message again (the worker picks it up at once)."""
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.error = ""
+        try:
+            status = await asyncio.to_thread(mail.retry_failed, _clip(message_id, 300))
+        except DomainError as exc:
+            self.error = exc.message
+            return rx.toast.error(exc.message)
+        await self._fetch()
+        return rx.toast.success(f"Queued again for {status.recipient}.")

@@ -1,0 +1,35 @@
+"""Fixtures for the admin dashboard tests: fresh rate-limit counters and signed-in people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from khala.accounts import service as accounts
+from khala.accounts import throttle
+from khala.db import utcnow
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits() -> Iterator[None]:
+    throttle.use_storage("memory://")
+    yield
+    throttle.use_storage(None)
+
+
+@pytest.fixture
+def person(make_user):
+    """person(admin=False) → (user, session token): a verified account, signed in."""
+
+    def make(*, admin: bool = False):
+        user = make_user(
+            password_hash=accounts.hash_password(PASSWORD), email_verified_at=utcnow(), is_admin=admin
+        )
+        code = accounts.authenticate(user.email, PASSWORD, ip="10.7.0.1")
+        token, _ = accounts.complete_login(code, user_agent="pytest", ip="10.7.0.1")
+        return user, token
+
+    return make
