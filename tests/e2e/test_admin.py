@@ -1,0 +1,105 @@
+"""Browser smoke test of the admin dashboard: anonymous visitors are sent to sign in, a signed-in
+non-administrator reads "Admins only", an administrator creates an event with a package, publishes it and
+finds it in the list; the other sections render."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from khala.accounts import service as accounts
+from khala.accounts.models import User
+from khala.db import session_scope, utcnow
+from khala.events import service as events
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "admin journey 4711"
+
+
+def _account(email: str, *, admin: bool) -> None:
+    with session_scope(write=True) as s:
+        s.add(
+            User(
+                email=email,
+                display_name="Ada Admin" if admin else "Nora Normal",
+                password_hash=accounts.hash_password(PASSWORD),
+                email_verified_at=utcnow(),
+                is_admin=admin,
+            )
+        )
+
+
+def _sign_in(page, email: str, next_path: str) -> None:
+    page.goto(f"/login?next={next_path}")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#login-submit").click()
+    page.wait_for_url(re.compile(re.escape(next_path) + "$"), timeout=30_000)
+
+
+def test_non_admins_are_kept_out(page, live_app, app_db) -> None:
+    page.goto("/admin/events")
+    page.wait_for_url(re.compile(r"/login\?next=/admin/events"), timeout=30_000)
+    email = f"normal-{uuid.uuid4().hex[:8]}@example.com"
+    _account(email, admin=False)
+    _sign_in(page, email, "/admin/events")
+    page.get_by_test_id("admins-only").wait_for(timeout=30_000)
+    assert page.get_by_test_id("admin-new-event").count() == 0
+    screenshot(page, "admin-admins-only")
+
+
+def test_admin_creates_and_publishes_an_event(page, live_app, app_db) -> None:
+    email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+    _account(email, admin=True)
+    _sign_in(page, email, "/admin")
+    page.get_by_text("Published events").wait_for(timeout=30_000)
+    screenshot(page, "admin-overview")
+
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Events").click()
+    page.wait_for_url(re.compile(r"/admin/events$"))
+    page.get_by_test_id("admin-new-event").click()
+    title = f"Admin Smoke {uuid.uuid4().hex[:6]}"
+    page.locator("#event-title").fill(title)
+    page.locator("#event-summary").fill("Made in the browser")
+    page.locator("#event-description").fill("## Programme\n\n- doors 18:00\n- show 19:00")
+    page.locator("#event-starts").fill("2030-12-01T19:00")
+    page.locator("#event-ends").fill("2030-12-01T22:00")
+    page.get_by_test_id("admin-create-event").click()
+
+    panel = page.get_by_test_id("admin-selected-event")
+    panel.get_by_role("heading", name=title).wait_for(timeout=30_000)
+    page.locator("#package-title").fill("Standard")
+    page.locator("#package-price").fill("250")
+    page.locator("#package-capacity").fill("50")
+    page.locator("#package-perks").fill("Welcome drink")
+    page.get_by_test_id("admin-add-package").click()
+    panel.get_by_text("0 / 50").wait_for(timeout=30_000)
+    panel.get_by_test_id("admin-publish").click()
+    panel.get_by_text("View public page").wait_for(timeout=30_000)
+
+    row = page.get_by_test_id("admin-event-row").filter(has_text=title)
+    row.wait_for(timeout=30_000)
+    assert "Published" in row.inner_text() and "250" in row.inner_text()
+    screenshot(page, "admin-events")
+
+    created = [e for e in events.list_events_admin(title).items if e.title == title]
+    assert created and created[0].status == "published" and created[0].seats_capacity == 50
+    detail = events.get_event(created[0].id)
+    assert detail.packages[0].perks == ["Welcome drink"] and detail.starts_at.hour == 18  # 19:00 CET
+
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Registrations").click()
+    page.wait_for_url(re.compile(r"/admin/registrations"))
+    page.locator("#admin-reg-event").select_option(created[0].id)
+    page.get_by_text("0 confirmed").wait_for(timeout=30_000)
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Mail").click()
+    page.wait_for_url(re.compile(r"/admin/mail$"))
+    page.get_by_role("button", name="Filter").wait_for(timeout=30_000)
+    screenshot(page, "admin-mail")
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Users").click()
+    page.get_by_text(email).wait_for(timeout=30_000)
+    screenshot(page, "admin-users")
+    screenshot(page, "admin-users-narrow", width=390)
