@@ -353,6 +353,105 @@ def _event_filters() -> rx.Component:
     )
 
 
+def _event_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[rx.Component]:
+    """The event form's fields; ``prefix`` keeps ids unique, ``values`` pre-fills them (editing)."""
+
+    def value(name: str, default: str = "") -> str | rx.Var:
+        return values[name] if values is not None else default
+
+    def local_time(label: str, name: str, id_: str, required: bool) -> rx.Component:
+        return _labelled(
+            label,
+            rx.el.input(
+                id=id_,
+                name=name,
+                type="datetime-local",
+                required=required,
+                default_value=value(name),
+                aria_describedby=f"{id_}-error",
+                style=_input_style,
+            ),
+            id_,
+            e,
+            name,
+        )
+
+    return [
+        field(
+            "Title", "title", errors=e, id_=f"{prefix}-title", max_length=100, default_value=value("title")
+        ),
+        field(
+            "Summary",
+            "summary",
+            errors=e,
+            id_=f"{prefix}-summary",
+            required=False,
+            max_length=300,
+            hint="One line for the event card.",
+            default_value=value("summary"),
+        ),
+        _labelled(
+            "Description (Markdown)",
+            rx.el.textarea(
+                id=f"{prefix}-description",
+                name="description",
+                rows=6,
+                default_value=value("description"),
+                aria_describedby=f"{prefix}-description-error",
+                style=_input_style,
+            ),
+            f"{prefix}-description",
+            e,
+            "description",
+        ),
+        _grid(
+            _labelled(
+                "Category",
+                _select(
+                    "category",
+                    f"{prefix}-category",
+                    AdminEventsState.categories,
+                    empty="No category",
+                    default_value=value("category"),
+                ),
+                f"{prefix}-category",
+                e,
+                "category",
+            ),
+            _labelled(
+                "Venue",
+                _select(
+                    "venue_id",
+                    f"{prefix}-venue",
+                    AdminEventsState.venues,
+                    empty="No venue yet",
+                    default_value=value("venue_id"),
+                ),
+                f"{prefix}-venue",
+                e,
+                "venue_id",
+            ),
+            local_time("Starts (in the event's time zone)", "starts_at", f"{prefix}-starts", True),
+            local_time("Ends (empty = two hours later)", "ends_at", f"{prefix}-ends", False),
+            _labelled(
+                "Time zone",
+                rx.el.input(
+                    id=f"{prefix}-timezone",
+                    name="timezone",
+                    default_value=value("timezone", "Europe/Stockholm"),
+                    list=f"{prefix}-timezones",
+                    aria_describedby=f"{prefix}-timezone-error",
+                    style=_input_style,
+                ),
+                f"{prefix}-timezone",
+                e,
+                "timezone",
+            ),
+        ),
+        rx.el.datalist(*[rx.el.option(value=z) for z in TIMEZONES], id=f"{prefix}-timezones"),
+    ]
+
+
 def _event_form() -> rx.Component:
     s = AdminEventsState
     e = s.form_errors
@@ -361,88 +460,8 @@ def _event_form() -> rx.Component:
         rx.form(
             rx.vstack(
                 form_error(_form_message(e)),
-                field("Title", "title", errors=e, id_="event-title", max_length=100),
-                field(
-                    "Summary",
-                    "summary",
-                    errors=e,
-                    id_="event-summary",
-                    required=False,
-                    max_length=300,
-                    hint="One line for the event card.",
-                ),
-                _labelled(
-                    "Description (Markdown)",
-                    rx.el.textarea(
-                        id="event-description",
-                        name="description",
-                        rows=6,
-                        aria_describedby="event-description-error",
-                        style=_input_style,
-                    ),
-                    "event-description",
-                    e,
-                    "description",
-                ),
-                _grid(
-                    _labelled(
-                        "Category",
-                        _select("category", "event-category", s.categories, empty="No category"),
-                        "event-category",
-                        e,
-                        "category",
-                    ),
-                    _labelled(
-                        "Venue",
-                        _select("venue_id", "event-venue", s.venues, empty="No venue yet"),
-                        "event-venue",
-                        e,
-                        "venue_id",
-                    ),
-                    _labelled(
-                        "Starts (in the event's time zone)",
-                        rx.el.input(
-                            id="event-starts",
-                            name="starts_at",
-                            type="datetime-local",
-                            required=True,
-                            aria_describedby="event-starts-error",
-                            style=_input_style,
-                        ),
-                        "event-starts",
-                        e,
-                        "starts_at",
-                    ),
-                    _labelled(
-                        "Ends (empty = two hours later)",
-                        rx.el.input(
-                            id="event-ends",
-                            name="ends_at",
-                            type="datetime-local",
-                            aria_describedby="event-ends-error",
-                            style=_input_style,
-                        ),
-                        "event-ends",
-                        e,
-                        "ends_at",
-                    ),
-                    _labelled(
-                        "Time zone",
-                        rx.fragment(
-                            rx.el.input(
-                                id="event-timezone",
-                                name="timezone",
-                                default_value="Europe/Stockholm",
-                                list="admin-timezones",
-                                aria_describedby="event-timezone-error",
-                                style=_input_style,
-                            ),
-                            rx.el.datalist(*[rx.el.option(value=z) for z in TIMEZONES], id="admin-timezones"),
-                        ),
-                        "event-timezone",
-                        e,
-                        "timezone",
-                    ),
+                *_event_fields("event", e),
+                rx.box(
                     _labelled(
                         "Status",
                         _select(
@@ -454,6 +473,7 @@ def _event_form() -> rx.Component:
                         e,
                         "status",
                     ),
+                    max_width="20rem",
                 ),
                 rx.hstack(
                     rx.button(
@@ -476,6 +496,34 @@ def _event_form() -> rx.Component:
             width="100%",
         ),
         margin_bottom="1.5rem",
+    )
+
+
+def _edit_form() -> rx.Component:
+    s = AdminEventsState
+    e = s.edit_errors
+    return rx.form(
+        rx.vstack(
+            rx.heading("Edit details", as_="h3", size="3"),
+            form_error(_form_message(e)),
+            *_event_fields("edit", e, s.edit_values),
+            rx.hstack(
+                rx.button(
+                    "Save changes", type="submit", style=theme.primary_button, data_testid="admin-save-event"
+                ),
+                rx.button("Cancel", type="button", on_click=s.cancel_edit, style=theme.secondary_button),
+                spacing="3",
+            ),
+            spacing="3",
+            width="100%",
+            align="stretch",
+        ),
+        on_submit=s.save_event,
+        key=s.edit_key.to_string(),
+        width="100%",
+        margin_bottom="1.25rem",
+        padding_bottom="1.25rem",
+        border_bottom=f"1px solid {theme.BORDER}",
     )
 
 
@@ -646,6 +694,17 @@ def _status_actions() -> rx.Component:
             ev.status != "draft",
             rx.link("View public page", href="/events/" + ev.slug, style=theme.link_style),
         ),
+        rx.cond(
+            ~s.editing,
+            rx.button(
+                rx.icon("pencil", size=14, aria_hidden="true"),
+                "Edit details",
+                on_click=s.start_edit,
+                style=theme.secondary_button,
+                type="button",
+                data_testid="admin-edit-event",
+            ),
+        ),
         rx.link("Registrations", href="/admin/registrations?event=" + ev.id, style=theme.link_style),
         spacing="3",
         align="center",
@@ -683,6 +742,7 @@ def _selected_event() -> rx.Component:
         ),
         rx.box(_status_actions(), margin_y="1rem"),
         rx.cond(s.status_error != "", form_error(s.status_error)),
+        rx.cond(s.editing, _edit_form()),
         rx.cond(
             ev.packages.length() > 0,
             _table(

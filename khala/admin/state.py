@@ -271,12 +271,28 @@ class AdminEventsState(AdminState):
     package_errors: dict[str, str] = {}
     package_key: int = 0
     status_error: str = ""
+    # editing the managed event's details
+    editing: bool = False
+    edit_values: dict[str, str] = {}
+    edit_errors: dict[str, str] = {}
+    edit_key: int = 0
 
     def _forget(self) -> None:
         self.rows, self.total, self.pages = [], 0, 1
         self.categories, self.venues = [], []
         self.selected = EventEditView()
         self.creating = False
+        self._stop_editing()
+
+    def _stop_editing(self) -> None:
+        self.editing, self.edit_values, self.edit_errors = False, {}, {}
+
+    async def _load_choices(self) -> None:
+        cats, venues = await asyncio.gather(
+            asyncio.to_thread(events.list_categories), asyncio.to_thread(events.list_venues)
+        )
+        self.categories = [Option(slug, name) for slug, name in cats]
+        self.venues = [Option(vid, label) for vid, label in venues]
 
     async def _fetch(self) -> None:
         try:
@@ -330,11 +346,7 @@ class AdminEventsState(AdminState):
     async def start_create(self):
         if await self._admin() is None:
             return rx.toast.error(REFUSED)
-        cats, venues = await asyncio.gather(
-            asyncio.to_thread(events.list_categories), asyncio.to_thread(events.list_venues)
-        )
-        self.categories = [Option(slug, name) for slug, name in cats]
-        self.venues = [Option(vid, label) for vid, label in venues]
+        await self._load_choices()
         self.form_errors = {}
         self.creating = True
         return None
@@ -377,6 +389,7 @@ class AdminEventsState(AdminState):
         if await self._admin() is None:
             return rx.toast.error(REFUSED)
         self.package_errors, self.status_error = {}, ""
+        self._stop_editing()
         try:
             await self._reselect(_clip(event_id, 60))
         except DomainError as exc:
@@ -387,6 +400,56 @@ class AdminEventsState(AdminState):
     def close_event(self) -> None:
         self.selected = EventEditView()
         self.package_errors, self.status_error = {}, ""
+        self._stop_editing()
+
+    @rx.event
+    async def start_edit(self):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        if not self.selected.id:
+            return None
+        try:
+            values = await asyncio.to_thread(events.event_form_values, self.selected.id)
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        await self._load_choices()
+        self.edit_values, self.edit_errors = values, {}
+        self.edit_key += 1
+        self.editing = True
+        return None
+
+    @rx.event
+    def cancel_edit(self) -> None:
+        self._stop_editing()
+
+    @rx.event
+    async def save_event(self, form_data: dict[str, Any]):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        event_id = self.selected.id
+        if not event_id:
+            return None
+        self.edit_errors = {}
+        try:
+            await asyncio.to_thread(
+                events.update_event_from_form,
+                event_id,
+                title=_clip(form_data.get("title"), 300),
+                summary=_clip(form_data.get("summary"), 600),
+                description=_clip(form_data.get("description"), events.MAX_DESCRIPTION + 1),
+                category=_clip(form_data.get("category"), 60),
+                venue_id=_clip(form_data.get("venue_id"), 60),
+                starts_at=_clip(form_data.get("starts_at"), 40),
+                ends_at=_clip(form_data.get("ends_at"), 40),
+                timezone=_clip(form_data.get("timezone"), 64),
+            )
+        except DomainError as exc:
+            self.edit_errors = _errors(exc)
+            return None
+        self._stop_editing()
+        await self._reselect(event_id)
+        await self._fetch()
+        return rx.toast.success("Changes saved.")
 
     @rx.event
     async def add_package(self, form_data: dict[str, Any]):

@@ -808,6 +808,68 @@ def _form_time(
         return None
 
 
+@dataclass(frozen=True)
+class _EventForm:
+    title: str
+    summary: str
+    description: str
+    category_id: int | None
+    location_id: uuid.UUID | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    timezone: str
+
+
+def _read_event_form(
+    s: Session,
+    *,
+    title: str,
+    starts_at: str,
+    ends_at: str,
+    timezone: str,
+    summary: str,
+    description: str,
+    category: str,
+    venue_id: str,
+) -> tuple[_EventForm, dict[str, str]]:
+    """Parse and check the event form's fields; (values, errors by field)."""
+    errors: dict[str, str] = {}
+    clean_title = " ".join((title or "").split())
+    if not clean_title:
+        errors["title"] = "A title is required."
+    elif len(clean_title) > 100:
+        errors["title"] = "The title can be at most 100 characters."
+    clean_summary = (summary or "").strip()
+    if len(clean_summary) > 300:
+        errors["summary"] = "The summary can be at most 300 characters."
+    if len(description or "") > MAX_DESCRIPTION:
+        errors["description"] = f"The description can be at most {MAX_DESCRIPTION} characters."
+    timezone = (timezone or "").strip()[:64] or "Europe/Stockholm"
+    _validate_timezone(timezone, errors)
+    starts = ends = None
+    if "timezone" not in errors:
+        starts = _form_time(starts_at, timezone, "starts_at", errors, "start")
+        ends = _form_time(ends_at, timezone, "ends_at", errors, "end")
+        if starts is None and "starts_at" not in errors:
+            errors["starts_at"] = "A start date and time is required."
+        if starts and ends and ends < starts:
+            errors["ends_at"] = "The event cannot end before it starts."
+    category_id = None
+    if category:
+        category_id = s.exec(select(Category.id).where(Category.slug == str(category)[:60])).first()
+        if category_id is None:
+            errors["category"] = "Choose a category from the list."
+    location_id = None
+    if venue_id:
+        location_id = _parse_uuid(venue_id)
+        if location_id is None or s.get(Location, location_id) is None:
+            errors["venue_id"] = "Choose a venue from the list."
+    values = _EventForm(
+        clean_title, clean_summary, description or "", category_id, location_id, starts, ends, timezone
+    )
+    return values, errors
+
+
 def create_event_from_form(
     *,
     title: str,
@@ -825,46 +887,106 @@ def create_event_from_form(
     ``category`` is a category slug, ``venue_id`` a venue id (both optional). Returns the new event's id;
     raises InvalidInput with a message per field.
     """
-    errors: dict[str, str] = {}
-    timezone = (timezone or "").strip()[:64] or "Europe/Stockholm"
-    _validate_timezone(timezone, errors)
-    starts = ends = None
-    if "timezone" not in errors:
-        starts = _form_time(starts_at, timezone, "starts_at", errors, "start")
-        ends = _form_time(ends_at, timezone, "ends_at", errors, "end")
-        if starts is None and "starts_at" not in errors:
-            errors["starts_at"] = "A start date and time is required."
-    if len(description or "") > MAX_DESCRIPTION:
-        errors["description"] = f"The description can be at most {MAX_DESCRIPTION} characters."
     with session_scope(write=True) as s:
-        category_id = None
-        if category:
-            category_id = s.exec(select(Category.id).where(Category.slug == str(category)[:60])).first()
-            if category_id is None:
-                errors["category"] = "Choose a category from the list."
-        location_id = None
-        if venue_id:
-            location_id = _parse_uuid(venue_id)
-            if location_id is None or s.get(Location, location_id) is None:
-                errors["venue_id"] = "Choose a venue from the list."
-        try:
-            event = create_event(
-                s,
-                title=title,
-                starts_at=starts or utcnow(),
-                ends_at=ends,
-                summary=(summary or "").strip(),
-                description=description or "",
-                category_id=category_id,
-                location_id=location_id,
-                timezone=timezone if "timezone" not in errors else "UTC",
-                status=status,
-            )
-        except InvalidInput as exc:
-            raise InvalidInput({**exc.errors, **errors}) from None
+        form, errors = _read_event_form(
+            s,
+            title=title,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=timezone,
+            summary=summary,
+            description=description,
+            category=category,
+            venue_id=venue_id,
+        )
+        if str(status) not in ADMIN_STATUSES:
+            errors["status"] = "Status must be draft, published or cancelled."
         if errors:
             raise InvalidInput(errors)
+        event = create_event(
+            s,
+            title=form.title,
+            starts_at=form.starts_at,  # type: ignore[arg-type]  # checked above
+            ends_at=form.ends_at,
+            summary=form.summary,
+            description=form.description,
+            category_id=form.category_id,
+            location_id=form.location_id,
+            timezone=form.timezone,
+            status=status,
+        )
         return str(event.id)
+
+
+def update_event_from_form(
+    event_id: str | uuid.UUID,
+    *,
+    title: str,
+    starts_at: str,
+    ends_at: str = "",
+    timezone: str = "Europe/Stockholm",
+    summary: str = "",
+    description: str = "",
+    category: str = "",
+    venue_id: str = "",
+) -> None:
+    """Change an event's details from what an administrator typed (same fields and rules as creating one;
+    the status changes through ``set_status``). InvalidInput per field, NotFound for an unknown event."""
+    eid = _parse_uuid(str(event_id))
+    with session_scope(write=True) as s:
+        event = s.get(Event, eid) if eid else None
+        if event is None:
+            raise NotFound("We could not find that event.")
+        form, errors = _read_event_form(
+            s,
+            title=title,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=timezone,
+            summary=summary,
+            description=description,
+            category=category,
+            venue_id=venue_id,
+        )
+        if errors:
+            raise InvalidInput(errors)
+        event.title = form.title
+        event.summary = form.summary
+        event.description = form.description
+        event.category_id = form.category_id
+        event.location_id = form.location_id
+        event.starts_at = form.starts_at  # type: ignore[assignment]  # checked above
+        event.ends_at = form.ends_at or form.starts_at + timedelta(hours=2)  # type: ignore[operator]
+        event.timezone = form.timezone
+        s.add(event)
+        s.flush()
+        refresh_event(s, event.id)  # search text, venue, change counter
+
+
+def _local_input(dt: datetime | None, timezone: str) -> str:
+    if dt is None:
+        return ""
+    return dt.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def event_form_values(event_id: str | uuid.UUID) -> dict[str, str]:
+    """An event's details as the edit form shows them (times as wall times in its own zone)."""
+    eid = _parse_uuid(str(event_id))
+    with _reading(None) as s:
+        event = s.get(Event, eid) if eid else None
+        if event is None:
+            raise NotFound("We could not find that event.")
+        category = s.get(Category, event.category_id) if event.category_id else None
+        return {
+            "title": event.title,
+            "summary": event.summary,
+            "description": event.description,
+            "category": category.slug if category else "",
+            "venue_id": str(event.location_id) if event.location_id else "",
+            "starts_at": _local_input(event.starts_at, event.timezone),
+            "ends_at": _local_input(event.ends_at, event.timezone),
+            "timezone": event.timezone,
+        }
 
 
 def add_package_from_form(

@@ -249,3 +249,49 @@ def test_outbox_stats(db) -> None:
             )
     stats = mail.outbox_stats()
     assert (stats["queued"], stats["failed"], stats["sent"], stats["captured"]) == (1, 2, 1, 0)
+
+
+def test_update_event_from_form_and_its_form_values(make_event) -> None:
+    make_event("Other", venue="Hall B", city="Lund", category="theatre")
+    event = make_event("Gala", city="Oslo", venue="Opera")
+    venues = dict((label, vid) for vid, label in events.list_venues())
+    values = events.event_form_values(event.id)
+    assert (
+        values["title"] == "Gala"
+        and values["category"] == "music"
+        and values["timezone"] == "Europe/Stockholm"
+    )
+    assert values["venue_id"] == venues["Opera, Oslo"]
+    assert len(values["starts_at"]) == 16  # 2030-12-01T19:00: what a datetime-local input takes
+    events.update_event_from_form(
+        event.id,
+        title="Gala Night",
+        summary="Now with strings",
+        description="*New*",
+        category="theatre",
+        venue_id=venues["Hall B, Lund"],
+        starts_at="2031-06-01T20:00",
+        ends_at="",
+        timezone="Europe/Oslo",
+    )
+    detail = events.get_event(event.id)
+    assert (detail.title, detail.summary, detail.category_slug, detail.city) == (
+        "Gala Night",
+        "Now with strings",
+        "theatre",
+        "Lund",
+    )
+    assert detail.starts_at == datetime(2031, 6, 1, 18, 0, tzinfo=UTC)  # Oslo summer time, UTC+2
+    assert detail.ends_at == datetime(2031, 6, 1, 20, 0, tzinfo=UTC)  # empty end: two hours later
+    assert [c.title for c in events.search_events("lund strings").items] == ["Gala Night"]
+    assert events.event_form_values(event.id)["starts_at"] == "2031-06-01T20:00"
+    with pytest.raises(InvalidInput) as err:
+        events.update_event_from_form(
+            event.id, title=" ", starts_at="2031-06-01T20:00", ends_at="2031-06-01T19:00"
+        )
+    assert set(err.value.errors) == {"title", "ends_at"}
+    assert events.get_event(event.id).title == "Gala Night"
+    with pytest.raises(NotFound):
+        events.update_event_from_form("x", title="T", starts_at="2031-06-01T20:00")
+    with pytest.raises(NotFound):
+        events.event_form_values(uuid.uuid4())

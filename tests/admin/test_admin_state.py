@@ -131,6 +131,9 @@ def _attack(root, world) -> None:
     run(ev.add_package({"title": "Free for me", "price": "", "currency": "SEK"}))
     run(ev.set_status(world["event_id"], "draft"))
     run(ev.set_status(world["event_id"], "cancelled"))
+    run(ev.start_edit())
+    run(ev.save_event({**NEW_EVENT, "title": "Renamed by a stranger"}))
+    assert not ev.editing and ev.edit_values == {}
     assert ev.rows == [] and ev.total == 0 and ev.categories == [] and ev.venues == []
     assert ev.selected.packages == [] and ev.selected.title == ""
 
@@ -233,6 +236,21 @@ def test_admin_creates_an_event_adds_a_package_and_publishes(world, person) -> N
     assert state.status_error and events.get_event(world["event_id"]).status == "published"
     run(state.search({"q": "winter", "status": ""}))
     assert [r.title for r in state.rows] == ["Winter Gala"]
+
+    # Edit the details: the form is pre-filled with wall times in the event's zone.
+    run(state.start_edit())
+    assert state.editing and state.edit_values["title"] == "Winter Gala"
+    assert state.edit_values["starts_at"] == "2030-12-01T19:00"
+    run(state.save_event({**state.edit_values, "title": "", "ends_at": "2030-12-01T18:00"}))
+    assert set(state.edit_errors) == {"title", "ends_at"} and state.editing
+    run(
+        state.save_event(
+            {**state.edit_values, "title": "Winter Gala 2030", "starts_at": "2030-12-02T20:00", "ends_at": ""}
+        )
+    )
+    assert not state.editing and state.selected.title == "Winter Gala 2030"
+    assert events.event_form_values(new_id)["starts_at"] == "2030-12-02T20:00"
+    assert [r.title for r in state.rows] == ["Winter Gala 2030"]
 
 
 def test_admin_cancels_a_registration_and_the_waiting_list_moves_up(world, person) -> None:
