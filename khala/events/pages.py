@@ -150,7 +150,6 @@ def event_page() -> rx.Component:
             not_found_block(),
             rx.cond(EventDetailState.detail.id != "", detail_body(in_modal=False), detail_skeleton()),
         ),
-        rx.el.meta(name="description", content=EventDetailState.page_description),
         register_dialog(),
         max_width="820px",
     )

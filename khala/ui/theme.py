@@ -120,6 +120,10 @@ a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible
 textarea:focus-visible, [role="button"]:focus-visible, [tabindex]:focus-visible {{
   outline: 2px solid {FOCUS_RING}; outline-offset: 2px;
 }}
+/* Radix text fields: one ring around the whole field (navy, 3:1+ on every surface), not the inner input. */
+.rt-TextFieldInput:focus-visible {{ outline: none; }}
+.rt-TextFieldRoot:focus-within {{ outline: 2px solid {FOCUS_RING}; outline-offset: 1px; }}
+.rt-SelectTrigger:focus-visible {{ outline: 2px solid {FOCUS_RING}; outline-offset: 1px; }}
 .khala-skip {{ position: absolute; left: -9999px; top: 0; z-index: 100; background: {SECONDARY_DARK};
   color: {ON_SECONDARY}; padding: 0.5rem 1rem; border-radius: {RADIUS_SM}; }}
 .khala-skip:focus {{ left: 1rem; top: 1rem; }}
