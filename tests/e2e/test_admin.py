@@ -67,6 +67,12 @@ def test_admin_creates_and_publishes_an_event(page, live_app, app_db) -> None:
     page.locator("#event-summary").fill("Made in the browser")
     page.locator("#event-description").fill("## Programme\n\n- doors 18:00\n- show 19:00")
     page.locator("#event-starts").fill("2030-12-01T19:00")
+    page.locator("#event-ends").fill("2030-12-01T17:00")
+    page.get_by_test_id("admin-create-event").click()
+    # Checked by the service, shown at the field; what was typed stays.
+    page.locator("#event-ends-error").get_by_text("cannot end before it starts").wait_for(timeout=30_000)
+    assert page.locator("#event-title").input_value() == title
+    screenshot(page, "admin-event-form-error")
     page.locator("#event-ends").fill("2030-12-01T22:00")
     page.get_by_test_id("admin-create-event").click()
 
@@ -80,6 +86,12 @@ def test_admin_creates_and_publishes_an_event(page, live_app, app_db) -> None:
     panel.get_by_text("0 / 50").wait_for(timeout=30_000)
     panel.get_by_test_id("admin-publish").click()
     panel.get_by_text("View public page").wait_for(timeout=30_000)
+    panel.get_by_test_id("admin-edit-event").click()
+    assert page.locator("#edit-starts").input_value() == "2030-12-01T19:00"
+    title += " (edited)"
+    page.locator("#edit-title").fill(title)
+    page.get_by_test_id("admin-save-event").click()
+    panel.get_by_role("heading", name=title).wait_for(timeout=30_000)
 
     row = page.get_by_test_id("admin-event-row").filter(has_text=title)
     row.wait_for(timeout=30_000)
