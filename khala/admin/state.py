@@ -623,7 +623,9 @@ class AdminRegistrationsState(AdminState):
             await self._fetch()
             return rx.toast.error(exc.message)
         await self._fetch()
-        return rx.toast.success("Registration cancelled; its seats went back and the waiting list moved up.")
+        return rx.toast.success(
+            "Registration cancelled; its seats are free again and the waiting list, if any, moved up."
+        )
 
 
 class AdminMailState(AdminState):

@@ -115,3 +115,62 @@ def test_admin_creates_and_publishes_an_event(page, live_app, app_db) -> None:
     page.get_by_text(email).wait_for(timeout=30_000)
     screenshot(page, "admin-users")
     screenshot(page, "admin-users-narrow", width=390)
+
+
+def test_admin_cancels_a_registration_and_retries_failed_mail(page, live_app, app_db, smtp_sink) -> None:
+    from khala.mail.models import OutboxMessage
+    from khala.registrations import service as registrations
+
+    email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+    _account(email, admin=True)
+    # A seeded event with confirmed registrations (not the one the registration journey uses).
+    event = next(
+        e
+        for e in events.list_events_admin(page_size=100).items
+        if e.seats_taken > 0
+        and e.seats_capacity is not None
+        and e.slug != "nordic-lights-festival"
+        and e.status == "published"
+    )
+    before = events.get_event(event.id).seats_left
+    _sign_in(page, email, f"/admin/registrations?event={event.id}")
+    page.get_by_role("heading", name=event.title).wait_for(timeout=30_000)
+    row = page.get_by_role("row").filter(
+        has=page.get_by_role("button", name=re.compile("^Cancel the registration"))
+    )
+    row.first.wait_for(timeout=30_000)
+    screenshot(page, "admin-registrations")
+    who = row.first.get_by_role("button").first.get_attribute("aria-label") or ""
+    row.first.get_by_role("button").first.click()
+    page.get_by_role("button", name="Confirm cancel").click()
+    page.get_by_text("Registration cancelled").wait_for(timeout=30_000)
+    assert "1 cancelled" in page.get_by_text(re.compile(r"\d+ cancelled$")).first.inner_text()
+    after = events.get_event(event.id).seats_left
+    assert after > before, (who, before, after)  # the seats went back
+
+    # A failed mail, retried from the outbox: the app's worker sends it to the SMTP sink.
+    recipient = f"bounced-{uuid.uuid4().hex[:6]}@example.com"
+    with session_scope(write=True) as s:
+        s.add(
+            OutboxMessage(
+                message_id=f"<{uuid.uuid4().hex}@test>",
+                recipient=recipient,
+                subject="Your ticket (retry me)",
+                template="verify_email",
+                html_body="<p>Hello</p>",
+                text_body="Hello",
+                status="failed",
+                attempts=8,
+                last_error="421 try later",
+            )
+        )
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Mail").click()
+    page.wait_for_url(re.compile(r"/admin/mail$"))
+    page.locator("#admin-mail-status").select_option("failed")
+    page.get_by_role("button", name="Filter").click()
+    page.get_by_text("421 try later").wait_for(timeout=30_000)
+    screenshot(page, "admin-mail-failed")
+    page.get_by_role("button", name=f"Retry the mail to {recipient}").click()
+    page.get_by_text(f"Queued again for {recipient}").wait_for(timeout=30_000)
+    smtp_sink.wait_for(recipient, "retry me", timeout=30)
+    assert registrations.registration_stats(event.id).cancelled >= 1
