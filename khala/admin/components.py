@@ -799,7 +799,7 @@ def _registration_row(r: RegistrationRowView) -> rx.Component:
         ),
         rx.table.cell(r.package),
         rx.table.cell(r.quantity),
-        rx.table.cell(badge(r.status, _tone(r.status, REG_TONES))),
+        rx.table.cell(badge(r.status_label, _tone(r.status, REG_TONES))),
         rx.table.cell(rx.code(r.ticket_code)),
         rx.table.cell(r.created),
         rx.table.cell(
@@ -906,7 +906,7 @@ def _mail_row(m: MailRowView) -> rx.Component:
         rx.table.cell(
             rx.vstack(rx.text(m.subject), rx.text(m.template, size="1", color=theme.TEXT_MUTED), spacing="0")
         ),
-        rx.table.cell(badge(m.status, _tone(m.status, MAIL_TONES))),
+        rx.table.cell(badge(m.status_label, _tone(m.status, MAIL_TONES))),
         rx.table.cell(m.attempts),
         rx.table.cell(m.created),
         rx.table.cell(rx.cond(m.sent != "", m.sent, m.last_error)),

@@ -32,6 +32,7 @@ EVENT_CHOICES = 100  # the registrations section's event picker: the latest even
 REFUSED = "Only administrators can do that."
 
 STATUS_LABELS = {"draft": "Draft", "published": "Published", "cancelled": "Cancelled"}
+REGISTRATION_LABELS = {"confirmed": "Confirmed", "waitlisted": "Waiting list", "cancelled": "Cancelled"}
 
 
 def _clip(value: object, n: int = 200) -> str:
@@ -115,6 +116,7 @@ class EventEditView:
 class RegistrationRowView:
     id: str = ""
     status: str = ""
+    status_label: str = ""
     name: str = ""
     email: str = ""
     package: str = ""
@@ -131,6 +133,7 @@ class MailRowView:
     subject: str = ""
     template: str = ""
     status: str = ""
+    status_label: str = ""
     attempts: int = 0
     last_error: str = ""
     created: str = ""
@@ -547,6 +550,7 @@ class AdminRegistrationsState(AdminState):
             RegistrationRowView(
                 id=r.id,
                 status=r.status,
+                status_label=REGISTRATION_LABELS.get(r.status, r.status),
                 name=r.user_name,
                 email=r.user_email,
                 package=r.package_title,
@@ -663,6 +667,7 @@ class AdminMailState(AdminState):
                 subject=m.subject,
                 template=m.template,
                 status=m.status.value,
+                status_label=m.status.value.capitalize(),
                 attempts=m.attempts,
                 last_error=_clip(m.last_error or "", 300),
                 created=_utc(m.created_at),
