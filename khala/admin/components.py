@@ -336,6 +336,15 @@ def _event_filters() -> rx.Component:
             rx.button("Search", type="submit", style=theme.secondary_button),
             rx.spacer(),
             rx.button(
+                rx.icon("map-pin", size=16, aria_hidden="true"),
+                "New venue",
+                type="button",
+                on_click=s.toggle_venue_form,
+                style=theme.secondary_button,
+                aria_expanded=s.adding_venue.to_string(),
+                data_testid="admin-new-venue",
+            ),
+            rx.button(
                 rx.icon("plus", size=16, aria_hidden="true"),
                 "New event",
                 type="button",
@@ -524,6 +533,63 @@ def _edit_form() -> rx.Component:
         margin_bottom="1.25rem",
         padding_bottom="1.25rem",
         border_bottom=f"1px solid {theme.BORDER}",
+    )
+
+
+def _venue_form() -> rx.Component:
+    s = AdminEventsState
+    e = s.venue_errors
+    return card(
+        rx.heading("New venue", as_="h2", size="4", margin_bottom="0.75rem"),
+        rx.form(
+            rx.vstack(
+                form_error(_form_message(e)),
+                _grid(
+                    field("Venue name", "name", errors=e, id_="venue-name", max_length=120),
+                    field("City", "city", errors=e, id_="venue-city", max_length=100),
+                    field(
+                        "Street address",
+                        "street",
+                        errors=e,
+                        id_="venue-street",
+                        required=False,
+                        max_length=200,
+                    ),
+                    field(
+                        "Postal code",
+                        "postal_code",
+                        errors=e,
+                        id_="venue-postal",
+                        required=False,
+                        max_length=20,
+                    ),
+                    field(
+                        "Country code",
+                        "country",
+                        errors=e,
+                        id_="venue-country",
+                        default_value="SE",
+                        max_length=2,
+                    ),
+                ),
+                rx.hstack(
+                    rx.button(
+                        "Add venue", type="submit", style=theme.primary_button, data_testid="admin-add-venue"
+                    ),
+                    rx.button(
+                        "Cancel", type="button", on_click=s.toggle_venue_form, style=theme.secondary_button
+                    ),
+                    spacing="3",
+                ),
+                spacing="3",
+                width="100%",
+                align="stretch",
+            ),
+            on_submit=s.create_venue,
+            key=s.venue_key.to_string(),
+            width="100%",
+        ),
+        margin_bottom="1.5rem",
     )
 
 
@@ -770,6 +836,7 @@ def events_section() -> rx.Component:
     s = AdminEventsState
     return rx.vstack(
         _event_filters(),
+        rx.cond(s.adding_venue, _venue_form()),
         rx.cond(s.creating, _event_form()),
         rx.cond(s.selected.id != "", _selected_event()),
         rx.cond(

@@ -21,6 +21,7 @@ from khala.accounts import service as accounts
 from khala.accounts.auth import CurrentUser
 from khala.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
 from khala.events import service as events
+from khala.locations import service as locations
 from khala.mail import service as mail
 from khala.registrations import service as registrations
 from khala.ui import format as fmt
@@ -269,6 +270,10 @@ class AdminEventsState(AdminState):
     form_key: int = 0
     categories: list[Option] = []
     venues: list[Option] = []
+    # the "new venue" form
+    adding_venue: bool = False
+    venue_errors: dict[str, str] = {}
+    venue_key: int = 0
     # the event being managed (packages, status)
     selected: EventEditView = EventEditView()
     package_errors: dict[str, str] = {}
@@ -285,6 +290,7 @@ class AdminEventsState(AdminState):
         self.categories, self.venues = [], []
         self.selected = EventEditView()
         self.creating = False
+        self.adding_venue = False
         self._stop_editing()
 
     def _stop_editing(self) -> None:
@@ -353,6 +359,36 @@ class AdminEventsState(AdminState):
         self.form_errors = {}
         self.creating = True
         return None
+
+    @rx.event
+    def toggle_venue_form(self) -> None:
+        """Pure UI: show or hide the new-venue form (saving it is checked)."""
+        self.adding_venue = not self.adding_venue
+        self.venue_errors = {}
+
+    @rx.event
+    async def create_venue(self, form_data: dict[str, Any]):
+        if await self._admin() is None:
+            return rx.toast.error(REFUSED)
+        self.venue_errors = {}
+        try:
+            await asyncio.to_thread(
+                locations.create_location,
+                name=_clip(form_data.get("name"), 300),
+                city=_clip(form_data.get("city"), 200),
+                street=_clip(form_data.get("street"), 400),
+                postal_code=_clip(form_data.get("postal_code"), 40),
+                country=_clip(form_data.get("country"), 10),
+            )
+        except DomainError as exc:
+            self.venue_errors = _errors(exc)
+            return None
+        self.adding_venue = False
+        self.venue_key += 1
+        await self._load_choices()
+        return rx.toast.success(
+            f"Venue “{_clip(form_data.get('name'), 120).strip()}” added; choose it in the event form."
+        )
 
     @rx.event
     def cancel_create(self) -> None:

@@ -295,3 +295,19 @@ def test_update_event_from_form_and_its_form_values(make_event) -> None:
         events.update_event_from_form("x", title="T", starts_at="2031-06-01T20:00")
     with pytest.raises(NotFound):
         events.event_form_values(uuid.uuid4())
+
+
+def test_create_location(db) -> None:
+    from khala.locations import service as locations
+
+    venue_id = locations.create_location(
+        name="  Södra   Teatern ", city="Stockholm", street="Mosebacke torg 1", postal_code="116 46"
+    )
+    assert (venue_id, "Södra Teatern, Stockholm") in events.list_venues()
+    with pytest.raises(InvalidInput) as err:
+        locations.create_location(name="södra teatern", city="STOCKHOLM")
+    assert set(err.value.errors) == {"name"}  # already there
+    with pytest.raises(InvalidInput) as err:
+        locations.create_location(name="", city="", country="Sweden", postal_code="1" * 21)
+    assert set(err.value.errors) == {"name", "city", "country", "postal_code"}
+    assert len(events.list_venues()) == 1

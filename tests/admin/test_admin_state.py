@@ -131,6 +131,8 @@ def _attack(root, world) -> None:
     run(ev.add_package({"title": "Free for me", "price": "", "currency": "SEK"}))
     run(ev.set_status(world["event_id"], "draft"))
     run(ev.set_status(world["event_id"], "cancelled"))
+    run(ev.create_venue({"name": "Stranger Hall", "city": "Nowhere"}))
+    assert "Stranger Hall, Nowhere" not in [label for _, label in events.list_venues()]
     run(ev.start_edit())
     run(ev.save_event({**NEW_EVENT, "title": "Renamed by a stranger"}))
     assert not ev.editing and ev.edit_values == {}
@@ -208,6 +210,10 @@ def test_admin_creates_an_event_adds_a_package_and_publishes(world, person) -> N
     assert [r.title for r in state.rows] == ["Gala"] and state.rows[0].status == "published"
     run(state.start_create())
     assert state.creating
+    run(state.create_venue({"name": "", "city": "Lund"}))
+    assert set(state.venue_errors) == {"name"}
+    run(state.create_venue({"name": "Stadshallen", "city": "Lund", "country": "se"}))
+    assert state.venue_errors == {} and "Stadshallen, Lund" in [o.label for o in state.venues]
     # Per-field messages, nothing stored.
     run(state.create_event({**NEW_EVENT, "title": "", "starts_at": "whenever"}))
     assert set(state.form_errors) >= {"title", "starts_at"} and state.creating

@@ -61,7 +61,14 @@ def test_admin_creates_and_publishes_an_event(page, live_app, app_db) -> None:
 
     page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Events").click()
     page.wait_for_url(re.compile(r"/admin/events$"))
+    venue = f"Smoke Hall {uuid.uuid4().hex[:4]}"
+    page.get_by_test_id("admin-new-venue").click()
+    page.locator("#venue-name").fill(venue)
+    page.locator("#venue-city").fill("Lund")
+    page.get_by_test_id("admin-add-venue").click()
+    page.get_by_text(f"Venue “{venue}” added").wait_for(timeout=30_000)
     page.get_by_test_id("admin-new-event").click()
+    page.locator("#event-venue").select_option(label=f"{venue}, Lund")
     title = f"Admin Smoke {uuid.uuid4().hex[:6]}"
     page.locator("#event-title").fill(title)
     page.locator("#event-summary").fill("Made in the browser")
@@ -95,7 +102,7 @@ def test_admin_creates_and_publishes_an_event(page, live_app, app_db) -> None:
 
     row = page.get_by_test_id("admin-event-row").filter(has_text=title)
     row.wait_for(timeout=30_000)
-    assert "Published" in row.inner_text() and "250" in row.inner_text()
+    assert "Published" in row.inner_text() and "250" in row.inner_text() and venue in row.inner_text()
     screenshot(page, "admin-events")
 
     created = [e for e in events.list_events_admin(title).items if e.title == title]
