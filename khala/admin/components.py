@@ -440,6 +440,26 @@ def _event_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[
                 e,
                 "venue_id",
             ),
+            _labelled(
+                "Image",
+                _select(
+                    "image_id",
+                    f"{prefix}-image",
+                    AdminEventsState.images,
+                    empty="No image (placeholder)",
+                    default_value=value("image_id"),
+                ),
+                f"{prefix}-image",
+                e,
+                "image_id",
+            ),
+            rx.box(
+                rx.text("Upload new images under ", size="2", color=theme.TEXT_MUTED, as_="span"),
+                rx.link("Images", href="/admin/images", style=theme.link_style, size="2"),
+                rx.text(" (with their alt text).", size="2", color=theme.TEXT_MUTED, as_="span"),
+                align_self="end",
+                padding_bottom="0.5rem",
+            ),
             local_time("Starts (in the event's time zone)", "starts_at", f"{prefix}-starts", True),
             local_time("Ends (empty = two hours later)", "ends_at", f"{prefix}-ends", False),
             _labelled(

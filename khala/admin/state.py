@@ -21,6 +21,7 @@ from khala.accounts import service as accounts
 from khala.accounts.auth import CurrentUser
 from khala.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
 from khala.events import service as events
+from khala.images import service as images
 from khala.locations import service as locations
 from khala.mail import service as mail
 from khala.registrations import service as registrations
@@ -270,6 +271,7 @@ class AdminEventsState(AdminState):
     form_key: int = 0
     categories: list[Option] = []
     venues: list[Option] = []
+    images: list[Option] = []
     # the "new venue" form
     adding_venue: bool = False
     venue_errors: dict[str, str] = {}
@@ -287,7 +289,7 @@ class AdminEventsState(AdminState):
 
     def _forget(self) -> None:
         self.rows, self.total, self.pages = [], 0, 1
-        self.categories, self.venues = [], []
+        self.categories, self.venues, self.images = [], [], []
         self.selected = EventEditView()
         self.creating = False
         self.adding_venue = False
@@ -297,11 +299,14 @@ class AdminEventsState(AdminState):
         self.editing, self.edit_values, self.edit_errors = False, {}, {}
 
     async def _load_choices(self) -> None:
-        cats, venues = await asyncio.gather(
-            asyncio.to_thread(events.list_categories), asyncio.to_thread(events.list_venues)
+        cats, venues, pictures = await asyncio.gather(
+            asyncio.to_thread(events.list_categories),
+            asyncio.to_thread(events.list_venues),
+            asyncio.to_thread(images.list_images),
         )
         self.categories = [Option(slug, name) for slug, name in cats]
         self.venues = [Option(vid, label) for vid, label in venues]
+        self.images = [Option(iid, label) for iid, label in pictures]
 
     async def _fetch(self) -> None:
         try:
@@ -408,6 +413,7 @@ class AdminEventsState(AdminState):
                 description=_clip(form_data.get("description"), events.MAX_DESCRIPTION + 1),
                 category=_clip(form_data.get("category"), 60),
                 venue_id=_clip(form_data.get("venue_id"), 60),
+                image_id=_clip(form_data.get("image_id"), 60),
                 starts_at=_clip(form_data.get("starts_at"), 40),
                 ends_at=_clip(form_data.get("ends_at"), 40),
                 timezone=_clip(form_data.get("timezone"), 64),
@@ -478,6 +484,7 @@ class AdminEventsState(AdminState):
                 description=_clip(form_data.get("description"), events.MAX_DESCRIPTION + 1),
                 category=_clip(form_data.get("category"), 60),
                 venue_id=_clip(form_data.get("venue_id"), 60),
+                image_id=_clip(form_data.get("image_id"), 60),
                 starts_at=_clip(form_data.get("starts_at"), 40),
                 ends_at=_clip(form_data.get("ends_at"), 40),
                 timezone=_clip(form_data.get("timezone"), 64),

@@ -818,6 +818,7 @@ class _EventForm:
     starts_at: datetime | None
     ends_at: datetime | None
     timezone: str
+    image_id: uuid.UUID | None = None
 
 
 def _read_event_form(
@@ -831,6 +832,7 @@ def _read_event_form(
     description: str,
     category: str,
     venue_id: str,
+    image_id: str = "",
 ) -> tuple[_EventForm, dict[str, str]]:
     """Parse and check the event form's fields; (values, errors by field)."""
     errors: dict[str, str] = {}
@@ -864,8 +866,23 @@ def _read_event_form(
         location_id = _parse_uuid(venue_id)
         if location_id is None or s.get(Location, location_id) is None:
             errors["venue_id"] = "Choose a venue from the list."
+    picture = None
+    if image_id:
+        from khala.images.models import Image
+
+        picture = _parse_uuid(image_id)
+        if picture is None or s.get(Image, picture) is None:
+            errors["image_id"] = "Choose an image from the list (upload it under Images first)."
     values = _EventForm(
-        clean_title, clean_summary, description or "", category_id, location_id, starts, ends, timezone
+        clean_title,
+        clean_summary,
+        description or "",
+        category_id,
+        location_id,
+        starts,
+        ends,
+        timezone,
+        picture,
     )
     return values, errors
 
@@ -880,12 +897,13 @@ def create_event_from_form(
     description: str = "",
     category: str = "",
     venue_id: str = "",
+    image_id: str = "",
     status: str = EventStatus.draft.value,
 ) -> str:
     """Create an event from what an administrator typed; times are wall times in ``timezone``.
 
-    ``category`` is a category slug, ``venue_id`` a venue id (both optional). Returns the new event's id;
-    raises InvalidInput with a message per field.
+    ``category`` is a category slug, ``venue_id`` a venue id, ``image_id`` an uploaded image (all optional).
+    Returns the new event's id; raises InvalidInput with a message per field.
     """
     with session_scope(write=True) as s:
         form, errors = _read_event_form(
@@ -898,6 +916,7 @@ def create_event_from_form(
             description=description,
             category=category,
             venue_id=venue_id,
+            image_id=image_id,
         )
         if str(status) not in ADMIN_STATUSES:
             errors["status"] = "Status must be draft, published or cancelled."
@@ -912,6 +931,7 @@ def create_event_from_form(
             description=form.description,
             category_id=form.category_id,
             location_id=form.location_id,
+            image_id=form.image_id,
             timezone=form.timezone,
             status=status,
         )
@@ -929,6 +949,7 @@ def update_event_from_form(
     description: str = "",
     category: str = "",
     venue_id: str = "",
+    image_id: str = "",
 ) -> None:
     """Change an event's details from what an administrator typed (same fields and rules as creating one;
     the status changes through ``set_status``). InvalidInput per field, NotFound for an unknown event."""
@@ -947,6 +968,7 @@ def update_event_from_form(
             description=description,
             category=category,
             venue_id=venue_id,
+            image_id=image_id,
         )
         if errors:
             raise InvalidInput(errors)
@@ -955,6 +977,7 @@ def update_event_from_form(
         event.description = form.description
         event.category_id = form.category_id
         event.location_id = form.location_id
+        event.image_id = form.image_id
         event.starts_at = form.starts_at  # type: ignore[assignment]  # checked above
         event.ends_at = form.ends_at or form.starts_at + timedelta(hours=2)  # type: ignore[operator]
         event.timezone = form.timezone
@@ -983,6 +1006,7 @@ def event_form_values(event_id: str | uuid.UUID) -> dict[str, str]:
             "description": event.description,
             "category": category.slug if category else "",
             "venue_id": str(event.location_id) if event.location_id else "",
+            "image_id": str(event.image_id) if event.image_id else "",
             "starts_at": _local_input(event.starts_at, event.timezone),
             "ends_at": _local_input(event.ends_at, event.timezone),
             "timezone": event.timezone,

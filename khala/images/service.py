@@ -583,6 +583,17 @@ def remove_image(image_id: uuid.UUID | str, *, store: ImageStore | None = None) 
         delete_image(session, image_id, store=store)
 
 
+def list_images(limit: int = 200) -> list[tuple[str, str]]:
+    """(id, "name — alt text") of the newest images, newest first (the admin's image choices)."""
+    from sqlmodel import col, select
+
+    with session_scope() as session:
+        rows = session.exec(
+            select(Image).order_by(col(Image.created_at).desc()).limit(max(1, min(limit, 1000)))
+        ).all()
+    return [(str(i.id), f"{i.name} — {i.alt_text[:60]}" if i.alt_text else i.name) for i in rows]
+
+
 def get_image_by_id(image_id: uuid.UUID | str) -> Image:
     """``get_image`` in its own read transaction (detached ``Image``)."""
     with session_scope() as session:

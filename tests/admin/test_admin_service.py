@@ -311,3 +311,31 @@ def test_create_location(db) -> None:
         locations.create_location(name="", city="", country="Sweden", postal_code="1" * 21)
     assert set(err.value.errors) == {"name", "city", "country", "postal_code"}
     assert len(events.list_venues()) == 1
+
+
+def test_event_form_takes_an_uploaded_image(make_event) -> None:
+    from khala.images import service as images
+    from khala.images.models import Image
+
+    with session_scope(write=True) as s:
+        picture = Image(
+            storage_key=f"test/{uuid.uuid4().hex}",
+            name="poster.jpg",
+            alt_text="A crowd under pink lights",
+            content_type="image/webp",
+            width=800,
+            height=600,
+        )
+        s.add(picture)
+    assert images.list_images() == [(str(picture.id), "poster.jpg — A crowd under pink lights")]
+    event_id = events.create_event_from_form(
+        title="Lit", starts_at="2030-12-01T19:00", image_id=str(picture.id)
+    )
+    assert events.get_event(event_id, include_unpublished=True).image_id == str(picture.id)
+    values = events.event_form_values(event_id)
+    assert values["image_id"] == str(picture.id)
+    with pytest.raises(InvalidInput) as err:
+        events.update_event_from_form(event_id, **{**values, "image_id": str(uuid.uuid4())})
+    assert set(err.value.errors) == {"image_id"}
+    events.update_event_from_form(event_id, **{**values, "image_id": ""})
+    assert events.get_event(event_id, include_unpublished=True).image_id is None

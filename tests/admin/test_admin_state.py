@@ -209,7 +209,7 @@ def test_admin_creates_an_event_adds_a_package_and_publishes(world, person) -> N
     run(state.load())
     assert [r.title for r in state.rows] == ["Gala"] and state.rows[0].status == "published"
     run(state.start_create())
-    assert state.creating
+    assert state.creating and state.images == [] and state.venues != []
     run(state.create_venue({"name": "", "city": "Lund"}))
     assert set(state.venue_errors) == {"name"}
     run(state.create_venue({"name": "Stadshallen", "city": "Lund", "country": "se"}))
