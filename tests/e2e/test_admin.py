@@ -122,6 +122,10 @@ def test_admin_creates_and_publishes_an_event(page, live_app, app_db) -> None:
     page.get_by_text(email).wait_for(timeout=30_000)
     screenshot(page, "admin-users")
     screenshot(page, "admin-users-narrow", width=390)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Images").click()
+    page.get_by_text("Drop an image here or click to choose one").wait_for(timeout=30_000)
+    screenshot(page, "admin-images")
 
 
 def test_admin_cancels_a_registration_and_retries_failed_mail(page, live_app, app_db, smtp_sink) -> None:
