@@ -215,6 +215,58 @@ def measure(browser, url: str, rng: random.Random) -> dict[str, dict[str, float]
     }
 
 
+def hub_rounds(rng: random.Random, tabs: int = 1000, per_tab: int = 24) -> dict[str, object]:
+    """The live-seat poller with ``tabs`` open pages of ``per_tab`` events each (no browser)."""
+    import asyncio
+    import uuid
+
+    from khala.db import session_scope
+    from khala.events import service
+    from khala.events.live import SeatHub
+
+    ids = [c.id for p in range(1, 21) for c in service.search_events(page=p, page_size=100).items]
+    hub = SeatHub()
+    delivered = 0
+
+    async def deliver(token, newer) -> None:
+        nonlocal delivered
+        delivered += 1
+
+    async def run() -> dict[str, object]:
+        for t in range(tabs):
+            hub.watch(f"tab{t}", dict.fromkeys(rng.sample(ids, per_tab), 0))
+        await hub.poll_once()  # first sight of every watched event
+        hub.deliver = deliver
+        await hub.fan_out()
+        quiet: list[float] = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            await hub.poll_once()
+            await hub.fan_out()
+            quiet.append(time.perf_counter() - t0)
+        busy: list[float] = []
+        fanned: list[int] = []
+        for _ in range(20):
+            changed = rng.sample(sorted({i for s in hub._watch.values() for sc in s.values() for i in sc}), 5)
+            with session_scope(write=True) as s:
+                for event_id in changed:
+                    service.bump_seats(s, uuid.UUID(event_id), 0)
+            t0 = time.perf_counter()
+            await hub.poll_once()
+            fanned.append(await hub.fan_out())
+            busy.append(time.perf_counter() - t0)
+        return {
+            "tabs": tabs,
+            "watched_events": len({i for s in hub._watch.values() for sc in s.values() for i in sc}),
+            "quiet_round": summary_ms(quiet),
+            "round_with_5_changes": summary_ms(busy),
+            "tabs_updated_per_busy_round_mean": round(sum(fanned) / len(fanned), 1),
+            "queries_per_quiet_round": 1,
+        }
+
+    return asyncio.run(run())
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -241,6 +293,7 @@ def main() -> None:
                     timings = measure(browser, url, rng)
                 finally:
                     browser.close()
+            hub = hub_rounds(rng)
     table(
         "Catalogue UI in Chromium, 10,000 events (SQLite, one worker)",
         ["measure", "n", "p50 ms", "p95 ms", "mean ms"],
@@ -255,7 +308,19 @@ def main() -> None:
             ["total", "", bundle["total_raw_kb"], bundle["total_gzip_kb"]],
         ],
     )
-    write_json("catalogue_ui", {"events": 10_000, "timings": timings, "first_load_events": bundle})
+    table(
+        f"Live seats: one poller round, {hub['tabs']} open tabs x 24 events ({hub['watched_events']} distinct)",
+        ["round", "n", "p50 ms", "p95 ms"],
+        [
+            [k, v["n"], v["p50_ms"], v["p95_ms"]]  # type: ignore[index]
+            for k, v in hub.items()
+            if k in ("quiet_round", "round_with_5_changes")
+        ],
+    )
+    print(f"tabs updated per round with 5 changed events: {hub['tabs_updated_per_busy_round_mean']}")
+    write_json(
+        "catalogue_ui", {"events": 10_000, "timings": timings, "first_load_events": bundle, "seat_hub": hub}
+    )
 
 
 if __name__ == "__main__":

@@ -98,14 +98,20 @@ def event_card(card: CardView) -> rx.Component:
         ),
         class_name="khala-card",
         data_event_id=card.id,
-        style={**theme.card_style, "position": "relative", "display": "flex", "flex_direction": "column"},
+        style={
+            **theme.card_style,
+            "position": "relative",
+            "display": "flex",
+            "flex_direction": "column",
+            "width": "100%",
+        },
     )
 
 
 def card_grid(cards) -> rx.Component:
     return rx.box(
-        rx.foreach(cards, event_card),
-        role="list" if False else None,
+        rx.foreach(cards, lambda c: rx.box(event_card(c), role="listitem", display="flex")),
+        role="list",
         style={
             "display": "grid",
             "grid_template_columns": "repeat(auto-fill, minmax(min(100%, 250px), 1fr))",

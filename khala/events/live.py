@@ -17,6 +17,7 @@ Plain asyncio, no Reflex: the delivery callback lives in ``khala.events.state``.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -91,7 +92,9 @@ class SeatHub:
             return
         if self._task is None or self._task.done() or self._loop is not loop:
             self._loop = loop
-            self._task = loop.create_task(self._run(), name="khala-seat-hub")
+            # A fresh context: the poller must not inherit the context (event, token) of the handler
+            # that happened to start it; deliveries set up their own through ``app.modify_state``.
+            self._task = loop.create_task(self._run(), name="khala-seat-hub", context=contextvars.Context())
 
     async def _run(self) -> None:
         while self._watch:

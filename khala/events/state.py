@@ -286,7 +286,9 @@ _PUSH_JS = (
     "if(!w.__khalaPop){{w.__khalaPop=true;w.addEventListener('popstate',function(e){{"
     "if(e.state&&e.state.khalaModal)return;"
     "if(w.__khalaScroll!=null){{var y=w.__khalaScroll;w.__khalaScroll=null;"
-    "var put=function(){{w.scrollTo(0,y);}};requestAnimationFrame(put);setTimeout(put,60);setTimeout(put,200);}}"
+    # The router restores its own (stale) scroll position on this POP: put ours back over it for 0.6 s.
+    "var put=function(){{w.scrollTo(0,y);}};requestAnimationFrame(put);"
+    "[60,150,300,600].forEach(function(t){{setTimeout(put,t);}});}}"
     "if(w.__khalaOpen){{w.__khalaOpen=false;"
     "var b=document.getElementById('khala-modal-back');if(b)b.click();}}}});}}"
     "(w.__khalaBack||Promise.resolve()).then(function(){{w.__khalaBack=null;w.__khalaScroll=w.scrollY;"
@@ -598,12 +600,22 @@ class DiscoverState(rx.State):
 # ------------------------------------------------------------------------------------------ live seats
 
 
+_app_cache: list[rx.App] = []
+
+
+def _app() -> rx.App:
+    """The running app, looked up once (``get_app`` prepends the cwd to ``sys.path`` on every call)."""
+    if not _app_cache:
+        from reflex.utils.prerequisites import get_app
+
+        _app_cache.append(get_app().app)
+    return _app_cache[0]
+
+
 def _still_connected(token: str) -> bool:
     """Whether this process still holds the tab's websocket (forget the tab once it is gone)."""
     try:
-        from reflex.utils.prerequisites import get_app
-
-        manager = get_app().app.event_namespace._token_manager  # type: ignore[union-attr]
+        manager = _app().event_namespace._token_manager  # type: ignore[union-attr]
         record = manager.token_to_socket.get(token)
         return record is not None and record.instance_id == manager.instance_id
     except Exception:  # noqa: BLE001 - unknown internals: keep the tab, the hub's cost stays per event
@@ -612,10 +624,7 @@ def _still_connected(token: str) -> bool:
 
 async def _deliver(token: str, newer: dict[str, SeatState]) -> None:
     """Apply new seat counts to one tab's states; Reflex pushes the delta over its websocket."""
-    from reflex.utils.prerequisites import get_app
-
-    app = get_app().app
-    async with app.modify_state(rx.BaseStateToken(ident=token, cls=EventsState)) as root:
+    async with _app().modify_state(rx.BaseStateToken(ident=token, cls=EventsState)) as root:
         for cls in (EventsState, EventDetailState, CalendarState, DiscoverState):
             sub = await root.get_state(cls)
             sub._apply_seats(newer)  # type: ignore[attr-defined]

@@ -9,8 +9,12 @@ class ShellState(rx.State):
     nav_open: bool = False
 
     @rx.event
-    def toggle_nav(self) -> None:
+    def toggle_nav(self):
         self.nav_open = not self.nav_open
+        if self.nav_open:  # move focus into the opened menu
+            return rx.call_script(
+                "setTimeout(function(){var a=document.querySelector('#khala-sidebar a[href]');if(a)a.focus();},50)"
+            )
 
     @rx.event
     def close_nav(self) -> None:

@@ -85,6 +85,7 @@ primary_button = {
     "border_radius": RADIUS,
     "cursor": "pointer",
     "_hover": {"background": PRIMARY_HOVER},
+    "_disabled": {"opacity": "0.45", "cursor": "not-allowed"},
     **focus_ring,
 }
 
@@ -96,6 +97,7 @@ secondary_button = {
     "border_radius": RADIUS,
     "cursor": "pointer",
     "_hover": {"background": PRIMARY_SOFT},
+    "_disabled": {"opacity": "0.45", "cursor": "not-allowed", "background": SURFACE},
     **focus_ring,
 }
 

@@ -41,6 +41,17 @@ def _query(page) -> dict[str, list[str]]:
     return parse_qs(urlsplit(page.url).query)
 
 
+def _wait_location(page, condition: str, timeout: float = 10) -> None:
+    """Wait in the page (like a visible tab would run) until ``condition`` on ``location``/``params`` holds."""
+    page.wait_for_function(
+        f"() => {{ const params = new URLSearchParams(location.search); return {condition}; }}",
+        timeout=timeout * 1000,
+    )
+
+
+LIST_PATH = "location.pathname.replace(/\\/$/, '') === '/events'"
+
+
 def test_search_narrows_the_grid(page, live_app) -> None:
     _open_events(page)
     total = wait_until(lambda: _result_count(page) if _result_count(page) > 0 else None, 15, what="count")
@@ -49,7 +60,7 @@ def test_search_narrows_the_grid(page, live_app) -> None:
     wait_until(lambda: 0 < _result_count(page) < total, 10, what="the search to narrow the results")
     titles = page.locator(f"{CARD} h3").all_inner_texts()
     assert "Copenhagen Jazz Sessions" in titles
-    assert _query(page).get("q") == ["jazz"]
+    _wait_location(page, "params.get('q') === 'jazz'")
     # SQL wildcards are literal, and a search with no match shows the empty state with "Clear filters".
     page.get_by_label("Search events").fill("%_%")
     page.wait_for_selector("#empty-state")
@@ -57,7 +68,7 @@ def test_search_narrows_the_grid(page, live_app) -> None:
     screenshot(page, "catalogue-empty-1280")
     page.locator("#empty-state").get_by_role("button", name="Clear filters").click()
     wait_until(lambda: _result_count(page) == total, 10, what="all events back")
-    wait_until(lambda: "q" not in _query(page), 5, what="the query to leave the URL")
+    _wait_location(page, "!params.has('q')", 5)
     assert page.get_by_label("Search events").input_value() == ""
     page.set_viewport_size({"width": 375, "height": 800})
     screenshot(page, "catalogue-events-375")
@@ -66,14 +77,10 @@ def test_search_narrows_the_grid(page, live_app) -> None:
 def test_filter_combination_is_in_the_url_and_survives_reload(page, live_app) -> None:
     _open_events(page)
     _choose(page, "Category", "Music")
-    wait_until(lambda: _query(page).get("category") == ["music"], 10, what="category in the URL")
+    _wait_location(page, "params.get('category') === 'music'")
     _choose(page, "Price", "Paid")
     _choose(page, "Sort by", "Price")
-    wait_until(
-        lambda: _query(page).get("price") == ["paid"] and _query(page).get("sort") == ["price"],
-        10,
-        what="price and sort in the URL",
-    )
+    _wait_location(page, "params.get('price') === 'paid' && params.get('sort') === 'price'")
     page.wait_for_function("document.querySelectorAll('article.khala-card').length > 0")
     before = page.locator(f"{CARD} h3").all_inner_texts()
     url = page.url
@@ -110,14 +117,15 @@ def test_card_opens_modal_with_url_and_escape_restores_the_list(page, live_app) 
     target.click()
     dialog = page.locator(DIALOG)
     dialog.wait_for()
-    wait_until(lambda: page.url.endswith(f"/events/{slug}"), 5, what="the URL to become /events/<slug>")
+    _wait_location(page, f"location.pathname === '/events/{slug}'", 5)
     dialog.get_by_role("heading", name=title).wait_for()
     dialog.get_by_text("Tickets", exact=True).wait_for()
     assert dialog.locator("[data-package-id]").count() >= 1
     screenshot(page, "catalogue-modal-1280")
     page.keyboard.press("Escape")
     dialog.wait_for(state="detached")
-    wait_until(lambda: urlsplit(page.url).path.rstrip("/") == "/events", 5, what="the list URL back")
+    _wait_location(page, LIST_PATH, 5)
+    page.wait_for_timeout(700)  # past the router's own scroll restoration
     assert abs(page.evaluate("window.scrollY") - y_before) <= 2
     # Focus returns to the card that opened the modal.
     assert page.evaluate("document.activeElement && document.activeElement.getAttribute('href')") == (
@@ -126,16 +134,17 @@ def test_card_opens_modal_with_url_and_escape_restores_the_list(page, live_app) 
     # The browser's Back button closes it too, and the close button.
     target.click()
     dialog.wait_for()
-    wait_until(lambda: page.url.endswith(f"/events/{slug}"), 5, what="modal URL")
+    _wait_location(page, f"location.pathname === '/events/{slug}'", 5)
     page.go_back()
     dialog.wait_for(state="detached")
     assert urlsplit(page.url).path.rstrip("/") == "/events"
+    page.wait_for_timeout(700)  # past the router's own scroll restoration
     assert abs(page.evaluate("window.scrollY") - y_before) <= 2
     target.click()
     dialog.wait_for()
     dialog.get_by_role("button", name="Close").click()
     dialog.wait_for(state="detached")
-    wait_until(lambda: urlsplit(page.url).path.rstrip("/") == "/events", 5, what="list URL after close")
+    _wait_location(page, LIST_PATH, 5)
     page.set_viewport_size({"width": 375, "height": 800})
     target.click()
     dialog.wait_for()
