@@ -528,10 +528,6 @@ def detail_body(*, in_modal: bool) -> rx.Component:
             rx.vstack(rx.foreach(EventDetailState.packages, _package), spacing="3", width="100%"),
             rx.text("No tickets are on sale for this event.", style={"color": theme.TEXT_MUTED}),
         ),
-        rx.cond(
-            EventDetailState.notice != "",
-            rx.callout(EventDetailState.notice, icon="info", role="status", width="100%"),
-        ),
         spacing="3",
         align="start",
         width="100%",

@@ -285,6 +285,7 @@ _PUSH_JS = (
     "(function(u){{var w=window;"
     "if(!w.__khalaPop){{w.__khalaPop=true;w.addEventListener('popstate',function(e){{"
     "if(e.state&&e.state.khalaModal)return;"
+    "if(w.__khalaTitle){{document.title=w.__khalaTitle;w.__khalaTitle=null;}}"
     "if(w.__khalaScroll!=null){{var y=w.__khalaScroll;w.__khalaScroll=null;"
     # The router restores its own (stale) scroll position on this POP: put ours back over it for 0.6 s.
     "var put=function(){{w.scrollTo(0,y);}};requestAnimationFrame(put);"
@@ -320,7 +321,6 @@ class EventDetailState(rx.State):
     loading: bool = False
     not_found: bool = False
     error: str = ""
-    notice: str = ""
     _pushed: bool = False
     _opened_on: str = ""  # path of the page the modal was opened over
 
@@ -345,7 +345,6 @@ class EventDetailState(rx.State):
         was_open = self.modal_open
         self.modal_open = False
         self._pushed = False
-        self.notice = ""
         hub.watch(_token(self), {}, scope="detail")
         if not was_open or not self.detail.slug:
             return None
@@ -355,7 +354,6 @@ class EventDetailState(rx.State):
         self.loading = True
         self.not_found = False
         self.error = ""
-        self.notice = ""
         try:
             view = await asyncio.to_thread(presenter.event_detail, key)
         except NotFound:
@@ -396,7 +394,13 @@ class EventDetailState(rx.State):
         self._opened_on = self.router.url.path.rstrip("/") or "/"
         yield rx.call_script(_PUSH_JS.format(url=json.dumps(f"/events/{slug}")))
         self._pushed = True
-        await self._load(slug)
+        if await self._load(slug) and self.modal_open:
+            # The tab's title names the open event (history, screen readers); the popstate
+            # listener puts the list's title back when the modal's entry is left.
+            yield rx.call_script(
+                "window.__khalaTitle=window.__khalaTitle||document.title;"
+                f"document.title={json.dumps(self.page_title)}"
+            )
 
     @rx.event
     def close_modal(self):
@@ -440,15 +444,6 @@ class EventDetailState(rx.State):
             self.packages = []
             return
         await self._load(key)
-
-    @rx.event
-    def choose_package(self, package_id: str) -> None:
-        """Register button seam: the registration flow (its own issue) takes over from here."""
-        match = next((p for p in self.packages if p.id == package_id), None)
-        if match is None or not match.can_register:
-            self.notice = "This package is not on sale right now."
-            return
-        self.notice = f"Registration for “{match.title}” opens here soon."
 
 
 # ------------------------------------------------------------------------------------------ calendar

@@ -121,10 +121,13 @@ def test_card_opens_modal_with_url_and_escape_restores_the_list(page, live_app) 
     dialog.get_by_role("heading", name=title).wait_for()
     dialog.get_by_text("Tickets", exact=True).wait_for()
     assert dialog.locator("[data-package-id]").count() >= 1
+    list_title = "Events · Khala"
+    page.wait_for_function("(t) => document.title.startsWith(t)", arg=title)  # the tab names the event
     screenshot(page, "catalogue-modal-1280")
     page.keyboard.press("Escape")
     dialog.wait_for(state="detached")
     _wait_location(page, LIST_PATH, 5)
+    page.wait_for_function("(t) => document.title === t", arg=list_title)
     page.wait_for_timeout(700)  # past the router's own scroll restoration
     assert abs(page.evaluate("window.scrollY") - y_before) <= 2
     # Focus returns to the card that opened the modal.
