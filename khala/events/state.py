@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import reflex as rx
 
@@ -437,7 +437,9 @@ class EventDetailState(rx.State):
     async def load_page(self):
         """on_load of /events/[slug]: the full page (direct load, refresh, shared link)."""
         self._close()
-        key = _clip(self.router.page.params.get("slug", ""), 120)
+        # /events/<slug> (RouterData.page is deprecated; the path is what was asked for).
+        parts = self.router.url.path.strip("/").split("/")
+        key = _clip(unquote(parts[1]) if len(parts) == 2 and parts[0] == "events" else "", 120)
         if not _SLUG_RE.match(key):
             self.not_found = True
             self.detail = DetailView()

@@ -35,7 +35,7 @@ ADMIN_ITEM = ("Admin", "/admin", "shield")
 
 
 def _is_active(href: str) -> rx.Var[bool]:
-    path = rx.State.router.page.path
+    path = rx.State.router.url.path
     if href == "/":
         return (path == "/") | (path == "/index") | (path == "")
     return path.to(str).startswith(href)
