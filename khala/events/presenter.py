@@ -8,16 +8,12 @@ own timezone, seat badges, sanitized description HTML, signed image URLs with th
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
-from khala.db import session_scope, utcnow
 from khala.errors import InvalidInput
 from khala.events import service
 from khala.events.markdown import render_markdown
@@ -96,16 +92,7 @@ class DetailView:
 
 
 def _image_rows(image_ids: Iterable[str | None]) -> dict[str, Image]:
-    ids = []
-    for raw in {i for i in image_ids if i}:
-        try:
-            ids.append(uuid.UUID(str(raw)))
-        except ValueError:
-            continue
-    if not ids:
-        return {}
-    with session_scope() as s:
-        return {str(i.id): i for i in s.exec(select(Image).where(col(Image.id).in_(ids))).all()}
+    return images.images_by_id(image_ids)
 
 
 def _image(rows: dict[str, Image], image_id: str | None, size: str) -> tuple[str, str]:
@@ -156,7 +143,7 @@ def with_seats(card: CardView, seats: service.SeatState) -> CardView:
 
 
 def local_today(tz: str | None = None, now: datetime | None = None) -> date:
-    return fmt.local(now or utcnow(), tz or get_settings().default_timezone).date()
+    return fmt.local(now or datetime.now(UTC), tz or get_settings().default_timezone).date()
 
 
 def _parse_day(value: str) -> date | None:
@@ -325,7 +312,7 @@ def detail_view(d: service.EventDetail) -> DetailView:
     note = ""
     if d.status == "cancelled":
         note = "This event has been cancelled."
-    elif d.ends_at < utcnow():
+    elif d.ends_at < datetime.now(UTC):
         note = "This event has ended."
     address = ", ".join(
         p

@@ -37,7 +37,7 @@ from typing import BinaryIO, Literal
 
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from khala.db import session_scope
 from khala.errors import InvalidInput, NotFound
@@ -618,3 +618,17 @@ def delete_image(session: Session, image_id: uuid.UUID | str, *, store: ImageSto
         except Exception:
             log.warning("could not delete blob %s of image %s", key, image_id, exc_info=True)
     _exists_cache.mark(keys)
+
+
+def images_by_id(image_ids: Iterable[uuid.UUID | str | None]) -> dict[str, Image]:
+    """The images with these ids, keyed by their id as text (one query; unknown or malformed ids are skipped)."""
+    ids = []
+    for raw in {i for i in image_ids if i}:
+        try:
+            ids.append(raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw)))
+        except ValueError:
+            continue
+    if not ids:
+        return {}
+    with session_scope() as s:
+        return {str(i.id): i for i in s.exec(select(Image).where(col(Image.id).in_(ids))).all()}
