@@ -9,12 +9,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from urllib.parse import urlencode
 
 import pytest
-import reflex as rx
 from accounts_helpers import STRONG, sign_in
-from reflex.istate.data import RouterData
 from reflex_base.utils import format
 
 from khala.accounts import auth, service
@@ -25,40 +22,16 @@ from khala.accounts.state import (
     SignupState,
     UsersAdminState,
 )
+from tests.handlers import run, state_tree, substate
 
 
 def _tree(
     cookie: str | None = None, *, path: str = "/account", query: dict | None = None, ip: str = "10.5.0.1"
 ):
-    root = rx.State()
-    headers = {"origin": "http://localhost:3000", "user-agent": "pytest"}
-    if cookie is not None:
-        headers["cookie"] = f"other=1; {auth.cookie_name()}={cookie}; theme=dark"
-    root.router = RouterData.from_router_data(
-        {
-            "headers": headers,
-            "ip": ip,
-            "pathname": path,
-            "query": query or {},
-            "asPath": path + ("?" + urlencode(query) if query else ""),
-        }
-    )
-    return root
+    return state_tree(cookie, path=path, query=query, ip=ip, extra_cookies=True)
 
 
-def _sub(root, cls):
-    return root.get_substate(cls.get_full_name().split(".")[1:])
-
-
-def run(coro_or_gen):
-    """Run an async handler (coroutine or async generator) to the end; return what it returned/yielded."""
-
-    async def go():
-        if hasattr(coro_or_gen, "__anext__"):
-            return [item async for item in coro_or_gen]
-        return await coro_or_gen
-
-    return asyncio.run(go())
+_sub = substate
 
 
 def downloaded(spec) -> str:

@@ -7,15 +7,11 @@ anonymous and signed-in non-administrators are refused and nothing changes; an a
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
-import reflex as rx
-from reflex.istate.data import RouterData
 from reflex_base.utils import format
 
-from khala.accounts import auth
 from khala.admin.state import (
     AdminEventsState,
     AdminMailState,
@@ -29,32 +25,14 @@ from khala.events.models import EventStatus
 from khala.mail import service as mail
 from khala.mail.models import OutboxMessage
 from khala.registrations import service as registrations
+from tests.handlers import run, state_tree, substate
 
 
 def _tree(cookie: str | None = None, *, path: str = "/admin/events", query: dict | None = None):
-    root = rx.State()
-    headers = {"origin": "http://localhost:3000", "user-agent": "pytest"}
-    if cookie:
-        headers["cookie"] = f"{auth.cookie_name()}={cookie}"
-    query = query or {}
-    as_path = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
-    root.router = RouterData.from_router_data(
-        {"headers": headers, "ip": "10.7.0.1", "pathname": path, "query": query, "asPath": as_path}
-    )
-    return root
+    return state_tree(cookie, path=path, query=query, ip="10.7.0.1")
 
 
-def _sub(root, cls):
-    return root.get_substate(cls.get_full_name().split(".")[1:])
-
-
-def run(coro_or_gen):
-    async def go():
-        if hasattr(coro_or_gen, "__anext__"):
-            return [item async for item in coro_or_gen]
-        return await coro_or_gen
-
-    return asyncio.run(go())
+_sub = substate
 
 
 NEW_EVENT = {

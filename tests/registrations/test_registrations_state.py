@@ -6,45 +6,24 @@ the HttpOnly session cookie arrives) set on the router, as Reflex does on connec
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-import reflex as rx
-from reflex.istate.data import RouterData
 from sqlmodel import col, select
 
-from khala.accounts import auth
 from khala.accounts import service as accounts
 from khala.db import session_scope, utcnow
 from khala.events.models import Package
 from khala.registrations import service
 from khala.registrations.state import RegistrationState, TicketsState
+from tests.handlers import run, state_tree, substate
 
 PASSWORD = "correct horse battery staple"
 
 
 def _tree(cookie: str | None = None, *, path: str = "/events/x", query: dict | None = None):
-    root = rx.State()
-    headers = {"origin": "http://localhost:3000", "user-agent": "pytest"}
-    if cookie:
-        headers["cookie"] = f"{auth.cookie_name()}={cookie}"
-    root.router = RouterData.from_router_data(
-        {"headers": headers, "ip": "10.9.0.1", "pathname": path, "query": query or {}, "asPath": path}
-    )
-    return root
+    return state_tree(cookie, path=path, query=query, ip="10.9.0.1")
 
 
-def _sub(root, cls):
-    return root.get_substate(cls.get_full_name().split(".")[1:])
-
-
-def run(coro_or_gen):
-    async def go():
-        if hasattr(coro_or_gen, "__anext__"):
-            return [item async for item in coro_or_gen]
-        return await coro_or_gen
-
-    return asyncio.run(go())
+_sub = substate
 
 
 @pytest.fixture
