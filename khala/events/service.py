@@ -6,7 +6,7 @@ import math
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -1074,6 +1074,11 @@ def add_package_from_form(
         return str(package.id)
 
 
+# Called inside the status change's own transaction with (session, event, old status): e.g. registrations
+# mails every ticket holder when an event is cancelled, so the change and its mails commit together.
+on_status_change: list[Callable[[Session, Event, EventStatus], None]] = []
+
+
 def set_status(event_id: str | uuid.UUID, status: str) -> str:
     """Publish, unpublish (back to draft) or cancel an event; returns the new status.
 
@@ -1105,8 +1110,12 @@ def set_status(event_id: str | uuid.UUID, status: str) -> str:
                 raise Conflict(
                     f"{holders} registration(s) hold this event; it cannot go back to draft. Cancel it instead."
                 )
+        old = EventStatus(event.status)
         event.status = new
         event.seats_version += 1  # open pages re-read the event
         event.updated_at = utcnow()
         s.add(event)
+        s.flush()
+        for hook in on_status_change:
+            hook(s, event, old)
     return new.value

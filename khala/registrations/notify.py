@@ -48,6 +48,45 @@ def calendar_entry(
     )
 
 
+def on_event_status_change(session: Session, event: Event, old_status: str) -> int:
+    """When an event is cancelled, tell every ticket holder and everyone on its waiting list."""
+    from sqlmodel import col, select
+
+    from khala.registrations.models import ACTIVE
+
+    if event.status != "cancelled" or old_status == "cancelled":
+        return 0
+    rows = session.exec(
+        select(User, Package)
+        .select_from(Registration)
+        .join(User, col(User.id) == col(Registration.user_id))
+        .join(Package, col(Package.id) == col(Registration.package_id))
+        .where(Registration.event_id == event.id, col(Registration.status).in_(ACTIVE))
+    ).all()
+    when = format_datetime_short(event.starts_at, event.timezone)
+    sent = 0
+    for user, package in rows:
+        if user.email.endswith("@deleted.invalid"):
+            continue
+        mail.enqueue(
+            session,
+            to=user.email,
+            to_name=user.display_name,
+            subject=f"Cancelled by the organiser: {event.title}",
+            template="registration_cancelled",
+            context={
+                "display_name": user.display_name,
+                "event_title": event.title,
+                "package_name": package.title,
+                "starts_at": when,
+                "reason": "The organiser has cancelled this event.",
+                "event_path": f"/events/{event.slug}",
+            },
+        )
+        sent += 1
+    return sent
+
+
 def on_registration_change(session: Session, kind: str, registration: Registration) -> str | None:
     """Enqueue the mail for a registration change; returns the outbox message id."""
     user = session.get(User, registration.user_id)

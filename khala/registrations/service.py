@@ -396,10 +396,13 @@ def export_for_user(s: Session, user_id: uuid.UUID) -> list[dict[str, object]]:
 def _install() -> None:
     """Wire this domain into accounts (deletion, export) and mail (notifications). Idempotent."""
     from khala.accounts import service as accounts
+    from khala.events import service as events
     from khala.registrations import notify
 
     if notify.on_registration_change not in hooks:
         hooks.append(notify.on_registration_change)
+    if notify.on_event_status_change not in events.on_status_change:
+        events.on_status_change.append(notify.on_event_status_change)
     if cancel_all_for_user not in accounts.on_user_delete:
         accounts.on_user_delete.append(cancel_all_for_user)
     accounts.data_exporters["registrations"] = export_for_user

@@ -109,3 +109,26 @@ def test_a_registration_that_rolls_back_sends_no_mail(make_event, make_user, smt
         registrations.register(make_user().id, pkg.id)
     smtp_sink.worker().drain()
     assert len(smtp_sink.received) == 1
+
+
+def test_cancelling_an_event_mails_every_holder_and_waiting_list_entry(
+    make_event, make_user, smtp_sink
+) -> None:
+    from khala.events import service as events
+
+    event = make_event("Rained Out", packages=[{"title": "Seat", "capacity": 1}])
+    pkg = _package(event)
+    holder = make_user(email="holder@example.com")
+    waiting = make_user(email="waiting@example.com")
+    registrations.register(holder.id, pkg.id)
+    registrations.register(waiting.id, pkg.id, waitlist=True)
+    smtp_sink.worker().drain()
+    before = len(smtp_sink.received)
+    assert events.set_status(event.id, "cancelled") == "cancelled"
+    assert events.set_status(event.id, "cancelled") == "cancelled"  # no second round of mail
+    smtp_sink.worker().drain()
+    cancelled = smtp_sink.received[before:]
+    assert sorted(r.rcpt_tos[0] for r in cancelled) == ["holder@example.com", "waiting@example.com"]
+    for r in cancelled:
+        assert str(r.message["Subject"]) == "Cancelled by the organiser: Rained Out"
+        assert "The organiser has cancelled this event." in r.message.get_body(("plain",)).get_content()
