@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 TOOLS := .tools
 PORT ?= 3000
 HOST ?= 127.0.0.1
+export PORT
 
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
