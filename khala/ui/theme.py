@@ -115,7 +115,16 @@ badge_tones = {
     "muted": {"background": PANEL, "color": TEXT_MUTED},
 }
 
-GLOBAL_CSS = f"""
+# Inter ships with the app (assets/fonts, SIL OFL), so every visitor sees it without a font CDN.
+FONT_FACES = "".join(
+    f"@font-face {{ font-family: 'Inter'; font-style: normal; font-weight: {w}; font-display: swap; "
+    f"src: url('/fonts/inter-latin-{w}-normal.woff2') format('woff2'); }}\n"
+    for w in (400, 500, 600, 700)
+)
+
+GLOBAL_CSS = (
+    FONT_FACES
+    + f"""
 html, body {{ font-family: {FONT_FAMILY}; color: {TEXT}; background: {SURFACE}; }}
 .radix-themes {{ --default-font-family: {FONT_FAMILY}; }}
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible,
@@ -168,3 +177,4 @@ textarea:focus-visible, [role="button"]:focus-visible, [tabindex]:focus-visible 
   .khala-main {{ padding: 0.75rem !important; }}
 }}
 """
+)
