@@ -25,6 +25,7 @@ from khala.admin.state import (
 )
 from khala.images.components import image_upload_form
 from khala.ui import theme
+from khala.ui.widgets import badge
 
 SECTIONS: list[tuple[str, str, str]] = [
     ("Overview", "/admin", "layout-dashboard"),
@@ -120,21 +121,6 @@ def admin_gate(*content: rx.Component) -> rx.Component:
         ("admin", rx.box(section_tabs(), *content, width="100%")),
         ("denied", admins_only()),
         rx.hstack(rx.spinner(size="3"), rx.text("Checking your access…"), spacing="3", padding="2rem 0"),
-    )
-
-
-def badge(label: rx.Var | str, tone: rx.Var | str) -> rx.Component:
-    return rx.el.span(
-        label,
-        data_tone=tone,
-        style={
-            "display": "inline-block",
-            "padding": "0.15rem 0.6rem",
-            "border_radius": theme.RADIUS_PILL,
-            "font_size": "0.8125rem",
-            "font_weight": "600",
-            "white_space": "nowrap",
-        },
     )
 
 

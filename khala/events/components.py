@@ -16,23 +16,9 @@ from khala.events.state import (
 )
 from khala.registrations.components import register_button
 from khala.ui import theme
+from khala.ui.widgets import badge
 
 # ------------------------------------------------------------------------------------------------ card
-
-
-def badge(text: rx.Var | str, tone: rx.Var | str) -> rx.Component:
-    return rx.el.span(
-        text,
-        data_tone=tone,
-        style={
-            "display": "inline-block",
-            "padding": "0.15rem 0.6rem",
-            "border_radius": theme.RADIUS_PILL,
-            "font_size": "0.8rem",
-            "font_weight": "700",
-            "white_space": "nowrap",
-        },
-    )
 
 
 def open_link(card, text: rx.Var | str, *, stretched: bool = True, **style) -> rx.Component:

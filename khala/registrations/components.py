@@ -6,6 +6,7 @@ import reflex as rx
 
 from khala.registrations.state import RegistrationState, TicketRow, TicketsState
 from khala.ui import theme
+from khala.ui.widgets import badge
 
 
 def register_button(package_id: rx.Var, title: rx.Var, sales_state: rx.Var, sold_out: rx.Var) -> rx.Component:
@@ -197,16 +198,7 @@ def ticket_card(t: TicketRow) -> rx.Component:
                 ),
                 rx.text(t.package_title, " × ", t.quantity, " · ", t.price_label, size="2"),
                 rx.hstack(
-                    rx.el.span(
-                        t.status_label,
-                        data_tone=rx.cond(t.waitlisted, "few", "open"),
-                        style={
-                            "padding": "0.15rem 0.6rem",
-                            "border_radius": theme.RADIUS_PILL,
-                            "font_size": "0.8rem",
-                            "font_weight": "700",
-                        },
-                    ),
+                    badge(t.status_label, rx.cond(t.waitlisted, "few", "open")),
                     rx.text(
                         "Code ", rx.el.strong(t.ticket_code, style={"letter_spacing": "0.08em"}), size="2"
                     ),

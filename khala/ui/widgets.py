@@ -1,0 +1,23 @@
+"""Small shared pieces of UI used by several domains."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khala.ui import theme
+
+
+def badge(text: rx.Var | str, tone: rx.Var | str) -> rx.Component:
+    """A pill whose colours come from its tone (``soldout``, ``few``, ``open``, ``muted``; see GLOBAL_CSS)."""
+    return rx.el.span(
+        text,
+        data_tone=tone,
+        style={
+            "display": "inline-block",
+            "padding": "0.15rem 0.6rem",
+            "border_radius": theme.RADIUS_PILL,
+            "font_size": "0.8rem",
+            "font_weight": "700",
+            "white_space": "nowrap",
+        },
+    )
