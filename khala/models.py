@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from khala.accounts.models import User
+from khala.audit.models import AuditEntry
 from khala.events.models import Category, Event, Package
 from khala.images.models import Image
 from khala.locations.models import Location
@@ -12,6 +13,7 @@ from khala.registrations.models import Registration
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AuditEntry",
     "Category",
     "Event",
     "Image",
