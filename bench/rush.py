@@ -62,6 +62,7 @@ def rush(package_id: str, users: list[str]) -> dict[str, float]:
     from sqlalchemy import func
     from sqlmodel import select
 
+    from khala.audit.service import Actor
     from khala.db import session_scope
     from khala.errors import SoldOut
     from khala.events.models import Package
@@ -77,7 +78,7 @@ def rush(package_id: str, users: list[str]) -> dict[str, float]:
     def attempt(user_id: str) -> None:
         t = time.perf_counter()
         try:
-            registrations.register(user_id, package_id, 1)
+            registrations.register(user_id, package_id, 1, actor=Actor.user(user_id))
             success = True
         except SoldOut:
             success = False

@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 
+from khala import wiring
 from khala.settings import ROOT, get_settings
 
 
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     worker = sub.add_parser("mail-worker", help="deliver queued mail until stopped (--once: what is due now)")
     worker.set_defaults(func=_cmd_mail_worker, worker_args=[])
     args, extra = parser.parse_known_args(argv)
+    wiring.install()
     if args.command == "mail-worker":
         args.worker_args = [*args.worker_args, *extra]
     elif extra:

@@ -11,6 +11,7 @@ import khala.accounts.pages  # /login, /signup, /verify, /account, …
 import khala.admin.pages  # /admin and its sections (overview, events, registrations, mail, users, images)
 import khala.events.pages  # Discover /, /events, /events/[slug], /calendar
 import khala.registrations.pages  # /tickets  # noqa: F401
+from khala import wiring
 from khala.accounts.api import origin_guard
 from khala.accounts.api import router as accounts_router
 from khala.accounts.tasks import purge_expired_forever
@@ -19,6 +20,8 @@ from khala.images.api import limit_upload_size
 from khala.images.api import router as images_router
 from khala.mail.worker import run_worker_forever
 from khala.registrations.api import router as registrations_router
+
+wiring.install()  # the cross-domain hooks, connected once (khala/wiring.py)
 
 # HTTP routes we own. Reflex mounts itself inside this app, so these win over its catch-alls.
 api = FastAPI(title="Khala", docs_url=None, redoc_url=None, openapi_url=None)

@@ -15,7 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from khala import db as khala_db
+from khala import wiring
 from khala.models import metadata
+
+wiring.install()  # the same cross-domain hooks as the app and the CLI
 
 PG_ADMIN_URL = os.environ.get("KHALA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("KHALA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

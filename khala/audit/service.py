@@ -46,8 +46,9 @@ class Actor:
 
     @classmethod
     def user(cls, user: Any) -> Actor:
-        """A person; ``user`` is anything with ``id`` and ``email`` (a User row, a session's view of it)."""
-        uid = user.id if isinstance(user.id, uuid.UUID) else uuid.UUID(str(user.id))
+        """A person: anything with ``id`` and ``email`` (a User row, a session's view of it), or a bare id."""
+        raw = user if isinstance(user, uuid.UUID | str) else user.id
+        uid = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
         return cls("user", uid, str(getattr(user, "email", "") or "")[:254])
 
     @classmethod

@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse, Response
 from khala.accounts import auth
 from khala.accounts import service as accounts
 from khala.errors import DomainError
-from khala.registrations import service
+from khala.registrations import queries
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,7 +21,7 @@ async def ticket_ics(registration_id: str, request: Request) -> Response:
     if user is None:
         return PlainTextResponse("Sign in to download your ticket.", status_code=401)
     try:
-        filename, body = await run_in_threadpool(service.ticket_calendar, registration_id, user.id)
+        filename, body = await run_in_threadpool(queries.ticket_calendar, registration_id, user.id)
     except DomainError as exc:
         return PlainTextResponse(exc.message, status_code=exc.status)
     return Response(

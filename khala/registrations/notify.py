@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from urllib.parse import quote_plus
+
+from sqlmodel import Session, col, select
 
 from khala.accounts.models import User
 from khala.events.models import Event, Package
 from khala.locations.models import Location
 from khala.mail import service as mail
-from khala.registrations.models import Registration
-from khala.registrations.tickets import CalendarEntry, ics, qr_png, registration_uid
+from khala.registrations.models import ACTIVE, Registration
+from khala.registrations.queries import waitlist_position
+from khala.registrations.tickets import calendar_entry, ics, qr_png, venue_line
 from khala.ui.format import format_datetime_short, format_price
 
 QR_CID = "ticket-qr"
 
 
-def venue_line(location: Location | None) -> str:
-    if location is None:
-        return ""
-    parts = [location.name, location.street, " ".join(p for p in (location.postal_code, location.city) if p)]
-    return ", ".join(p for p in parts if p)
-
-
 def map_url(location: Location | None) -> str:
     """A map link built from the address (or the coordinates), never from an id."""
-    from urllib.parse import quote_plus
-
     if location is None:
         return ""
     if location.latitude is not None and location.longitude is not None:
@@ -33,27 +27,8 @@ def map_url(location: Location | None) -> str:
     return "https://www.openstreetmap.org/search?query=" + quote_plus(venue_line(location))
 
 
-def calendar_entry(
-    registration: Registration, event: Event, package: Package, location: Location | None
-) -> CalendarEntry:
-    return CalendarEntry(
-        uid=registration_uid(str(registration.id)),
-        title=event.title,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        timezone=event.timezone,
-        location=venue_line(location),
-        description=f"{package.title} × {registration.quantity} — ticket {registration.ticket_code}",
-        url=mail.absolute_url(f"/tickets#{registration.ticket_code}"),
-    )
-
-
 def on_event_status_change(session: Session, event: Event, old_status: str) -> int:
     """When an event is cancelled, tell every ticket holder and everyone on its waiting list."""
-    from sqlmodel import col, select
-
-    from khala.registrations.models import ACTIVE
-
     if event.status != "cancelled" or old_status == "cancelled":
         return 0
     rows = session.exec(
@@ -66,7 +41,7 @@ def on_event_status_change(session: Session, event: Event, old_status: str) -> i
     when = format_datetime_short(event.starts_at, event.timezone)
     sent = 0
     for user, package in rows:
-        if user.email.endswith("@deleted.invalid"):
+        if user.deleted_at is not None:
             continue
         mail.enqueue(
             session,
@@ -87,12 +62,13 @@ def on_event_status_change(session: Session, event: Event, old_status: str) -> i
     return sent
 
 
-def on_registration_change(session: Session, kind: str, registration: Registration) -> str | None:
-    """Enqueue the mail for a registration change; returns the outbox message id."""
+def registration_changed(session: Session, kind: str, registration: Registration) -> str | None:
+    """Enqueue the mail for a registration change (kind: confirmed, waitlisted, promoted, cancelled), inside
+    the change's own transaction; returns the outbox message id."""
     user = session.get(User, registration.user_id)
     package = session.get(Package, registration.package_id)
     event = session.get(Event, registration.event_id)
-    if user is None or package is None or event is None or user.email.endswith("@deleted.invalid"):
+    if user is None or package is None or event is None or user.deleted_at is not None:
         return None
     location = session.get(Location, event.location_id) if event.location_id else None
     when = format_datetime_short(event.starts_at, event.timezone)
@@ -143,8 +119,6 @@ def on_registration_change(session: Session, kind: str, registration: Registrati
             attachments=attachments,
         )
     elif kind == "waitlisted":
-        from khala.registrations.service import waitlist_position
-
         message = mail.enqueue(
             session,
             to=user.email,

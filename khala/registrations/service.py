@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,74 +16,67 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from khala.accounts.models import User
+from khala.audit import service as audit
+from khala.audit.models import AuditEntry
+from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.errors import AlreadyRegistered, Conflict, InvalidInput, NotFound, SalesClosed, SoldOut
 from khala.events.models import Event, EventStatus, Package
 from khala.events.service import bump_seats
+from khala.lib.ids import parse_id
+from khala.mail.models import OutboxMessage
+from khala.registrations import notify
 from khala.registrations.models import ACTIVE, Registration, RegistrationStatus
+from khala.registrations.queries import (
+    RegistrationView,
+    acts_for_owner,
+    sales_message,
+    view,
+    waitlist_position,
+)
+
+# Promotions from the waiting list happen because seats freed up, not because anyone asked for them.
+WAITING_LIST = Actor.system("waiting list")
 
 # Crockford base32 without look-alikes: 10 characters = 50 bits, unguessable and easy to read aloud.
 _TICKET_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TICKET_CODE_LENGTH = 10
-
-# Called inside the registration's own transaction (e.g. to enqueue mail), so both commit or roll back together.
-# Signature: hook(session, kind, registration) -> outbox message id or None,
-# with kind in {"confirmed", "waitlisted", "promoted", "cancelled"}.
-RegistrationHook = Callable[[Session, str, Registration], str | None]
-hooks: list[RegistrationHook] = []
 
 
 def new_ticket_code() -> str:
     return "".join(secrets.choice(_TICKET_ALPHABET) for _ in range(TICKET_CODE_LENGTH))
 
 
-@dataclass(frozen=True)
-class RegistrationView:
-    id: str
-    user_id: str
-    package_id: str
-    event_id: str
-    quantity: int
-    status: str
-    ticket_code: str
-    created_at: datetime
-    waitlist_position: int | None = None
-    mail_message_id: str | None = None  # the mail this change enqueued, to report its delivery honestly
-
-
-def _view(r: Registration, position: int | None = None, mail_id: str | None = None) -> RegistrationView:
-    return RegistrationView(
-        id=str(r.id),
-        user_id=str(r.user_id),
-        package_id=str(r.package_id),
-        event_id=str(r.event_id),
-        quantity=r.quantity,
-        status=str(r.status),
-        ticket_code=r.ticket_code,
-        created_at=r.created_at,
-        waitlist_position=position,
-        mail_message_id=mail_id,
-    )
-
-
-def _as_uuid(value: str | uuid.UUID, what: str) -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (TypeError, ValueError) as exc:
-        raise NotFound(f"We could not find that {what}.") from exc
-
-
 def _check_sales(event: Event, package: Package, now: datetime) -> None:
     if event.status == EventStatus.cancelled:
-        raise SalesClosed("This event has been cancelled.")
-    if event.status != EventStatus.published:
-        raise SalesClosed("This event is not open for registration.")
-    if event.starts_at <= now:
-        raise SalesClosed("This event has already started; registration is closed.")
-    if package.sales_opens_at and now < package.sales_opens_at:
-        raise SalesClosed(f"Sales for {package.title} have not opened yet.")
-    if package.sales_closes_at and now >= package.sales_closes_at:
-        raise SalesClosed(f"Sales for {package.title} have closed.")
+        state = "event_cancelled"
+    elif event.status != EventStatus.published:
+        state = "not_published"
+    elif event.starts_at <= now:
+        state = "event_past"
+    elif package.sales_opens_at and now < package.sales_opens_at:
+        state = "not_yet"
+    elif package.sales_closes_at and now >= package.sales_closes_at:
+        state = "closed"
+    else:
+        return
+    raise SalesClosed(sales_message(state, package.title, package.sales_opens_at, event.timezone))
+
+
+def _audit_created(s: Session, actor: Actor, registration: Registration) -> AuditEntry:
+    return audit.record(
+        s,
+        actor,
+        "registration.created",
+        registration,
+        {
+            "status": str(registration.status),
+            "quantity": registration.quantity,
+            "package_id": registration.package_id,
+            "user_id": registration.user_id,
+        },
+        data={"ticket_code": registration.ticket_code},
+    )
 
 
 def _sold_out(package: Package) -> SoldOut:
@@ -98,16 +89,7 @@ def _sold_out(package: Package) -> SoldOut:
 def _withdraw_mail(session: Session, message_id: str | None) -> None:
     """Take back a mail enqueued earlier in this same transaction (it was never committed, so never sent)."""
     if message_id:
-        from khala.mail.models import OutboxMessage
-
         session.execute(sa.delete(OutboxMessage).where(col(OutboxMessage.id) == uuid.UUID(message_id)))
-
-
-def _run_hooks(session: Session, kind: str, registration: Registration) -> str | None:
-    message_id = None
-    for hook in hooks:
-        message_id = hook(session, kind, registration) or message_id
-    return message_id
 
 
 def register(
@@ -115,6 +97,7 @@ def register(
     package_id: str | uuid.UUID,
     quantity: int = 1,
     *,
+    actor: Actor,
     waitlist: bool = False,
     now: datetime | None = None,
 ) -> RegistrationView:
@@ -123,10 +106,11 @@ def register(
     Raises ``SoldOut`` when the seats are not there (unless ``waitlist``, which then queues the user),
     ``SalesClosed`` outside the sales window or for unpublished/past/cancelled events, ``InvalidInput`` for a
     bad quantity, ``AlreadyRegistered`` when the user already holds an active registration for the package
-    (so a repeated call never takes seats twice). Callers check that the user is signed in and verified.
+    (so a repeated call never takes seats twice). Callers check that the user is signed in and verified;
+    ``actor`` is who asks (the user, or an administrator / API key registering them at the box office).
     """
-    uid = _as_uuid(user_id, "account")
-    pid = _as_uuid(package_id, "package")
+    uid = parse_id(user_id, "account")
+    pid = parse_id(package_id, "package")
     now = now or utcnow()
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise InvalidInput({"quantity": "Choose at least one seat."})
@@ -174,7 +158,8 @@ def register(
             )
             s.add(registration)
             s.flush()
-            mail_id = _run_hooks(s, RegistrationStatus.confirmed.value, registration)
+            mail_id = notify.registration_changed(s, RegistrationStatus.confirmed.value, registration)
+            entry = _audit_created(s, actor, registration)
             s.flush()
             taken = s.execute(
                 sa.update(Package)
@@ -188,7 +173,7 @@ def register(
             ).rowcount
             if taken == 1:
                 bump_seats(s, event.id, quantity)
-                return _view(registration, None, mail_id)
+                return view(registration, None, mail_id)
             if not waitlist:
                 s.refresh(package)
                 raise _sold_out(package)
@@ -197,51 +182,35 @@ def register(
             registration.status = RegistrationStatus.waitlisted
             s.add(registration)
             s.flush()
+            entry.action = "registration.waitlisted"
+            entry.changes = {**entry.changes, "status": str(RegistrationStatus.waitlisted)}
+            s.add(entry)
             position = waitlist_position(s, registration)
-            mail_id = _run_hooks(s, RegistrationStatus.waitlisted.value, registration)
-            return _view(registration, position, mail_id)
+            mail_id = notify.registration_changed(s, RegistrationStatus.waitlisted.value, registration)
+            return view(registration, position, mail_id)
     except IntegrityError as exc:
         # The partial unique index caught a concurrent duplicate of the same user and package.
         raise AlreadyRegistered("You already have a registration for this package.") from exc
 
 
-def waitlist_position(session: Session, registration: Registration) -> int:
-    ahead = session.exec(
-        select(sa.func.count())
-        .select_from(Registration)
-        .where(
-            Registration.package_id == registration.package_id,
-            Registration.status == RegistrationStatus.waitlisted.value,
-            sa.or_(
-                col(Registration.created_at) < registration.created_at,
-                sa.and_(
-                    col(Registration.created_at) == registration.created_at,
-                    col(Registration.id) < registration.id,
-                ),
-            ),
-        )
-    ).one()
-    return ahead + 1
-
-
 def cancel(
     registration_id: str | uuid.UUID,
-    user_id: str | uuid.UUID | None,
     *,
+    actor: Actor,
+    reason: str = "",
     now: datetime | None = None,
 ) -> RegistrationView:
     """Cancel a registration (or leave the waiting list); seats go back and the waiting list moves up.
 
-    ``user_id`` must own the registration (``None`` = an admin acting for the owner). Cancelling is possible
+    The owner may cancel their own; an administrator, an API key or the system may cancel anyone's on their
+    behalf (audited as ``registration.cancelled_by_admin``). Anyone else gets NotFound. Cancelling is possible
     until the event starts.
     """
-    rid = _as_uuid(registration_id, "registration")
+    rid = parse_id(registration_id, "registration")
     now = now or utcnow()
     with session_scope(write=True) as s:
         registration = s.get(Registration, rid)
-        if registration is None or (
-            user_id is not None and registration.user_id != _as_uuid(user_id, "account")
-        ):
+        if registration is None or not acts_for_owner(s, actor, registration):
             raise NotFound("We could not find that registration.")
         event = s.get(Event, registration.event_id)
         if registration.status == RegistrationStatus.cancelled:
@@ -252,10 +221,12 @@ def cancel(
             and registration.status == RegistrationStatus.confirmed
         ):
             raise SalesClosed("The event has started; the registration can no longer be cancelled.")
-        return _cancel_in(s, registration, now)
+        return _cancel_in(s, registration, now, actor=actor, reason=reason)
 
 
-def _cancel_in(s: Session, registration: Registration, now: datetime) -> RegistrationView:
+def _cancel_in(
+    s: Session, registration: Registration, now: datetime, *, actor: Actor, reason: str = ""
+) -> RegistrationView:
     was = registration.status
     # Conditional on the status we read: two concurrent cancels give the seats back once.
     changed = s.execute(
@@ -273,10 +244,20 @@ def _cancel_in(s: Session, registration: Registration, now: datetime) -> Registr
         )
         bump_seats(s, registration.event_id, -registration.quantity)
     s.refresh(registration)
-    mail_id = _run_hooks(s, "cancelled", registration)
+    by_owner = actor.kind == "user" and actor.id == registration.user_id
+    audit.record(
+        s,
+        actor,
+        "registration.cancelled" if by_owner else "registration.cancelled_by_admin",
+        registration,
+        {"status": [str(was), str(RegistrationStatus.cancelled)]},
+        data={"quantity": registration.quantity, "ticket_code": registration.ticket_code}
+        | ({"reason": reason} if reason else {}),
+    )
+    mail_id = notify.registration_changed(s, "cancelled", registration)
     if was == RegistrationStatus.confirmed:
         promote_waitlist(s, registration.package_id, now=now)
-    return _view(registration, mail_id=mail_id)
+    return view(registration, mail_id=mail_id)
 
 
 def promote_waitlist(s: Session, package_id: uuid.UUID, *, now: datetime | None = None) -> list[str]:
@@ -326,7 +307,15 @@ def promote_waitlist(s: Session, package_id: uuid.UUID, *, now: datetime | None 
         )
         bump_seats(s, entry.event_id, entry.quantity)
         s.refresh(entry)
-        _run_hooks(s, "promoted", entry)
+        audit.record(
+            s,
+            WAITING_LIST,
+            "registration.promoted",
+            entry,
+            {"status": [str(RegistrationStatus.waitlisted), str(RegistrationStatus.confirmed)]},
+            data={"quantity": entry.quantity},
+        )
+        notify.registration_changed(s, "promoted", entry)
         promoted.append(str(entry.id))
         if free is not None:
             free -= entry.quantity
@@ -335,349 +324,14 @@ def promote_waitlist(s: Session, package_id: uuid.UUID, *, now: datetime | None 
     return promoted
 
 
-def get_registration(registration_id: str | uuid.UUID, user_id: str | uuid.UUID | None) -> RegistrationView:
-    """One registration, only for its owner (``user_id=None``: an admin)."""
-    rid = _as_uuid(registration_id, "registration")
-    with session_scope() as s:
-        r = s.get(Registration, rid)
-        if r is None or (user_id is not None and r.user_id != _as_uuid(user_id, "account")):
-            raise NotFound("We could not find that registration.")
-        position = waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None
-        return _view(r, position)
-
-
-def list_for_user(user_id: str | uuid.UUID, *, include_cancelled: bool = False) -> list[RegistrationView]:
-    uid = _as_uuid(user_id, "account")
-    with session_scope() as s:
-        q = select(Registration).where(Registration.user_id == uid)
-        if not include_cancelled:
-            q = q.where(col(Registration.status).in_(ACTIVE))
-        rows = s.exec(q.order_by(col(Registration.created_at).desc())).all()
-        return [
-            _view(r, waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None)
-            for r in rows
-        ]
-
-
 def cancel_all_for_user(s: Session, user_id: uuid.UUID, *, now: datetime | None = None) -> int:
-    """Cancel every active registration of a user inside ``s`` (account deletion); seats go back."""
+    """Cancel every active registration of a user inside ``s`` (account deletion, by the person themselves);
+    seats go back and each cancellation is audited."""
     now = now or utcnow()
     rows = s.exec(
         select(Registration).where(Registration.user_id == user_id, col(Registration.status).in_(ACTIVE))
     ).all()
+    owner = Actor("user", user_id)
     for r in rows:
-        _cancel_in(s, r, now)
+        _cancel_in(s, r, now, actor=owner, reason="account deleted")
     return len(rows)
-
-
-def export_for_user(s: Session, user_id: uuid.UUID) -> list[dict[str, object]]:
-    """A user's registrations for "download my data"."""
-    rows = s.exec(
-        select(Registration, Package.title, Event.title)
-        .join(Package, col(Package.id) == col(Registration.package_id))
-        .join(Event, col(Event.id) == col(Registration.event_id))
-        .where(Registration.user_id == user_id)
-        .order_by(col(Registration.created_at))
-    ).all()
-    return [
-        {
-            "id": str(r.id),
-            "event": event_title,
-            "package": package_title,
-            "quantity": r.quantity,
-            "status": str(r.status),
-            "ticket_code": r.ticket_code,
-            "created_at": r.created_at.isoformat(),
-        }
-        for r, package_title, event_title in rows
-    ]
-
-
-def _install() -> None:
-    """Wire this domain into accounts (deletion, export) and mail (notifications). Idempotent."""
-    from khala.accounts import service as accounts
-    from khala.events import service as events
-    from khala.registrations import notify
-
-    if notify.on_registration_change not in hooks:
-        hooks.append(notify.on_registration_change)
-    if notify.on_event_status_change not in events.on_status_change:
-        events.on_status_change.append(notify.on_event_status_change)
-    if cancel_all_for_user not in accounts.on_user_delete:
-        accounts.on_user_delete.append(cancel_all_for_user)
-    accounts.data_exporters["registrations"] = export_for_user
-
-
-@dataclass(frozen=True)
-class TicketView:
-    """A registration with what the "My tickets" page shows of its event."""
-
-    id: str
-    status: str
-    quantity: int
-    ticket_code: str
-    waitlist_position: int | None
-    package_title: str
-    price_minor: int
-    currency: str
-    event_id: str
-    event_slug: str
-    event_title: str
-    starts_at: datetime
-    ends_at: datetime
-    timezone: str
-    event_status: str
-    venue: str
-    address: str
-    city: str
-    created_at: datetime
-
-    @property
-    def cancellable(self) -> bool:
-        return self.status in ACTIVE and self.starts_at > utcnow()
-
-
-def tickets_for_user(user_id: str | uuid.UUID, *, limit: int = 200) -> list[TicketView]:
-    """A user's active registrations with their events, soonest first (past ones last)."""
-    from khala.locations.models import Location
-
-    uid = _as_uuid(user_id, "account")
-    with session_scope() as s:
-        rows = s.exec(
-            select(Registration, Package, Event, Location)
-            .join(Package, col(Package.id) == col(Registration.package_id))
-            .join(Event, col(Event.id) == col(Registration.event_id))
-            .join(Location, col(Location.id) == col(Event.location_id), isouter=True)
-            .where(Registration.user_id == uid, col(Registration.status).in_(ACTIVE))
-            .order_by(col(Event.starts_at))
-            .limit(limit)
-        ).all()
-        out = []
-        for r, p, e, loc in rows:
-            position = waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None
-            address = (
-                ", ".join(x for x in (loc.street, " ".join(y for y in (loc.postal_code, loc.city) if y)) if x)
-                if loc
-                else ""
-            )
-            out.append(
-                TicketView(
-                    id=str(r.id),
-                    status=str(r.status),
-                    quantity=r.quantity,
-                    ticket_code=r.ticket_code,
-                    waitlist_position=position,
-                    package_title=p.title,
-                    price_minor=p.price_minor,
-                    currency=p.currency,
-                    event_id=str(e.id),
-                    event_slug=e.slug,
-                    event_title=e.title,
-                    starts_at=e.starts_at,
-                    ends_at=e.ends_at,
-                    timezone=e.timezone,
-                    event_status=str(e.status),
-                    venue=loc.name if loc else "",
-                    address=address,
-                    city=loc.city if loc else "",
-                    created_at=r.created_at,
-                )
-            )
-    return out
-
-
-def ticket_calendar(registration_id: str | uuid.UUID, user_id: str | uuid.UUID) -> tuple[str, bytes]:
-    """(filename, .ics bytes) of one of the user's registrations; NotFound for anyone else's."""
-    from khala.locations.models import Location
-    from khala.registrations import notify
-    from khala.registrations.tickets import ics
-
-    rid = _as_uuid(registration_id, "registration")
-    with session_scope() as s:
-        r = s.get(Registration, rid)
-        if r is None or r.user_id != _as_uuid(user_id, "account") or r.status not in ACTIVE:
-            raise NotFound("We could not find that ticket.")
-        package = s.get(Package, r.package_id)
-        event = s.get(Event, r.event_id)
-        location = s.get(Location, event.location_id) if event and event.location_id else None
-        return f"{event.slug}.ics", ics(notify.calendar_entry(r, event, package, location))
-
-
-def find_active(user_id: str | uuid.UUID, package_id: str | uuid.UUID) -> RegistrationView | None:
-    """The user's active registration for a package, if any (to show "you already have a ticket")."""
-    uid = _as_uuid(user_id, "account")
-    pid = _as_uuid(package_id, "package")
-    with session_scope() as s:
-        r = s.exec(
-            select(Registration).where(
-                Registration.user_id == uid,
-                Registration.package_id == pid,
-                col(Registration.status).in_(ACTIVE),
-            )
-        ).first()
-        if r is None:
-            return None
-        return _view(r, waitlist_position(s, r) if r.status == RegistrationStatus.waitlisted else None)
-
-
-@dataclass(frozen=True)
-class PackageSummary:
-    """What the register dialog shows of a package before anything is taken."""
-
-    package_id: str
-    package_title: str
-    event_slug: str
-    event_title: str
-    timezone: str
-    starts_at: datetime
-    price_minor: int
-    currency: str
-    max_per_registration: int
-    seats_left: int | None
-    sold_out: bool
-    sales_state: str
-    opens_at: datetime | None
-
-
-def package_summary(package_id: str | uuid.UUID) -> PackageSummary:
-    """Public facts about a package and its event (NotFound for unknown or draft events)."""
-    from khala.events.service import package_view
-
-    pid = _as_uuid(package_id, "package")
-    with session_scope() as s:
-        package = s.get(Package, pid)
-        event = s.get(Event, package.event_id) if package else None
-        if package is None or event is None or event.status == EventStatus.draft:
-            raise NotFound("We could not find that package.")
-        view = package_view(event, package)
-        return PackageSummary(
-            package_id=str(package.id),
-            package_title=package.title,
-            event_slug=event.slug,
-            event_title=event.title,
-            timezone=event.timezone,
-            starts_at=event.starts_at,
-            price_minor=package.price_minor,
-            currency=package.currency,
-            max_per_registration=package.max_per_registration,
-            seats_left=view.seats_left,
-            sold_out=view.sold_out,
-            sales_state=view.sales_state,
-            opens_at=view.opens_at,
-        )
-
-
-_install()
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Administration (the dashboard): counts and one event's registrations, a page at a time.
-
-
-@dataclass(frozen=True)
-class RegistrationStats:
-    confirmed: int
-    waitlisted: int
-    cancelled: int
-    seats_confirmed: int  # sum of the confirmed registrations' quantities
-    seats_waitlisted: int
-
-
-def registration_stats(event_id: str | uuid.UUID | None = None) -> RegistrationStats:
-    """Registrations by status (all events, or one)."""
-    with session_scope() as s:
-        q = select(
-            Registration.status, sa.func.count(), sa.func.coalesce(sa.func.sum(Registration.quantity), 0)
-        )
-        if event_id is not None:
-            q = q.where(Registration.event_id == _as_uuid(event_id, "event"))
-        rows = s.exec(q.group_by(Registration.status)).all()
-    counts = {str(status): (int(n), int(seats)) for status, n, seats in rows}
-    return RegistrationStats(
-        confirmed=counts.get("confirmed", (0, 0))[0],
-        waitlisted=counts.get("waitlisted", (0, 0))[0],
-        cancelled=counts.get("cancelled", (0, 0))[0],
-        seats_confirmed=counts.get("confirmed", (0, 0))[1],
-        seats_waitlisted=counts.get("waitlisted", (0, 0))[1],
-    )
-
-
-@dataclass(frozen=True)
-class AdminRegistrationRow:
-    id: str
-    status: str
-    quantity: int
-    ticket_code: str
-    created_at: datetime
-    user_email: str
-    user_name: str
-    package_title: str
-    cancellable: bool  # what ``cancel(id, None)`` would accept now
-
-
-@dataclass(frozen=True)
-class AdminRegistrationPage:
-    items: list[AdminRegistrationRow]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-ADMIN_STATUS_FILTERS = ("", "confirmed", "waitlisted", "cancelled")
-
-
-def list_for_event(
-    event_id: str | uuid.UUID,
-    *,
-    status: str | None = None,
-    page: int = 1,
-    page_size: int = 50,
-    now: datetime | None = None,
-) -> AdminRegistrationPage:
-    """One page of an event's registrations with who holds them, newest first (administrators only:
-    the caller checks). A page past the end gives the last page."""
-    eid = _as_uuid(event_id, "event")
-    if status and status not in ADMIN_STATUS_FILTERS:
-        raise InvalidInput({"status": "Status must be confirmed, waitlisted or cancelled."})
-    size = min(max(int(page_size), 1), 200)
-    now = now or utcnow()
-    conditions = [Registration.event_id == eid]
-    if status:
-        conditions.append(Registration.status == status)
-    with session_scope() as s:
-        event = s.get(Event, eid)
-        if event is None:
-            raise NotFound("We could not find that event.")
-        total = s.exec(select(sa.func.count()).select_from(Registration).where(*conditions)).one()
-        pages = max(1, -(-total // size))
-        current = min(max(int(page), 1), pages)
-        rows = s.exec(
-            select(Registration, User.email, User.display_name, Package.title)
-            .join(User, col(User.id) == col(Registration.user_id), isouter=True)
-            .join(Package, col(Package.id) == col(Registration.package_id))
-            .where(*conditions)
-            .order_by(col(Registration.created_at).desc(), col(Registration.id))
-            .offset((current - 1) * size)
-            .limit(size)
-        ).all()
-        started = event.starts_at <= now
-    items = [
-        AdminRegistrationRow(
-            id=str(r.id),
-            status=str(r.status),
-            quantity=r.quantity,
-            ticket_code=r.ticket_code,
-            created_at=r.created_at,
-            user_email=email or "",
-            user_name=name or "(deleted account)",
-            package_title=title,
-            cancellable=r.status == RegistrationStatus.waitlisted
-            or (r.status == RegistrationStatus.confirmed and not started),
-        )
-        for r, email, name, title in rows
-    ]
-    return AdminRegistrationPage(items=items, total=total, page=current, page_size=size)

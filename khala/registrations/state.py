@@ -15,9 +15,10 @@ import reflex as rx
 
 from khala.accounts import auth
 from khala.accounts import service as accounts
+from khala.audit.service import Actor
 from khala.errors import AlreadyRegistered, DomainError, NotAuthenticated, NotVerified, SoldOut
 from khala.mail import service as mail
-from khala.registrations import service
+from khala.registrations import queries, service
 from khala.registrations.tickets import qr_svg_data_uri
 from khala.ui.format import format_datetime_short, format_price
 
@@ -90,7 +91,7 @@ class RegistrationState(rx.State):
         self.message = ""
         self.ticket_code = ""
         try:
-            summary = await asyncio.to_thread(service.package_summary, _clip(package_id))
+            summary = await asyncio.to_thread(queries.package_summary, _clip(package_id))
         except DomainError as exc:
             self.phase, self.message, self.dialog_open = "error", exc.message, True
             return
@@ -114,17 +115,7 @@ class RegistrationState(rx.State):
         self.dialog_open = True
         if summary.sales_state != "open":
             self.phase = "closed"
-            self.message = {
-                "not_yet": "Not on sale yet"
-                + (
-                    f" — sales open {format_datetime_short(summary.opens_at, summary.timezone)}."
-                    if summary.opens_at
-                    else "."
-                ),
-                "closed": "Sales for this package have closed.",
-                "event_past": "This event has already started; registration is closed.",
-                "event_cancelled": "This event has been cancelled.",
-            }.get(summary.sales_state, "This package is not on sale right now.")
+            self.message = summary.sales_message
             return
         user = await auth.current_user(self)
         if user is None:
@@ -133,7 +124,7 @@ class RegistrationState(rx.State):
         if not user.is_verified:
             self.phase = "need_verify"
             return
-        existing = await asyncio.to_thread(service.find_active, user.id, summary.package_id)
+        existing = await asyncio.to_thread(queries.find_active, user.id, summary.package_id)
         if existing is not None:
             self.phase, self.ticket_code = "done", existing.ticket_code
             self.message = (
@@ -178,7 +169,12 @@ class RegistrationState(rx.State):
         try:
             user = await auth.require_verified(self)
             reg = await asyncio.to_thread(
-                service.register, user.id, self.package_id, self.quantity, waitlist=self.waitlist
+                service.register,
+                user.id,
+                self.package_id,
+                self.quantity,
+                actor=Actor.user(user),
+                waitlist=self.waitlist,
             )
         except AlreadyRegistered:
             self.phase, self.message = "done", "You already have a ticket for this package."
@@ -231,7 +227,7 @@ class TicketRow:
     waitlisted: bool = False
 
 
-def _row(t: service.TicketView) -> TicketRow:
+def _row(t: queries.TicketView) -> TicketRow:
 
     waitlisted = t.status == "waitlisted"
     return TicketRow(
@@ -270,7 +266,7 @@ class TicketsState(rx.State):
     error: str = ""
 
     async def _reload(self, user_id: str) -> None:
-        tickets = await asyncio.to_thread(service.tickets_for_user, user_id)
+        tickets = await asyncio.to_thread(queries.tickets_for_user, user_id)
         rows = await asyncio.to_thread(lambda: [_row(t) for t in tickets])
         self.upcoming = [r for r in rows if r.upcoming]
         self.past = [r for r in reversed(rows) if not r.upcoming]
@@ -316,7 +312,7 @@ class TicketsState(rx.State):
         registration_id, self.confirm_id = self.confirm_id, ""
         try:
             user = await auth.require_user(self)
-            result = await asyncio.to_thread(service.cancel, _clip(registration_id), user.id)
+            result = await asyncio.to_thread(service.cancel, _clip(registration_id), actor=Actor.user(user))
         except DomainError as exc:
             self.error = exc.message
             return

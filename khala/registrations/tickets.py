@@ -12,6 +12,10 @@ import segno
 from icalendar import Calendar, Timezone, vText
 from icalendar import Event as IcsEvent
 
+from khala.events.models import Event, Package
+from khala.locations.models import Location
+from khala.mail.service import absolute_url
+from khala.registrations.models import Registration
 from khala.settings import get_settings
 
 
@@ -73,3 +77,26 @@ def _vtimezone(tzid: str, year: int) -> Timezone:
 def registration_uid(registration_id: str) -> str:
     host = get_settings().public_origin.split("://", 1)[-1].split(":")[0] or "khala"
     return f"registration-{registration_id}@{host}"
+
+
+def venue_line(location: Location | None) -> str:
+    if location is None:
+        return ""
+    parts = [location.name, location.street, " ".join(p for p in (location.postal_code, location.city) if p)]
+    return ", ".join(p for p in parts if p)
+
+
+def calendar_entry(
+    registration: Registration, event: Event, package: Package, location: Location | None
+) -> CalendarEntry:
+    """The calendar entry of one ticket (the same in the confirmation mail and the ``.ics`` download)."""
+    return CalendarEntry(
+        uid=registration_uid(str(registration.id)),
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        location=venue_line(location),
+        description=f"{package.title} × {registration.quantity} — ticket {registration.ticket_code}",
+        url=absolute_url(f"/tickets#{registration.ticket_code}"),
+    )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from accounts_helpers import STRONG
 
 from khala.accounts import service
+from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.events.models import Event, EventStatus, Package
 from khala.registrations import service as registrations
@@ -28,8 +29,8 @@ def test_deleting_an_account_gives_its_seats_back(db, make_user) -> None:
         session.add(package)
     ada = make_user("ada@example.com")
     bob = make_user("bob@example.com")
-    registrations.register(ada.id, package.id, 2)
-    registrations.register(bob.id, package.id, 1)
+    registrations.register(ada.id, package.id, 2, actor=Actor.user(ada))
+    registrations.register(bob.id, package.id, 1, actor=Actor.user(bob))
     with session_scope() as session:
         assert session.get(Package, package.id).taken == 3
 
@@ -42,4 +43,4 @@ def test_deleting_an_account_gives_its_seats_back(db, make_user) -> None:
     assert regs[ada.id] == "cancelled" and regs[bob.id] == "confirmed"
     # The freed seats can be taken again.
     carol = make_user("carol@example.com")
-    registrations.register(carol.id, package.id, 2)
+    registrations.register(carol.id, package.id, 2, actor=Actor.user(carol))

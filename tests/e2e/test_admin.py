@@ -130,7 +130,7 @@ def test_admin_creates_and_publishes_an_event(page, live_app, app_db) -> None:
 
 def test_admin_cancels_a_registration_and_retries_failed_mail(page, live_app, app_db, smtp_sink) -> None:
     from khala.mail.models import OutboxMessage
-    from khala.registrations import service as registrations
+    from khala.registrations import queries as registration_queries
 
     email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
     _account(email, admin=True)
@@ -184,4 +184,4 @@ def test_admin_cancels_a_registration_and_retries_failed_mail(page, live_app, ap
     page.get_by_role("button", name=f"Retry the mail to {recipient}").click()
     page.get_by_text(f"Queued again for {recipient}").wait_for(timeout=30_000)
     smtp_sink.wait_for(recipient, "retry me", timeout=30)
-    assert registrations.registration_stats(event.id).cancelled >= 1
+    assert registration_queries.registration_stats(event.id).cancelled >= 1

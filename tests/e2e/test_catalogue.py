@@ -237,6 +237,7 @@ def test_calendar_shows_this_months_demo_events(page, live_app, app_db) -> None:
 
 def _take_seat(package_id: str) -> None:
     from khala.accounts.models import User
+    from khala.audit.service import Actor
     from khala.db import session_scope
     from khala.registrations import service as registrations
 
@@ -245,7 +246,7 @@ def _take_seat(package_id: str) -> None:
         s.add(user)
         s.flush()
         user_id = str(user.id)
-    registrations.register(user_id, package_id, 1)
+    registrations.register(user_id, package_id, 1, actor=Actor.user(user_id))
 
 
 def test_a_seat_taken_elsewhere_updates_open_pages_within_two_seconds(browser, live_app, app_db) -> None:

@@ -10,9 +10,12 @@ from icalendar import Calendar
 from PIL import Image
 from sqlmodel import col, select
 
+from khala.audit import service as audit
+from khala.audit.service import Actor
 from khala.db import session_scope
 from khala.events.models import Package
 from khala.mail import service as mail
+from khala.registrations import queries as registration_queries
 from khala.registrations import service as registrations
 from khala.registrations.tickets import registration_uid
 
@@ -39,7 +42,7 @@ def test_confirmation_mail_carries_ticket_qr_and_ics(make_event, make_user, smtp
         packages=[{"title": "Balcony", "capacity": 10, "price_minor": 25000, "max_per_registration": 4}],
     )
     user = make_user(email="ingrid@example.com", display_name="Ingrid")
-    reg = registrations.register(user.id, _package(event).id, 2)
+    reg = registrations.register(user.id, _package(event).id, 2, actor=Actor.user(user))
     assert reg.mail_message_id
     assert mail.delivery_status(reg.mail_message_id).status == "queued"
 
@@ -82,9 +85,9 @@ def test_cancellation_and_waitlist_promotion_are_mailed(make_event, make_user, s
     pkg = _package(event)
     first = make_user(email="first@example.com")
     second = make_user(email="second@example.com")
-    held = registrations.register(first.id, pkg.id)
-    waiting = registrations.register(second.id, pkg.id, waitlist=True)
-    cancelled = registrations.cancel(held.id, first.id)
+    held = registrations.register(first.id, pkg.id, actor=Actor.user(first))
+    waiting = registrations.register(second.id, pkg.id, waitlist=True, actor=Actor.user(second))
+    cancelled = registrations.cancel(held.id, actor=Actor.user(first))
     assert cancelled.mail_message_id
     smtp_sink.worker().drain()
     subjects = {(r.rcpt_tos[0], str(r.message["Subject"]).split(":")[0]) for r in smtp_sink.received}
@@ -94,19 +97,19 @@ def test_cancellation_and_waitlist_promotion_are_mailed(make_event, make_user, s
         ("first@example.com", "Cancelled"),
         ("second@example.com", "A seat freed up — you're in"),
     }
-    assert registrations.get_registration(waiting.id, second.id).status == "confirmed"
+    assert registration_queries.get_registration(waiting.id, viewer=Actor.user(second)).status == "confirmed"
 
 
 def test_a_registration_that_rolls_back_sends_no_mail(make_event, make_user, smtp_sink) -> None:
     event = make_event("Tiny", packages=[{"title": "Seat", "capacity": 1}])
     pkg = _package(event)
-    registrations.register(make_user().id, pkg.id)
+    registrations.register(make_user().id, pkg.id, actor=audit.SYSTEM)
     import pytest
 
     from khala.errors import SoldOut
 
     with pytest.raises(SoldOut):
-        registrations.register(make_user().id, pkg.id)
+        registrations.register(make_user().id, pkg.id, actor=audit.SYSTEM)
     smtp_sink.worker().drain()
     assert len(smtp_sink.received) == 1
 
@@ -120,8 +123,8 @@ def test_cancelling_an_event_mails_every_holder_and_waiting_list_entry(
     pkg = _package(event)
     holder = make_user(email="holder@example.com")
     waiting = make_user(email="waiting@example.com")
-    registrations.register(holder.id, pkg.id)
-    registrations.register(waiting.id, pkg.id, waitlist=True)
+    registrations.register(holder.id, pkg.id, actor=Actor.user(holder))
+    registrations.register(waiting.id, pkg.id, waitlist=True, actor=Actor.user(waiting))
     smtp_sink.worker().drain()
     before = len(smtp_sink.received)
     assert events.set_status(event.id, "cancelled") == "cancelled"

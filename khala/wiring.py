@@ -1,0 +1,33 @@
+"""Every cross-domain hook, connected once, in one place you can read.
+
+A lower domain never imports a higher one. When it must let a higher one react (an event is cancelled → its
+registrations are told; an account is deleted → its seats go back), it exposes a hook list and the higher domain's
+function is connected here. ``install()`` is called by the app assembly (``khala/khala.py``), the CLI and the test
+configuration; it is idempotent, and nothing is connected as an import side effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableSequence
+from typing import TypeVar
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _connect(hooks: MutableSequence[F], fn: F) -> None:
+    if fn not in hooks:
+        hooks.append(fn)
+
+
+def install() -> None:
+    from khala.accounts import service as accounts
+    from khala.events import service as events
+    from khala.registrations import notify
+    from khala.registrations import queries as registration_queries
+    from khala.registrations import service as registrations
+
+    # events → registrations: a cancelled event mails every ticket holder and waiting-list entry.
+    _connect(events.on_status_change, notify.on_event_status_change)
+    # accounts → registrations: deleting an account gives its seats back; the data export lists its tickets.
+    _connect(accounts.on_user_delete, registrations.cancel_all_for_user)
+    accounts.data_exporters["registrations"] = registration_queries.export_for_user
