@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse, Response
-from icalendar import Calendar
-from icalendar import Event as ICalEvent
 
 from khala.errors import NotFound
 from khala.events import service
+from khala.lib.ics import CalendarEntry, ics
 from khala.settings import get_settings
 
 router = APIRouter()
@@ -20,28 +18,26 @@ _SLUG = re.compile(r"^[A-Za-z0-9-]{1,120}$")
 
 
 def build_ics(d: service.EventDetail, base_url: str) -> bytes:
-    cal = Calendar()
-    cal.add("prodid", "-//Khala//Events//EN")
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
-    ev = ICalEvent()
-    ev.add("uid", f"{d.id}@khala")
-    ev.add("dtstamp", datetime.now(UTC))
-    ev.add("dtstart", d.starts_at.astimezone(UTC))
-    ev.add("dtend", d.ends_at.astimezone(UTC))
-    ev.add("summary", d.title)
+    """The event's "Add to calendar" file, from the same builder as the tickets (time zone included)."""
     url = f"{base_url}/events/{d.slug}"
-    ev.add("description", (d.summary + "\n\n" if d.summary else "") + url)
-    ev.add("url", url)
-    where = ", ".join(p for p in (d.venue, d.street, f"{d.postal_code} {d.city}".strip(), d.country) if p)
-    if where:
-        ev.add("location", where)
-    if d.latitude is not None and d.longitude is not None:
-        ev.add("geo", (d.latitude, d.longitude))
-    if d.status == "cancelled":
-        ev.add("status", "CANCELLED")
-    cal.add_component(ev)
-    return cal.to_ical()
+    host = base_url.split("://", 1)[-1].split("/")[0].split(":")[0] or "khala"
+    return ics(
+        CalendarEntry(
+            uid=f"event-{d.id}@{host}",
+            title=d.title,
+            starts_at=d.starts_at,
+            ends_at=d.ends_at,
+            timezone=d.timezone,
+            location=", ".join(
+                p for p in (d.venue, d.street, f"{d.postal_code} {d.city}".strip(), d.country) if p
+            ),
+            description=(d.summary + "\n\n" if d.summary else "") + url,
+            url=url,
+            latitude=d.latitude,
+            longitude=d.longitude,
+            cancelled=d.status == "cancelled",
+        )
+    )
 
 
 @router.get("/events/{slug}.ics", include_in_schema=False)

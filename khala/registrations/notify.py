@@ -12,7 +12,7 @@ from khala.locations.models import Location
 from khala.mail import service as mail
 from khala.registrations.models import ACTIVE, Registration
 from khala.registrations.queries import waitlist_position
-from khala.registrations.tickets import calendar_entry, ics, qr_png, venue_line
+from khala.registrations.tickets import qr_png, ticket_ics, venue_line
 from khala.ui.format import format_datetime_short, format_price
 
 QR_CID = "ticket-qr"
@@ -100,7 +100,7 @@ def registration_changed(session: Session, kind: str, registration: Registration
             mail.Attachment(
                 f"{event.slug}.ics",
                 "text/calendar",
-                ics(calendar_entry(registration, event, package, location)),
+                ticket_ics(registration, event, package, location),
             ),
         ]
         template = "registration_confirmed" if kind == "confirmed" else "waitlist_promoted"

@@ -22,7 +22,7 @@ from khala.lib.ids import parse_id
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.locations.models import Location
 from khala.registrations.models import ACTIVE, Registration, RegistrationStatus
-from khala.registrations.tickets import calendar_entry, ics
+from khala.registrations.tickets import ticket_ics
 from khala.ui.format import format_datetime_short
 
 
@@ -234,7 +234,7 @@ def ticket_calendar(registration_id: str | uuid.UUID, user_id: str | uuid.UUID) 
         package = s.get(Package, r.package_id)
         event = s.get(Event, r.event_id)
         location = s.get(Location, event.location_id) if event and event.location_id else None
-        return f"{event.slug}.ics", ics(calendar_entry(r, event, package, location))
+        return f"{event.slug}.ics", ticket_ics(r, event, package, location)
 
 
 # ---------------------------------------------------------------- the register dialog
