@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from khala.accounts import auth
-from khala.accounts import service as accounts
+from khala.accounts import sessions as accounts
 from khala.errors import DomainError
 from khala.registrations import queries
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.lib import routes
 from khala.registrations.state import RegistrationState, TicketRow, TicketsState
 from khala.ui import theme
 from khala.ui.widgets import badge
@@ -124,7 +125,7 @@ def register_dialog() -> rx.Component:
                     s.ticket_code != "",
                     rx.text("Ticket code: ", rx.el.strong(s.ticket_code, data_testid="ticket-code")),
                 ),
-                rx.link("Go to My tickets", href="/tickets", style=theme.link_style),
+                rx.link("Go to My tickets", href=routes.TICKETS, style=theme.link_style),
                 spacing="3",
             ),
         ),
@@ -186,7 +187,7 @@ def ticket_card(t: TicketRow) -> rx.Component:
             rx.vstack(
                 rx.link(
                     rx.heading(t.event_title, as_="h3", size="4"),
-                    href="/events/" + t.event_slug,
+                    href=routes.EVENTS + "/" + t.event_slug,
                     style={"color": theme.TEXT},
                 ),
                 rx.text(t.when, size="2"),
@@ -211,7 +212,7 @@ def ticket_card(t: TicketRow) -> rx.Component:
                         ~t.waitlisted,
                         rx.link(
                             "Add to calendar",
-                            href="/tickets/" + t.id + ".ics",
+                            href=routes.TICKETS + "/" + t.id + ".ics",
                             style=theme.link_style,
                             is_external=True,
                         ),
@@ -288,7 +289,7 @@ def tickets_view() -> rx.Component:
                 s.loaded,
                 rx.box(
                     rx.text("No upcoming tickets yet."),
-                    rx.link("Find something to do", href="/events", style=theme.link_style),
+                    rx.link("Find something to do", href=routes.EVENTS, style=theme.link_style),
                     style=theme.panel_style,
                 ),
                 rx.box(

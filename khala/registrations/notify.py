@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from khala.accounts.models import User
 from khala.events.models import Event, Package
+from khala.lib import routes
 from khala.locations.models import Location
 from khala.mail import service as mail
 from khala.registrations.models import ACTIVE, Registration
@@ -55,7 +56,7 @@ def on_event_status_change(session: Session, event: Event, old_status: str) -> i
                 "package_name": package.title,
                 "starts_at": when,
                 "reason": "The organiser has cancelled this event.",
-                "event_path": f"/events/{event.slug}",
+                "event_path": routes.event(event.slug),
             },
         )
         sent += 1
@@ -77,14 +78,14 @@ def registration_changed(session: Session, kind: str, registration: Registration
         "event_title": event.title,
         "package_name": package.title,
         "starts_at": when,
-        "event_path": f"/events/{event.slug}",
+        "event_path": routes.event(event.slug),
     }
     if kind in ("confirmed", "promoted"):
         total = package.price_minor * registration.quantity
         context = {
             **base,
-            "ticket_path": f"/tickets#{registration.ticket_code}",
-            "cancel_path": f"/tickets?cancel={registration.id}",
+            "ticket_path": routes.ticket(registration.ticket_code),
+            "cancel_path": routes.cancel_ticket(str(registration.id)),
             "venue": venue_line(location),
             "map_url": map_url(location),
             "quantity": registration.quantity,

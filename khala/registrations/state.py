@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 import reflex as rx
 
@@ -17,6 +16,7 @@ from khala.accounts import auth
 from khala.accounts import service as accounts
 from khala.audit.service import Actor
 from khala.errors import AlreadyRegistered, DomainError, NotAuthenticated, NotVerified, SoldOut
+from khala.lib import routes
 from khala.mail import service as mail
 from khala.registrations import queries, service
 from khala.registrations.tickets import qr_svg_data_uri
@@ -33,10 +33,6 @@ def _quantity(value: object, maximum: int) -> int:
     except (ValueError, OverflowError):
         q = 1
     return max(1, min(q, max(1, maximum)))
-
-
-def _back_path(slug: str, package_id: str, quantity: int) -> str:
-    return quote(f"/events/{slug}?register={package_id}&qty={quantity}", safe="/")
 
 
 async def _mail_outcome(message_id: str | None, waitlisted: bool) -> str:
@@ -72,14 +68,14 @@ class RegistrationState(rx.State):
     seats_note: str = ""
     message: str = ""
     ticket_code: str = ""
-    login_href: str = "/login"
-    signup_href: str = "/signup"
+    login_href: str = routes.LOGIN
+    signup_href: str = routes.SIGNUP
     _price_minor: int = 0
     _currency: str = "SEK"
 
     def _set_links(self) -> None:
-        back = _back_path(self.event_slug, self.package_id, self.quantity)
-        self.login_href, self.signup_href = f"/login?next={back}", f"/signup?next={back}"
+        back = routes.event(self.event_slug, register=self.package_id, qty=self.quantity)
+        self.login_href, self.signup_href = routes.login(back), routes.signup(back)
 
     def _set_quantity(self, quantity: int) -> None:
         self.quantity = _quantity(quantity, self.max_quantity)
@@ -279,7 +275,7 @@ class TicketsState(rx.State):
         user = await auth.current_user(self)
         if user is None:
             self.upcoming, self.past, self.loaded = [], [], False
-            return rx.redirect("/login?next=/tickets")
+            return rx.redirect(routes.login(routes.TICKETS))
         await self._reload(str(user.id))
         cancel = _clip(self.router.page.params.get("cancel", ""))
         if cancel:

@@ -7,6 +7,7 @@ import io
 import segno
 
 from khala.events.models import Event, Package
+from khala.lib import routes
 from khala.lib.ics import CalendarEntry, ics
 from khala.locations.models import Location
 from khala.mail.service import absolute_url
@@ -50,7 +51,7 @@ def calendar_entry(
         timezone=event.timezone,
         location=venue_line(location),
         description=f"{package.title} × {registration.quantity} — ticket {registration.ticket_code}",
-        url=absolute_url(f"/tickets#{registration.ticket_code}"),
+        url=absolute_url(routes.ticket(registration.ticket_code)),
     )
 
 
