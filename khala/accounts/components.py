@@ -1,4 +1,4 @@
-"""Reflex components of the accounts domain: forms, fields and the small account menu."""
+"""Reflex components of the accounts domain: the sign-in card, buttons, links (fields: ``khala.ui.forms``)."""
 
 from __future__ import annotations
 
@@ -20,73 +20,6 @@ def auth_card(*children: rx.Component) -> rx.Component:
         padding_y="3rem",
         padding_x="1rem",
         width="100%",
-    )
-
-
-def field_error(errors: rx.Var, name: str, id_: str | None = None) -> rx.Component:
-    return rx.cond(
-        errors.contains(name),
-        rx.text(errors[name], color=theme.DANGER, size="2", id=f"{id_ or name}-error", role="alert"),
-    )
-
-
-def field(
-    label: str,
-    name: str,
-    *,
-    type_: str = "text",
-    errors: rx.Var | None = None,
-    autocomplete: str | None = None,
-    required: bool = True,
-    hint: str | None = None,
-    default_value: str | rx.Var | None = None,
-    max_length: int | None = None,
-    id_: str | None = None,
-) -> rx.Component:
-    """A labelled input; ``id_`` (default: ``name``) must be unique on the page."""
-    id_ = id_ or name
-    extra: dict = {}
-    if default_value is not None:
-        extra["default_value"] = default_value
-    if max_length is not None:
-        extra["max_length"] = max_length
-    described_by = [f"{id_}-hint"] if hint else []
-    if errors is not None:
-        described_by.append(f"{id_}-error")
-        extra["aria_invalid"] = rx.cond(errors.contains(name), "true", "false")
-    if described_by:
-        extra["aria_describedby"] = " ".join(described_by)
-    return rx.vstack(
-        rx.el.label(label, html_for=id_, style={"font_weight": "600", "color": theme.TEXT}),
-        rx.input(
-            id=id_,
-            name=name,
-            type=type_,
-            required=required,
-            auto_complete=autocomplete,
-            width="100%",
-            size="3",
-            **extra,
-        ),
-        rx.text(hint, size="1", color=theme.TEXT_MUTED, id=f"{id_}-hint") if hint else rx.fragment(),
-        field_error(errors, name, id_) if errors is not None else rx.fragment(),
-        spacing="1",
-        width="100%",
-        align="stretch",
-    )
-
-
-def form_error(message: rx.Var) -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
-    )
-
-
-def notice(message: rx.Var) -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="info", color_scheme="green", role="status", width="100%"),
     )
 
 

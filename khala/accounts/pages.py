@@ -7,15 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.accounts.components import (
-    auth_card,
-    field,
-    field_error,
-    form_error,
-    link,
-    notice,
-    primary_button,
-)
+from khala.accounts.components import auth_card, link, primary_button
 from khala.accounts.state import (
     AccountState,
     ForgotPasswordState,
@@ -26,6 +18,7 @@ from khala.accounts.state import (
     VerifyState,
 )
 from khala.ui import theme
+from khala.ui.forms import field, field_error, form_error, notice
 from khala.ui.layout import template
 
 # ── /login ─────────────────────────────────────────────────────────────────────────────────────────────

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.accounts.state import UsersAdminState
 from khala.admin.components import (
     admin_gate,
     events_section,
@@ -24,6 +23,7 @@ from khala.admin.state import (
     AdminOverviewState,
     AdminRegistrationsState,
     AdminState,
+    UsersAdminState,
 )
 from khala.ui.layout import template
 

@@ -20,8 +20,8 @@ from khala.accounts.state import (
     LoginState,
     SessionState,
     SignupState,
-    UsersAdminState,
 )
+from khala.admin.state.users import UsersAdminState
 from tests.handlers import run, state_tree, substate
 
 

@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.errors import Conflict, InvalidInput, NotFound
 from khala.events import service as events
 from khala.events.models import Event, EventStatus
 from khala.mail import service as mail
 from khala.mail.models import OutboxMessage
+from khala.registrations import queries
 from khala.registrations import service as registrations
 
 
@@ -168,7 +170,7 @@ def test_set_status_publish_unpublish_cancel(make_event, make_user) -> None:
         events.set_status("nope", "published")
     events.set_status(event.id, "published")
     user = make_user()
-    registrations.register(user.id, events.get_event(event.id).packages[0].id)
+    registrations.register(user.id, events.get_event(event.id).packages[0].id, actor=Actor.user(user))
     with pytest.raises(Conflict):
         events.set_status(event.id, "draft")  # someone holds a seat
     assert events.set_status(event.id, "cancelled") == "cancelled"
@@ -208,27 +210,29 @@ def test_registration_stats_and_list_for_event(make_event, make_user) -> None:
     event = make_event("Gala", packages=[{"title": "Std", "capacity": 2}])
     package_id = events.get_event(event.id).packages[0].id
     ada, bob, cy = make_user(display_name="Ada"), make_user(display_name="Bob"), make_user(display_name="Cy")
-    first = registrations.register(ada.id, package_id, 2)
-    registrations.register(bob.id, package_id, 1, waitlist=True)
-    registrations.register(cy.id, package_id, 1, waitlist=True)
-    stats = registrations.registration_stats()
+    first = registrations.register(ada.id, package_id, 2, actor=Actor.user(ada))
+    registrations.register(bob.id, package_id, 1, actor=Actor.user(bob), waitlist=True)
+    registrations.register(cy.id, package_id, 1, actor=Actor.user(cy), waitlist=True)
+    stats = queries.registration_stats()
     assert (stats.confirmed, stats.waitlisted, stats.cancelled) == (1, 2, 0)
     assert (stats.seats_confirmed, stats.seats_waitlisted) == (2, 2)
 
-    page = registrations.list_for_event(event.id, page_size=2)
+    page = queries.list_for_event(event.id, page_size=2)
     assert page.total == 3 and page.pages == 2 and len(page.items) == 2
     assert {r.user_name for r in page.items} <= {"Ada", "Bob", "Cy"}
     assert all(r.cancellable for r in page.items)
 
-    registrations.cancel(first.id, None)  # as an admin: seats go back, the waiting list moves up
-    stats = registrations.registration_stats(event.id)
+    admin = make_user(is_admin=True)
+    # as an admin: seats go back, the waiting list moves up
+    registrations.cancel(first.id, actor=Actor.user(admin))
+    stats = queries.registration_stats(event.id)
     assert (stats.confirmed, stats.waitlisted, stats.cancelled) == (2, 0, 1)
-    cancelled = registrations.list_for_event(event.id, status="cancelled")
+    cancelled = queries.list_for_event(event.id, status="cancelled")
     assert [r.user_name for r in cancelled.items] == ["Ada"] and not cancelled.items[0].cancellable
     with pytest.raises(NotFound):
-        registrations.list_for_event("00000000-0000-0000-0000-000000000000")
+        queries.list_for_event("00000000-0000-0000-0000-000000000000")
     with pytest.raises(InvalidInput):
-        registrations.list_for_event(event.id, status="weird")
+        queries.list_for_event(event.id, status="weird")
 
 
 def test_outbox_stats(db) -> None:

@@ -19,11 +19,13 @@ from khala.admin.state import (
     AdminRegistrationsState,
     AdminState,
 )
+from khala.audit.service import SYSTEM, Actor
 from khala.db import session_scope, utcnow
 from khala.events import service as events
 from khala.events.models import EventStatus
 from khala.mail import service as mail
 from khala.mail.models import OutboxMessage
+from khala.registrations import queries
 from khala.registrations import service as registrations
 from tests.handlers import run, state_tree, substate
 
@@ -76,8 +78,11 @@ def world(make_event, make_user):
     event = make_event("Gala", packages=[{"title": "Std", "capacity": 1}], status=EventStatus.draft)
     events.set_status(event.id, "published")
     package_id = events.get_event(event.id).packages[0].id
-    holder = registrations.register(make_user(display_name="Holder").id, package_id)
-    waiting = registrations.register(make_user(display_name="Waiting").id, package_id, waitlist=True)
+    holder_user, waiting_user = make_user(display_name="Holder"), make_user(display_name="Waiting")
+    holder = registrations.register(holder_user.id, package_id, actor=Actor.user(holder_user))
+    waiting = registrations.register(
+        waiting_user.id, package_id, actor=Actor.user(waiting_user), waitlist=True
+    )
     return {
         "event_id": str(event.id),
         "package_id": package_id,
@@ -90,8 +95,8 @@ def world(make_event, make_user):
 def _assert_nothing_changed(world) -> None:
     detail = events.get_event(world["event_id"])
     assert detail.status == "published" and [p.title for p in detail.packages] == ["Std"]
-    assert registrations.get_registration(world["holder"], None).status == "confirmed"
-    assert registrations.get_registration(world["waiting"], None).status == "waitlisted"
+    assert queries.get_registration(world["holder"], viewer=SYSTEM).status == "confirmed"
+    assert queries.get_registration(world["waiting"], viewer=SYSTEM).status == "waitlisted"
     assert mail.delivery_status(world["mail"]).status.value == "failed"
     assert _event_count() == 1
 
@@ -248,8 +253,8 @@ def test_admin_cancels_a_registration_and_the_waiting_list_moves_up(world, perso
     run(state.filter_status("waitlisted"))
     assert [r.name for r in state.rows] == ["Waiting"]
     run(state.cancel(world["holder"]))
-    assert registrations.get_registration(world["holder"], None).status == "cancelled"
-    assert registrations.get_registration(world["waiting"], None).status == "confirmed"  # promoted
+    assert queries.get_registration(world["holder"], viewer=SYSTEM).status == "cancelled"
+    assert queries.get_registration(world["waiting"], viewer=SYSTEM).status == "confirmed"  # promoted
     assert events.get_event(world["event_id"]).packages[0].taken == 1
     run(state.cancel(world["holder"]))  # again: a readable refusal, nothing changes
     assert "already cancelled" in state.error

@@ -17,7 +17,8 @@ from websockets.sync.client import ClientConnection, connect
 
 from khala.accounts import auth, service, throttle
 from khala.accounts.models import User
-from khala.accounts.state import AccountState, SessionState, UsersAdminState
+from khala.accounts.state import AccountState, SessionState
+from khala.admin.state.users import UsersAdminState
 from khala.db import session_scope
 from khala.mail.models import OutboxMessage
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from khala.images.components import image_upload_form
+from khala.admin.components.images import image_upload_form
 
 
 def test_upload_form_builds() -> None:

@@ -12,12 +12,12 @@ import pytest
 import reflex as rx
 from starlette.datastructures import Headers
 
+from khala.admin.state import images as images_state
+from khala.admin.state.images import ImageUploadState
 from khala.db import session_scope
 from khala.errors import Forbidden, NotAuthenticated
 from khala.images import service
-from khala.images import state as images_state
 from khala.images.models import Image
-from khala.images.state import ImageUploadState
 
 
 def _state() -> ImageUploadState:

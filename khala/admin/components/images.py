@@ -1,15 +1,15 @@
-"""Reflex components of the images domain: the admin upload form and its result preview.
+"""The images section: the upload form (drop zone, alt text, description) and the stored result.
 
-Use ``image_upload_form()`` on an admin page; the page (or the form's parent) must already check that the
-visitor is an administrator for rendering, and ``ImageUploadState`` checks again in every handler.
+``ImageUploadState`` checks the caller is an administrator in every handler; the page's gate only decides what
+to render.
 """
 
 from __future__ import annotations
 
 import reflex as rx
 
+from khala.admin.state.images import UPLOAD_ID, ImageUploadState
 from khala.images import service
-from khala.images.state import UPLOAD_ID, ImageUploadState
 from khala.ui import theme
 
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]}
@@ -119,4 +119,15 @@ def image_preview() -> rx.Component:
         padding="1rem",
         background=theme.PANEL,
         border_radius=theme.RADIUS_LG,
+    )
+
+
+def images_section() -> rx.Component:
+    return rx.box(
+        rx.text(
+            "Upload an event image with its alt text; it is re-encoded and stored in the image store.",
+            color=theme.TEXT_MUTED,
+            margin_bottom="1rem",
+        ),
+        rx.box(image_upload_form(), max_width="640px"),
     )

@@ -1,4 +1,4 @@
-"""Reflex state of the images domain: the admin upload form and signed-URL bookkeeping.
+"""The images section (/admin/images): upload one image with its alt text, delete an image.
 
 Upload flow: ``rx.upload`` POSTs the file to Reflex's ``/_upload`` route, where Starlette spools it to a
 private temporary file (never to the public ``uploaded_files/`` folder); ``ImageUploadState.handle_upload``

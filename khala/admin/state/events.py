@@ -1,79 +1,30 @@
-"""State of the admin dashboard (/admin and its sections). UI only: every read and write goes through the
-domains' services, off the event loop.
-
-Any client can call any handler by name, so every handler that reads private data or changes anything starts
-with ``await self._admin()`` (which calls ``auth.require_admin``) and does nothing for anyone else. The page
-guards (``access``) only decide what to render: anonymous visitors are sent to sign in, signed-in
-non-administrators see "Admins only". Lists keep only the current page in state.
-"""
+"""The events section (/admin/events): the list, new event and venue forms, packages, status changes."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 import reflex as rx
 
-from khala.accounts import auth
-from khala.accounts import service as accounts
-from khala.accounts.auth import CurrentUser
-from khala.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
+from khala.admin.state.base import (
+    REFUSED,
+    STATUS_LABELS,
+    AdminState,
+    Option,
+    _clip,
+    _errors,
+    _page_number,
+    _seats,
+)
+from khala.errors import DomainError, InvalidInput
 from khala.events import service as events
 from khala.images import service as images
 from khala.locations import service as locations
-from khala.mail import service as mail
-from khala.registrations import service as registrations
 from khala.ui import format as fmt
 
 EVENTS_PAGE_SIZE = 20
-REGISTRATIONS_PAGE_SIZE = 25
-MAIL_PAGE_SIZE = 25
-EVENT_CHOICES = 100  # the registrations section's event picker: the latest events
-REFUSED = "Only administrators can do that."
-
-STATUS_LABELS = {"draft": "Draft", "published": "Published", "cancelled": "Cancelled"}
-REGISTRATION_LABELS = {"confirmed": "Confirmed", "waitlisted": "Waiting list", "cancelled": "Cancelled"}
-
-
-def _clip(value: object, n: int = 200) -> str:
-    return str(value if value is not None else "")[:n]
-
-
-def _errors(exc: DomainError) -> dict[str, str]:
-    """Field name → message; errors not tied to a field go under "form"."""
-    if isinstance(exc, InvalidInput):
-        return {("form" if k == "__all__" else k): v for k, v in exc.errors.items()}
-    return {"form": exc.message}
-
-
-def _page_number(value: object) -> int:
-    try:
-        return max(1, min(int(str(value)), 1_000_000))
-    except (TypeError, ValueError):
-        return 1
-
-
-def _utc(dt: Any) -> str:
-    return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else ""
-
-
-def _seats(taken: int, capacity: int | None) -> str:
-    return f"{taken} / {capacity}" if capacity is not None else f"{taken} / unlimited"
-
-
-@dataclass
-class Option:
-    value: str = ""
-    label: str = ""
-
-
-@dataclass
-class StatTile:
-    label: str = ""
-    value: str = ""
-    note: str = ""
 
 
 @dataclass
@@ -112,34 +63,6 @@ class EventEditView:
     timezone: str = ""
     venue: str = ""
     packages: list[PackageRowView] = field(default_factory=list)
-
-
-@dataclass
-class RegistrationRowView:
-    id: str = ""
-    status: str = ""
-    status_label: str = ""
-    name: str = ""
-    email: str = ""
-    package: str = ""
-    quantity: int = 0
-    ticket_code: str = ""
-    created: str = ""
-    cancellable: bool = False
-
-
-@dataclass
-class MailRowView:
-    id: str = ""
-    recipient: str = ""
-    subject: str = ""
-    template: str = ""
-    status: str = ""
-    status_label: str = ""
-    attempts: int = 0
-    last_error: str = ""
-    created: str = ""
-    sent: str = ""
 
 
 def _event_row(r: events.AdminEventRow) -> EventRowView:
@@ -191,70 +114,6 @@ def _edit_view(d: events.EventDetail) -> EventEditView:
             for p in d.packages
         ],
     )
-
-
-class AdminState(rx.State):
-    """Who may see the dashboard; the sections are substates of this one."""
-
-    access: str = ""  # "" (not checked yet) | "admin" | "denied" | "anonymous"
-    admin_name: str = ""
-
-    async def _admin(self) -> CurrentUser | None:
-        """The calling administrator, or None (and ``access`` says why). Every handler starts here."""
-        try:
-            user = await auth.require_admin(self)
-        except NotAuthenticated:
-            self.access, self.admin_name = "anonymous", ""
-            return None
-        except Forbidden:
-            self.access, self.admin_name = "denied", ""
-            return None
-        self.access, self.admin_name = "admin", user.display_name
-        return user
-
-    def _bounce(self):
-        """What an on_load does for a non-administrator: anonymous → sign in and come back."""
-        if self.access != "anonymous":
-            return None
-        here = self.router.url.path or "/admin"
-        if self.router.url.query:
-            here += "?" + self.router.url.query
-        return rx.redirect("/login?next=" + quote(accounts.safe_next(here, "/admin"), safe="/"))
-
-    @rx.event
-    async def check_access(self):
-        """on_load of sections whose data another state loads (users, images)."""
-        await self._admin()
-        return self._bounce()
-
-
-class AdminOverviewState(AdminState):
-    tiles: list[StatTile] = []
-    mail_tiles: list[StatTile] = []
-
-    @rx.event
-    async def load(self):
-        if await self._admin() is None:
-            self.tiles, self.mail_tiles = [], []
-            return self._bounce()
-        catalogue, regs, outbox = await asyncio.gather(
-            asyncio.to_thread(events.catalogue_stats),
-            asyncio.to_thread(registrations.registration_stats),
-            asyncio.to_thread(mail.outbox_stats),
-        )
-        capacity = f"of {catalogue.seats_capacity} limited seats"
-        if catalogue.unlimited_packages:
-            capacity += f" (+{catalogue.unlimited_packages} unlimited package(s))"
-        self.tiles = [
-            StatTile("Published events", str(catalogue.published), f"{catalogue.upcoming} upcoming"),
-            StatTile("Drafts", str(catalogue.draft), f"{catalogue.cancelled} cancelled"),
-            StatTile("Seats sold", str(catalogue.seats_taken), capacity + ", events not yet ended"),
-            StatTile("Confirmed registrations", str(regs.confirmed), f"{regs.seats_confirmed} seats"),
-            StatTile("On waiting lists", str(regs.waitlisted), f"{regs.seats_waitlisted} seats wanted"),
-            StatTile("Cancelled registrations", str(regs.cancelled), ""),
-        ]
-        self.mail_tiles = [StatTile(status.capitalize(), str(n), "") for status, n in outbox.items()]
-        return None
 
 
 class AdminEventsState(AdminState):
@@ -543,220 +402,3 @@ class AdminEventsState(AdminState):
         if self.selected.id == event_id:
             await self._reselect(event_id)
         return rx.toast.success(f"The event is now {STATUS_LABELS.get(new, new).lower()}.")
-
-
-class AdminRegistrationsState(AdminState):
-    event_id: str = ""
-    event_title: str = ""
-    event_options: list[Option] = []
-    status_filter: str = ""
-    page: int = 1
-    pages: int = 1
-    total: int = 0
-    rows: list[RegistrationRowView] = []
-    summary: str = ""
-    confirm_id: str = ""
-    error: str = ""
-
-    def _forget(self) -> None:
-        self.rows, self.total, self.pages, self.event_options = [], 0, 1, []
-        self.event_title, self.summary, self.confirm_id = "", "", ""
-
-    async def _fetch(self) -> None:
-        self.confirm_id = ""
-        if not self.event_id:
-            self.rows, self.total, self.pages, self.summary, self.event_title = [], 0, 1, "", ""
-            return
-        try:
-            detail, result, stats = await asyncio.gather(
-                asyncio.to_thread(events.get_event, self.event_id, include_unpublished=True),
-                asyncio.to_thread(
-                    registrations.list_for_event,
-                    self.event_id,
-                    status=self.status_filter or None,
-                    page=self.page,
-                    page_size=REGISTRATIONS_PAGE_SIZE,
-                ),
-                asyncio.to_thread(registrations.registration_stats, self.event_id),
-            )
-        except DomainError as exc:
-            self.error = exc.message
-            self.event_id = ""
-            self.rows, self.total, self.pages, self.summary, self.event_title = [], 0, 1, "", ""
-            return
-        self.event_title = detail.title
-        self.summary = (
-            f"{stats.confirmed} confirmed ({stats.seats_confirmed} seats) · "
-            f"{stats.waitlisted} waiting ({stats.seats_waitlisted} seats) · {stats.cancelled} cancelled"
-        )
-        self.rows = [
-            RegistrationRowView(
-                id=r.id,
-                status=r.status,
-                status_label=REGISTRATION_LABELS.get(r.status, r.status),
-                name=r.user_name,
-                email=r.user_email,
-                package=r.package_title,
-                quantity=r.quantity,
-                ticket_code=r.ticket_code,
-                created=fmt.format_datetime_short(r.created_at, detail.timezone),
-                cancellable=r.cancellable,
-            )
-            for r in result.items
-        ]
-        self.total, self.page, self.pages = result.total, result.page, result.pages
-
-    @rx.event
-    async def load(self):
-        if await self._admin() is None:
-            self._forget()
-            return self._bounce()
-        self.error = ""
-        choices = await asyncio.to_thread(events.list_events_admin, None, None, 1, EVENT_CHOICES)
-        self.event_options = [
-            Option(r.id, f"{r.title} — {fmt.format_date_short(r.starts_at, r.timezone)}")
-            for r in choices.items
-        ]
-        wanted = _clip(self.router.url.query_parameters.get("event", ""), 60)
-        if wanted:
-            self.event_id, self.page = wanted, 1
-        await self._fetch()
-        return None
-
-    @rx.event
-    async def choose_event(self, event_id: str):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        self.error = ""
-        self.event_id, self.page, self.status_filter = _clip(event_id, 60), 1, ""
-        await self._fetch()
-        return None
-
-    @rx.event
-    async def filter_status(self, status: str):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        status = _clip(status, 20)
-        self.status_filter = (
-            "" if status == "all" or status not in registrations.ADMIN_STATUS_FILTERS else status
-        )
-        self.page = 1
-        await self._fetch()
-        return None
-
-    @rx.event
-    async def go_to_page(self, page: int):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        self.page = _page_number(page)
-        await self._fetch()
-        return None
-
-    @rx.event
-    def ask_cancel(self, registration_id: str) -> None:
-        """Pure UI: show the confirmation for one row (the cancel itself is checked)."""
-        self.confirm_id = _clip(registration_id, 60)
-
-    @rx.event
-    async def cancel(self, registration_id: str):
-        """Cancel a registration as an administrator: seats go back and the waiting list moves up."""
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        self.error = ""
-        try:
-            await asyncio.to_thread(registrations.cancel, _clip(registration_id, 60), None)
-        except DomainError as exc:
-            self.error = exc.message
-            await self._fetch()
-            return rx.toast.error(exc.message)
-        await self._fetch()
-        return rx.toast.success(
-            "Registration cancelled; its seats are free again and the waiting list, if any, moved up."
-        )
-
-
-class AdminMailState(AdminState):
-    status_filter: str = ""
-    recipient: str = ""
-    page: int = 1
-    pages: int = 1
-    total: int = 0
-    rows: list[MailRowView] = []
-    error: str = ""
-
-    async def _fetch(self) -> None:
-        result = await asyncio.to_thread(
-            mail.list_outbox,
-            status=self.status_filter or None,
-            recipient=self.recipient or None,
-            page=self.page,
-            per_page=MAIL_PAGE_SIZE,
-        )
-        self.total = result.total
-        self.pages = max(1, -(-result.total // MAIL_PAGE_SIZE))
-        if self.page > self.pages:
-            self.page = self.pages
-            result = await asyncio.to_thread(
-                mail.list_outbox,
-                status=self.status_filter or None,
-                recipient=self.recipient or None,
-                page=self.page,
-                per_page=MAIL_PAGE_SIZE,
-            )
-        self.rows = [
-            MailRowView(
-                id=str(m.id),
-                recipient=m.recipient,
-                subject=m.subject,
-                template=m.template,
-                status=m.status.value,
-                status_label=m.status.value.capitalize(),
-                attempts=m.attempts,
-                last_error=_clip(m.last_error or "", 300),
-                created=_utc(m.created_at),
-                sent=_utc(m.sent_at),
-            )
-            for m in result.items
-        ]
-
-    @rx.event
-    async def load(self):
-        if await self._admin() is None:
-            self.rows, self.total, self.pages = [], 0, 1
-            return self._bounce()
-        self.error = ""
-        await self._fetch()
-        return None
-
-    @rx.event
-    async def search(self, form_data: dict[str, Any]):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        status = _clip(form_data.get("status"), 20)
-        self.status_filter = status if status in {s.value for s in mail.OutboxStatus} else ""
-        self.recipient = _clip(form_data.get("recipient"), 254).strip()
-        self.page = 1
-        await self._fetch()
-        return None
-
-    @rx.event
-    async def go_to_page(self, page: int):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        self.page = _page_number(page)
-        await self._fetch()
-        return None
-
-    @rx.event
-    async def retry(self, message_id: str):
-        """Queue a failed message again (the worker picks it up at once)."""
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        self.error = ""
-        try:
-            status = await asyncio.to_thread(mail.retry_failed, _clip(message_id, 300))
-        except DomainError as exc:
-            self.error = exc.message
-            return rx.toast.error(exc.message)
-        await self._fetch()
-        return rx.toast.success(f"Queued again for {status.recipient}.")
