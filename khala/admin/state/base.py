@@ -1,13 +1,25 @@
-"""The admin dashboard's base state and what every section shares.
+"""The admin dashboard's base state, its one guard and its one paged list.
 
-Any client can call any handler by name, so every handler that reads private data or changes anything starts
-with ``await self._admin()`` (which calls ``auth.require_admin``) and does nothing for anyone else. The page
-guards (``access``) only decide what to render: anonymous visitors are sent to sign in, signed-in
-non-administrators see "Admins only". Lists keep only the current page in state.
+Any client can call any handler by name (the page guards only decide what to render), so every handler of
+every admin state is wrapped in ``@admin_only``: it resolves the signed-in administrator from the session
+cookie *inside the call* and runs the handler only for them, handing it ``actor=Actor.user(admin)`` for the
+services' audit entries. Anyone else gets the section's refusal and nothing else happens::
+
+    @rx.event
+    @admin_only
+    async def retry(self, message_id: str, *, actor: Actor): ...
+
+``AdminState.access`` says what the pages render: anonymous visitors are sent to sign in (``bounce=True``
+handlers, the on_loads), signed-in non-administrators see "Admins only". ``PagedState`` is the one paged
+list (``page``/``pages``/``total``/``go_to_page``): sections implement ``_fetch`` and keep only the current
+page in state. ``tests/admin/test_admin_handlers_refused.py`` calls every handler of every subclass.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -17,37 +29,45 @@ import reflex as rx
 from khala.accounts import auth
 from khala.accounts import service as accounts
 from khala.accounts.auth import CurrentUser
+from khala.audit.service import Actor
 from khala.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
+from khala.lib.paging import Page
 
 REFUSED = "Only administrators can do that."
+ADMIN_ONLY = "__admin_only__"  # marks a guarded handler (the enumeration test checks every handler has it)
+MAX_PAGE = 1_000_000
 
 STATUS_LABELS = {"draft": "Draft", "published": "Published", "cancelled": "Cancelled"}
 REGISTRATION_LABELS = {"confirmed": "Confirmed", "waitlisted": "Waiting list", "cancelled": "Cancelled"}
 
 
-def _clip(value: object, n: int = 200) -> str:
+def clip(value: object, n: int = 200) -> str:
+    """Client input as a string of at most ``n`` characters (None → "")."""
     return str(value if value is not None else "")[:n]
 
 
-def _errors(exc: DomainError) -> dict[str, str]:
-    """Field name → message; errors not tied to a field go under "form"."""
+def by_field(exc: DomainError) -> dict[str, str]:
+    """Field name → message, as the forms show it; errors not tied to a field go under "form"."""
     if isinstance(exc, InvalidInput):
         return {("form" if k == "__all__" else k): v for k, v in exc.errors.items()}
     return {"form": exc.message}
 
 
-def _page_number(value: object) -> int:
+def page_number(value: object) -> int:
+    """A page number from the client: whole numbers are kept in 1..MAX_PAGE, anything else is page 1."""
+    if isinstance(value, bool):
+        return 1
     try:
-        return max(1, min(int(str(value)), 1_000_000))
+        return max(1, min(int(str(value)), MAX_PAGE))
     except (TypeError, ValueError):
         return 1
 
 
-def _utc(dt: Any) -> str:
+def utc(dt: Any) -> str:
     return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else ""
 
 
-def _seats(taken: int, capacity: int | None) -> str:
+def seats(taken: int, capacity: int | None) -> str:
     return f"{taken} / {capacity}" if capacity is not None else f"{taken} / unlimited"
 
 
@@ -64,6 +84,63 @@ class StatTile:
     note: str = ""
 
 
+def admin_only(fn: Callable | None = None, *, bounce: bool = False) -> Any:
+    """Run the handler only for a signed-in administrator, resolved inside the call.
+
+    A handler that declares a keyword-only ``actor`` gets ``Actor.user(admin)``; an ``actor`` sent by the
+    client is dropped, and the signature Reflex sees (``__signature__``, which ``inspect.signature`` reads
+    before following ``__wrapped__``) leaves it out, so the frontend never passes one. For anyone else the
+    state's ``_refused`` answers: ``bounce=True`` (the on_loads) sends anonymous visitors to sign in, other
+    handlers say no in a toast. Coroutines and async generators (the upload handler) are both supported.
+    """
+
+    def decorate(handler: Callable) -> Callable:
+        signature = inspect.signature(handler)
+        takes_actor = "actor" in signature.parameters
+        if takes_actor and signature.parameters["actor"].kind is not inspect.Parameter.KEYWORD_ONLY:
+            raise TypeError(f"{handler.__qualname__}: `actor` must be keyword-only")
+
+        def arguments(kwargs: dict[str, Any], admin: CurrentUser) -> dict[str, Any]:
+            kwargs.pop("actor", None)
+            return {**kwargs, "actor": Actor.user(admin)} if takes_actor else kwargs
+
+        if inspect.isasyncgenfunction(handler):
+
+            @functools.wraps(handler)
+            async def guarded_gen(self: AdminState, *args: Any, **kwargs: Any):
+                admin = await self._admin()
+                if admin is None:
+                    reply = self._refused(args, bounce=bounce)
+                    if reply is not None:
+                        yield reply
+                    return
+                async for item in handler(self, *args, **arguments(kwargs, admin)):
+                    yield item
+
+            wrapper: Callable = guarded_gen
+        elif inspect.iscoroutinefunction(handler):
+
+            @functools.wraps(handler)
+            async def guarded(self: AdminState, *args: Any, **kwargs: Any):
+                admin = await self._admin()
+                if admin is None:
+                    return self._refused(args, bounce=bounce)
+                return await handler(self, *args, **arguments(kwargs, admin))
+
+            wrapper = guarded
+        else:
+            raise TypeError(f"{handler.__qualname__}: admin handlers are async (the check reads the session)")
+
+        wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[p for p in signature.parameters.values() if p.name != "actor"]
+        )
+        wrapper.__annotations__ = {k: v for k, v in handler.__annotations__.items() if k != "actor"}
+        setattr(wrapper, ADMIN_ONLY, True)
+        return wrapper
+
+    return decorate(fn) if fn is not None else decorate
+
+
 class AdminState(rx.State):
     """Who may see the dashboard; the sections are substates of this one."""
 
@@ -71,7 +148,7 @@ class AdminState(rx.State):
     admin_name: str = ""
 
     async def _admin(self) -> CurrentUser | None:
-        """The calling administrator, or None (and ``access`` says why). Every handler starts here."""
+        """The calling administrator, or None (and ``access`` says why). ``@admin_only`` calls this."""
         try:
             user = await auth.require_admin(self)
         except NotAuthenticated:
@@ -83,6 +160,16 @@ class AdminState(rx.State):
         self.access, self.admin_name = "admin", user.display_name
         return user
 
+    def _forget(self) -> None:
+        """Drop whatever the section shows (a refused caller sees none of it). Sections override this."""
+
+    def _refused(self, args: tuple[Any, ...], *, bounce: bool) -> Any:
+        """What a refused call does: the section forgets its data; on_loads bounce, other handlers say no."""
+        self._forget()
+        if bounce:
+            return self._bounce()
+        return rx.toast.error(REFUSED)
+
     def _bounce(self):
         """What an on_load does for a non-administrator: anonymous → sign in and come back."""
         if self.access != "anonymous":
@@ -93,7 +180,37 @@ class AdminState(rx.State):
         return rx.redirect("/login?next=" + quote(accounts.safe_next(here, "/admin"), safe="/"))
 
     @rx.event
+    @admin_only(bounce=True)
     async def check_access(self):
-        """on_load of sections whose data another state loads (users, images)."""
-        await self._admin()
-        return self._bounce()
+        """on_load of sections that load nothing themselves (images)."""
+        return None
+
+
+class PagedState(rx.State, mixin=True):
+    """One paged list: mix it into a section (``class S(PagedState, AdminState)``) and implement ``_fetch``,
+    which loads page ``self.page`` and calls ``_show_page`` with the service's ``Page``.
+
+    A mixin, not a parent state: each section gets its own ``page``/``pages``/``total`` (a parent's vars
+    would be shared by every section).
+    """
+
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+
+    async def _fetch(self) -> None:
+        raise NotImplementedError
+
+    def _show_page(self, result: Page[Any]) -> None:
+        """Keep the page the service returned (it clamps a page past the end to the last one)."""
+        self.total, self.page, self.pages = result.total, result.page, result.pages
+
+    def _forget_page(self) -> None:
+        self.page, self.pages, self.total = 1, 1, 0
+
+    @rx.event
+    @admin_only
+    async def go_to_page(self, page: int):
+        self.page = page_number(page)
+        await self._fetch()
+        return None

@@ -9,15 +9,16 @@ from typing import Any
 import reflex as rx
 
 from khala.admin.state.base import (
-    REFUSED,
     STATUS_LABELS,
     AdminState,
     Option,
-    _clip,
-    _errors,
-    _page_number,
-    _seats,
+    PagedState,
+    admin_only,
+    by_field,
+    clip,
+    seats,
 )
+from khala.audit.service import Actor
 from khala.errors import DomainError, InvalidInput
 from khala.events import service as events
 from khala.images import service as images
@@ -75,7 +76,7 @@ def _event_row(r: events.AdminEventRow) -> EventRowView:
         when=fmt.format_date_short(r.starts_at, r.timezone),
         venue=", ".join(x for x in (r.venue, r.city) if x),
         packages=r.packages,
-        seats=_seats(r.seats_taken, r.seats_capacity) if r.packages else "no packages",
+        seats=seats(r.seats_taken, r.seats_capacity) if r.packages else "no packages",
         price=fmt.from_price(r.min_price_minor, r.currency),
     )
 
@@ -106,7 +107,7 @@ def _edit_view(d: events.EventDetail) -> EventEditView:
                 id=p.id,
                 title=p.title,
                 price=fmt.format_price(p.price_minor, p.currency),
-                seats=_seats(p.taken, p.capacity),
+                seats=seats(p.taken, p.capacity),
                 max_per_registration=p.max_per_registration,
                 sales=sales(p),
                 perks=", ".join(p.perks),
@@ -116,13 +117,25 @@ def _edit_view(d: events.EventDetail) -> EventEditView:
     )
 
 
-class AdminEventsState(AdminState):
+def _event_form(form_data: dict[str, Any]) -> dict[str, str]:
+    """The event form's fields as the service reads them, each clipped to a sane length."""
+    return {
+        "title": clip(form_data.get("title"), 300),
+        "summary": clip(form_data.get("summary"), 600),
+        "description": clip(form_data.get("description"), events.MAX_DESCRIPTION + 1),
+        "category": clip(form_data.get("category"), 60),
+        "venue_id": clip(form_data.get("venue_id"), 60),
+        "image_id": clip(form_data.get("image_id"), 60),
+        "starts_at": clip(form_data.get("starts_at"), 40),
+        "ends_at": clip(form_data.get("ends_at"), 40),
+        "timezone": clip(form_data.get("timezone"), 64),
+    }
+
+
+class AdminEventsState(PagedState, AdminState):
     # the list (one page)
     query: str = ""
     status_filter: str = ""
-    page: int = 1
-    pages: int = 1
-    total: int = 0
     rows: list[EventRowView] = []
     # the "new event" form
     creating: bool = False
@@ -147,7 +160,8 @@ class AdminEventsState(AdminState):
     edit_key: int = 0
 
     def _forget(self) -> None:
-        self.rows, self.total, self.pages = [], 0, 1
+        self.rows = []
+        self._forget_page()
         self.categories, self.venues, self.images = [], [], []
         self.selected = EventEditView()
         self.creating = False
@@ -176,17 +190,15 @@ class AdminEventsState(AdminState):
             self.query, self.status_filter = "", ""
             result = await asyncio.to_thread(events.list_events_admin, None, None, 1, EVENTS_PAGE_SIZE)
         self.rows = [_event_row(r) for r in result.items]
-        self.total, self.page, self.pages = result.total, result.page, result.pages
+        self._show_page(result)
 
     async def _reselect(self, event_id: str) -> None:
         detail = await asyncio.to_thread(events.get_event, event_id, include_unpublished=True)
         self.selected = _edit_view(detail)
 
     @rx.event
+    @admin_only(bounce=True)
     async def load(self):
-        if await self._admin() is None:
-            self._forget()
-            return self._bounce()
         self.form_errors, self.package_errors, self.status_error = {}, {}, ""
         await self._fetch()
         if self.selected.id:
@@ -197,89 +209,71 @@ class AdminEventsState(AdminState):
         return None
 
     @rx.event
+    @admin_only
     async def search(self, form_data: dict[str, Any]):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        self.query = _clip(form_data.get("q"), events.MAX_QUERY_LENGTH)
-        status = _clip(form_data.get("status"), 20)
+        self.query = clip(form_data.get("q"), events.MAX_QUERY_LENGTH)
+        status = clip(form_data.get("status"), 20)
         self.status_filter = status if status in events.ADMIN_STATUSES else ""
         self.page = 1
         await self._fetch()
         return None
 
     @rx.event
-    async def go_to_page(self, page: int):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        self.page = _page_number(page)
-        await self._fetch()
-        return None
-
-    @rx.event
+    @admin_only
     async def start_create(self):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
         await self._load_choices()
         self.form_errors = {}
         self.creating = True
         return None
 
     @rx.event
-    def toggle_venue_form(self) -> None:
-        """Pure UI: show or hide the new-venue form (saving it is checked)."""
+    @admin_only
+    async def toggle_venue_form(self) -> None:
+        """Show or hide the new-venue form."""
         self.adding_venue = not self.adding_venue
         self.venue_errors = {}
 
     @rx.event
-    async def create_venue(self, form_data: dict[str, Any]):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
+    @admin_only
+    async def create_venue(self, form_data: dict[str, Any], *, actor: Actor):
         self.venue_errors = {}
         try:
             await asyncio.to_thread(
                 locations.create_location,
-                name=_clip(form_data.get("name"), 300),
-                city=_clip(form_data.get("city"), 200),
-                street=_clip(form_data.get("street"), 400),
-                postal_code=_clip(form_data.get("postal_code"), 40),
-                country=_clip(form_data.get("country"), 10),
+                name=clip(form_data.get("name"), 300),
+                city=clip(form_data.get("city"), 200),
+                street=clip(form_data.get("street"), 400),
+                postal_code=clip(form_data.get("postal_code"), 40),
+                country=clip(form_data.get("country"), 10),
             )
         except DomainError as exc:
-            self.venue_errors = _errors(exc)
+            self.venue_errors = by_field(exc)
             return None
         self.adding_venue = False
         self.venue_key += 1
         await self._load_choices()
         return rx.toast.success(
-            f"Venue “{_clip(form_data.get('name'), 120).strip()}” added; choose it in the event form."
+            f"Venue “{clip(form_data.get('name'), 120).strip()}” added; choose it in the event form."
         )
 
     @rx.event
-    def cancel_create(self) -> None:
+    @admin_only
+    async def cancel_create(self) -> None:
         self.creating = False
         self.form_errors = {}
 
     @rx.event
-    async def create_event(self, form_data: dict[str, Any]):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
+    @admin_only
+    async def create_event(self, form_data: dict[str, Any], *, actor: Actor):
         self.form_errors = {}
         try:
             event_id = await asyncio.to_thread(
                 events.create_event_from_form,
-                title=_clip(form_data.get("title"), 300),
-                summary=_clip(form_data.get("summary"), 600),
-                description=_clip(form_data.get("description"), events.MAX_DESCRIPTION + 1),
-                category=_clip(form_data.get("category"), 60),
-                venue_id=_clip(form_data.get("venue_id"), 60),
-                image_id=_clip(form_data.get("image_id"), 60),
-                starts_at=_clip(form_data.get("starts_at"), 40),
-                ends_at=_clip(form_data.get("ends_at"), 40),
-                timezone=_clip(form_data.get("timezone"), 64),
-                status=_clip(form_data.get("status"), 20) or "draft",
+                **_event_form(form_data),
+                status=clip(form_data.get("status"), 20) or "draft",
             )
         except DomainError as exc:
-            self.form_errors = _errors(exc)
+            self.form_errors = by_field(exc)
             return None
         self.creating = False
         self.form_key += 1
@@ -289,27 +283,26 @@ class AdminEventsState(AdminState):
         return rx.toast.success(f"Created “{self.selected.title}”. Add its packages below.")
 
     @rx.event
+    @admin_only
     async def open_event(self, event_id: str):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
         self.package_errors, self.status_error = {}, ""
         self._stop_editing()
         try:
-            await self._reselect(_clip(event_id, 60))
+            await self._reselect(clip(event_id, 60))
         except DomainError as exc:
             return rx.toast.error(exc.message)
         return None
 
     @rx.event
-    def close_event(self) -> None:
+    @admin_only
+    async def close_event(self) -> None:
         self.selected = EventEditView()
         self.package_errors, self.status_error = {}, ""
         self._stop_editing()
 
     @rx.event
+    @admin_only
     async def start_edit(self):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
         if not self.selected.id:
             return None
         try:
@@ -323,13 +316,13 @@ class AdminEventsState(AdminState):
         return None
 
     @rx.event
-    def cancel_edit(self) -> None:
+    @admin_only
+    async def cancel_edit(self) -> None:
         self._stop_editing()
 
     @rx.event
-    async def save_event(self, form_data: dict[str, Any]):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
+    @admin_only
+    async def save_event(self, form_data: dict[str, Any], *, actor: Actor):
         event_id = self.selected.id
         if not event_id:
             return None
@@ -338,18 +331,10 @@ class AdminEventsState(AdminState):
             await asyncio.to_thread(
                 events.update_event_from_form,
                 event_id,
-                title=_clip(form_data.get("title"), 300),
-                summary=_clip(form_data.get("summary"), 600),
-                description=_clip(form_data.get("description"), events.MAX_DESCRIPTION + 1),
-                category=_clip(form_data.get("category"), 60),
-                venue_id=_clip(form_data.get("venue_id"), 60),
-                image_id=_clip(form_data.get("image_id"), 60),
-                starts_at=_clip(form_data.get("starts_at"), 40),
-                ends_at=_clip(form_data.get("ends_at"), 40),
-                timezone=_clip(form_data.get("timezone"), 64),
+                **_event_form(form_data),
             )
         except DomainError as exc:
-            self.edit_errors = _errors(exc)
+            self.edit_errors = by_field(exc)
             return None
         self._stop_editing()
         await self._reselect(event_id)
@@ -357,9 +342,8 @@ class AdminEventsState(AdminState):
         return rx.toast.success("Changes saved.")
 
     @rx.event
-    async def add_package(self, form_data: dict[str, Any]):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
+    @admin_only
+    async def add_package(self, form_data: dict[str, Any], *, actor: Actor):
         self.package_errors = {}
         event_id = self.selected.id
         if not event_id:
@@ -369,18 +353,18 @@ class AdminEventsState(AdminState):
             await asyncio.to_thread(
                 events.add_package_from_form,
                 event_id,
-                title=_clip(form_data.get("title"), 300),
-                price=_clip(form_data.get("price"), 40),
-                currency=_clip(form_data.get("currency"), 10),
-                capacity=_clip(form_data.get("capacity"), 20),
-                max_per_registration=_clip(form_data.get("max_per_registration"), 20),
-                sales_opens_at=_clip(form_data.get("sales_opens_at"), 40),
-                sales_closes_at=_clip(form_data.get("sales_closes_at"), 40),
-                perks=_clip(form_data.get("perks"), 4000),
-                description=_clip(form_data.get("description"), 600),
+                title=clip(form_data.get("title"), 300),
+                price=clip(form_data.get("price"), 40),
+                currency=clip(form_data.get("currency"), 10),
+                capacity=clip(form_data.get("capacity"), 20),
+                max_per_registration=clip(form_data.get("max_per_registration"), 20),
+                sales_opens_at=clip(form_data.get("sales_opens_at"), 40),
+                sales_closes_at=clip(form_data.get("sales_closes_at"), 40),
+                perks=clip(form_data.get("perks"), 4000),
+                description=clip(form_data.get("description"), 600),
             )
         except DomainError as exc:
-            self.package_errors = _errors(exc)
+            self.package_errors = by_field(exc)
             return None
         self.package_key += 1
         await self._reselect(event_id)
@@ -388,13 +372,12 @@ class AdminEventsState(AdminState):
         return rx.toast.success("Package added.")
 
     @rx.event
-    async def set_status(self, event_id: str, status: str):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
+    @admin_only
+    async def set_status(self, event_id: str, status: str, *, actor: Actor):
         self.status_error = ""
-        event_id = _clip(event_id, 60)
+        event_id = clip(event_id, 60)
         try:
-            new = await asyncio.to_thread(events.set_status, event_id, _clip(status, 20))
+            new = await asyncio.to_thread(events.set_status, event_id, clip(status, 20))
         except DomainError as exc:
             self.status_error = exc.message
             return rx.toast.error(exc.message)

@@ -8,8 +8,10 @@ from typing import Any
 
 import reflex as rx
 
-from khala.admin.state.base import REFUSED, AdminState, _clip, _page_number, _utc
+from khala.admin.state.base import AdminState, PagedState, admin_only, clip, utc
+from khala.audit.service import Actor
 from khala.errors import DomainError
+from khala.lib.paging import Page, pages_for
 from khala.mail import service as mail
 
 MAIL_PAGE_SIZE = 25
@@ -29,34 +31,31 @@ class MailRowView:
     sent: str = ""
 
 
-class AdminMailState(AdminState):
+class AdminMailState(PagedState, AdminState):
     status_filter: str = ""
     recipient: str = ""
-    page: int = 1
-    pages: int = 1
-    total: int = 0
     rows: list[MailRowView] = []
     error: str = ""
 
-    async def _fetch(self) -> None:
-        result = await asyncio.to_thread(
+    def _forget(self) -> None:
+        self.rows = []
+        self._forget_page()
+
+    async def _list(self):
+        return await asyncio.to_thread(
             mail.list_outbox,
             status=self.status_filter or None,
             recipient=self.recipient or None,
             page=self.page,
             per_page=MAIL_PAGE_SIZE,
         )
-        self.total = result.total
-        self.pages = max(1, -(-result.total // MAIL_PAGE_SIZE))
-        if self.page > self.pages:
-            self.page = self.pages
-            result = await asyncio.to_thread(
-                mail.list_outbox,
-                status=self.status_filter or None,
-                recipient=self.recipient or None,
-                page=self.page,
-                per_page=MAIL_PAGE_SIZE,
-            )
+
+    async def _fetch(self) -> None:
+        result = await self._list()
+        if self.page > pages_for(result.total, MAIL_PAGE_SIZE):  # past the end: show the last page
+            self.page = pages_for(result.total, MAIL_PAGE_SIZE)
+            result = await self._list()
+        self._show_page(Page(result.items, result.total, self.page, MAIL_PAGE_SIZE))
         self.rows = [
             MailRowView(
                 id=str(m.id),
@@ -66,49 +65,37 @@ class AdminMailState(AdminState):
                 status=m.status.value,
                 status_label=m.status.value.capitalize(),
                 attempts=m.attempts,
-                last_error=_clip(m.last_error or "", 300),
-                created=_utc(m.created_at),
-                sent=_utc(m.sent_at),
+                last_error=clip(m.last_error or "", 300),
+                created=utc(m.created_at),
+                sent=utc(m.sent_at),
             )
             for m in result.items
         ]
 
     @rx.event
+    @admin_only(bounce=True)
     async def load(self):
-        if await self._admin() is None:
-            self.rows, self.total, self.pages = [], 0, 1
-            return self._bounce()
         self.error = ""
         await self._fetch()
         return None
 
     @rx.event
+    @admin_only
     async def search(self, form_data: dict[str, Any]):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        status = _clip(form_data.get("status"), 20)
+        status = clip(form_data.get("status"), 20)
         self.status_filter = status if status in {s.value for s in mail.OutboxStatus} else ""
-        self.recipient = _clip(form_data.get("recipient"), 254).strip()
+        self.recipient = clip(form_data.get("recipient"), 254).strip()
         self.page = 1
         await self._fetch()
         return None
 
     @rx.event
-    async def go_to_page(self, page: int):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        self.page = _page_number(page)
-        await self._fetch()
-        return None
-
-    @rx.event
-    async def retry(self, message_id: str):
+    @admin_only
+    async def retry(self, message_id: str, *, actor: Actor):
         """Queue a failed message again (the worker picks it up at once)."""
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
         self.error = ""
         try:
-            status = await asyncio.to_thread(mail.retry_failed, _clip(message_id, 300))
+            status = await asyncio.to_thread(mail.retry_failed, clip(message_id, 300))
         except DomainError as exc:
             self.error = exc.message
             return rx.toast.error(exc.message)

@@ -6,7 +6,7 @@ import asyncio
 
 import reflex as rx
 
-from khala.admin.state.base import AdminState, StatTile
+from khala.admin.state.base import AdminState, StatTile, admin_only
 from khala.events import service as events
 from khala.mail import service as mail
 from khala.registrations import queries as registrations
@@ -16,11 +16,12 @@ class AdminOverviewState(AdminState):
     tiles: list[StatTile] = []
     mail_tiles: list[StatTile] = []
 
+    def _forget(self) -> None:
+        self.tiles, self.mail_tiles = [], []
+
     @rx.event
+    @admin_only(bounce=True)
     async def load(self):
-        if await self._admin() is None:
-            self.tiles, self.mail_tiles = [], []
-            return self._bounce()
         catalogue, regs, outbox = await asyncio.gather(
             asyncio.to_thread(events.catalogue_stats),
             asyncio.to_thread(registrations.registration_stats),

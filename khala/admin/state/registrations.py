@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import reflex as rx
 
 from khala.admin.state.base import (
-    REFUSED,
     REGISTRATION_LABELS,
     AdminState,
     Option,
-    _clip,
-    _page_number,
+    PagedState,
+    admin_only,
+    clip,
 )
 from khala.audit.service import Actor
 from khala.errors import DomainError
@@ -40,27 +40,29 @@ class RegistrationRowView:
     cancellable: bool = False
 
 
-class AdminRegistrationsState(AdminState):
+class AdminRegistrationsState(PagedState, AdminState):
     event_id: str = ""
     event_title: str = ""
     event_options: list[Option] = []
     status_filter: str = ""
-    page: int = 1
-    pages: int = 1
-    total: int = 0
     rows: list[RegistrationRowView] = []
     summary: str = ""
     confirm_id: str = ""
     error: str = ""
 
     def _forget(self) -> None:
-        self.rows, self.total, self.pages, self.event_options = [], 0, 1, []
+        self.rows, self.event_options = [], []
+        self._forget_page()
         self.event_title, self.summary, self.confirm_id = "", "", ""
+
+    def _no_event(self) -> None:
+        self.rows, self.summary, self.event_title = [], "", ""
+        self._forget_page()
 
     async def _fetch(self) -> None:
         self.confirm_id = ""
         if not self.event_id:
-            self.rows, self.total, self.pages, self.summary, self.event_title = [], 0, 1, "", ""
+            self._no_event()
             return
         try:
             detail, result, stats = await asyncio.gather(
@@ -77,7 +79,7 @@ class AdminRegistrationsState(AdminState):
         except DomainError as exc:
             self.error = exc.message
             self.event_id = ""
-            self.rows, self.total, self.pages, self.summary, self.event_title = [], 0, 1, "", ""
+            self._no_event()
             return
         self.event_title = detail.title
         self.summary = (
@@ -99,66 +101,53 @@ class AdminRegistrationsState(AdminState):
             )
             for r in result.items
         ]
-        self.total, self.page, self.pages = result.total, result.page, result.pages
+        self._show_page(result)
 
     @rx.event
+    @admin_only(bounce=True)
     async def load(self):
-        if await self._admin() is None:
-            self._forget()
-            return self._bounce()
         self.error = ""
         choices = await asyncio.to_thread(events.list_events_admin, None, None, 1, EVENT_CHOICES)
         self.event_options = [
             Option(r.id, f"{r.title} — {fmt.format_date_short(r.starts_at, r.timezone)}")
             for r in choices.items
         ]
-        wanted = _clip(self.router.url.query_parameters.get("event", ""), 60)
+        wanted = clip(self.router.url.query_parameters.get("event", ""), 60)
         if wanted:
             self.event_id, self.page = wanted, 1
         await self._fetch()
         return None
 
     @rx.event
+    @admin_only
     async def choose_event(self, event_id: str):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
         self.error = ""
-        self.event_id, self.page, self.status_filter = _clip(event_id, 60), 1, ""
+        self.event_id, self.page, self.status_filter = clip(event_id, 60), 1, ""
         await self._fetch()
         return None
 
     @rx.event
+    @admin_only
     async def filter_status(self, status: str):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        status = _clip(status, 20)
+        status = clip(status, 20)
         self.status_filter = "" if status == "all" or status not in queries.ADMIN_STATUS_FILTERS else status
         self.page = 1
         await self._fetch()
         return None
 
     @rx.event
-    async def go_to_page(self, page: int):
-        if await self._admin() is None:
-            return rx.toast.error(REFUSED)
-        self.page = _page_number(page)
-        await self._fetch()
-        return None
+    @admin_only
+    async def ask_cancel(self, registration_id: str) -> None:
+        """Show the confirmation for one row."""
+        self.confirm_id = clip(registration_id, 60)
 
     @rx.event
-    def ask_cancel(self, registration_id: str) -> None:
-        """Pure UI: show the confirmation for one row (the cancel itself is checked)."""
-        self.confirm_id = _clip(registration_id, 60)
-
-    @rx.event
-    async def cancel(self, registration_id: str):
+    @admin_only
+    async def cancel(self, registration_id: str, *, actor: Actor):
         """Cancel a registration as an administrator: seats go back and the waiting list moves up."""
-        admin = await self._admin()
-        if admin is None:
-            return rx.toast.error(REFUSED)
         self.error = ""
         try:
-            await asyncio.to_thread(registrations.cancel, _clip(registration_id, 60), actor=Actor.user(admin))
+            await asyncio.to_thread(registrations.cancel, clip(registration_id, 60), actor=actor)
         except DomainError as exc:
             self.error = exc.message
             await self._fetch()
