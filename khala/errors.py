@@ -5,6 +5,8 @@ State turns them into inline messages/toasts; the REST API into RFC 9457 problem
 
 from __future__ import annotations
 
+FORM = "form"  # the key ``by_field`` uses for a message about the whole form
+
 
 class DomainError(Exception):
     status = 400
@@ -14,6 +16,10 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    def by_field(self) -> dict[str, str]:
+        """Field name → message, as forms show it; an error not tied to a field goes under "form"."""
+        return {self.field or FORM: self.message}
 
 
 class InvalidInput(DomainError):
@@ -27,6 +33,10 @@ class InvalidInput(DomainError):
             errors = {"__all__": errors}
         self.errors = errors
         super().__init__(message or "; ".join(errors.values()))
+
+    def by_field(self) -> dict[str, str]:
+        """``errors`` as forms show them: the whole-form entry ("__all__") is named "form"."""
+        return {(FORM if k == "__all__" else k): v for k, v in self.errors.items()}
 
 
 class NotFound(DomainError):

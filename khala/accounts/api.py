@@ -21,7 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from khala.accounts import auth, service
+from khala.accounts import auth, sessions
 from khala.errors import DomainError
 from khala.settings import get_settings
 
@@ -47,13 +47,13 @@ def _no_store(response: RedirectResponse) -> RedirectResponse:
 
 @router.get("/auth/complete")
 async def complete(request: Request, code: str = "", next: str = "/") -> RedirectResponse:
-    target = service.safe_next(next)
+    target = sessions.safe_next(next)
     if not _same_site_request(request):
         # A link from another site must not sign this browser into someone's account (login CSRF).
         return _no_store(RedirectResponse("/login?next=" + quote(target, safe="/"), status_code=303))
     try:
         secret, _user = await asyncio.to_thread(
-            service.complete_login,
+            sessions.complete_login,
             code,
             user_agent=request.headers.get("user-agent", ""),
             ip=_client_ip(request),
@@ -66,7 +66,7 @@ async def complete(request: Request, code: str = "", next: str = "/") -> Redirec
     response.set_cookie(
         auth.cookie_name(),
         secret,
-        max_age=int(service.SESSION_MAX_AGE.total_seconds()),  # the server-side expiry decides earlier
+        max_age=int(sessions.SESSION_MAX_AGE.total_seconds()),  # the server-side expiry decides earlier
         path="/",
         secure=auth.cookie_secure(),
         httponly=True,
@@ -88,8 +88,8 @@ async def signout(request: Request, next: str = "/login") -> RedirectResponse:
     if _same_site_request(request):
         secret = request.cookies.get(auth.cookie_name())
         if secret:
-            await asyncio.to_thread(service.sign_out, secret)
-    response = _no_store(RedirectResponse(service.safe_next(next, "/login"), status_code=303))
+            await asyncio.to_thread(sessions.sign_out, secret)
+    response = _no_store(RedirectResponse(sessions.safe_next(next, "/login"), status_code=303))
     response.delete_cookie(
         auth.cookie_name(), path="/", secure=auth.cookie_secure(), httponly=True, samesite="lax"
     )

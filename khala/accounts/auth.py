@@ -15,8 +15,8 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
-from khala.accounts import service
-from khala.accounts.service import CurrentUser
+from khala.accounts import sessions
+from khala.accounts.sessions import CurrentUser
 from khala.settings import get_settings
 
 __all__ = [
@@ -81,7 +81,7 @@ async def current_user(state: Any) -> CurrentUser | None:
     token = session_token(state)
     if not token:
         return None
-    return await asyncio.to_thread(service.resolve_session, token)
+    return await asyncio.to_thread(sessions.resolve_session, token)
 
 
 async def user_from_cookie_header(cookie_header: str | None) -> CurrentUser | None:
@@ -89,19 +89,19 @@ async def user_from_cookie_header(cookie_header: str | None) -> CurrentUser | No
     token = read_cookie(cookie_header or "", cookie_name())
     if not token:
         return None
-    return await asyncio.to_thread(service.resolve_session, token)
+    return await asyncio.to_thread(sessions.resolve_session, token)
 
 
 async def require_user(state: Any) -> CurrentUser:
     """The signed-in user, or NotAuthenticated."""
-    return service.check_user(await current_user(state))
+    return sessions.check_user(await current_user(state))
 
 
 async def require_verified(state: Any) -> CurrentUser:
     """A signed-in user with a confirmed address, or NotAuthenticated/NotVerified."""
-    return service.check_verified(await current_user(state))
+    return sessions.check_verified(await current_user(state))
 
 
 async def require_admin(state: Any) -> CurrentUser:
     """A signed-in administrator, or NotAuthenticated/Forbidden."""
-    return service.check_admin(await current_user(state))
+    return sessions.check_admin(await current_user(state))

@@ -16,16 +16,11 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from khala.accounts import auth, service
+from khala.accounts import auth, passwords, service, sessions
 from khala.accounts.auth import CurrentUser
-from khala.errors import DomainError, InvalidInput, NotAuthenticated
-
-
-def _errors(exc: DomainError) -> dict[str, str]:
-    """Field name → message; errors not tied to a field go under "form"."""
-    if isinstance(exc, InvalidInput):
-        return {("form" if k == "__all__" else k): v for k, v in exc.errors.items()}
-    return {"form": exc.message}
+from khala.accounts.sessions import BadToken
+from khala.audit.service import Actor
+from khala.errors import DomainError, NotAuthenticated
 
 
 def _full_navigation(path: str) -> rx.event.EventSpec:
@@ -34,9 +29,8 @@ def _full_navigation(path: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.location.assign({json.dumps(path)})")
 
 
-
 def login_path(next_path: str) -> str:
-    return "/login?next=" + quote(service.safe_next(next_path), safe="/")
+    return "/login?next=" + quote(sessions.safe_next(next_path), safe="/")
 
 
 class SessionState(rx.State):
@@ -77,7 +71,7 @@ class SessionState(rx.State):
     @rx.event
     async def sign_out(self):
         """End this session on the server, then let /auth/signout clear the cookie."""
-        await asyncio.to_thread(service.sign_out, auth.session_token(self))
+        await asyncio.to_thread(sessions.sign_out, auth.session_token(self))
         self._show(None)
         return _full_navigation("/auth/signout")
 
@@ -96,11 +90,11 @@ class LoginState(rx.State):
         self.error = ""
         email = str(form_data.get("email", ""))[:300]
         password = str(form_data.get("password", ""))
-        next_path = service.safe_next(self.router.url.query_parameters.get("next"))
+        next_path = sessions.safe_next(self.router.url.query_parameters.get("next"))
         self.submitting = True
         yield
         try:
-            code = await asyncio.to_thread(service.authenticate, email, password, ip=auth.client_ip(self))
+            code = await asyncio.to_thread(sessions.authenticate, email, password, ip=auth.client_ip(self))
         except DomainError as exc:
             self.error = exc.message
             self.submitting = False
@@ -131,16 +125,16 @@ class SignupState(rx.State):
         self.errors = {}
         email = str(form_data.get("email", ""))[:300]
         name = str(form_data.get("display_name", ""))[:300]
-        password = str(form_data.get("password", ""))[: service.PASSWORD_MAX + 1]
+        password = str(form_data.get("password", ""))[: passwords.PASSWORD_MAX + 1]
         self.submitting = True
         yield
         try:
             self.done_message = await asyncio.to_thread(
                 service.sign_up, email, name, password, ip=auth.client_ip(self)
             )
-            self.done_email = service.normalise_email(email)
+            self.done_email = passwords.normalise_email(email)
         except DomainError as exc:
-            self.errors = _errors(exc)
+            self.errors = exc.by_field()
         self.submitting = False
 
     @rx.event
@@ -168,7 +162,7 @@ class VerifyState(rx.State):
         self.resend_message = ""
         try:
             outcome = await asyncio.to_thread(service.confirm_email_token, token)
-        except service.BadToken as exc:
+        except BadToken as exc:
             self.status = exc.reason
             self.message = exc.message
         except DomainError as exc:
@@ -231,25 +225,25 @@ class ResetPasswordState(rx.State):
         try:
             await asyncio.to_thread(service.check_reset_token, self._token())
             self.status = "ready"
-        except service.BadToken as exc:
+        except BadToken as exc:
             self.status = exc.reason
             self.message = exc.message
 
     @rx.event
     async def submit(self, form_data: dict[str, Any]):
         self.errors = {}
-        password = str(form_data.get("password", ""))[: service.PASSWORD_MAX + 1]
-        if password != str(form_data.get("password_again", ""))[: service.PASSWORD_MAX + 1]:
+        password = str(form_data.get("password", ""))[: passwords.PASSWORD_MAX + 1]
+        if password != str(form_data.get("password_again", ""))[: passwords.PASSWORD_MAX + 1]:
             self.errors = {"password_again": "The two passwords differ."}
             return
         try:
             email = await asyncio.to_thread(service.reset_password, self._token(), password)
-        except service.BadToken as exc:
+        except BadToken as exc:
             self.status = exc.reason
             self.message = exc.message
             return
         except DomainError as exc:
-            self.errors = _errors(exc)
+            self.errors = exc.by_field()
             return
         self.status = "done"
         self.message = f"Your new password is set. Sign in with {email}."
@@ -275,7 +269,7 @@ class AccountState(rx.State):
         self.email = user.email
         self.is_verified = user.is_verified
         rows = await asyncio.to_thread(
-            service.list_sessions, user.id, current_secret=auth.session_token(self)
+            sessions.list_sessions, user.id, current_secret=auth.session_token(self)
         )
         self.sessions = [
             {
@@ -323,14 +317,17 @@ class AccountState(rx.State):
             self.sessions = []
             return rx.redirect(login_path("/account"))
         except DomainError as exc:
-            self.errors = _errors(exc)
+            self.errors = exc.by_field()
             return None
 
     @rx.event
     async def save_name(self, form_data: dict[str, Any]):
         async def work(user: CurrentUser):
             await asyncio.to_thread(
-                service.change_display_name, user.id, str(form_data.get("display_name", ""))[:300]
+                service.change_display_name,
+                user.id,
+                str(form_data.get("display_name", ""))[:300],
+                actor=Actor.user(user),
             )
             self.notice = "Your name is saved."
 
@@ -343,7 +340,8 @@ class AccountState(rx.State):
                 service.request_email_change,
                 user.id,
                 str(form_data.get("email", ""))[:300],
-                str(form_data.get("password", ""))[: service.PASSWORD_MAX + 1],
+                str(form_data.get("password", ""))[: passwords.PASSWORD_MAX + 1],
+                actor=Actor.user(user),
                 ip=auth.client_ip(self),
             )
 
@@ -351,8 +349,8 @@ class AccountState(rx.State):
 
     @rx.event
     async def change_password(self, form_data: dict[str, Any]):
-        new = str(form_data.get("new_password", ""))[: service.PASSWORD_MAX + 1]
-        if new != str(form_data.get("new_password_again", ""))[: service.PASSWORD_MAX + 1]:
+        new = str(form_data.get("new_password", ""))[: passwords.PASSWORD_MAX + 1]
+        if new != str(form_data.get("new_password_again", ""))[: passwords.PASSWORD_MAX + 1]:
             self._reset()
             self.errors = {"new_password_again": "The two passwords differ."}
             return None
@@ -361,8 +359,9 @@ class AccountState(rx.State):
             ended = await asyncio.to_thread(
                 service.change_password,
                 user.id,
-                str(form_data.get("current_password", ""))[: service.PASSWORD_MAX + 1],
+                str(form_data.get("current_password", ""))[: passwords.PASSWORD_MAX + 1],
                 new,
+                actor=Actor.user(user),
                 keep_secret=auth.session_token(self),
             )
             self.notice = f"Password changed. {ended} other session(s) were signed out."
@@ -379,7 +378,7 @@ class AccountState(rx.State):
     @rx.event
     async def sign_out_everywhere(self):
         async def work(user: CurrentUser):
-            await asyncio.to_thread(service.sign_out_everywhere, user.id)
+            await asyncio.to_thread(sessions.sign_out_everywhere, user.id, actor=Actor.user(user))
             return True
 
         if await self._guarded(work) is True:
@@ -412,12 +411,15 @@ class AccountState(rx.State):
             await asyncio.to_thread(
                 service.delete_account,
                 user.id,
-                str(form_data.get("delete_password", ""))[: service.PASSWORD_MAX + 1],
+                str(form_data.get("delete_password", ""))[: passwords.PASSWORD_MAX + 1],
+                actor=Actor.user(user),
             )
         except NotAuthenticated:
             return rx.redirect(login_path("/account"))
         except DomainError as exc:
-            self.errors = {("delete_password" if k == "password" else k): v for k, v in _errors(exc).items()}
+            self.errors = {
+                ("delete_password" if k == "password" else k): v for k, v in exc.by_field().items()
+            }
             return None
         self.loaded = False
         self.sessions = []

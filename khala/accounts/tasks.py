@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from khala.accounts import service
+from khala.accounts import sessions
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ async def purge_expired_forever(interval: float = PURGE_EVERY_SECONDS) -> None:
     """Delete expired sessions and old single-use tokens every ``interval`` seconds (off the event loop)."""
     while True:
         try:
-            removed = await asyncio.to_thread(service.purge_expired)
+            removed = await asyncio.to_thread(sessions.purge_expired)
             if removed:
                 log.info("accounts: purged %d expired session(s)/token(s)", removed)
         except Exception:  # keep running: the next round may succeed (e.g. database restarted)

@@ -69,6 +69,11 @@ def reset() -> None:
         _storage.reset()
 
 
+def client_key(ip: str | None) -> str:
+    """The identifier a client IP is counted (and stored) under: at most 64 characters, "unknown" if none."""
+    return (ip or "unknown")[:64]
+
+
 def _wait_text(seconds: float) -> str:
     if seconds < 90:
         n = max(1, math.ceil(seconds))

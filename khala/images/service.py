@@ -1,4 +1,4 @@
-"""Images: the upload pipeline, signed URLs with a placeholder fallback, deletion.
+"""Images: the upload pipeline, signed URLs with a placeholder fallback, alt-text edits, deletion.
 
 Plain Python (no Reflex, no web framework), blocking: call it off the event loop (``asyncio.to_thread``).
 
@@ -9,13 +9,15 @@ WebP, re-encoded from the decoded pixels so no metadata of the upload survives. 
 
 Upload rules, each refusal an ``InvalidInput`` with a readable message under the ``file`` field:
 non-empty, at most ``settings.upload_max_bytes`` (10 MB), a JPEG, PNG or WebP by its *bytes*
-(names and browser-declared types are ignored; SVG is refused), at most ``MAX_PIXELS`` pixels
+(names and browser-declared types are ignored; SVG is refused), at most ``processing.MAX_PIXELS`` pixels
 (checked from the header before anything is decoded), and decodable without errors. Alt text is
 required (``alt_text`` field). Animated images keep their first frame; colour profiles are
-converted to sRGB; EXIF orientation is applied.
+converted to sRGB; EXIF orientation is applied. The pixel work lives in ``khala.images.processing``.
 
 Sessions: ``store_image``/``get_image``/``delete_image`` take the caller's session;
-``create_image``/``get_image_by_id``/``remove_image`` open their own (for Reflex state and API routes).
+``create_image``/``get_image_by_id``/``update_image``/``remove_image`` open their own (for Reflex state and
+API routes). Changes take a keyword-only ``actor`` and write ``image.uploaded``, ``image.updated`` or
+``image.deleted`` in the same transaction.
 Re-signing: keep ``SignedUrl.expires_at`` next to each URL and call ``fresh_url``/``needs_resign``
 (less than ``RESIGN_MARGIN`` = 5 minutes left → sign again).
 """
@@ -23,38 +25,36 @@ Re-signing: keep ``SignedUrl.expires_at`` next to each URL and call ``fresh_url`
 from __future__ import annotations
 
 import logging
-import re
-import struct
 import threading
 import time
 import unicodedata
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from io import BytesIO
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, NotRequired, TypedDict, Unpack
 
-from PIL import Image as PILImage
-from PIL import ImageOps, UnidentifiedImageError
 from sqlmodel import Session, col, select
 
+from khala.audit import service as audit
+from khala.audit.service import Actor
 from khala.db import session_scope
 from khala.errors import InvalidInput, NotFound
 from khala.images.models import Image
+from khala.images.processing import (
+    RENDITION_FORMAT,
+    RENDITION_TYPE,
+    SIZES,
+    declared_format,
+    process_image,
+    too_large_message,
+)
 from khala.images.storage import ImageStore, InvalidKey, SignedUrl, check_key, get_store
+from khala.lib.ids import parse_id, parse_ids
 from khala.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 Size = Literal["card", "modal"]
-SIZES: dict[str, tuple[int, int]] = {"card": (480, 960), "modal": (1200, 2400)}  # (max width, max height)
-RENDITION_FORMAT = "webp"
-RENDITION_TYPE = "image/webp"
-WEBP_QUALITY = 82
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
-# e.g. 8660 × 5773: a 48-megapixel phone photo fits. Below Pillow's own bomb warning (89 MP).
-MAX_PIXELS = 50_000_000
 MAX_NAME = 120
 MAX_ALT = 300
 MAX_DESCRIPTION = 1000
@@ -62,10 +62,17 @@ MAX_DESCRIPTION = 1000
 PLACEHOLDER_URL = "/placeholder.svg"  # assets/placeholder.svg, served by Reflex as a static asset
 RESIGN_MARGIN = timedelta(minutes=5)
 
-ACCEPTED_HUMAN = "a JPEG, PNG or WebP image"
+NOT_FOUND = "That image does not exist."
+_AUDITED = ("name", "alt_text", "description")
 
-# Decoding is the memory-hungry step (a 50 MP RGBA image is 200 MB): at most two at a time.
-_DECODE_SLOTS = threading.BoundedSemaphore(2)
+
+class ImageDetails(TypedDict):
+    """What a person says about an uploaded image (``store_image``/``create_image`` keywords)."""
+
+    name: str
+    alt_text: str
+    description: NotRequired[str]
+    declared_type: NotRequired[str | None]  # the browser's or client's claim; logged, never trusted
 
 
 # ------------------------------------------------------------------------------------------ upload
@@ -81,41 +88,54 @@ def read_upload(stream: BinaryIO, max_bytes: int | None = None, *, chunk_size: i
             return bytes(buf)
         buf += chunk
         if len(buf) > limit:
-            raise InvalidInput({"file": _too_large_message(None, limit)})
+            raise InvalidInput({"file": too_large_message(None, limit)})
+
+
+def _check_name(name: str, errors: dict[str, str]) -> str:
+    clean = _clean_name(name)
+    if not clean:
+        errors["name"] = "Give the image a name."
+    elif len(clean) > MAX_NAME:
+        errors["name"] = f"The name is {len(clean)} characters; at most {MAX_NAME} are allowed."
+    return clean
+
+
+def _check_alt(alt_text: str, errors: dict[str, str]) -> str:
+    alt = " ".join((alt_text or "").split())
+    if not alt:
+        errors["alt_text"] = "Describe the image in a few words (alt text) for people who cannot see it."
+    elif len(alt) > MAX_ALT:
+        errors["alt_text"] = f"The alt text is {len(alt)} characters; at most {MAX_ALT} are allowed."
+    return alt
+
+
+def _check_description(description: str, errors: dict[str, str]) -> str:
+    desc = (description or "").strip()
+    if len(desc) > MAX_DESCRIPTION:
+        errors["description"] = (
+            f"The description is {len(desc)} characters; at most {MAX_DESCRIPTION} are allowed."
+        )
+    return desc
 
 
 def store_image(
     session: Session,
     data: bytes,
     *,
-    name: str,
-    alt_text: str,
-    description: str = "",
-    declared_type: str | None = None,
+    actor: Actor,
     store: ImageStore | None = None,
+    **details: Unpack[ImageDetails],
 ) -> Image:
-    """Validate, clean and store an uploaded image; add its ``Image`` row to ``session`` (flushed).
+    """Validate, clean and store an uploaded image; add its ``Image`` row to ``session`` (flushed) and
+    write ``image.uploaded``.
 
-    ``declared_type`` (the browser's or client's claim) is only logged when it disagrees with the
-    bytes; it never decides anything. The blobs are written before the row; if the row cannot be
-    written they are removed again.
+    ``declared_type`` is only logged when it disagrees with the bytes; it never decides anything. The
+    blobs are written before the row; if the row cannot be written they are removed again.
     """
     errors: dict[str, str] = {}
-    clean_name = _clean_name(name)
-    if not clean_name:
-        errors["name"] = "Give the image a name."
-    elif len(clean_name) > MAX_NAME:
-        errors["name"] = f"The name is {len(clean_name)} characters; at most {MAX_NAME} are allowed."
-    alt = " ".join((alt_text or "").split())
-    if not alt:
-        errors["alt_text"] = "Describe the image in a few words (alt text) for people who cannot see it."
-    elif len(alt) > MAX_ALT:
-        errors["alt_text"] = f"The alt text is {len(alt)} characters; at most {MAX_ALT} are allowed."
-    desc = (description or "").strip()
-    if len(desc) > MAX_DESCRIPTION:
-        errors["description"] = (
-            f"The description is {len(desc)} characters; at most {MAX_DESCRIPTION} are allowed."
-        )
+    clean_name = _check_name(details["name"], errors)
+    alt = _check_alt(details["alt_text"], errors)
+    desc = _check_description(details.get("description", ""), errors)
     try:
         renditions, source_format = process_image(data)
     except InvalidInput as exc:
@@ -124,8 +144,9 @@ def store_image(
     if errors:
         raise InvalidInput(errors)
 
-    if declared_type and _declared_format(declared_type) not in (None, source_format):
-        log.info("image %r declared as %r but its bytes are %s", clean_name, declared_type, source_format)
+    declared = details.get("declared_type")
+    if declared and declared_format(declared) not in (None, source_format):
+        log.info("image %r declared as %r but its bytes are %s", clean_name, declared, source_format)
 
     store = store or get_store()
     base = f"images/{uuid.uuid4().hex}"
@@ -147,6 +168,14 @@ def store_image(
         )
         session.add(image)
         session.flush()
+        audit.record(
+            session,
+            actor,
+            "image.uploaded",
+            image,
+            audit.snapshot(image, _AUDITED),
+            data={"width": image.width, "height": image.height, "source_format": source_format},
+        )
     except BaseException:
         for key in written:
             try:
@@ -159,198 +188,45 @@ def store_image(
 
 
 def create_image(
-    data: bytes,
-    *,
-    name: str,
-    alt_text: str,
-    description: str = "",
-    declared_type: str | None = None,
-    store: ImageStore | None = None,
+    data: bytes, *, actor: Actor, store: ImageStore | None = None, **details: Unpack[ImageDetails]
 ) -> Image:
     """``store_image`` in its own write transaction (for Reflex handlers and API routes, which never
     open sessions). The returned ``Image`` is detached and fully loaded."""
     with session_scope(write=True) as session:
-        return store_image(
-            session,
-            data,
-            name=name,
-            alt_text=alt_text,
-            description=description,
-            declared_type=declared_type,
-            store=store,
-        )
+        return store_image(session, data, actor=actor, store=store, **details)
 
 
-@dataclass(frozen=True)
-class Rendition:
-    data: bytes
-    width: int
-    height: int
-
-
-def process_image(data: bytes) -> tuple[dict[str, Rendition], str]:
-    """Check ``data`` and re-encode it into the card and modal renditions.
-
-    Returns ``({"card": Rendition, "modal": Rendition}, source_format)`` where ``source_format``
-    is ``"JPEG"``, ``"PNG"`` or ``"WEBP"``. Raises ``InvalidInput`` (field ``file``) on refusal.
-    """
-    limit = get_settings().upload_max_bytes
-    if not data:
-        raise InvalidInput({"file": "The file is empty (0 bytes). Choose an image file to upload."})
-    if len(data) > limit:
-        raise InvalidInput({"file": _too_large_message(len(data), limit)})
-    sniffed = sniff_format(data)
-    if sniffed not in ACCEPTED_FORMATS:
-        raise InvalidInput({"file": _wrong_type_message(sniffed)})
-
-    # Our own pixel check (below Pillow's warning threshold) guards the decode; Pillow's own
-    # DecompressionBombError still stops absurd headers at open. No warnings.catch_warnings here:
-    # it changes process-wide filters and is not thread-safe.
-    with _DECODE_SLOTS:
-        try:
-            im = PILImage.open(BytesIO(data), formats=ACCEPTED_FORMATS)
-        except UnidentifiedImageError:
-            raise InvalidInput({"file": _wrong_type_message(sniffed)}) from None
-        except PILImage.DecompressionBombError:
-            raise InvalidInput({"file": _too_many_pixels_message(peek_size(data))}) from None
-        except (OSError, SyntaxError, ValueError):
-            raise InvalidInput({"file": _damaged_message()}) from None
-        with im:
-            source_format = im.format or sniffed
-            width, height = im.size
-            if width < 1 or height < 1:
-                raise InvalidInput({"file": _damaged_message()})
-            if width * height > MAX_PIXELS:
-                raise InvalidInput({"file": _too_many_pixels_message((width, height))})
-            try:
-                if source_format == "JPEG":
-                    # decode at 1/2, 1/4 or 1/8 scale when that still covers the modal size
-                    side = SIZES["modal"][0]
-                    im.draft("RGB", (side, side))
-                im.load()
-                pixels = _normalize(im)
-            except PILImage.DecompressionBombError:
-                raise InvalidInput({"file": _too_many_pixels_message((width, height))}) from None
-            except (OSError, SyntaxError, ValueError, EOFError):
-                raise InvalidInput({"file": _damaged_message()}) from None
-
-        renditions: dict[str, Rendition] = {}
-        source = pixels
-        for size in ("modal", "card"):  # card from modal: cheaper, same result
-            max_w, max_h = SIZES[size]
-            target = _fit(source.size, max_w, max_h)
-            resized = source if target == source.size else source.resize(target, PILImage.Resampling.LANCZOS)
-            renditions[size] = Rendition(_encode(resized), *resized.size)
-            source = resized
-    return {"card": renditions["card"], "modal": renditions["modal"]}, source_format
-
-
-def sniff_format(data: bytes) -> str | None:
-    """The format named by the file's first bytes (not by its name): JPEG, PNG, WEBP, or others we refuse."""
-    head = data[:64]
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WEBP"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "GIF"
-    if head.startswith(b"BM"):
-        return "BMP"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "TIFF"
-    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif", b"ftypmsf1"):
-        return "HEIC/AVIF"
-    if head.startswith(b"%PDF"):
-        return "PDF"
-    text = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in text:
-        return "SVG"
-    if text.startswith(b"<"):
-        return "HTML"
-    return None
-
-
-def peek_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from a JPEG, PNG or WebP header without decoding (``None`` if not found)."""
-    try:
-        if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
-            return struct.unpack(">II", data[16:24])
-        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-            chunk = data[12:16]
-            if chunk == b"VP8X":
-                w = int.from_bytes(data[24:27], "little") + 1
-                h = int.from_bytes(data[27:30], "little") + 1
-                return w, h
-            if chunk == b"VP8L":
-                bits = int.from_bytes(data[21:25], "little")
-                return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-            if chunk == b"VP8 ":
-                w, h = struct.unpack("<HH", data[26:30])
-                return w & 0x3FFF, h & 0x3FFF
-        if data.startswith(b"\xff\xd8"):
-            i = 2
-            while i + 9 < len(data):
-                if data[i] != 0xFF:
-                    return None
-                marker = data[i + 1]
-                if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-                    i += 2
-                    continue
-                length = struct.unpack(">H", data[i + 2 : i + 4])[0]
-                if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                    h, w = struct.unpack(">HH", data[i + 5 : i + 9])
-                    return w, h
-                i += 2 + length
-    except struct.error:
-        return None
-    return None
-
-
-def _normalize(im: PILImage.Image) -> PILImage.Image:
-    """Upright, sRGB, 8-bit RGB(A) pixels with no metadata attached (first frame of animations)."""
-    try:
-        upright = ImageOps.exif_transpose(im)
-    except Exception:  # noqa: BLE001 — a broken EXIF block must not block the image itself
-        upright = im.copy()
-    icc = im.info.get("icc_profile")
-    if icc and upright.mode in ("RGB", "RGBA", "CMYK", "L"):
-        upright = _to_srgb(upright, icc)
-    if upright.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        upright = upright.convert("I").point(lambda v: v * (1 / 256)).convert("L")
-    has_alpha = upright.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in upright.info
-    out = upright.convert("RGBA" if has_alpha else "RGB")
-    if has_alpha and out.getchannel("A").getextrema() == (255, 255):
-        out = out.convert("RGB")
-    out.info = {}
-    return out
-
-
-def _to_srgb(im: PILImage.Image, icc: bytes) -> PILImage.Image:
-    try:
-        from PIL import ImageCms
-
-        src = ImageCms.ImageCmsProfile(BytesIO(icc))
-        dst = ImageCms.createProfile("sRGB")
-        mode = "RGBA" if im.mode == "RGBA" else "RGB"
-        converted = ImageCms.profileToProfile(im, src, dst, outputMode=mode)
-        return converted if converted is not None else im
-    except Exception:  # noqa: BLE001 — a bad profile: keep the pixels as they are
-        return im
-
-
-def _fit(size: tuple[int, int], max_w: int, max_h: int) -> tuple[int, int]:
-    w, h = size
-    scale = min(1.0, max_w / w, max_h / h)
-    return max(1, round(w * scale)), max(1, round(h * scale))
-
-
-def _encode(im: PILImage.Image) -> bytes:
-    buf = BytesIO()
-    im.info = {}
-    im.save(buf, "WEBP", quality=WEBP_QUALITY, method=4, exif=b"", xmp=b"", icc_profile=b"")
-    return buf.getvalue()
+def update_image(
+    image_id: uuid.UUID | str,
+    *,
+    actor: Actor,
+    alt_text: str | None = None,
+    name: str | None = None,
+    description: str | None = None,
+) -> Image:
+    """Change what is said about an image (the pixels stay): each given field is checked by the upload's
+    rules; fields left out keep their value. Writes ``image.updated`` when something changed."""
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    if alt_text is not None:
+        values["alt_text"] = _check_alt(alt_text, errors)
+    if name is not None:
+        values["name"] = _check_name(name, errors)
+    if description is not None:
+        values["description"] = _check_description(description, errors)
+    if errors:
+        raise InvalidInput(errors)
+    with session_scope(write=True) as session:
+        image = get_image(session, image_id)
+        before = audit.snapshot(image, _AUDITED)
+        for field, value in values.items():
+            setattr(image, field, value)
+        session.add(image)
+        changes = audit.diff(before, audit.snapshot(image, _AUDITED))
+        if changes:
+            audit.record(session, actor, "image.updated", image, changes)
+        session.flush()
+        return image
 
 
 def _clean_name(name: str) -> str:
@@ -358,54 +234,6 @@ def _clean_name(name: str) -> str:
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     return " ".join(name.split())
-
-
-def _declared_format(declared: str) -> str | None:
-    d = declared.lower().strip()
-    if re.search(r"jpe?g", d):
-        return "JPEG"
-    if "png" in d:
-        return "PNG"
-    if "webp" in d:
-        return "WEBP"
-    return d or None
-
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".") + " MB"
-
-
-def _too_large_message(size: int | None, limit: int) -> str:
-    what = f"The file is {_mb(size)}" if size is not None else "The file is too large"
-    return f"{what}; images can be at most {_mb(limit)}."
-
-
-def _wrong_type_message(sniffed: str | None) -> str:
-    if sniffed == "SVG":
-        return (
-            "SVG files are not accepted: they can carry scripts. "
-            f"Export the picture as {ACCEPTED_HUMAN} and upload that."
-        )
-    if sniffed in ("JPEG", "PNG", "WEBP"):
-        return _damaged_message()
-    if sniffed:
-        return f"This is a {sniffed} file; only JPEG, PNG and WebP images are accepted."
-    return f"This file is not {ACCEPTED_HUMAN} (the file name does not matter; its contents do)."
-
-
-def _too_many_pixels_message(size: tuple[int, int] | None) -> str:
-    limit_mp = MAX_PIXELS / 1_000_000
-    if size is None:
-        return f"The image has too many pixels; at most {limit_mp:g} megapixels are accepted."
-    w, h = size
-    return (
-        f"The image is {w:,} × {h:,} pixels ({w * h / 1_000_000:,.0f} megapixels); "
-        f"at most {limit_mp:g} megapixels are accepted. Scale it down and try again."
-    )
-
-
-def _damaged_message() -> str:
-    return "The image could not be read: the file looks damaged or incomplete."
 
 
 # -------------------------------------------------------------------------------------------- urls
@@ -561,32 +389,21 @@ _exists_cache = _ExistsCache()
 # ---------------------------------------------------------------------------------- read / delete
 
 
-def _parse_id(image_id: uuid.UUID | str) -> uuid.UUID:
-    if isinstance(image_id, uuid.UUID):
-        return image_id
-    try:
-        return uuid.UUID(str(image_id))
-    except ValueError:
-        raise NotFound("That image does not exist.") from None
-
-
 def get_image(session: Session, image_id: uuid.UUID | str) -> Image:
-    image = session.get(Image, _parse_id(image_id))
+    image = session.get(Image, parse_id(image_id, "image", message=NOT_FOUND))
     if image is None:
-        raise NotFound("That image does not exist.")
+        raise NotFound(NOT_FOUND)
     return image
 
 
-def remove_image(image_id: uuid.UUID | str, *, store: ImageStore | None = None) -> None:
+def remove_image(image_id: uuid.UUID | str, *, actor: Actor, store: ImageStore | None = None) -> None:
     """``delete_image`` in its own write transaction."""
     with session_scope(write=True) as session:
-        delete_image(session, image_id, store=store)
+        delete_image(session, image_id, actor=actor, store=store)
 
 
 def list_images(limit: int = 200) -> list[tuple[str, str]]:
     """(id, "name — alt text") of the newest images, newest first (the admin's image choices)."""
-    from sqlmodel import col, select
-
     with session_scope() as session:
         rows = session.exec(
             select(Image).order_by(col(Image.created_at).desc()).limit(max(1, min(limit, 1000)))
@@ -600,14 +417,20 @@ def get_image_by_id(image_id: uuid.UUID | str) -> Image:
         return get_image(session, image_id)
 
 
-def delete_image(session: Session, image_id: uuid.UUID | str, *, store: ImageStore | None = None) -> None:
-    """Delete the row (events showing it fall back to no image: ``ON DELETE SET NULL``) and its blobs.
+def delete_image(
+    session: Session, image_id: uuid.UUID | str, *, actor: Actor, store: ImageStore | None = None
+) -> None:
+    """Delete the row (events showing it fall back to no image: ``ON DELETE SET NULL``) and its blobs;
+    writes ``image.deleted``.
 
     The row goes first (flushed); blob removal is best effort, since a leftover blob is harmless
     while a row without blobs would only show the placeholder.
     """
     image = get_image(session, image_id)
     base = image.storage_key
+    audit.record(
+        session, actor, "image.deleted", image, data={**audit.snapshot(image, _AUDITED), "storage_key": base}
+    )
     session.delete(image)
     session.flush()
     store = store or get_store()
@@ -622,12 +445,7 @@ def delete_image(session: Session, image_id: uuid.UUID | str, *, store: ImageSto
 
 def images_by_id(image_ids: Iterable[uuid.UUID | str | None]) -> dict[str, Image]:
     """The images with these ids, keyed by their id as text (one query; unknown or malformed ids are skipped)."""
-    ids = []
-    for raw in {i for i in image_ids if i}:
-        try:
-            ids.append(raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw)))
-        except ValueError:
-            continue
+    ids = parse_ids(image_ids)
     if not ids:
         return {}
     with session_scope() as s:

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from khala.db import get_engine, session_scope, utcnow
 from khala.mail.models import OutboxMessage, OutboxStatus
@@ -207,15 +208,12 @@ def backoff(attempts: int, *, base: float = 30.0, cap: float = 3600.0) -> float:
     return delay * random.uniform(0.9, 1.1)
 
 
-def requeue_failed(message_id: uuid.UUID, *, engine: Engine | None = None) -> bool:
-    """Give a failed message a fresh start (for the admin outbox view)."""
-    with session_scope(engine or get_engine(), write=True) as session:
-        result = session.execute(
-            update(_T)
-            .where(_T.c.id == message_id, _T.c.status == OutboxStatus.FAILED.value)
-            .values(status=OutboxStatus.QUEUED.value, attempts=0, next_attempt_at=utcnow(), last_error=None)
-        )
-        ok = result.rowcount == 1
-    if ok:
-        notify()
-    return ok
+def requeue_failed(session: Session, message_id: uuid.UUID) -> bool:
+    """Give a failed message a fresh start inside the caller's transaction (the admin's retry); True when it
+    had failed. Call ``notify()`` after the commit so a worker picks it up at once."""
+    result = session.execute(
+        update(_T)
+        .where(_T.c.id == message_id, _T.c.status == OutboxStatus.FAILED.value)
+        .values(status=OutboxStatus.QUEUED.value, attempts=0, next_attempt_at=utcnow(), last_error=None)
+    )
+    return result.rowcount == 1

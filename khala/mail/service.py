@@ -50,8 +50,11 @@ import jinja2
 from sqlalchemy import event, func, select, text
 from sqlmodel import Session
 
+from khala.audit import service as audit
+from khala.audit.service import Actor
 from khala.db import get_engine, session_scope
 from khala.errors import Conflict, InvalidInput, NotFound
+from khala.lib.ids import parse_id
 from khala.mail import outbox
 from khala.mail.models import FINAL_STATUSES, Attachment, OutboxMessage, OutboxStatus
 from khala.settings import get_settings
@@ -84,6 +87,7 @@ TEMPLATES = (
     "waitlist_promoted",
 )
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+NOT_FOUND = "No such mail in the outbox."
 
 # Anything that could end a header line or smuggle a control sequence into one.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
@@ -283,18 +287,12 @@ class MailStatus:
         return f"being sent to {self.recipient}"
 
 
-def _as_uuid(message_id: uuid.UUID | str) -> uuid.UUID | None:
-    if isinstance(message_id, uuid.UUID):
-        return message_id
-    try:
-        return uuid.UUID(str(message_id))
-    except ValueError:
-        return None
-
-
 def delivery_status(message_id: uuid.UUID | str) -> MailStatus:
     """Current status of an outbox message, by its id (or its RFC Message-ID header). Raises NotFound."""
-    key = _as_uuid(message_id)
+    try:
+        key: uuid.UUID | None = parse_id(message_id, "mail", message=NOT_FOUND)
+    except NotFound:
+        key = None  # not a UUID: look it up as an RFC Message-ID header
     with session_scope(get_engine()) as session:
         query = select(OutboxMessage)
         query = (
@@ -304,7 +302,7 @@ def delivery_status(message_id: uuid.UUID | str) -> MailStatus:
         )
         row = session.execute(query).scalars().first()
         if row is None:
-            raise NotFound("No such mail in the outbox.")
+            raise NotFound(NOT_FOUND)
         return MailStatus(
             id=row.id,
             status=OutboxStatus(row.status),
@@ -418,12 +416,24 @@ def outbox_stats() -> dict[str, int]:
     return counts
 
 
-def retry_failed(message_id: uuid.UUID | str) -> MailStatus:
-    """Queue a failed message again (attempts reset). Raises NotFound, or Conflict if it has not failed."""
-    key = _as_uuid(message_id)
-    if key is None:
-        raise NotFound("No such mail in the outbox.")
-    current = delivery_status(key)
-    if not outbox.requeue_failed(key):
-        raise Conflict(f"Only failed mail can be retried; this one is {current.status.value}.")
+def retry_failed(message_id: uuid.UUID | str, *, actor: Actor) -> MailStatus:
+    """Queue a failed message again (attempts reset) and write ``mail.retried``, in one transaction.
+    Raises NotFound, or Conflict if it has not failed."""
+    key = parse_id(message_id, "mail", message=NOT_FOUND)
+    with session_scope(get_engine(), write=True) as session:
+        row = session.get(OutboxMessage, key)
+        if row is None:
+            raise NotFound(NOT_FOUND)
+        status, attempts = OutboxStatus(row.status), row.attempts
+        if not outbox.requeue_failed(session, key):
+            raise Conflict(f"Only failed mail can be retried; this one is {status.value}.")
+        audit.record(
+            session,
+            actor,
+            "mail.retried",
+            row,
+            {"status": [status.value, OutboxStatus.QUEUED.value], "attempts": [attempts, 0]},
+            data={"recipient": row.recipient, "template": row.template},
+        )
+    outbox.notify()
     return delivery_status(key)

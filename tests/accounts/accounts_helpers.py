@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from khala.accounts import service
+from khala.accounts import sessions
 from khala.mail.models import OutboxMessage
 
 STRONG = "correct horse battery staple"
@@ -18,6 +18,6 @@ def link_token(message: OutboxMessage, path: str) -> str:
 
 def sign_in(email: str, password: str = STRONG, *, ip: str = "10.0.0.1", user_agent: str = "pytest") -> str:
     """Full sign-in; returns the session token (the cookie value)."""
-    code = service.authenticate(email, password, ip=ip)
-    token, _user = service.complete_login(code, user_agent=user_agent, ip=ip)
+    code = sessions.authenticate(email, password, ip=ip)
+    token, _user = sessions.complete_login(code, user_agent=user_agent, ip=ip)
     return token

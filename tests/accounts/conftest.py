@@ -8,7 +8,8 @@ import pytest
 from accounts_helpers import STRONG, link_token
 from sqlmodel import select
 
-from khala.accounts import service, throttle
+from khala.accounts import service, sessions, throttle
+from khala.audit.service import Actor
 from khala.db import session_scope
 from khala.mail.models import OutboxMessage
 
@@ -33,7 +34,7 @@ def mailbox() -> Callable[[str], list[OutboxMessage]]:
 
 
 @pytest.fixture
-def make_user(mailbox) -> Callable[..., service.CurrentUser]:
+def make_user(mailbox) -> Callable[..., sessions.CurrentUser]:
     """make_user(email=..., password=..., verified=True, admin=False) → CurrentUser, created through sign-up."""
     counter = iter(range(1, 10_000))
 
@@ -44,13 +45,13 @@ def make_user(mailbox) -> Callable[..., service.CurrentUser]:
         display_name: str = "Ada Lovelace",
         verified: bool = True,
         admin: bool = False,
-    ) -> service.CurrentUser:
+    ) -> sessions.CurrentUser:
         email = email or f"user{next(counter)}@example.com"
         service.sign_up(email, display_name, password, ip=f"10.9.{next(counter) % 250}.1")
         if verified:
             service.confirm_email_token(link_token(mailbox(email)[-1], "/verify"))
         if admin:
-            service.create_admin(email)
+            service.create_admin(email, actor=Actor.system("cli"))
         throttle.reset()
         with session_scope() as session:
             from khala.accounts.models import User

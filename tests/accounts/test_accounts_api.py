@@ -10,7 +10,7 @@ from accounts_helpers import STRONG
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from khala.accounts import api, auth, service
+from khala.accounts import api, auth, sessions
 from khala.settings import get_settings
 
 SAME = {"sec-fetch-site": "same-origin"}
@@ -24,7 +24,7 @@ def client() -> TestClient:
 
 
 def _code(email: str = "ada@example.com") -> str:
-    return service.authenticate(email, STRONG, ip="10.6.0.1")
+    return sessions.authenticate(email, STRONG, ip="10.6.0.1")
 
 
 def _set_cookie(response) -> str:
@@ -41,7 +41,7 @@ def test_complete_sets_httponly_lax_cookie_and_redirects_to_next(db, make_user, 
     assert "Secure" not in cookie  # plain-HTTP localhost development
     assert r.headers["cache-control"] == "no-store"
     token = cookie.split(";", 1)[0].split("=", 1)[1]
-    user = service.resolve_session(token)
+    user = sessions.resolve_session(token)
     assert user is not None and user.email == "ada@example.com"
 
 
@@ -71,23 +71,23 @@ def test_complete_refuses_cross_site_navigation(db, make_user, client) -> None:
 
 def test_signout_deletes_session_and_cookie(db, make_user, client) -> None:
     make_user("ada@example.com")
-    token, _ = service.complete_login(_code())
+    token, _ = sessions.complete_login(_code())
     client.cookies.set("khala_session", token)
     r = client.get("/auth/signout", headers=SAME)
     assert r.status_code == 303 and r.headers["location"] == "/login"
     assert 'khala_session=""' in _set_cookie(r) and "Max-Age=0" in _set_cookie(r)
-    assert service.resolve_session(token) is None
+    assert sessions.resolve_session(token) is None
 
 
 def test_cross_site_signout_only_clears_the_cookie(db, make_user, client) -> None:
     make_user("ada@example.com")
-    token, _ = service.complete_login(_code())
+    token, _ = sessions.complete_login(_code())
     client.cookies.set("khala_session", token)
     r = client.get(
         "/auth/signout", params={"next": "https://evil.example"}, headers={"sec-fetch-site": "cross-site"}
     )
     assert r.headers["location"] == "/login"
-    assert service.resolve_session(token) is not None
+    assert sessions.resolve_session(token) is not None
 
 
 def test_cookie_is_secure_with_host_prefix_outside_localhost(monkeypatch) -> None:

@@ -35,7 +35,7 @@ def test_deleting_an_account_gives_its_seats_back(db, make_user) -> None:
         assert session.get(Package, package.id).taken == 3
 
     assert service.export_user_data(ada.id)["registrations"][0]["quantity"] == 2
-    service.delete_account(ada.id, STRONG)
+    service.delete_account(ada.id, STRONG, actor=Actor.user(ada))
 
     with session_scope() as session:
         assert session.get(Package, package.id).taken == 1

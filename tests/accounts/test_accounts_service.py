@@ -10,10 +10,13 @@ from accounts_helpers import STRONG, link_token, sign_in
 from sqlalchemy import update
 from sqlmodel import select
 
-from khala.accounts import service, throttle
+from khala.accounts import passwords, service, sessions, throttle
 from khala.accounts.models import AccountToken, TokenPurpose, User, UserSession
+from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.errors import Forbidden, InvalidInput, NotAuthenticated, NotVerified, RateLimited
+
+CLI = Actor.system("cli")
 
 
 def _user(email: str) -> User:
@@ -45,13 +48,13 @@ def _age_tokens(purpose: TokenPurpose, by: timedelta) -> None:
 )
 def test_password_rules(password: str, email: str, fragment: str) -> None:
     with pytest.raises(InvalidInput) as exc:
-        service.validate_password(password, email)
+        passwords.validate_password(password, email)
     assert fragment in exc.value.errors["password"]
 
 
 def test_password_rules_accept_good_and_max_length() -> None:
-    assert service.validate_password(STRONG, "ada@example.com") == STRONG
-    assert service.validate_password(("xyz" * 342)[:1024], "a@b.se")
+    assert passwords.validate_password(STRONG, "ada@example.com") == STRONG
+    assert passwords.validate_password(("xyz" * 342)[:1024], "a@b.se")
 
 
 def test_sign_up_validates_every_field_at_once(db) -> None:
@@ -61,7 +64,7 @@ def test_sign_up_validates_every_field_at_once(db) -> None:
 
 
 def test_safe_next_refuses_other_hosts() -> None:
-    assert service.safe_next("/events/1?x=2") == "/events/1?x=2"
+    assert sessions.safe_next("/events/1?x=2") == "/events/1?x=2"
     for bad in (
         "https://evil.example/",
         "//evil.example/x",
@@ -73,7 +76,7 @@ def test_safe_next_refuses_other_hosts() -> None:
         "/auth/complete?code=x",
         "/ok\nx",
     ):
-        assert service.safe_next(bad) == "/"
+        assert sessions.safe_next(bad) == "/"
 
 
 # ── sign-up and verification ───────────────────────────────────────────────────────────────────────────
@@ -92,7 +95,7 @@ def test_sign_up_stores_hash_and_mails_single_use_24h_link(db, mailbox) -> None:
     token = link_token(mail, "/verify")
     with session_scope() as session:
         stored = session.exec(select(AccountToken)).one()
-    assert stored.token_hash == service.hash_secret(token) and token not in stored.token_hash
+    assert stored.token_hash == passwords.hash_secret(token) and token not in stored.token_hash
     assert timedelta(hours=23, minutes=59) < stored.expires_at - stored.created_at <= timedelta(hours=24)
 
     outcome = service.confirm_email_token(token)
@@ -103,7 +106,7 @@ def test_sign_up_stores_hash_and_mails_single_use_24h_link(db, mailbox) -> None:
     # A used link of an address that is no longer verified is refused.
     with session_scope(write=True) as session:
         session.exec(update(User).values(email_verified_at=None))
-    with pytest.raises(service.BadToken) as exc:
+    with pytest.raises(sessions.BadToken) as exc:
         service.confirm_email_token(token)
     assert exc.value.reason == "used"
 
@@ -112,7 +115,7 @@ def test_verification_link_expires(db, mailbox) -> None:
     service.sign_up("ada@example.com", "Ada", STRONG)
     token = link_token(mailbox("ada@example.com")[0], "/verify")
     _age_tokens(TokenPurpose.verify_email, timedelta(seconds=1))
-    with pytest.raises(service.BadToken) as exc:
+    with pytest.raises(sessions.BadToken) as exc:
         service.confirm_email_token(token)
     assert exc.value.reason == "expired"
     assert not _user("ada@example.com").is_verified
@@ -120,7 +123,7 @@ def test_verification_link_expires(db, mailbox) -> None:
 
 def test_unknown_token(db) -> None:
     for token in ("nope", "", "x" * 300):
-        with pytest.raises(service.BadToken) as exc:
+        with pytest.raises(sessions.BadToken) as exc:
             service.confirm_email_token(token)
         assert exc.value.reason == "unknown"
 
@@ -148,7 +151,7 @@ def test_resend_is_rate_limited_and_enumeration_safe(db, mailbox) -> None:
     assert mailbox("nobody@example.com") == []
     # The first link no longer works once a new one was sent.
     old, new = (link_token(m, "/verify") for m in mailbox("ada@example.com"))
-    with pytest.raises(service.BadToken):
+    with pytest.raises(sessions.BadToken):
         service.confirm_email_token(old)
     assert service.confirm_email_token(new).kind == "verified"
     # Unknown addresses count the same as known ones.
@@ -170,50 +173,50 @@ def test_signups_per_ip_are_limited(db) -> None:
 
 def test_sign_in_creates_hashed_session(db, make_user) -> None:
     user = make_user("ada@example.com")
-    code = service.authenticate("ADA@example.com", STRONG, ip="10.0.0.1")
-    token, who = service.complete_login(code, user_agent="Firefox", ip="10.0.0.1")
+    code = sessions.authenticate("ADA@example.com", STRONG, ip="10.0.0.1")
+    token, who = sessions.complete_login(code, user_agent="Firefox", ip="10.0.0.1")
     assert who.id == user.id
     assert len(token) >= 43
     with session_scope() as session:
         row = session.exec(select(UserSession)).one()
-    assert row.token_hash == service.hash_secret(token)
+    assert row.token_hash == passwords.hash_secret(token)
     assert row.user_agent == "Firefox"
     assert timedelta(days=13, hours=23) < row.expires_at - utcnow() <= timedelta(days=14)
-    assert service.resolve_session(token) == user
+    assert sessions.resolve_session(token) == user
     # The login code is single use and short-lived.
-    with pytest.raises(service.BadToken):
-        service.complete_login(code)
-    code2 = service.authenticate("ada@example.com", STRONG)
+    with pytest.raises(sessions.BadToken):
+        sessions.complete_login(code)
+    code2 = sessions.authenticate("ada@example.com", STRONG)
     _age_tokens(TokenPurpose.login_code, timedelta(seconds=1))
-    with pytest.raises(service.BadToken):
-        service.complete_login(code2)
+    with pytest.raises(sessions.BadToken):
+        sessions.complete_login(code2)
 
 
 def test_wrong_password_and_unknown_address_say_the_same(db, make_user) -> None:
     make_user("ada@example.com")
     with pytest.raises(InvalidInput) as wrong:
-        service.authenticate("ada@example.com", "not the password", ip="10.0.0.1")
+        sessions.authenticate("ada@example.com", "not the password", ip="10.0.0.1")
     with pytest.raises(InvalidInput) as unknown:
-        service.authenticate("nobody@example.com", "not the password", ip="10.0.0.2")
-    assert wrong.value.errors == unknown.value.errors == {"__all__": service.SIGN_IN_FAILED}
+        sessions.authenticate("nobody@example.com", "not the password", ip="10.0.0.2")
+    assert wrong.value.errors == unknown.value.errors == {"__all__": sessions.SIGN_IN_FAILED}
 
 
 def test_unknown_address_costs_a_hash(db, make_user, monkeypatch) -> None:
     """Known and unknown addresses both pay one full argon2 verification with the same parameters, so
     the answer time tells nothing (checked structurally: tests never assert timings)."""
     make_user("ada@example.com")
-    real_verify = service._argon2_verify
+    real_verify = passwords._argon2_verify
     calls: list[str] = []
 
     def spy(password: str, hashed: str) -> bool:
         calls.append(hashed.rsplit("$", 2)[0])  # algorithm, version and cost parameters, without salt/hash
         return real_verify(password, hashed)
 
-    monkeypatch.setattr(service, "_argon2_verify", spy)
+    monkeypatch.setattr(passwords, "_argon2_verify", spy)
     messages = []
     for email in ("ada@example.com", "nobody@example.com"):
         with pytest.raises(InvalidInput) as err:
-            service.authenticate(email, "not the password", ip=str(uuid.uuid4()))
+            sessions.authenticate(email, "not the password", ip=str(uuid.uuid4()))
         messages.append(err.value.message)
     assert messages[0] == messages[1]
     assert len(calls) == 2, calls
@@ -224,9 +227,9 @@ def test_failed_sign_ins_are_limited_per_address_with_growing_waits(db, make_use
     make_user("ada@example.com")
     for i in range(5):
         with pytest.raises(InvalidInput):
-            service.authenticate("ada@example.com", "wrong password!", ip=f"10.2.0.{i}")
+            sessions.authenticate("ada@example.com", "wrong password!", ip=f"10.2.0.{i}")
     with pytest.raises(RateLimited) as first:
-        service.authenticate("ada@example.com", STRONG, ip="10.2.1.1")  # even the right password waits
+        sessions.authenticate("ada@example.com", STRONG, ip="10.2.1.1")  # even the right password waits
     assert 0 < first.value.retry_after <= 60
     # Another address from the same IPs is not affected.
     make_user("bob@example.com")
@@ -237,7 +240,7 @@ def test_failed_sign_ins_are_limited_per_address_with_growing_waits(db, make_use
     for _ in range(10):
         throttle.login_failures_by_address.hit("ada@example.com")
     with pytest.raises(RateLimited) as later:
-        service.authenticate("ada@example.com", STRONG)
+        sessions.authenticate("ada@example.com", STRONG)
     assert later.value.retry_after > 60
 
 
@@ -245,9 +248,9 @@ def test_failed_sign_ins_are_limited_per_ip(db, make_user) -> None:
     make_user("ada@example.com")
     for i in range(20):
         with pytest.raises(InvalidInput):
-            service.authenticate(f"nobody{i}@example.com", "wrong password!", ip="10.3.0.1")
+            sessions.authenticate(f"nobody{i}@example.com", "wrong password!", ip="10.3.0.1")
     with pytest.raises(RateLimited):
-        service.authenticate("ada@example.com", STRONG, ip="10.3.0.1")
+        sessions.authenticate("ada@example.com", STRONG, ip="10.3.0.1")
     assert sign_in("ada@example.com", ip="10.3.0.2")
 
 
@@ -255,20 +258,20 @@ def test_success_clears_address_failures(db, make_user) -> None:
     make_user("ada@example.com")
     for _ in range(4):
         with pytest.raises(InvalidInput):
-            service.authenticate("ada@example.com", "wrong password!")
+            sessions.authenticate("ada@example.com", "wrong password!")
     sign_in("ada@example.com")
     for _ in range(4):
         with pytest.raises(InvalidInput):
-            service.authenticate("ada@example.com", "wrong password!")
+            sessions.authenticate("ada@example.com", "wrong password!")
 
 
 def test_unverified_user_can_sign_in_but_is_not_verified(db, make_user) -> None:
     make_user("ada@example.com", verified=False)
     token = sign_in("ada@example.com")
-    user = service.resolve_session(token)
+    user = sessions.resolve_session(token)
     assert user is not None and not user.is_verified
     with pytest.raises(NotVerified):
-        service.check_verified(user)
+        sessions.check_verified(user)
 
 
 # ── sessions ───────────────────────────────────────────────────────────────────────────────────────────
@@ -279,21 +282,21 @@ def test_session_expiry_is_sliding(db, make_user) -> None:
     token = sign_in("ada@example.com")
     past = utcnow() - timedelta(days=13)
     with session_scope(write=True) as session:
-        session.exec(update(UserSession).values(last_seen_at=past, expires_at=past + service.SESSION_TTL))
-    assert service.resolve_session(token) is not None
+        session.exec(update(UserSession).values(last_seen_at=past, expires_at=past + sessions.SESSION_TTL))
+    assert sessions.resolve_session(token) is not None
     with session_scope() as session:
         row = session.exec(select(UserSession)).one()
     assert row.expires_at > utcnow() + timedelta(days=13, hours=23)
     with session_scope(write=True) as session:
         session.exec(update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1)))
-    assert service.resolve_session(token) is None
-    assert service.purge_expired() >= 1
+    assert sessions.resolve_session(token) is None
+    assert sessions.purge_expired() >= 1
 
 
 def test_session_has_an_absolute_lifetime(db, make_user) -> None:
     make_user("ada@example.com")
     token = sign_in("ada@example.com")
-    born = utcnow() - service.SESSION_MAX_AGE + timedelta(hours=1)
+    born = utcnow() - sessions.SESSION_MAX_AGE + timedelta(hours=1)
     with session_scope(write=True) as session:
         session.exec(
             update(UserSession).values(
@@ -302,29 +305,29 @@ def test_session_has_an_absolute_lifetime(db, make_user) -> None:
                 expires_at=utcnow() + timedelta(days=3),
             )
         )
-    assert service.resolve_session(token) is not None
+    assert sessions.resolve_session(token) is not None
     with session_scope() as session:
         row = session.exec(select(UserSession)).one()
-    assert row.expires_at <= born + service.SESSION_MAX_AGE + timedelta(seconds=1)  # no sliding past 90 days
+    assert row.expires_at <= born + sessions.SESSION_MAX_AGE + timedelta(seconds=1)  # no sliding past 90 days
 
 
 def test_resolve_session_rejects_garbage(db) -> None:
     for token in (None, "", "nope", "x" * 500):
-        assert service.resolve_session(token) is None
+        assert sessions.resolve_session(token) is None
 
 
 def test_sign_out_and_sign_out_everywhere(db, make_user) -> None:
     user = make_user("ada@example.com")
     a, b, c = (sign_in("ada@example.com", user_agent=f"ua{i}") for i in range(3))
-    service.sign_out(a)
-    assert service.resolve_session(a) is None and service.resolve_session(b) is not None
-    sessions = service.list_sessions(user.id, current_secret=b)
-    assert {s.user_agent for s in sessions} == {"ua1", "ua2"}
-    assert [s.is_current for s in sessions if s.user_agent == "ua1"] == [True]
-    assert service.sign_out_everywhere(user.id, except_secret=b) == 1
-    assert service.resolve_session(c) is None and service.resolve_session(b) is not None
-    assert service.sign_out_everywhere(user.id) == 1
-    assert service.resolve_session(b) is None
+    sessions.sign_out(a)
+    assert sessions.resolve_session(a) is None and sessions.resolve_session(b) is not None
+    listed = sessions.list_sessions(user.id, current_secret=b)
+    assert {s.user_agent for s in listed} == {"ua1", "ua2"}
+    assert [s.is_current for s in listed if s.user_agent == "ua1"] == [True]
+    assert sessions.sign_out_everywhere(user.id, actor=Actor.user(user), except_secret=b) == 1
+    assert sessions.resolve_session(c) is None and sessions.resolve_session(b) is not None
+    assert sessions.sign_out_everywhere(user.id, actor=Actor.user(user)) == 1
+    assert sessions.resolve_session(b) is None
 
 
 # ── password reset and change ──────────────────────────────────────────────────────────────────────────
@@ -348,11 +351,11 @@ def test_password_reset_answers_the_same_and_is_single_use_1h(db, make_user, mai
         service.reset_password(token, "short")
     service.reset_password(token, "a brand new passphrase")
     # Every session is gone, the old password is dead, the link is used.
-    assert service.resolve_session(s1) is None and service.resolve_session(s2) is None
+    assert sessions.resolve_session(s1) is None and sessions.resolve_session(s2) is None
     with pytest.raises(InvalidInput):
-        service.authenticate("ada@example.com", STRONG)
+        sessions.authenticate("ada@example.com", STRONG)
     assert sign_in("ada@example.com", "a brand new passphrase")
-    with pytest.raises(service.BadToken) as exc:
+    with pytest.raises(sessions.BadToken) as exc:
         service.reset_password(token, "yet another passphrase")
     assert exc.value.reason == "used"
 
@@ -362,10 +365,10 @@ def test_password_reset_link_expires(db, make_user, mailbox) -> None:
     service.request_password_reset("ada@example.com")
     token = link_token(mailbox("ada@example.com")[-1], "/reset-password")
     _age_tokens(TokenPurpose.password_reset, timedelta(seconds=1))
-    with pytest.raises(service.BadToken) as exc:
+    with pytest.raises(sessions.BadToken) as exc:
         service.check_reset_token(token)
     assert exc.value.reason == "expired"
-    with pytest.raises(service.BadToken):
+    with pytest.raises(sessions.BadToken):
         service.reset_password(token, "a brand new passphrase")
 
 
@@ -373,13 +376,20 @@ def test_change_password_revokes_other_sessions(db, make_user) -> None:
     user = make_user("ada@example.com")
     mine, other = sign_in("ada@example.com"), sign_in("ada@example.com")
     with pytest.raises(InvalidInput) as exc:
-        service.change_password(user.id, "wrong current!", "a brand new passphrase", keep_secret=mine)
+        service.change_password(
+            user.id, "wrong current!", "a brand new passphrase", actor=Actor.user(user), keep_secret=mine
+        )
     assert "current_password" in exc.value.errors
     with pytest.raises(InvalidInput) as exc:
-        service.change_password(user.id, STRONG, "password123", keep_secret=mine)
+        service.change_password(user.id, STRONG, "password123", actor=Actor.user(user), keep_secret=mine)
     assert "new_password" in exc.value.errors
-    assert service.change_password(user.id, STRONG, "a brand new passphrase", keep_secret=mine) == 1
-    assert service.resolve_session(mine) is not None and service.resolve_session(other) is None
+    assert (
+        service.change_password(
+            user.id, STRONG, "a brand new passphrase", actor=Actor.user(user), keep_secret=mine
+        )
+        == 1
+    )
+    assert sessions.resolve_session(mine) is not None and sessions.resolve_session(other) is None
 
 
 # ── account page ───────────────────────────────────────────────────────────────────────────────────────
@@ -388,20 +398,20 @@ def test_change_password_revokes_other_sessions(db, make_user) -> None:
 def test_change_name(db, make_user) -> None:
     user = make_user("ada@example.com")
     assert (
-        service.change_display_name(user.id, "  Countess   of Lovelace ").display_name
+        service.change_display_name(user.id, "  Countess   of Lovelace ", actor=Actor.user(user)).display_name
         == "Countess of Lovelace"
     )
     with pytest.raises(InvalidInput):
-        service.change_display_name(user.id, "")
+        service.change_display_name(user.id, "", actor=Actor.user(user))
     with pytest.raises(InvalidInput):
-        service.change_display_name(user.id, "x" * 101)
+        service.change_display_name(user.id, "x" * 101, actor=Actor.user(user))
 
 
 def test_change_email_needs_password_and_reverification(db, make_user, mailbox) -> None:
     user = make_user("ada@example.com")
     with pytest.raises(InvalidInput):
-        service.request_email_change(user.id, "new@example.com", "wrong password!")
-    message = service.request_email_change(user.id, "New@Example.com", STRONG)
+        service.request_email_change(user.id, "new@example.com", "wrong password!", actor=Actor.user(user))
+    message = service.request_email_change(user.id, "New@Example.com", STRONG, actor=Actor.user(user))
     assert "new@example.com" in message
     assert _user("ada@example.com").email == "ada@example.com"  # unchanged until confirmed
     mail = mailbox("new@example.com")[-1]
@@ -415,8 +425,12 @@ def test_change_email_needs_password_and_reverification(db, make_user, mailbox) 
 def test_change_email_to_taken_address_says_the_same(db, make_user, mailbox) -> None:
     user = make_user("ada@example.com")
     make_user("bob@example.com")
-    free = service.request_email_change(user.id, "free@example.com", STRONG, ip="10.0.0.1")
-    taken = service.request_email_change(user.id, "bob@example.com", STRONG, ip="10.0.0.2")
+    free = service.request_email_change(
+        user.id, "free@example.com", STRONG, actor=Actor.user(user), ip="10.0.0.1"
+    )
+    taken = service.request_email_change(
+        user.id, "bob@example.com", STRONG, actor=Actor.user(user), ip="10.0.0.2"
+    )
     assert free.replace("free@", "X@") == taken.replace("bob@", "X@")
     assert mailbox("bob@example.com")[-1].template == "account_exists"
     assert service.get_user(user.id).email == "ada@example.com"
@@ -448,9 +462,9 @@ def test_delete_account_anonymises_runs_hooks_in_transaction_and_ends_sessions(d
     service.on_user_delete.append(hook)
     try:
         with pytest.raises(InvalidInput):
-            service.delete_account(user.id, "wrong password!")
+            service.delete_account(user.id, "wrong password!", actor=Actor.user(user))
         assert calls == []
-        service.delete_account(user.id, STRONG)
+        service.delete_account(user.id, STRONG, actor=Actor.user(user))
     finally:
         service.on_user_delete.remove(hook)
     assert calls == [user.id]
@@ -459,9 +473,9 @@ def test_delete_account_anonymises_runs_hooks_in_transaction_and_ends_sessions(d
         assert session.exec(select(AccountToken).where(AccountToken.user_id == user.id)).all() == []
     assert row.email != "ada@example.com" and "ada" not in row.display_name.lower()
     assert row.password_hash is None and row.deleted_at is not None
-    assert service.resolve_session(token) is None
+    assert sessions.resolve_session(token) is None
     with pytest.raises(InvalidInput):
-        service.authenticate("ada@example.com", STRONG)
+        sessions.authenticate("ada@example.com", STRONG)
     with pytest.raises(NotAuthenticated):
         service.get_user(user.id)
     # The address is free again.
@@ -478,7 +492,7 @@ def test_failing_delete_hook_rolls_everything_back(db, make_user) -> None:
     service.on_user_delete.append(broken)
     try:
         with pytest.raises(RuntimeError):
-            service.delete_account(user.id, STRONG)
+            service.delete_account(user.id, STRONG, actor=Actor.user(user))
     finally:
         service.on_user_delete.remove(broken)
     assert service.get_user(user.id).email == "ada@example.com"
@@ -488,33 +502,33 @@ def test_failing_delete_hook_rolls_everything_back(db, make_user) -> None:
 
 
 def test_create_admin_new_and_promote(db, make_user) -> None:
-    link = service.create_admin("Root@Example.com")
+    link = service.create_admin("Root@Example.com", actor=CLI)
     assert link.startswith("http") and "/reset-password?token=" in link
     root = _user("root@example.com")
     assert root.is_admin and root.is_verified and root.password_hash is None
     with pytest.raises(InvalidInput):  # no password until the link is used
-        service.authenticate("root@example.com", "")
+        sessions.authenticate("root@example.com", "")
     token = link.split("token=", 1)[1]
     service.reset_password(token, "the admin passphrase")
-    assert service.resolve_session(sign_in("root@example.com", "the admin passphrase")).is_admin
+    assert sessions.resolve_session(sign_in("root@example.com", "the admin passphrase")).is_admin
 
     user = make_user("ada@example.com", verified=False)
-    service.create_admin("ada@example.com")
+    service.create_admin("ada@example.com", actor=CLI)
     promoted = service.get_user(user.id)
     assert promoted.is_admin and promoted.is_verified
 
 
 def test_check_helpers() -> None:
-    plain = service.CurrentUser(uuid.uuid4(), "a@b.se", "A", is_admin=False, is_verified=True)
-    unverified = service.CurrentUser(uuid.uuid4(), "a@b.se", "A", is_admin=False, is_verified=False)
-    admin = service.CurrentUser(uuid.uuid4(), "a@b.se", "A", is_admin=True, is_verified=True)
+    plain = sessions.CurrentUser(uuid.uuid4(), "a@b.se", "A", is_admin=False, is_verified=True)
+    unverified = sessions.CurrentUser(uuid.uuid4(), "a@b.se", "A", is_admin=False, is_verified=False)
+    admin = sessions.CurrentUser(uuid.uuid4(), "a@b.se", "A", is_admin=True, is_verified=True)
     with pytest.raises(NotAuthenticated):
-        service.check_user(None)
+        sessions.check_user(None)
     with pytest.raises(NotVerified):
-        service.check_verified(unverified)
+        sessions.check_verified(unverified)
     with pytest.raises(Forbidden):
-        service.check_admin(plain)
-    assert service.check_admin(admin) is admin and service.check_verified(plain) is plain
+        sessions.check_admin(plain)
+    assert sessions.check_admin(admin) is admin and sessions.check_verified(plain) is plain
 
 
 def test_list_users_and_set_admin(db, make_user) -> None:
@@ -532,12 +546,12 @@ def test_list_users_and_set_admin(db, make_user) -> None:
     rows, total = service.list_users(limit=1, offset=1)
     assert len(rows) == 1 and total == 3
     with pytest.raises(Forbidden):
-        service.set_admin(ada, root.id, False)
-    assert service.set_admin(root, ada.id, True).is_admin
+        service.set_admin(root.id, False, actor=Actor.user(ada))
+    assert service.set_admin(ada.id, True, actor=Actor.user(root)).is_admin
     with pytest.raises(InvalidInput):
-        service.set_admin(root, root.id, False)
+        service.set_admin(root.id, False, actor=Actor.user(root))
     with pytest.raises(service.NotFound):
-        service.set_admin(root, uuid.uuid4(), True)
+        service.set_admin(uuid.uuid4(), True, actor=Actor.user(root))
 
 
 def test_purge_task_runs_and_survives_errors(db, make_user, monkeypatch) -> None:
@@ -553,7 +567,7 @@ def test_purge_task_runs_and_survives_errors(db, make_user, monkeypatch) -> None
             raise RuntimeError("database away")
         return 2
 
-    monkeypatch.setattr(tasks.service, "purge_expired", fake_purge)
+    monkeypatch.setattr(tasks.sessions, "purge_expired", fake_purge)
 
     async def run_a_bit():
         task = asyncio.create_task(tasks.purge_expired_forever(interval=0.01))

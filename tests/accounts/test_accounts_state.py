@@ -14,7 +14,7 @@ import pytest
 from accounts_helpers import STRONG, sign_in
 from reflex_base.utils import format
 
-from khala.accounts import auth, service
+from khala.accounts import auth, service, sessions
 from khala.accounts.state import (
     AccountState,
     LoginState,
@@ -124,7 +124,7 @@ def test_change_password_in_handler_keeps_this_session(db, make_user) -> None:
         )
     )
     assert "1 other session" in state.notice
-    assert service.resolve_session(mine) and service.resolve_session(other) is None
+    assert sessions.resolve_session(mine) and sessions.resolve_session(other) is None
 
 
 def test_non_admin_cannot_use_admin_handlers(db, make_user) -> None:
@@ -169,7 +169,7 @@ def test_login_handler_navigates_to_complete_with_safe_next(db, make_user) -> No
         run(good.submit({"email": "ada@example.com", "password": STRONG}))[-1]
     )
     events = run(state.submit({"email": "ada@example.com", "password": "wrong password!"}))
-    assert state.error == service.SIGN_IN_FAILED
+    assert state.error == sessions.SIGN_IN_FAILED
 
 
 def test_signup_handler_shows_the_same_message(db, make_user) -> None:

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from khala.accounts import service as accounts
-from khala.accounts import throttle
+from khala.accounts import passwords, sessions, throttle
 from khala.db import utcnow
 
 PASSWORD = "correct horse battery staple"
@@ -26,10 +25,10 @@ def person(make_user):
 
     def make(*, admin: bool = False):
         user = make_user(
-            password_hash=accounts.hash_password(PASSWORD), email_verified_at=utcnow(), is_admin=admin
+            password_hash=passwords.hash_password(PASSWORD), email_verified_at=utcnow(), is_admin=admin
         )
-        code = accounts.authenticate(user.email, PASSWORD, ip="10.7.0.1")
-        token, _ = accounts.complete_login(code, user_agent="pytest", ip="10.7.0.1")
+        code = sessions.authenticate(user.email, PASSWORD, ip="10.7.0.1")
+        token, _ = sessions.complete_login(code, user_agent="pytest", ip="10.7.0.1")
         return user, token
 
     return make

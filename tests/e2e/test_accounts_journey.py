@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from khala.accounts import service
+from khala.accounts import service, sessions
 from tests.e2e.conftest import screenshot, wait_until
 from tests.e2e.test_accounts_websocket import accounts_wired  # noqa: F401  (skips until wired)
 
@@ -71,13 +71,13 @@ def test_sign_up_verify_sign_in_account_sign_out(page, live_app, smtp_sink, app_
     token = cookie["value"]
     assert len(token) >= 43
     assert token not in _script_visible_storage(page)
-    assert service.resolve_session(token) is not None
+    assert sessions.resolve_session(token) is not None
 
     # Sign out: the session is gone on the server and the cookie in the browser.
     page.locator("#sign-out").click()
     page.wait_for_url(re.compile(r"/login"), timeout=30_000)
     wait_until(lambda: _session_cookie(page) is None, 10, what="the cookie to be cleared")
-    assert service.resolve_session(token) is None
+    assert sessions.resolve_session(token) is None
     assert token not in _script_visible_storage(page)
     page.goto("/account")
     page.wait_for_url(re.compile(r"/login\?next=/account"), timeout=30_000)
@@ -91,7 +91,7 @@ def test_wrong_password_message_and_forgot_password(page, live_app, smtp_sink, a
     page.locator("#email").fill(email)
     page.locator("#password").fill("not the password")
     page.locator("#login-submit").click()
-    page.get_by_text(service.SIGN_IN_FAILED).wait_for(timeout=30_000)
+    page.get_by_text(sessions.SIGN_IN_FAILED).wait_for(timeout=30_000)
     assert _session_cookie(page) is None
     screenshot(page, "accounts-login-failed")
 
@@ -107,4 +107,4 @@ def test_wrong_password_message_and_forgot_password(page, live_app, smtp_sink, a
     page.locator("#password_again").fill("a completely new passphrase")
     page.get_by_role("button", name="Save the new password").click()
     page.get_by_text("Your new password is set").wait_for(timeout=30_000)
-    assert service.authenticate(email, "a completely new passphrase", ip="10.77.0.2")
+    assert sessions.authenticate(email, "a completely new passphrase", ip="10.77.0.2")

@@ -15,7 +15,7 @@ from sqlmodel import select
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from khala.accounts import auth, service, throttle
+from khala.accounts import auth, service, sessions, throttle
 from khala.accounts.models import User
 from khala.accounts.state import AccountState, SessionState
 from khala.admin.state.users import UsersAdminState
@@ -107,8 +107,8 @@ def accounts_wired(live_app) -> None:
 
 
 def _session_cookie(email: str) -> str:
-    code = service.authenticate(email, PASSWORD, ip=f"10.88.{uuid.uuid4().int % 250}.1")
-    token, _ = service.complete_login(code, user_agent="websocket-test")
+    code = sessions.authenticate(email, PASSWORD, ip=f"10.88.{uuid.uuid4().int % 250}.1")
+    token, _ = sessions.complete_login(code, user_agent="websocket-test")
     return f"{auth.cookie_name()}={token}"
 
 

@@ -12,6 +12,7 @@ import pytest
 import reflex as rx
 from starlette.datastructures import Headers
 
+from khala.accounts.sessions import CurrentUser
 from khala.admin.state import images as images_state
 from khala.admin.state.images import ImageUploadState
 from khala.db import session_scope
@@ -38,7 +39,7 @@ async def _drain(gen) -> list:
 @pytest.fixture
 def as_admin(monkeypatch: pytest.MonkeyPatch):
     async def ok(state):
-        return object()
+        return CurrentUser(uuid.uuid4(), "admin@example.com", "Admin", is_admin=True, is_verified=True)
 
     monkeypatch.setattr(images_state.auth, "require_admin", ok)
 

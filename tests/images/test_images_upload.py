@@ -11,15 +11,17 @@ import pytest
 from PIL import Image as PILImage
 from sqlmodel import select
 
+from khala.audit.service import Actor
 from khala.db import session_scope
 from khala.errors import InvalidInput, NotFound
 from khala.events.models import Event
-from khala.images import service
+from khala.images import processing, service
 from khala.images.models import Image
 from khala.images.service import PLACEHOLDER_URL, image_url, store_image
 from khala.images.storage import ImageStore, LocalStore
 
 MB = 1024 * 1024
+UPLOADER = Actor.system("tests")
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -43,6 +45,7 @@ def png_claiming(width: int, height: int, idat: bytes = b"") -> bytes:
 def refused(data: bytes, **kw) -> dict[str, str]:
     kw.setdefault("name", "poster.jpg")
     kw.setdefault("alt_text", "A poster")
+    kw.setdefault("actor", UPLOADER)
     with session_scope(write=True) as s, pytest.raises(InvalidInput) as info:
         store_image(s, data, **kw)
     return info.value.errors
@@ -58,6 +61,7 @@ def stored(store: ImageStore, image: Image, size: str = "modal") -> PILImage.Ima
 def upload(data: bytes, **kw) -> Image:
     kw.setdefault("name", "poster.jpg")
     kw.setdefault("alt_text", "A poster")
+    kw.setdefault("actor", UPLOADER)
     with session_scope(write=True) as s:
         return store_image(s, data, **kw)
 
@@ -100,7 +104,7 @@ def test_png_renamed_jpg_is_judged_by_its_bytes(sqlite_db, use_local: LocalStore
     image = upload(png, name="holiday.jpg", declared_type="image/jpeg")
     assert image.name == "holiday.jpg"
     assert stored(use_local, image).format == "WEBP"
-    assert service.process_image(png)[1] == "PNG"
+    assert processing.process_image(png)[1] == "PNG"
 
 
 def test_transparency_is_kept(sqlite_db, use_local: LocalStore, make_image) -> None:
@@ -276,7 +280,7 @@ def test_blobs_are_removed_when_the_row_fails(sqlite_db, use_local: LocalStore, 
             raise InvalidInput("database said no")
 
         s.flush = boom  # type: ignore[method-assign]
-        store_image(s, make_image(), name="a.jpg", alt_text="a")
+        store_image(s, make_image(), name="a.jpg", alt_text="a", actor=UPLOADER)
     assert not any(p.is_file() for p in use_local.root.rglob("*"))
 
 
@@ -299,7 +303,7 @@ def test_pipeline_on_each_store(db, store: ImageStore, browser, make_image) -> N
     assert image_url(image.storage_key, "card").url == image_url(image, "card").url
 
     with session_scope(write=True) as s:
-        service.delete_image(s, image.id)
+        service.delete_image(s, image.id, actor=UPLOADER)
     with session_scope() as s:
         assert s.get(Image, image.id) is None
     for size in service.SIZES:
@@ -330,7 +334,7 @@ def test_delete_image_unlinks_events(db, use_local: LocalStore, make_image) -> N
         event = Event(slug="e1", title="E1", starts_at=now, ends_at=now, image_id=image.id)
         s.add(event)
     with session_scope(write=True) as s:
-        service.delete_image(s, str(image.id))
+        service.delete_image(s, str(image.id), actor=UPLOADER)
     with session_scope() as s:
         assert s.get(Event, event.id).image_id is None
 
@@ -339,7 +343,7 @@ def test_delete_unknown_image(db, use_local) -> None:
     with session_scope(write=True) as s:
         for bad in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
             with pytest.raises(NotFound, match=r"That image does not exist\."):
-                service.delete_image(s, bad)
+                service.delete_image(s, bad, actor=UPLOADER)
 
 
 # ----------------------------------------------------------------------------------------- re-sign

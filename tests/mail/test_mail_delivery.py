@@ -9,14 +9,17 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from collections import Counter
 
 import pytest
 from mail_helpers import CONTEXT, spawn, wait_until, worker_env
 from sqlalchemy import select, text
 
+from khala.audit.models import AuditEntry
+from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
-from khala.errors import Conflict, InvalidInput
+from khala.errors import Conflict, InvalidInput, NotFound
 from khala.mail import outbox
 from khala.mail import service as mail
 from khala.mail.models import Attachment, OutboxMessage, OutboxStatus
@@ -28,6 +31,8 @@ from khala.mail.worker import (
     start_background_worker,
 )
 from khala.settings import get_settings
+
+ADMIN = Actor("user", uuid.UUID("00000000-0000-4000-8000-00000000ad01"), "admin@example.test")
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\r\n.\r\n..\n%%EOF"  # binary, CR/LF and SMTP dot lines
 PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
@@ -417,11 +422,33 @@ def test_admin_list_and_retry_failed(db, smtp_sink, enqueue_many):
     assert mail.list_outbox(recipient="USER1@").total == 1
 
     with pytest.raises(Conflict):
-        mail.retry_failed(mail.list_outbox(status="sent").items[0].id)
+        mail.retry_failed(mail.list_outbox(status="sent").items[0].id, actor=ADMIN)
     smtp_sink.handler.refuse.clear()
-    assert mail.retry_failed(failed.items[0].id).status == OutboxStatus.QUEUED
+    assert mail.retry_failed(failed.items[0].id, actor=ADMIN).status == OutboxStatus.QUEUED
     smtp_sink.worker().drain()
     assert statuses() == Counter({"sent": 3})
+
+
+def test_retry_writes_one_audit_entry_with_the_admin(db, smtp_sink, enqueue_many):
+    enqueue_many(2)
+    smtp_sink.handler.refuse["user1@example.test"] = "550 No such user"
+    smtp_sink.worker().drain()
+    failed = mail.list_outbox(status="failed").items[0]
+    sent = mail.list_outbox(status="sent").items[0]
+    with pytest.raises(Conflict):
+        mail.retry_failed(sent.id, actor=ADMIN)
+    with pytest.raises(NotFound):
+        mail.retry_failed("not-an-id", actor=ADMIN)
+    mail.retry_failed(str(failed.id), actor=ADMIN)
+    with session_scope() as session:
+        entries = session.execute(select(AuditEntry)).scalars().all()
+    assert [(e.action, e.object_type, e.object_id) for e in entries] == [
+        ("mail.retried", "outboxmessage", str(failed.id))
+    ]
+    [entry] = entries
+    assert (entry.actor_kind, entry.actor_id, entry.actor_label) == ("user", ADMIN.id, "admin@example.test")
+    assert entry.changes == {"status": ["failed", "queued"], "attempts": [1, 0]}
+    assert entry.data == {"recipient": "user1@example.test", "template": failed.template}
 
 
 def test_capture_withholds_bodies_in_production(db, caplog):

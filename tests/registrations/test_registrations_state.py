@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
-from khala.accounts import service as accounts
+from khala.accounts import passwords, sessions
 from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.events.models import Package
@@ -34,10 +34,10 @@ def person(make_user):
 
     def make(verified: bool = True):
         user = make_user(
-            password_hash=accounts.hash_password(PASSWORD), email_verified_at=utcnow() if verified else None
+            password_hash=passwords.hash_password(PASSWORD), email_verified_at=utcnow() if verified else None
         )
-        code = accounts.authenticate(user.email, PASSWORD, ip="10.9.0.1")
-        token, _ = accounts.complete_login(code, user_agent="pytest", ip="10.9.0.1")
+        code = sessions.authenticate(user.email, PASSWORD, ip="10.9.0.1")
+        token, _ = sessions.complete_login(code, user_agent="pytest", ip="10.9.0.1")
         return user, token
 
     return make

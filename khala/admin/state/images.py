@@ -15,24 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import reflex as rx
 
-from khala.accounts import auth
-from khala.errors import DomainError, InvalidInput
+from khala.admin.state.base import AdminState, admin_only, by_field
+from khala.audit.service import Actor
+from khala.errors import DomainError
 from khala.images import service
 
 UPLOAD_ID = "image-upload"
 
 
-def _errors(exc: DomainError) -> dict[str, str]:
-    """Field name → message; errors not tied to a field go under "form"."""
-    if isinstance(exc, InvalidInput):
-        return {("form" if k == "__all__" else k): v for k, v in exc.errors.items()}
-    return {"form": exc.message}
-
-
-class ImageUploadState(rx.State):
+class ImageUploadState(AdminState):
     """Administrators upload one image with its alt text; the form shows the stored result."""
 
     alt_text: str = ""
@@ -50,31 +45,37 @@ class ImageUploadState(rx.State):
     modal_url: str = ""
     modal_expires_at: str = ""
 
+    def _refused(self, exc: DomainError, args: tuple[Any, ...], *, bounce: bool) -> Any:
+        """Refused uploads are closed at once and the form says why."""
+        for arg in args:
+            if isinstance(arg, list):
+                self._close([f for f in arg if isinstance(f, rx.UploadFile)])
+        self.errors = by_field(exc)
+        return None
+
     @rx.event
-    def set_alt_text(self, value: str) -> None:
+    @admin_only
+    async def set_alt_text(self, value: str) -> None:
         self.alt_text = str(value)[: service.MAX_ALT * 2]
         self.errors = {k: v for k, v in self.errors.items() if k != "alt_text"}
 
     @rx.event
-    def set_description(self, value: str) -> None:
+    @admin_only
+    async def set_description(self, value: str) -> None:
         self.description = str(value)[: service.MAX_DESCRIPTION * 2]
 
     @rx.event
-    def reset_form(self) -> None:
+    @admin_only
+    async def reset_form(self) -> None:
         self.alt_text = ""
         self.description = ""
         self.errors = {}
 
     @rx.event
-    async def handle_upload(self, files: list[rx.UploadFile]):
+    @admin_only
+    async def handle_upload(self, files: list[rx.UploadFile], *, actor: Actor):
         """Store the uploaded image (administrators only). Not a background handler: Reflex requires that."""
         self.errors = {}
-        try:
-            await auth.require_admin(self)
-        except DomainError as exc:
-            self.errors = _errors(exc)
-            self._close(files)
-            return
         if len(files) != 1:
             self.errors = {"file": "Choose one image file (JPEG, PNG or WebP)."}
             self._close(files)
@@ -91,10 +92,11 @@ class ImageUploadState(rx.State):
                 alt_text=self.alt_text,
                 description=self.description,
                 declared_type=upload.content_type,
+                actor=actor,
             )
             urls = await asyncio.to_thread(service.image_urls, image)
         except DomainError as exc:
-            self.errors = _errors(exc)
+            self.errors = by_field(exc)
             return
         finally:
             self.uploading = False
@@ -110,9 +112,10 @@ class ImageUploadState(rx.State):
         yield rx.toast.success(f"Stored “{image.name}” ({image.width} × {image.height}).")
 
     @rx.event
+    @admin_only
     async def refresh_urls(self) -> None:
         """Re-sign the shown image's URLs when they have less than five minutes left (call it on a timer
-        or before showing the preview again). Only public data is involved: no authorization needed."""
+        or before showing the preview again)."""
         if not self.image_id:
             return
         if not (service.needs_resign(self.card_expires_at) or service.needs_resign(self.modal_expires_at)):
@@ -125,11 +128,11 @@ class ImageUploadState(rx.State):
         self._set_urls(await asyncio.to_thread(service.image_urls, image))
 
     @rx.event
-    async def delete_image(self, image_id: str):
+    @admin_only
+    async def delete_image(self, image_id: str, *, actor: Actor):
         """Delete an image (administrators only); events showing it fall back to no image."""
         try:
-            await auth.require_admin(self)
-            await asyncio.to_thread(service.remove_image, str(image_id))
+            await asyncio.to_thread(service.remove_image, str(image_id)[:60], actor=actor)
         except DomainError as exc:
             return rx.toast.error(exc.message)
         if image_id == self.image_id:

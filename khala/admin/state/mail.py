@@ -95,7 +95,7 @@ class AdminMailState(PagedState, AdminState):
         """Queue a failed message again (the worker picks it up at once)."""
         self.error = ""
         try:
-            status = await asyncio.to_thread(mail.retry_failed, clip(message_id, 300))
+            status = await asyncio.to_thread(mail.retry_failed, clip(message_id, 300), actor=actor)
         except DomainError as exc:
             self.error = exc.message
             return rx.toast.error(exc.message)
