@@ -14,7 +14,7 @@ usually leaves within a second.
 
 Templates (``khala/mail/templates/<name>.html`` + ``.txt``) and their context keys. Every template also
 gets ``public_url``, ``public_host``, ``subject`` and ``url(path)`` (an absolute link built from
-``KHALA_PUBLIC_URL``); pass *paths* (``"/verify-email?token=..."``), never hosts. Dates and prices are
+``KHALA_PUBLIC_URL``); pass *paths* (``"/verify?token=..."``), never hosts. Dates and prices are
 passed pre-formatted (in the event's timezone and currency). Keys marked optional may be omitted.
 
 - ``verify_email``: display_name, verify_path, expires_hours (optional, default 24)
