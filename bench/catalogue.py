@@ -55,8 +55,8 @@ def populate(rng: random.Random) -> None:
     import sqlalchemy as sa
 
     from khala.db import get_engine, utcnow
+    from khala.events.catalogue import normalise_text
     from khala.events.models import Category, Event, Package
-    from khala.events.service import normalise_text
     from khala.locations.models import Location
 
     engine = get_engine()
@@ -134,7 +134,7 @@ def populate(rng: random.Random) -> None:
 
 def measure(rng: random.Random) -> dict[str, dict[str, float]]:
     from khala.db import utcnow
-    from khala.events.service import search_events
+    from khala.events.catalogue import search_events
 
     now = utcnow()
     cases = {

@@ -142,7 +142,7 @@ def first_load(browser, url: str) -> dict[str, object]:
 
 
 def measure(browser, url: str, rng: random.Random) -> dict[str, dict[str, float]]:
-    from khala.events import service
+    from khala.events import catalogue
 
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
@@ -154,7 +154,7 @@ def measure(browser, url: str, rng: random.Random) -> dict[str, dict[str, float]
     rng.shuffle(terms)
     previous = ""
     for term in terms[: RUNS + 3]:
-        result = service.search_events(text=term)
+        result = catalogue.search_events(text=term)
         first = result.items[0].title if result.items else ""
         if not first or first == previous:
             continue
@@ -179,7 +179,7 @@ def measure(browser, url: str, rng: random.Random) -> dict[str, dict[str, float]
         if len(searches) >= RUNS:
             break
     box.fill("")
-    everything = f"{service.search_events().total} event"
+    everything = f"{catalogue.search_events().total} event"
     page.wait_for_function(
         "(t) => document.querySelector('#result-count').textContent.startsWith(t)", arg=everything
     )
@@ -221,10 +221,10 @@ def hub_rounds(rng: random.Random, tabs: int = 1000, per_tab: int = 24) -> dict[
     import uuid
 
     from khala.db import session_scope
-    from khala.events import service
+    from khala.events import catalogue, service
     from khala.events.live import SeatHub
 
-    ids = [c.id for p in range(1, 21) for c in service.search_events(page=p, page_size=100).items]
+    ids = [c.id for p in range(1, 21) for c in catalogue.search_events(page=p, page_size=100).items]
     hub = SeatHub()
     delivered = 0
 

@@ -22,16 +22,26 @@ def setup() -> tuple[str, list[str]]:
     import sqlalchemy as sa
 
     from khala.accounts.models import User
+    from khala.audit.service import Actor
     from khala.db import get_engine, session_scope, utcnow
     from khala.events import service as events
     from khala.events.models import EventStatus
 
     with session_scope(write=True) as s:
         event = events.create_event(
-            s, title="Rush", starts_at=utcnow() + timedelta(days=7), status=EventStatus.published
+            s,
+            title="Rush",
+            starts_at=utcnow() + timedelta(days=7),
+            status=EventStatus.published,
+            actor=Actor.system("bench"),
         )
         package = events.add_package(
-            s, event.id, title="Rush tier", capacity=CAPACITY, max_per_registration=1
+            s,
+            event.id,
+            title="Rush tier",
+            capacity=CAPACITY,
+            max_per_registration=1,
+            actor=Actor.system("bench"),
         )
         package_id = str(package.id)
     users = [

@@ -28,6 +28,8 @@ def install() -> None:
 
     # events → registrations: a cancelled event mails every ticket holder and waiting-list entry.
     _connect(events.on_status_change, notify.on_event_status_change)
+    # events → registrations: an event someone holds seats for cannot go back to draft.
+    _connect(events.before_status_change, registration_queries.refuse_draft_while_held)
     # accounts → registrations: deleting an account gives its seats back; the data export lists its tickets.
     _connect(accounts.on_user_delete, registrations.cancel_all_for_user)
     accounts.data_exporters["registrations"] = registration_queries.export_for_user

@@ -7,11 +7,13 @@ from collections import Counter
 from sqlalchemy import func
 from sqlmodel import select
 
+from khala.audit.models import AuditEntry
 from khala.db import session_scope, utcnow
 from khala.demo.seed import seed_demo
-from khala.events import service as events
+from khala.events import catalogue
 from khala.events.models import Category, Event, Package
 from khala.locations.models import Location
+from khala.mail.models import OutboxMessage
 from khala.registrations.models import Registration
 
 
@@ -42,4 +44,18 @@ def test_seed_demo_is_believable_consistent_and_idempotent(db) -> None:
                 )
             ).one()
             assert confirmed == p.taken
-    assert events.search_events(page_size=100).total == created["events"]
+    assert catalogue.search_events(page_size=100).total == created["events"]
+
+
+def test_seed_demo_goes_through_the_services_and_mails_nobody(db) -> None:
+    created = seed_demo(with_images=False)
+    with session_scope() as s:
+        entries = s.exec(select(AuditEntry)).all()
+        assert {(e.actor_kind, e.actor_label) for e in entries} == {("system", "demo")}
+        actions = Counter(e.action for e in entries)
+        assert actions["event.created"] == created["events"]
+        assert actions["package.created"] == created["packages"]
+        assert actions["location.created"] == created["venues"] >= 8
+        assert actions["category.created"] == created["categories"] >= 6
+        assert actions["registration.created"] == created["registrations"] > 0
+        assert s.exec(select(OutboxMessage)).all() == []  # demo attendees are fictional

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse, Response
 
 from khala.errors import NotFound
-from khala.events import service
+from khala.events import catalogue
 from khala.lib.ics import CalendarEntry, ics
 from khala.settings import get_settings
 
@@ -17,7 +17,7 @@ router = APIRouter()
 _SLUG = re.compile(r"^[A-Za-z0-9-]{1,120}$")
 
 
-def build_ics(d: service.EventDetail, base_url: str) -> bytes:
+def build_ics(d: catalogue.EventDetail, base_url: str) -> bytes:
     """The event's "Add to calendar" file, from the same builder as the tickets (time zone included)."""
     url = f"{base_url}/events/{d.slug}"
     host = base_url.split("://", 1)[-1].split("/")[0].split(":")[0] or "khala"
@@ -28,9 +28,7 @@ def build_ics(d: service.EventDetail, base_url: str) -> bytes:
             starts_at=d.starts_at,
             ends_at=d.ends_at,
             timezone=d.timezone,
-            location=", ".join(
-                p for p in (d.venue, d.street, f"{d.postal_code} {d.city}".strip(), d.country) if p
-            ),
+            location=", ".join(p for p in (d.venue, d.address) if p),
             description=(d.summary + "\n\n" if d.summary else "") + url,
             url=url,
             latitude=d.latitude,
@@ -45,7 +43,7 @@ async def event_ics(slug: str) -> Response:
     if not _SLUG.match(slug):
         return PlainTextResponse("Event not found", status_code=404)
     try:
-        detail = await asyncio.to_thread(service.get_event, slug)
+        detail = await asyncio.to_thread(catalogue.get_event, slug)
     except NotFound:
         return PlainTextResponse("Event not found", status_code=404)
     body = build_ics(detail, get_settings().public_url)

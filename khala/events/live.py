@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from khala.events import service
+from khala.events import catalogue
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ POLL_INTERVAL = 1.0
 CHUNK = 500
 DELIVERY_CONCURRENCY = 50
 
-Deliver = Callable[[str, dict[str, service.SeatState]], Awaitable[None]]
+Deliver = Callable[[str, dict[str, catalogue.SeatState]], Awaitable[None]]
 
 
 class SeatHub:
@@ -39,7 +39,7 @@ class SeatHub:
         # token -> scope ("page", "detail") -> {event id: counter on screen}
         self._watch: dict[str, dict[str, dict[str, int]]] = {}
         self._versions: dict[str, int] = {}  # event id -> last counter read
-        self._states: dict[str, service.SeatState] = {}  # event id -> counts read at that counter
+        self._states: dict[str, catalogue.SeatState] = {}  # event id -> counts read at that counter
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.deliver: Deliver | None = None
@@ -79,7 +79,7 @@ class SeatHub:
     def tokens(self) -> list[str]:
         return list(self._watch)
 
-    def newer(self, token: str) -> dict[str, service.SeatState]:
+    def newer(self, token: str) -> dict[str, catalogue.SeatState]:
         """Counts newer than what ``token`` shows (what a delivery to it would carry)."""
         shown = self.watching(token)
         return {i: st for i, v in shown.items() if (st := self._states.get(i)) is not None and st.version > v}
@@ -117,11 +117,11 @@ class SeatHub:
             return set()
         versions: dict[str, int] = {}
         for start in range(0, len(ids), CHUNK):
-            versions.update(await asyncio.to_thread(service.seat_versions, ids[start : start + CHUNK]))
+            versions.update(await asyncio.to_thread(catalogue.seat_versions, ids[start : start + CHUNK]))
             self.queries += 1
         moved = sorted(i for i, v in versions.items() if self._versions.get(i) != v)
         for start in range(0, len(moved), CHUNK):
-            fresh = await asyncio.to_thread(service.seat_states, moved[start : start + CHUNK])
+            fresh = await asyncio.to_thread(catalogue.seat_states, moved[start : start + CHUNK])
             self.queries += 1
             self._states.update(fresh)
             self._versions.update({i: st.version for i, st in fresh.items()})
@@ -139,7 +139,7 @@ class SeatHub:
             return 0
         gate = asyncio.Semaphore(DELIVERY_CONCURRENCY)
 
-        async def one(token: str, newer: dict[str, service.SeatState]) -> None:
+        async def one(token: str, newer: dict[str, catalogue.SeatState]) -> None:
             async with gate:
                 try:
                     await self.deliver(token, newer)  # type: ignore[misc]

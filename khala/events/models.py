@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
 from khala.db import UTCDateTime, utcnow
+from khala.settings import get_settings
 
 
 class EventStatus(enum.StrEnum):
@@ -42,7 +43,7 @@ class Event(SQLModel, table=True):
     image_id: uuid.UUID | None = Field(default=None, foreign_key="image.id", ondelete="SET NULL")
     starts_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     ends_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    timezone: str = Field(default="Europe/Stockholm", max_length=64)
+    timezone: str = Field(default_factory=lambda: get_settings().default_timezone, max_length=64)
     status: EventStatus = Field(
         default=EventStatus.draft,
         sa_column=Column(sa.String(16), nullable=False, server_default=EventStatus.draft.value),
@@ -50,7 +51,7 @@ class Event(SQLModel, table=True):
     # Denormalised for the catalogue query; kept right by the events service.
     search_text: str = Field(default="", sa_column=Column(sa.Text, nullable=False, server_default=""))
     min_price_minor: int | None = None
-    currency: str = Field(default="SEK", max_length=3)
+    currency: str = Field(default_factory=lambda: get_settings().default_currency, max_length=3)
     seats_taken: int = Field(default=0)
     seats_capacity: int | None = None
     # Bumped whenever seats of any of its packages change; open pages watch it (live seats).
@@ -74,7 +75,7 @@ class Package(SQLModel, table=True):
     description: str = Field(default="", max_length=300)
     perks: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     price_minor: int = 0
-    currency: str = Field(default="SEK", max_length=3)
+    currency: str = Field(default_factory=lambda: get_settings().default_currency, max_length=3)
     capacity: int | None = None
     taken: int = 0
     max_per_registration: int = 10

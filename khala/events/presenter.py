@@ -8,19 +8,18 @@ own timezone, seat badges, sanitized description HTML, signed image URLs with th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
 from khala.errors import InvalidInput
-from khala.events import service
+from khala.events import catalogue
 from khala.events.markdown import render_markdown
 from khala.images import service as images
 from khala.images.models import Image
-from khala.settings import get_settings
-from khala.ui import format as fmt
+from khala.lib import dates, money
 
 WHEN_CHOICES = ("today", "weekend", "month", "custom")
 PAGE_SIZE = 24
@@ -105,21 +104,30 @@ def _image(rows: dict[str, Image], image_id: str | None, size: str) -> tuple[str
 # -------------------------------------------------------------------------------------------- cards
 
 
-def card_view(card: service.EventCard, rows: dict[str, Image] | None = None) -> CardView:
+def seats_badge(seats_left: int | None, sold_out: bool, few: int = 10) -> tuple[str, str]:
+    """(label, tone) for a card badge: ``("Sold out", "soldout")``, ``("3 left", "few")`` or ``("", "")``."""
+    if sold_out or seats_left == 0:
+        return "Sold out", "soldout"
+    if seats_left is not None and seats_left <= few:
+        return f"{seats_left} left", "few"
+    return "", ""
+
+
+def card_view(card: catalogue.EventCard, rows: dict[str, Image] | None = None) -> CardView:
     url, alt = _image(rows or {}, card.image_id, "card")
-    badge, tone = fmt.seats_badge(card.seats_left, card.sold_out)
-    local = fmt.local(card.starts_at, card.timezone)
+    badge, tone = seats_badge(card.seats_left, card.sold_out)
+    local = dates.local(card.starts_at, card.timezone)
     return CardView(
         id=card.id,
         slug=card.slug,
         title=card.title,
         summary=card.summary,
         venue_line=", ".join(p for p in (card.venue, card.city) if p),
-        date_label=fmt.format_date_short(card.starts_at, card.timezone),
+        date_label=dates.format_date_short(card.starts_at, card.timezone),
         date_iso=local.isoformat(),
         day_key=local.date().isoformat(),
         time_label=f"{local:%H:%M}",
-        price_label=fmt.from_price(card.min_price_minor, card.currency),
+        price_label=money.from_price(card.min_price_minor, card.currency),
         badge=badge,
         badge_tone=tone,
         image_url=url,
@@ -129,13 +137,13 @@ def card_view(card: service.EventCard, rows: dict[str, Image] | None = None) -> 
     )
 
 
-def card_views(cards: list[service.EventCard]) -> list[CardView]:
+def card_views(cards: Sequence[catalogue.EventCard]) -> list[CardView]:
     rows = _image_rows(c.image_id for c in cards)
     return [card_view(c, rows) for c in cards]
 
 
-def with_seats(card: CardView, seats: service.SeatState) -> CardView:
-    badge, tone = fmt.seats_badge(seats.seats_left, seats.sold_out)
+def with_seats(card: CardView, seats: catalogue.SeatState) -> CardView:
+    badge, tone = seats_badge(seats.seats_left, seats.sold_out)
     return replace(card, badge=badge, badge_tone=tone, version=seats.version)
 
 
@@ -143,7 +151,7 @@ def with_seats(card: CardView, seats: service.SeatState) -> CardView:
 
 
 def local_today(tz: str | None = None, now: datetime | None = None) -> date:
-    return fmt.local(now or datetime.now(UTC), tz or get_settings().default_timezone).date()
+    return dates.local(now or datetime.now(UTC), tz or dates.default_timezone()).date()
 
 
 def _parse_day(value: str) -> date | None:
@@ -159,7 +167,7 @@ def date_range(
     when: str, date_from: str = "", date_to: str = "", *, tz: str | None = None, now: datetime | None = None
 ) -> tuple[datetime | None, datetime | None]:
     """The UTC range of a date filter, in the site's timezone: today, this weekend, this month, custom."""
-    zone = ZoneInfo(tz or get_settings().default_timezone)
+    zone = ZoneInfo(tz or dates.default_timezone())
     today = local_today(str(zone), now)
 
     def start_of(day: date) -> datetime:
@@ -207,7 +215,7 @@ def catalogue_page(
     page_size: int = PAGE_SIZE,
 ) -> CataloguePage:
     start, end = date_range(when, date_from, date_to)
-    result = service.search_events(
+    result = catalogue.search_events(
         text=q or None,
         category=category or None,
         city=city or None,
@@ -222,14 +230,14 @@ def catalogue_page(
 
 
 def filter_options() -> tuple[list[tuple[str, str]], list[str]]:
-    return service.list_categories(), service.list_cities()
+    return catalogue.list_categories(), catalogue.list_cities()
 
 
 def month_cards(year: int, month: int, tz: str | None = None) -> list[CardView]:
-    zone = ZoneInfo(tz or get_settings().default_timezone)
+    zone = ZoneInfo(tz or dates.default_timezone())
     first = datetime(year, month, 1, tzinfo=zone)
     nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return card_views(service.events_between(first, nxt))
+    return card_views(catalogue.events_between(first, nxt))
 
 
 # ------------------------------------------------------------------------------------------- detail
@@ -251,19 +259,19 @@ def _seat_text(left: int | None, sold_out: bool) -> tuple[str, str]:
     return (f"{left} seat{'s' if left != 1 else ''} left", "few" if left <= 10 else "open")
 
 
-def package_row(p: service.PackageView, tz: str) -> PackageRow:
+def package_row(p: catalogue.PackageView, tz: str) -> PackageRow:
     seats, tone = _seat_text(p.seats_left, p.sold_out)
     label = _SALES_LABEL.get(p.sales_state, p.sales_state).format(
-        opens=fmt.format_datetime_short(p.opens_at, tz)
+        opens=dates.format_datetime_short(p.opens_at, tz)
     )
     if p.sales_state == "open" and p.closes_at:
-        label = f"On sale until {fmt.format_datetime_short(p.closes_at, tz)}"
+        label = f"On sale until {dates.format_datetime_short(p.closes_at, tz)}"
     return PackageRow(
         id=p.id,
         title=p.title,
         description=p.description,
         perks=list(p.perks),
-        price_label=fmt.format_price(p.price_minor, p.currency),
+        price_label=money.format_price(p.price_minor, p.currency),
         seats_label=seats,
         seats_tone=tone,
         sales_state=p.sales_state,
@@ -280,64 +288,47 @@ def package_with_seats(row: PackageRow, left: int | None) -> PackageRow:
     )
 
 
-def map_url(d: service.EventDetail) -> str:
-    """A map search for the venue: coordinates when known, otherwise the street address (never an id)."""
-    if d.latitude is not None and d.longitude is not None:
-        query = f"{d.latitude:.6f},{d.longitude:.6f}"
-    else:
-        parts = [d.venue, d.street, f"{d.postal_code} {d.city}".strip(), d.region, d.country]
-        query = ", ".join(p for p in parts if p)
-    if not query:
-        return ""
-    return f"https://www.google.com/maps/search/?api=1&query={quote_plus(query)}"
-
-
 def _plain(text: str) -> str:
     text = re.sub(r"[#*_`>\[\]()!|-]+", " ", text or "")
     return " ".join(text.split())
 
 
-def meta_description(d: service.EventDetail) -> str:
-    when = fmt.format_date_short(d.starts_at, d.timezone)
+def meta_description(d: catalogue.EventDetail) -> str:
+    when = dates.format_date_short(d.starts_at, d.timezone)
     where = ", ".join(p for p in (d.venue, d.city) if p)
     lead = d.summary or _plain(d.description)
     text = f"{when}{' · ' + where if where else ''}. {lead}".strip()
     return text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + "…"
 
 
-def detail_view(d: service.EventDetail) -> DetailView:
+def detail_view(d: catalogue.EventDetail) -> DetailView:
     rows = _image_rows([d.image_id])
     url, alt = _image(rows, d.image_id, "modal")
-    badge, tone = fmt.seats_badge(d.seats_left, d.sold_out)
+    badge, tone = seats_badge(d.seats_left, d.sold_out)
     note = ""
     if d.status == "cancelled":
         note = "This event has been cancelled."
     elif d.ends_at < datetime.now(UTC):
         note = "This event has ended."
-    address = ", ".join(
-        p
-        for p in (d.street, f"{d.postal_code} {d.city}".strip(), d.region if d.region != d.city else "")
-        if p
-    )
     return DetailView(
         id=d.id,
         slug=d.slug,
         title=d.title,
         summary=d.summary,
         status_note=note,
-        date_label=fmt.format_date_long(d.starts_at, d.ends_at, d.timezone),
-        date_iso=fmt.local(d.starts_at, d.timezone).isoformat(),
+        date_label=dates.format_date_long(d.starts_at, d.ends_at, d.timezone),
+        date_iso=dates.local(d.starts_at, d.timezone).isoformat(),
         timezone=d.timezone,
         venue=d.venue,
-        address=address,
-        map_url=map_url(d),
+        address=d.address,
+        map_url=d.map_url,
         category=d.category_name,
         category_slug=d.category_slug,
         description_html=render_markdown(d.description),
         image_url=url,
         image_alt=alt,
         ics_url=f"/events/{quote_plus(d.slug)}.ics",
-        price_label=fmt.from_price(d.min_price_minor, d.currency),
+        price_label=money.from_price(d.min_price_minor, d.currency),
         badge=badge,
         badge_tone=tone,
         meta_description=meta_description(d),
@@ -347,7 +338,7 @@ def detail_view(d: service.EventDetail) -> DetailView:
 
 
 def event_detail(id_or_slug: str) -> DetailView:
-    return detail_view(service.get_event(id_or_slug))
+    return detail_view(catalogue.get_event(id_or_slug))
 
 
 # ----------------------------------------------------------------------------------------- discover
@@ -363,10 +354,10 @@ class DiscoverData:
 
 def discover(now: datetime | None = None) -> DiscoverData:
     """Upcoming highlights, this weekend, nearly sold out (few seats left, not sold out), categories."""
-    upcoming = service.search_events(sort="date", page_size=8, now=now).items
+    upcoming = catalogue.search_events(sort="date", page_size=8, now=now).items
     start, end = date_range("weekend", now=now)
-    weekend = service.search_events(date_from=start, date_to=end, sort="date", page_size=4, now=now).items
-    popular = service.search_events(sort="popularity", page_size=60, now=now).items
+    weekend = catalogue.search_events(date_from=start, date_to=end, sort="date", page_size=4, now=now).items
+    popular = catalogue.search_events(sort="popularity", page_size=60, now=now).items
     scarce = sorted(
         (c for c in popular if c.seats_left is not None and 0 < c.seats_left <= 25),
         key=lambda c: (c.seats_left, c.starts_at),
@@ -376,5 +367,5 @@ def discover(now: datetime | None = None) -> DiscoverData:
         highlights=[card_view(c, rows) for c in upcoming],
         weekend=[card_view(c, rows) for c in weekend],
         nearly_sold_out=[card_view(c, rows) for c in scarce],
-        categories=service.list_categories(),
+        categories=catalogue.list_categories(),
     )

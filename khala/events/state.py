@@ -21,10 +21,9 @@ import reflex as rx
 
 from khala.errors import DomainError, NotFound
 from khala.events import presenter
+from khala.events.catalogue import SeatState
 from khala.events.live import hub
 from khala.events.presenter import CardView, DetailView, PackageRow
-from khala.events.service import SeatState
-from khala.ui import format as fmt
 
 log = logging.getLogger(__name__)
 
@@ -376,7 +375,7 @@ class EventDetailState(rx.State):
         if st is None:
             return
         self.packages = [presenter.package_with_seats(p, st.packages.get(p.id)) for p in self.packages]
-        badge, tone = fmt.seats_badge(st.seats_left, st.sold_out)
+        badge, tone = presenter.seats_badge(st.seats_left, st.sold_out)
         self.detail = replace(self.detail, badge=badge, badge_tone=tone, version=st.version)
         hub.watch(_token(self), {self.detail.id: st.version}, scope="detail")
 

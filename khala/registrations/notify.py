@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus
-
 from sqlmodel import Session, col, select
 
 from khala.accounts.models import User
 from khala.events.models import Event, Package
 from khala.lib import routes
+from khala.lib.dates import format_datetime_short
+from khala.lib.money import format_price
 from khala.locations.models import Location
+from khala.locations.service import address_line, map_url
 from khala.mail import service as mail
 from khala.registrations.models import ACTIVE, Registration
 from khala.registrations.queries import waitlist_position
-from khala.registrations.tickets import qr_png, ticket_ics, venue_line
-from khala.ui.format import format_datetime_short, format_price
+from khala.registrations.tickets import qr_png, ticket_ics
 
 QR_CID = "ticket-qr"
-
-
-def map_url(location: Location | None) -> str:
-    """A map link built from the address (or the coordinates), never from an id."""
-    if location is None:
-        return ""
-    if location.latitude is not None and location.longitude is not None:
-        return f"https://www.openstreetmap.org/?mlat={location.latitude}&mlon={location.longitude}#map=17/{location.latitude}/{location.longitude}"
-    return "https://www.openstreetmap.org/search?query=" + quote_plus(venue_line(location))
 
 
 def on_event_status_change(session: Session, event: Event, old_status: str) -> int:
@@ -86,7 +77,7 @@ def registration_changed(session: Session, kind: str, registration: Registration
             **base,
             "ticket_path": routes.ticket(registration.ticket_code),
             "cancel_path": routes.cancel_ticket(str(registration.id)),
-            "venue": venue_line(location),
+            "venue": address_line(location, with_name=True),
             "map_url": map_url(location),
             "quantity": registration.quantity,
             "price": format_price(total, package.currency),

@@ -15,15 +15,16 @@ from sqlmodel import Session, col, select
 from khala.accounts.models import User
 from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
-from khala.errors import InvalidInput, NotFound
+from khala.errors import Conflict, InvalidInput, NotFound
+from khala.events.catalogue import package_view
 from khala.events.models import Event, EventStatus, Package
-from khala.events.service import package_view
+from khala.lib.dates import format_datetime_short
 from khala.lib.ids import parse_id
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.locations.models import Location
+from khala.locations.service import address_line
 from khala.registrations.models import ACTIVE, Registration, RegistrationStatus
 from khala.registrations.tickets import ticket_ics
-from khala.ui.format import format_datetime_short
 
 
 @dataclass(frozen=True)
@@ -179,12 +180,6 @@ class TicketView:
         return self.status in ACTIVE and self.starts_at > utcnow()
 
 
-def _street_line(loc: Location | None) -> str:
-    if loc is None:
-        return ""
-    return ", ".join(x for x in (loc.street, " ".join(y for y in (loc.postal_code, loc.city) if y)) if x)
-
-
 def tickets_for_user(user_id: str | uuid.UUID, *, limit: int = 200) -> list[TicketView]:
     """A user's active registrations with their events, soonest first (past ones last)."""
     uid = parse_id(user_id, "account")
@@ -216,7 +211,7 @@ def tickets_for_user(user_id: str | uuid.UUID, *, limit: int = 200) -> list[Tick
                 timezone=e.timezone,
                 event_status=str(e.status),
                 venue=loc.name if loc else "",
-                address=_street_line(loc),
+                address=address_line(loc),
                 city=loc.city if loc else "",
                 created_at=r.created_at,
             )
@@ -399,3 +394,19 @@ def list_for_event(
         for r, email, name, title in rows
     ]
     return Page(items=items, total=total, page=current, page_size=size)
+
+
+def refuse_draft_while_held(session: Session, event: Event, new_status: EventStatus) -> None:
+    """``events.before_status_change`` veto: an event someone holds seats or a waiting-list place for cannot go
+    back to draft (cancel it instead, which tells them)."""
+    if new_status != EventStatus.draft:
+        return
+    holders = session.exec(
+        select(sa.func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event.id, col(Registration.status).in_(ACTIVE))
+    ).one()
+    if holders:
+        raise Conflict(
+            f"{holders} registration(s) hold this event; it cannot go back to draft. Cancel it instead."
+        )

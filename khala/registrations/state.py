@@ -17,10 +17,11 @@ from khala.accounts import service as accounts
 from khala.audit.service import Actor
 from khala.errors import AlreadyRegistered, DomainError, NotAuthenticated, NotVerified, SoldOut
 from khala.lib import routes
+from khala.lib.dates import format_datetime_short
+from khala.lib.money import format_price
 from khala.mail import service as mail
 from khala.registrations import queries, service
 from khala.registrations.tickets import qr_svg_data_uri
-from khala.ui.format import format_datetime_short, format_price
 
 
 def _clip(value: object, n: int = 64) -> str:
@@ -71,7 +72,7 @@ class RegistrationState(rx.State):
     login_href: str = routes.LOGIN
     signup_href: str = routes.SIGNUP
     _price_minor: int = 0
-    _currency: str = "SEK"
+    _currency: str = ""  # the package's; empty until loaded (format_price then uses the default)
 
     def _set_links(self) -> None:
         back = routes.event(self.event_slug, register=self.package_id, qty=self.quantity)

@@ -10,6 +10,7 @@ from khala.events.models import Event, Package
 from khala.lib import routes
 from khala.lib.ics import CalendarEntry, ics
 from khala.locations.models import Location
+from khala.locations.service import address_line
 from khala.mail.service import absolute_url
 from khala.registrations.models import Registration
 from khala.settings import get_settings
@@ -32,13 +33,6 @@ def registration_uid(registration_id: str) -> str:
     return f"registration-{registration_id}@{host}"
 
 
-def venue_line(location: Location | None) -> str:
-    if location is None:
-        return ""
-    parts = [location.name, location.street, " ".join(p for p in (location.postal_code, location.city) if p)]
-    return ", ".join(p for p in parts if p)
-
-
 def calendar_entry(
     registration: Registration, event: Event, package: Package, location: Location | None
 ) -> CalendarEntry:
@@ -49,7 +43,7 @@ def calendar_entry(
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         timezone=event.timezone,
-        location=venue_line(location),
+        location=address_line(location, with_name=True),
         description=f"{package.title} × {registration.quantity} — ticket {registration.ticket_code}",
         url=absolute_url(routes.ticket(registration.ticket_code)),
     )

@@ -19,10 +19,13 @@ from khala.admin.state import (
     AdminRegistrationsState,
     AdminState,
 )
+from khala.audit import service as audit
 from khala.audit.service import SYSTEM, Actor
 from khala.db import session_scope, utcnow
+from khala.events import catalogue, forms, reports
 from khala.events import service as events
 from khala.events.models import EventStatus
+from khala.locations import service as locations
 from khala.mail import service as mail
 from khala.mail.models import OutboxMessage
 from khala.registrations import queries
@@ -69,15 +72,15 @@ def _failed_mail() -> str:
 
 
 def _event_count() -> int:
-    return events.list_events_admin().total
+    return reports.list_events_admin().total
 
 
 @pytest.fixture
 def world(make_event, make_user):
     """An event with a full package, a confirmed holder and a waiting-list entry, plus a failed mail."""
     event = make_event("Gala", packages=[{"title": "Std", "capacity": 1}], status=EventStatus.draft)
-    events.set_status(event.id, "published")
-    package_id = events.get_event(event.id).packages[0].id
+    events.set_status(event.id, "published", actor=audit.SYSTEM)
+    package_id = catalogue.get_event(event.id).packages[0].id
     holder_user, waiting_user = make_user(display_name="Holder"), make_user(display_name="Waiting")
     holder = registrations.register(holder_user.id, package_id, actor=Actor.user(holder_user))
     waiting = registrations.register(
@@ -93,7 +96,7 @@ def world(make_event, make_user):
 
 
 def _assert_nothing_changed(world) -> None:
-    detail = events.get_event(world["event_id"])
+    detail = catalogue.get_event(world["event_id"])
     assert detail.status == "published" and [p.title for p in detail.packages] == ["Std"]
     assert queries.get_registration(world["holder"], viewer=SYSTEM).status == "confirmed"
     assert queries.get_registration(world["waiting"], viewer=SYSTEM).status == "waitlisted"
@@ -115,7 +118,7 @@ def _attack(root, world) -> None:
     run(ev.set_status(world["event_id"], "draft"))
     run(ev.set_status(world["event_id"], "cancelled"))
     run(ev.create_venue({"name": "Stranger Hall", "city": "Nowhere"}))
-    assert "Stranger Hall, Nowhere" not in [label for _, label in events.list_venues()]
+    assert "Stranger Hall, Nowhere" not in [label for _, label in locations.list_venues()]
     run(ev.start_edit())
     run(ev.save_event({**NEW_EVENT, "title": "Renamed by a stranger"}))
     assert not ev.editing and ev.edit_values == {}
@@ -219,10 +222,10 @@ def test_admin_creates_an_event_adds_a_package_and_publishes(world, person) -> N
     assert [(p.title, p.seats) for p in state.selected.packages] == [("VIP", "0 / 10")]
 
     run(state.set_status(new_id, "published"))
-    assert events.get_event(new_id).status == "published"
+    assert catalogue.get_event(new_id).status == "published"
     assert state.selected.status == "published"
     run(state.set_status(world["event_id"], "draft"))  # someone holds a seat: refused with a message
-    assert state.status_error and events.get_event(world["event_id"]).status == "published"
+    assert state.status_error and catalogue.get_event(world["event_id"]).status == "published"
     run(state.search({"q": "winter", "status": ""}))
     assert [r.title for r in state.rows] == ["Winter Gala"]
 
@@ -238,7 +241,7 @@ def test_admin_creates_an_event_adds_a_package_and_publishes(world, person) -> N
         )
     )
     assert not state.editing and state.selected.title == "Winter Gala 2030"
-    assert events.event_form_values(new_id)["starts_at"] == "2030-12-02T20:00"
+    assert forms.event_form_values(new_id)["starts_at"] == "2030-12-02T20:00"
     assert [r.title for r in state.rows] == ["Winter Gala 2030"]
 
 
@@ -255,7 +258,7 @@ def test_admin_cancels_a_registration_and_the_waiting_list_moves_up(world, perso
     run(state.cancel(world["holder"]))
     assert queries.get_registration(world["holder"], viewer=SYSTEM).status == "cancelled"
     assert queries.get_registration(world["waiting"], viewer=SYSTEM).status == "confirmed"  # promoted
-    assert events.get_event(world["event_id"]).packages[0].taken == 1
+    assert catalogue.get_event(world["event_id"]).packages[0].taken == 1
     run(state.cancel(world["holder"]))  # again: a readable refusal, nothing changes
     assert "already cancelled" in state.error
 

@@ -175,10 +175,10 @@ def test_keyboard_opens_modal_traps_focus_and_returns_it(page, live_app) -> None
 
 
 def test_direct_load_renders_the_event_page_and_unknown_slug_is_not_found(page, live_app, app_db) -> None:
-    from khala.events import service
+    from khala.events import catalogue
 
-    card = service.search_events(text="jazz").items[0]
-    detail = service.get_event(card.slug)
+    card = catalogue.search_events(text="jazz").items[0]
+    detail = catalogue.get_event(card.slug)
     page.goto(f"/events/{card.slug}")
     page.get_by_role("heading", level=1, name=detail.title).wait_for(timeout=30_000)
     assert page.locator(DIALOG).count() == 0
@@ -191,7 +191,9 @@ def test_direct_load_renders_the_event_page_and_unknown_slug_is_not_found(page, 
         for perk in p.perks:
             row.get_by_text(perk).wait_for()
     map_href = page.get_by_role("link", name=re.compile("Show on map")).get_attribute("href")
-    assert map_href.startswith("https://www.google.com/maps/search/?api=1&query=")
+    assert map_href == detail.map_url and map_href.startswith(
+        "https://www.openstreetmap.org/"
+    )  # one provider
     assert str(detail.id) not in map_href  # built from the address or coordinates, never an id
     ics = page.request.get(f"/events/{card.slug}.ics")
     assert ics.status == 200 and ics.headers["content-type"].startswith("text/calendar")
@@ -207,14 +209,16 @@ def test_direct_load_renders_the_event_page_and_unknown_slug_is_not_found(page, 
 
 
 def test_calendar_shows_this_months_demo_events(page, live_app, app_db) -> None:
-    from khala.events import service
+    from khala.events import catalogue
     from khala.settings import get_settings
 
     zone = ZoneInfo(get_settings().default_timezone)
     now = datetime.now(zone)
     first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     nxt = (first + timedelta(days=32)).replace(day=1)
-    expected = [e for e in service.events_between(first, nxt) if first <= e.starts_at.astimezone(zone) < nxt]
+    expected = [
+        e for e in catalogue.events_between(first, nxt) if first <= e.starts_at.astimezone(zone) < nxt
+    ]
     assert expected, "the demo has events this month"
     page.goto("/calendar")
     page.locator("#calendar-month").get_by_text(f"{now:%B %Y}").wait_for(timeout=30_000)
@@ -250,13 +254,13 @@ def _take_seat(package_id: str) -> None:
 
 
 def test_a_seat_taken_elsewhere_updates_open_pages_within_two_seconds(browser, live_app, app_db) -> None:
-    from khala.events import service
+    from khala.events import catalogue
 
     # An event with a limited package on sale, and one that is nearly full (its card shows "N left").
-    candidates = service.search_events(page_size=100).items
+    candidates = catalogue.search_events(page_size=100).items
     chosen = None
     for card in candidates:
-        detail = service.get_event(card.slug)
+        detail = catalogue.get_event(card.slug)
         open_pkgs = [
             p for p in detail.packages if p.sales_state == "open" and p.seats_left and p.seats_left > 1
         ]

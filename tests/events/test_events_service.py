@@ -1,135 +1,263 @@
-"""Catalogue search: filters, sort, pagination and hostile input, on SQLite and PostgreSQL."""
+"""The catalogue's typed writes: every rule lives here once, and each change writes one audit entry with
+its actor in the change's own transaction (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
-from khala.db import utcnow
-from khala.errors import InvalidInput, NotFound
-from khala.events import service as events
-from khala.events.models import EventStatus
+from khala.audit import service as audit
+from khala.audit.models import AuditEntry
+from khala.audit.service import Actor
+from khala.db import session_scope, utcnow
+from khala.errors import Conflict, InvalidInput, NotFound
+from khala.events import catalogue, forms, service
+from khala.events.models import Category, Event, EventStatus, Package
+from khala.locations import service as locations
 
-
-def titles(page: events.EventPage) -> list[str]:
-    return [c.title for c in page.items]
-
-
-def test_empty_catalogue(db) -> None:
-    page = events.search_events()
-    assert (page.items, page.total, page.page, page.pages) == ([], 0, 1, 1)
-
-
-def test_text_matches_title_summary_venue_and_city_case_insensitively(make_event) -> None:
-    make_event("Jazz Night", summary="Smooth trio", venue="Blue Room", city="Malmö")
-    make_event("Rock Show", summary="Loud guitars", venue="Arena", city="Oslo")
-    assert titles(events.search_events("jazz")) == ["Jazz Night"]
-    assert titles(events.search_events("TRIO")) == ["Jazz Night"]
-    assert titles(events.search_events("blue room")) == ["Jazz Night"]
-    assert titles(events.search_events("malmö")) == ["Jazz Night"]
-    assert titles(events.search_events("oslo guitars")) == ["Rock Show"]
-    assert titles(events.search_events("jazz oslo")) == []
+ADA = Actor("user", uuid.uuid4(), "ada@example.com")
+START = datetime(2030, 12, 1, 18, 0, tzinfo=UTC)
 
 
-def test_sql_wildcards_are_literal(make_event) -> None:
-    make_event("100% Techno")
-    make_event("Plain Event")
-    assert titles(events.search_events("%")) == ["100% Techno"]
-    assert titles(events.search_events("_")) == []
-    assert titles(events.search_events("\\")) == []
-    assert titles(events.search_events("' OR 1=1 --")) == []
+def entries(action: str | None = None) -> list[AuditEntry]:
+    with session_scope() as s:
+        rows = s.exec(select(AuditEntry).order_by(AuditEntry.at, AuditEntry.id)).all()
+    return [e for e in rows if action is None or e.action == action]
 
 
-def test_very_long_query_gets_a_clear_message(db) -> None:
-    with pytest.raises(InvalidInput) as err:
-        events.search_events("x" * 201)
-    assert "too long" in err.value.errors["q"]
-    assert events.search_events("x" * 200).total == 0
+def _draft(title: str = "Gala", **fields) -> Event:
+    with session_scope(write=True) as s:
+        return service.create_event(s, title=title, starts_at=START, actor=ADA, **fields)
 
 
-def test_filters_category_city_price_and_dates(make_event) -> None:
-    now = utcnow()
-    make_event("Free Talk", category="tech", city="Uppsala", packages=[{"title": "Free", "price_minor": 0}])
-    make_event("Paid Gig", category="music", city="Uppsala", packages=[{"title": "A", "price_minor": 25000}])
-    make_event(
-        "Far Gig",
-        category="music",
-        city="Oslo",
-        starts_in=timedelta(days=90),
-        packages=[{"title": "A", "price_minor": 1000}],
+def test_create_event_writes_one_entry_with_its_actor_and_defaults_from_settings(db) -> None:
+    event = _draft("  Winter   Gala ", summary=" Lights ")
+    [entry] = entries()
+    assert (entry.action, entry.actor_kind, entry.actor_id, entry.actor_label) == (
+        "event.created",
+        "user",
+        ADA.id,
+        "ada@example.com",
     )
-    assert titles(events.search_events(category="tech")) == ["Free Talk"]
-    assert titles(events.search_events(city="uppsala", sort="price")) == ["Free Talk", "Paid Gig"]
-    assert titles(events.search_events(price="free")) == ["Free Talk"]
-    assert sorted(titles(events.search_events(price="paid"))) == ["Far Gig", "Paid Gig"]
-    assert titles(events.search_events(category="music", city="Oslo")) == ["Far Gig"]
-    month = events.search_events(date_from=now, date_to=now + timedelta(days=30))
-    assert sorted(titles(month)) == ["Free Talk", "Paid Gig"]
-    assert titles(events.search_events(category="nope")) == []
-    with pytest.raises(InvalidInput):
-        events.search_events(date_from=now, date_to=now - timedelta(days=1))
-    with pytest.raises(InvalidInput):
-        events.search_events(price="cheap")
+    assert (entry.object_type, entry.object_id) == ("event", str(event.id))
+    assert entry.changes["title"] == "Winter Gala" and entry.changes["status"] == "draft"
+    assert entry.changes["timezone"] == "Europe/Stockholm"  # settings.default_timezone
+    assert entry.changes["ends_at"] == (START + timedelta(hours=2)).isoformat()
+    assert event.slug == "winter-gala" and event.summary == "Lights"
 
 
-def test_only_published_upcoming_events_are_listed(make_event) -> None:
-    make_event("Draft", status=EventStatus.draft)
-    make_event("Over", starts_at=utcnow() - timedelta(days=2))
-    make_event("Live")
-    assert titles(events.search_events()) == ["Live"]
-    with pytest.raises(NotFound):
-        events.get_event(events.slugify("Draft"))
+def test_a_refused_or_rolled_back_create_leaves_neither_event_nor_entry(db) -> None:
+    with pytest.raises(InvalidInput), session_scope(write=True) as s:
+        service.create_event(s, title="", starts_at=START, actor=ADA)
+    with pytest.raises(RuntimeError), session_scope(write=True) as s:
+        service.create_event(s, title="Fine", starts_at=START, actor=ADA)
+        raise RuntimeError("the caller's transaction fails later")
+    with session_scope() as s:
+        assert s.exec(select(Event)).all() == []
+    assert entries() == []
 
 
-def test_sorts(make_event) -> None:
-    make_event("Later Cheap", starts_in=timedelta(days=20), packages=[{"title": "A", "price_minor": 100}])
-    make_event("Soon Dear", starts_in=timedelta(days=2), packages=[{"title": "A", "price_minor": 90000}])
-    assert titles(events.search_events(sort="date")) == ["Soon Dear", "Later Cheap"]
-    assert titles(events.search_events(sort="price")) == ["Later Cheap", "Soon Dear"]
-    with pytest.raises(InvalidInput):
-        events.search_events(sort="title; DROP TABLE event")
-
-
-def test_pagination_one_page_last_page_and_invalid_pages(make_event) -> None:
-    for i in range(7):
-        make_event(f"Event {i}", starts_in=timedelta(days=1 + i))
-    one = events.search_events(page_size=24)
-    assert (one.total, one.pages, len(one.items)) == (7, 1, 7)
-    p1 = events.search_events(page=1, page_size=3)
-    p3 = events.search_events(page=3, page_size=3)
-    assert (p1.pages, titles(p1)) == (3, ["Event 0", "Event 1", "Event 2"])
-    assert (p3.page, titles(p3)) == (3, ["Event 6"])
-    assert events.search_events(page=99, page_size=3).page == 3
-    assert events.search_events(page=-4, page_size=3).page == 1
-    assert events.search_events(page="abc", page_size=3).page == 1
-    assert events.search_events(page_size=10_000).page_size == events.MAX_PAGE_SIZE
-    assert events.search_events(page_size=0).page_size == 1
-
-
-def test_get_event_by_slug_or_id_with_packages_and_sales_state(make_event) -> None:
-    now = utcnow()
-    event = make_event(
-        "Detail Event",
-        packages=[
-            {"title": "Open", "capacity": 10, "perks": ["Drink", " "], "price_minor": 15000},
-            {"title": "Soon", "sales_opens_at": now + timedelta(days=1)},
-        ],
-    )
-    by_slug = events.get_event("detail-event")
-    by_id = events.get_event(str(event.id))
-    assert by_slug.id == by_id.id == str(event.id)
-    assert [p.title for p in by_slug.packages] == ["Open", "Soon"]
-    assert by_slug.packages[0].perks == ["Drink"]
-    assert [p.sales_state for p in by_slug.packages] == ["open", "not_yet"]
-    assert by_slug.min_price_minor == 0 and by_slug.seats_left is None
-    with pytest.raises(NotFound):
-        events.get_event("no-such-event")
-
-
-def test_event_validation_messages(db) -> None:
-    from khala.db import session_scope
-
+def test_typed_rules_hold_for_every_caller(db) -> None:
     with session_scope(write=True) as s, pytest.raises(InvalidInput) as err:
-        events.create_event(s, title="x" * 101, starts_at=utcnow(), timezone="Mars/Olympus")
-    assert set(err.value.errors) == {"title", "timezone"}
+        service.create_event(
+            s,
+            title="T",
+            starts_at=datetime(2030, 1, 1, 10, 0),  # naive
+            description="x" * (service.MAX_DESCRIPTION + 1),
+            category_id=999,
+            location_id=uuid.uuid4(),
+            image_id=uuid.uuid4(),
+            status="live",
+            actor=ADA,
+        )
+    assert set(err.value.errors) == {
+        "starts_at",
+        "description",
+        "category_id",
+        "location_id",
+        "image_id",
+        "status",
+    }
+    with session_scope(write=True) as s, pytest.raises(InvalidInput) as err:
+        service.create_event(s, title="T", starts_at=START, ends_at=START - timedelta(hours=1), actor=ADA)
+    assert set(err.value.errors) == {"ends_at"}
+    with session_scope(write=True) as s, pytest.raises(InvalidInput) as err:
+        service.create_event(s, title="T", starts_at=None, actor=ADA)
+    assert err.value.errors == {"starts_at": "A start date and time is required."}
+
+
+def test_update_event_records_only_the_fields_that_changed(db) -> None:
+    event = _draft("Gala", summary="Old")
+    with session_scope(write=True) as s:
+        service.update_event(s, event.id, title="Gala Night", summary="Old", actor=ADA)
+    [entry] = entries("event.updated")
+    assert entry.changes == {"title": ["Gala", "Gala Night"]}
+    assert entry.actor_id == ADA.id
+    with session_scope(write=True) as s:  # nothing changed: nothing to record
+        service.update_event(s, event.id, title="Gala Night", actor=ADA)
+    assert len(entries("event.updated")) == 1
+    with session_scope(write=True) as s:
+        service.update_event(s, event.id, ends_at=None, starts_at=START + timedelta(days=1), actor=ADA)
+    changes = entries("event.updated")[-1].changes
+    assert set(changes) == {"starts_at", "ends_at"}
+    assert catalogue.get_event(event.id, include_unpublished=True).ends_at == START + timedelta(
+        days=1, hours=2
+    )
+    with pytest.raises(InvalidInput), session_scope(write=True) as s:
+        service.update_event(s, event.id, title="", actor=ADA)
+    with pytest.raises(NotFound), session_scope(write=True) as s:
+        service.update_event(s, "not-an-id", title="X", actor=ADA)
+    assert catalogue.get_event(event.id, include_unpublished=True).title == "Gala Night"
+
+
+def test_add_package_writes_package_created_and_checks_the_event(db) -> None:
+    event = _draft()
+    with session_scope(write=True) as s:
+        package = service.add_package(s, event.id, title="VIP", price_minor=12345, capacity=10, actor=ADA)
+    [entry] = entries("package.created")
+    assert (entry.object_type, entry.object_id) == ("package", str(package.id))
+    assert entry.changes["price_minor"] == 12345 and entry.changes["currency"] == "SEK"  # the default
+    assert entry.changes["event_id"] == str(event.id)
+    with pytest.raises(InvalidInput) as err, session_scope(write=True) as s:
+        service.add_package(s, event.id, title="P", perks=[f"perk {i}" for i in range(21)], actor=ADA)
+    assert set(err.value.errors) == {"perks"}
+    with pytest.raises(NotFound), session_scope(write=True) as s:
+        service.add_package(s, uuid.uuid4(), title="X", actor=ADA)
+    service.set_status(event.id, "cancelled", actor=ADA)
+    with pytest.raises(InvalidInput) as err, session_scope(write=True) as s:
+        service.add_package(s, event.id, title="Late", actor=ADA)
+    assert set(err.value.errors) == {"form"}
+    assert len(entries("package.created")) == 1
+
+
+def test_set_status_names_each_change_and_records_nothing_when_refused(make_event, make_user) -> None:
+    from khala.registrations import service as registrations
+
+    event = make_event("Gala", status=EventStatus.draft)
+    before = len(entries())
+    assert service.set_status(event.id, "published", actor=ADA) == "published"
+    assert service.set_status(event.id, "published", actor=ADA) == "published"  # no change, no entry
+    assert service.set_status(event.id, "draft", actor=ADA) == "draft"
+    service.set_status(event.id, "published", actor=ADA)
+    user = make_user()
+    package_id = catalogue.get_event(event.id).packages[0].id
+    registrations.register(user.id, package_id, actor=Actor.user(user))
+    with pytest.raises(Conflict):  # the registrations veto, connected in wiring.py
+        service.set_status(event.id, "draft", actor=ADA)
+    assert service.set_status(event.id, "cancelled", actor=ADA) == "cancelled"
+    with pytest.raises(Conflict):
+        service.set_status(event.id, "published", actor=ADA)
+    status_entries = [e for e in entries()[before:] if e.object_type == "event"]
+    assert [(e.action, e.changes["status"]) for e in status_entries] == [
+        ("event.published", ["draft", "published"]),
+        ("event.unpublished", ["published", "draft"]),
+        ("event.published", ["draft", "published"]),
+        ("event.cancelled", ["published", "cancelled"]),
+    ]
+    assert {e.actor_id for e in status_entries} == {ADA.id}
+    with pytest.raises(InvalidInput):
+        service.set_status(event.id, "archived", actor=ADA)
+    with pytest.raises(NotFound):
+        service.set_status("nope", "published", actor=ADA)
+
+
+def test_a_before_status_change_veto_stops_the_change(db, monkeypatch) -> None:
+    event = _draft()
+
+    def refuse(session, ev, new) -> None:
+        raise Conflict(f"not {new} today")
+
+    monkeypatch.setattr(service, "before_status_change", [refuse])
+    with pytest.raises(Conflict, match="not published today"):
+        service.set_status(event.id, "published", actor=ADA)
+    assert catalogue.get_event(event.id, include_unpublished=True).status == "draft"
+    assert entries("event.published") == []
+
+
+def test_create_category(db) -> None:
+    with session_scope(write=True) as s:
+        category = service.create_category(s, slug="food-drink", name=" Food &  Drink ", actor=ADA)
+    [entry] = entries("category.created")
+    assert entry.changes == {"slug": "food-drink", "name": "Food & Drink"}
+    assert entry.object_id == str(category.id)
+    with pytest.raises(InvalidInput) as err, session_scope(write=True) as s:
+        service.create_category(s, slug="food-drink", name="Again", actor=ADA)
+    assert set(err.value.errors) == {"slug"}
+    with pytest.raises(InvalidInput) as err, session_scope(write=True) as s:
+        service.create_category(s, slug="Not a slug!", name="", actor=ADA)
+    assert set(err.value.errors) == {"slug", "name"}
+    with session_scope() as s:
+        assert len(s.exec(select(Category)).all()) == 1
+
+
+# ------------------------------------------------------------------------------------------------ forms
+
+
+def test_forms_parse_then_call_the_typed_functions_once(db) -> None:
+    venue_id = locations.create_location(name="Hall A", city="Uppsala", actor=ADA)
+    with session_scope(write=True) as s:
+        service.create_category(s, slug="music", name="Music", actor=ADA)
+    event_id = forms.create_event_from_form(
+        title="Gala",
+        starts_at="2030-12-01T19:00",
+        category="music",
+        venue_id=venue_id,
+        actor=ADA,
+    )
+    [created] = entries("event.created")
+    assert created.object_id == event_id and created.actor_id == ADA.id
+    forms.update_event_from_form(
+        event_id,
+        title="Gala",
+        starts_at="2030-12-01T20:00",
+        ends_at="2030-12-01T23:00",
+        category="music",
+        venue_id=venue_id,
+        actor=ADA,
+    )
+    [updated] = entries("event.updated")
+    assert set(updated.changes) == {"starts_at", "ends_at"}
+    assert updated.changes["starts_at"][1] == "2030-12-01T19:00:00+00:00"
+    package_id = forms.add_package_from_form(event_id, title="VIP", price="12.345", currency="tnd", actor=ADA)
+    [package] = entries("package.created")
+    assert package.object_id == package_id
+    assert (package.changes["price_minor"], package.changes["currency"]) == (12345, "TND")
+
+
+def test_a_form_with_any_error_writes_nothing(db) -> None:
+    with pytest.raises(InvalidInput) as err:
+        forms.create_event_from_form(title="Fine", starts_at="2030-12-01T19:00", venue_id="nope", actor=ADA)
+    assert set(err.value.errors) == {"venue_id"}
+    with pytest.raises(InvalidInput) as err:  # typed names come back as the form's names
+        forms.create_event_from_form(
+            title="Fine", starts_at="2030-12-01T19:00", venue_id=str(uuid.uuid4()), actor=ADA
+        )
+    assert err.value.errors == {"venue_id": service.CHOOSE_VENUE}
+    event_id = forms.create_event_from_form(title="Gala", starts_at="2030-12-01T19:00", actor=ADA)
+    with pytest.raises(InvalidInput) as err:
+        forms.add_package_from_form(event_id, title="VIP", price="1.2345", currency="TND", actor=ADA)
+    assert set(err.value.errors) == {"price"}
+    with pytest.raises(InvalidInput) as err:
+        forms.update_event_from_form(event_id, title="", starts_at="later", actor=ADA)
+    assert set(err.value.errors) == {"title", "starts_at"}
+    assert [e.action for e in entries()] == ["event.created"]
+    with session_scope() as s:
+        assert s.exec(select(Package)).all() == []
+
+
+def test_event_form_values_round_trip(db) -> None:
+    event_id = forms.create_event_from_form(
+        title="Gala", starts_at="2030-07-01T19:00", timezone="Europe/Oslo", actor=audit.SYSTEM
+    )
+    values = forms.event_form_values(event_id)
+    assert (values["starts_at"], values["ends_at"], values["timezone"]) == (
+        "2030-07-01T19:00",
+        "2030-07-01T21:00",
+        "Europe/Oslo",
+    )
+    with pytest.raises(NotFound):
+        forms.event_form_values("not-an-id")
+    assert utcnow() < catalogue.get_event(event_id, include_unpublished=True).starts_at

@@ -6,6 +6,7 @@ import reflex as rx
 
 from khala.admin.components.shell import INPUT_STYLE, card, form_message, grid, labelled, select
 from khala.admin.state.events import AdminEventsState
+from khala.lib import dates, money
 from khala.ui import theme
 from khala.ui.forms import field, form_error
 
@@ -125,7 +126,7 @@ def _event_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[
                 rx.el.input(
                     id=f"{prefix}-timezone",
                     name="timezone",
-                    default_value=value("timezone", "Europe/Stockholm"),
+                    default_value=value("timezone", dates.default_timezone()),
                     list=f"{prefix}-timezones",
                     aria_describedby=f"{prefix}-timezone-error",
                     style=INPUT_STYLE,
@@ -293,7 +294,7 @@ def package_form() -> rx.Component:
                     "currency",
                     errors=e,
                     id_="package-currency",
-                    default_value="SEK",
+                    default_value=money.default_currency(),
                     max_length=3,
                 ),
                 field(

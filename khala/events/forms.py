@@ -1,0 +1,267 @@
+"""The admin dashboard's event and package forms: what a person typed, turned into values.
+
+Forms only parse (wall times in the event's zone, prices in major units, a category slug, a venue id) and
+then call the typed functions in ``service.py``, which hold every rule. Errors come back by the form's own
+field names, the parse errors and the rule errors together, so a person sees every problem at once; when
+anything is wrong nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfoNotFoundError
+
+from sqlmodel import Session, select
+
+from khala.audit.service import Actor
+from khala.db import session_scope
+from khala.errors import InvalidInput, NotFound
+from khala.events import service
+from khala.events.catalogue import reading
+from khala.events.models import Category, EventStatus
+from khala.lib import dates, money
+from khala.lib.ids import parse_id
+
+# A typed function's field → the form field that shows its message.
+_FORM_FIELD = {"category_id": "category", "location_id": "venue_id", "price_minor": "price"}
+_TIMES = ("starts_at", "ends_at")
+
+
+def _merge(rule_errors: Mapping[str, str], parse_errors: dict[str, str], skip: tuple[str, ...] = ()) -> dict:
+    """The rule errors under the form's names, minus fields the form could not read (``skip``, or a parse
+    error of its own, which says more)."""
+    renamed = {_FORM_FIELD.get(k, k): v for k, v in rule_errors.items() if k not in skip}
+    return {**renamed, **parse_errors}
+
+
+def _time(
+    value: str | None, timezone: str, field: str, errors: dict[str, str], label: str
+) -> datetime | None:
+    try:
+        return dates.parse_local_datetime(value, timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        errors[field] = f"Enter the {label} as a date and time, e.g. 2026-12-01 19:00."
+        return None
+
+
+def _id(text: str) -> uuid.UUID | None:
+    try:
+        return parse_id(text, "choice")
+    except NotFound:
+        return None
+
+
+def _whole(value: str | int | None, field: str, errors: dict[str, str], message: str) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"-?\d{1,9}", text):
+        errors[field] = message
+        return None
+    return int(text)
+
+
+def _chosen(s: Session, *, category: str, venue_id: str, image_id: str, errors: dict[str, str]) -> dict:
+    """The category slug and the venue and image ids as the typed values (None when left empty)."""
+    category_id = None
+    if category:
+        category_id = s.exec(select(Category.id).where(Category.slug == str(category)[:60])).first()
+        if category_id is None:
+            errors["category"] = service.CHOOSE_CATEGORY
+    location_id = _id(venue_id) if venue_id else None
+    if venue_id and location_id is None:
+        errors["venue_id"] = service.CHOOSE_VENUE
+    picture = _id(image_id) if image_id else None
+    if image_id and picture is None:
+        errors["image_id"] = service.CHOOSE_IMAGE
+    return {"category_id": category_id, "location_id": location_id, "image_id": picture}
+
+
+def _read_event_form(
+    s: Session,
+    *,
+    title: str,
+    starts_at: str,
+    ends_at: str,
+    timezone: str,
+    summary: str,
+    description: str,
+    category: str,
+    venue_id: str,
+    image_id: str,
+) -> tuple[dict, dict[str, str], tuple[str, ...]]:
+    """(typed values, parse errors by form field, typed fields the form could not read)."""
+    errors: dict[str, str] = {}
+    zone = (timezone or "").strip()[:64] or dates.default_timezone()
+    skip: tuple[str, ...] = ()
+    starts = ends = None
+    if dates.is_timezone(zone):  # wall times can only be read in a known zone
+        starts = _time(starts_at, zone, "starts_at", errors, "start")
+        ends = _time(ends_at, zone, "ends_at", errors, "end")
+    else:
+        skip = _TIMES
+    values = {
+        "title": title or "",
+        "summary": summary or "",
+        "description": description or "",
+        "starts_at": starts,
+        "ends_at": ends,
+        "timezone": zone,
+        **_chosen(s, category=category, venue_id=venue_id, image_id=image_id, errors=errors),
+    }
+    return values, errors, skip
+
+
+def create_event_from_form(
+    *,
+    title: str,
+    starts_at: str,
+    ends_at: str = "",
+    timezone: str = "",
+    summary: str = "",
+    description: str = "",
+    category: str = "",
+    venue_id: str = "",
+    image_id: str = "",
+    status: str = EventStatus.draft.value,
+    actor: Actor,
+) -> str:
+    """Create an event from what an administrator typed; times are wall times in ``timezone`` (empty:
+    ``settings.default_timezone``). ``category`` is a category slug, ``venue_id`` a venue id, ``image_id``
+    an uploaded image (all optional). Returns the new event's id; InvalidInput with a message per field."""
+    with session_scope(write=True) as s:
+        values, errors, skip = _read_event_form(
+            s,
+            title=title,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=timezone,
+            summary=summary,
+            description=description,
+            category=category,
+            venue_id=venue_id,
+            image_id=image_id,
+        )
+        try:
+            event = service.create_event(s, status=str(status), actor=actor, **values)
+        except InvalidInput as exc:
+            raise InvalidInput(_merge(exc.errors, errors, skip)) from None
+        if errors:
+            raise InvalidInput(errors)  # rolls the event back
+        return str(event.id)
+
+
+def update_event_from_form(
+    event_id: str | uuid.UUID,
+    *,
+    title: str,
+    starts_at: str,
+    ends_at: str = "",
+    timezone: str = "",
+    summary: str = "",
+    description: str = "",
+    category: str = "",
+    venue_id: str = "",
+    image_id: str = "",
+    actor: Actor,
+) -> None:
+    """Change an event's details from what an administrator typed (the same fields as creating one; every
+    field is taken as given, an empty end means two hours). InvalidInput per field, NotFound for an unknown
+    event."""
+    with session_scope(write=True) as s:
+        values, errors, skip = _read_event_form(
+            s,
+            title=title,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=timezone,
+            summary=summary,
+            description=description,
+            category=category,
+            venue_id=venue_id,
+            image_id=image_id,
+        )
+        try:
+            service.update_event(s, event_id, actor=actor, **values)
+        except InvalidInput as exc:
+            raise InvalidInput(_merge(exc.errors, errors, skip)) from None
+        if errors:
+            raise InvalidInput(errors)
+
+
+def event_form_values(event_id: str | uuid.UUID) -> dict[str, str]:
+    """An event's details as the edit form shows them (times as wall times in its own zone)."""
+    with reading(None) as s:
+        event = service.event_row(s, event_id)
+        category = s.get(Category, event.category_id) if event.category_id else None
+        return {
+            "title": event.title,
+            "summary": event.summary,
+            "description": event.description,
+            "category": category.slug if category else "",
+            "venue_id": str(event.location_id) if event.location_id else "",
+            "image_id": str(event.image_id) if event.image_id else "",
+            "starts_at": dates.local_input(event.starts_at, event.timezone),
+            "ends_at": dates.local_input(event.ends_at, event.timezone),
+            "timezone": event.timezone,
+        }
+
+
+def add_package_from_form(
+    event_id: str,
+    *,
+    title: str,
+    price: str = "",
+    currency: str = "",
+    capacity: str = "",
+    max_per_registration: str = "10",
+    sales_opens_at: str = "",
+    sales_closes_at: str = "",
+    perks: str = "",
+    description: str = "",
+    actor: Actor,
+) -> str:
+    """Add a package to an event from what an administrator typed: the price in major units ("249.50"; the
+    currency's own decimals), an empty capacity for unlimited seats, perks one per line, the sales window as
+    wall times in the event's time zone. Returns the package id; InvalidInput per field, NotFound for an
+    unknown event."""
+    with session_scope(write=True) as s:
+        event = service.event_row(s, event_id)
+        errors: dict[str, str] = {}
+        code = (currency or "").strip().upper()[:10] or money.default_currency()
+        try:
+            price_minor = money.parse_amount(price, code)
+        except ValueError:
+            errors["price"] = "Enter the price as a number, e.g. 250 or 249.50."
+            price_minor = 0
+        cap = _whole(capacity, "capacity", errors, "Capacity must be a whole number (empty = unlimited).")
+        most = _whole(
+            max_per_registration, "max_per_registration", errors, "Enter a whole number of seats, e.g. 10."
+        )
+        opens = _time(sales_opens_at, event.timezone, "sales_opens_at", errors, "sales opening")
+        closes = _time(sales_closes_at, event.timezone, "sales_closes_at", errors, "sales closing")
+        try:
+            package = service.add_package(
+                s,
+                event.id,
+                title=title,
+                price_minor=price_minor,
+                currency=code,
+                description=description or "",
+                perks=str(perks or "").splitlines(),
+                capacity=cap,
+                max_per_registration=10 if most is None else most,
+                sales_opens_at=opens,
+                sales_closes_at=closes,
+                actor=actor,
+            )
+        except InvalidInput as exc:
+            raise InvalidInput(_merge(exc.errors, errors)) from None
+        if errors:
+            raise InvalidInput(errors)
+        return str(package.id)

@@ -1,0 +1,131 @@
+"""The admin dashboard's reads: counts for the overview and the list of every event (drafts included)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from khala.db import utcnow
+from khala.errors import InvalidInput
+from khala.events.catalogue import MAX_PAGE_SIZE, check_query, reading, text_conditions
+from khala.events.models import Event, EventStatus, Package
+from khala.events.service import ADMIN_STATUSES, STATUS_MESSAGE
+from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
+from khala.locations.models import Location
+
+
+@dataclass(frozen=True)
+class CatalogueStats:
+    published: int
+    draft: int
+    cancelled: int
+    upcoming: int  # published and not yet started
+    seats_taken: int  # in packages of published events that have not ended
+    seats_capacity: int  # of the limited packages among those
+    unlimited_packages: int  # packages without a capacity among those
+
+
+def catalogue_stats(*, now: datetime | None = None, session: Session | None = None) -> CatalogueStats:
+    """Counts for the admin overview: events by status, upcoming events, seats sold against capacity."""
+    now = now or utcnow()
+    with reading(session) as s:
+        by_status = dict(s.exec(select(Event.status, func.count()).group_by(Event.status)).all())
+        upcoming = s.exec(
+            select(func.count())
+            .select_from(Event)
+            .where(col(Event.status) == EventStatus.published.value, col(Event.starts_at) > now)
+        ).one()
+        taken, capacity, unlimited = s.exec(
+            select(
+                func.coalesce(func.sum(Package.taken), 0),
+                func.coalesce(func.sum(Package.capacity), 0),
+                func.coalesce(func.sum(sa.case((col(Package.capacity).is_(None), 1), else_=0)), 0),
+            )
+            .join(Event, col(Event.id) == col(Package.event_id))
+            .where(col(Event.status) == EventStatus.published.value, col(Event.ends_at) >= now)
+        ).one()
+    counts = {str(k): int(v) for k, v in by_status.items()}
+    return CatalogueStats(
+        published=counts.get("published", 0),
+        draft=counts.get("draft", 0),
+        cancelled=counts.get("cancelled", 0),
+        upcoming=int(upcoming),
+        seats_taken=int(taken),
+        seats_capacity=int(capacity),
+        unlimited_packages=int(unlimited),
+    )
+
+
+@dataclass(frozen=True)
+class AdminEventRow:
+    id: str
+    slug: str
+    title: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    city: str
+    packages: int
+    seats_taken: int
+    seats_capacity: int | None  # None = at least one package is unlimited (or there are none)
+    min_price_minor: int | None
+    currency: str
+
+
+def list_events_admin(
+    text: str | None = None,
+    status: str | None = None,
+    page: int | str = 1,
+    page_size: int | str = 25,
+    *,
+    session: Session | None = None,
+) -> Page[AdminEventRow]:
+    """One page of every event (drafts and cancelled included), latest start first."""
+    text = check_query(text)
+    if status and status not in ADMIN_STATUSES:
+        raise InvalidInput({"status": STATUS_MESSAGE})
+    size = clamp_page_size(page_size, default=25, maximum=MAX_PAGE_SIZE)
+    conditions: list[sa.ColumnElement[bool]] = [col(Event.status) == status] if status else []
+    conditions += text_conditions(text)
+    package_count = (
+        select(func.count())
+        .select_from(Package)
+        .where(col(Package.event_id) == col(Event.id))
+        .scalar_subquery()
+    )
+    with reading(session) as s:
+        total = s.exec(select(func.count()).select_from(Event).where(*conditions)).one()
+        current = clamp_page(page, total, size)
+        rows = s.exec(
+            select(Event, Location, package_count)
+            .where(*conditions)
+            .join(Location, col(Event.location_id) == col(Location.id), isouter=True)
+            .order_by(col(Event.starts_at).desc(), col(Event.id))
+            .offset(offset_of(current, size))
+            .limit(size)
+        ).all()
+    items = [
+        AdminEventRow(
+            id=str(e.id),
+            slug=e.slug,
+            title=e.title,
+            status=str(e.status),
+            starts_at=e.starts_at,
+            ends_at=e.ends_at,
+            timezone=e.timezone,
+            venue=loc.name if loc else "",
+            city=loc.city if loc else "",
+            packages=int(n),
+            seats_taken=e.seats_taken,
+            seats_capacity=e.seats_capacity,
+            min_price_minor=e.min_price_minor,
+            currency=e.currency,
+        )
+        for e, loc, n in rows
+    ]
+    return Page(items=items, total=total, page=current, page_size=size)
