@@ -27,6 +27,34 @@ class RadixThemes(rx.plugins.RadixThemesPlugin):
         )
 
 
+class SameOriginBackend(rx.plugins.Plugin):
+    """The built frontend reaches the backend on the origin it was loaded from (host and port).
+
+    Reflex bakes ``api_url`` (``http://localhost:<port at build time>``) into the bundle and only swaps the
+    host name at run time. Khala serves pages, websocket and API on one port, so one build serves any port,
+    any replica and any proxy: ``python -m khala build`` once, ``python -m khala serve`` anywhere.
+    """
+
+    MARK = "// khala: same origin"
+    PATCHES = (
+        ("endpoint.hostname = frontend_hostname;", f"endpoint.host = window.location.host; {MARK}"),
+        ('endpoint.port = ""; // Assume websocket is on https port via load balancer.', ""),
+    )
+
+    def pre_compile(self, **context: Any) -> None:
+        context["add_modify_task"]("utils/state.js", self._patch)
+
+    @classmethod
+    def _patch(cls, source: str) -> str:
+        if cls.MARK in source:  # already patched by an earlier compile
+            return source
+        for old, new in cls.PATCHES:
+            if old not in source:
+                raise RuntimeError(f"SameOriginBackend: Reflex's state.js changed; cannot find {old!r}")
+            source = source.replace(old, new)
+        return source
+
+
 config = rx.Config(
     app_name="khala",
     telemetry_enabled=False,
@@ -36,9 +64,10 @@ config = rx.Config(
     frontend_port=settings.port,
     backend_port=settings.port,
     plugins=[
+        SameOriginBackend(),
         RadixThemes(
             theme=rx.theme(appearance="light", accent_color="pink", gray_color="mauve", radius="large")
-        )
+        ),
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -19,6 +19,8 @@ from khala.events.api import router as events_router
 from khala.images.api import limit_upload_size
 from khala.images.api import router as images_router
 from khala.mail.worker import run_worker_forever
+from khala.ops.api import router as ops_router
+from khala.ops.middleware import ops_middleware
 from khala.registrations.api import router as registrations_router
 
 wiring.install()  # the cross-domain hooks, connected once (khala/wiring.py)
@@ -29,11 +31,13 @@ api.include_router(accounts_router)  # /auth/complete, /auth/signout (HttpOnly s
 api.include_router(events_router)  # /events/{slug}.ics
 api.include_router(images_router)  # /media/{key} (local store, signed URLs)
 api.include_router(registrations_router)  # /tickets/{id}.ics (owner only)
+api.include_router(ops_router)  # /healthz, /readyz, /metrics (bearer token)
 
 app = rx.App(
     # Uploads are size-capped before Starlette spools them; the websocket Origin guard wraps everything
-    # (no cross-site websocket hijacking with the user's cookie).
-    api_transformer=[api, limit_upload_size, origin_guard],
+    # (no cross-site websocket hijacking with the user's cookie); outermost, every response gets the security
+    # headers, a request id, a log line and its latency by route (khala/ops/middleware.py).
+    api_transformer=[api, limit_upload_size, origin_guard, ops_middleware],
 )
 app.register_lifespan_task(run_worker_forever)  # one mail delivery loop per process
 app.register_lifespan_task(purge_expired_forever)  # hourly: expired sessions and used tokens

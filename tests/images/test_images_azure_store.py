@@ -123,7 +123,7 @@ def test_user_delegation_key_is_used_and_cached() -> None:
 
 
 def _settings(tmp_path: Path, **kw) -> Settings:
-    return Settings(data_dir=tmp_path, secret_key="s" * 40, **kw)
+    return Settings(data_dir=tmp_path, secret_key="tEst-only-k3y_0123456789abcdefghijKLMNOP", **kw)
 
 
 @pytest.fixture
