@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from khala.accounts.models import User
+from khala.api.models import ApiKey, IdempotencyRecord
 from khala.audit.models import AuditEntry
 from khala.events.models import Category, Event, Package
 from khala.images.models import Image
@@ -13,9 +14,11 @@ from khala.registrations.models import Registration
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ApiKey",
     "AuditEntry",
     "Category",
     "Event",
+    "IdempotencyRecord",
     "Image",
     "Location",
     "OutboxMessage",

@@ -48,3 +48,5 @@ class Registration(SQLModel, table=True):
     ticket_code: str = Field(max_length=16, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # When the ticket was scanned at the door (POST /api/v1/checkins); None = not yet.
+    checked_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

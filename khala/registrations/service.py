@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from khala.accounts import service as accounts
 from khala.accounts.models import User
 from khala.audit import service as audit
 from khala.audit.models import AuditEntry
@@ -335,3 +337,136 @@ def cancel_all_for_user(s: Session, user_id: uuid.UUID, *, now: datetime | None 
     for r in rows:
         _cancel_in(s, r, now, actor=owner, reason="account deleted")
     return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Box office (the REST API): registering someone by e-mail address, and checking tickets in at the door.
+
+
+@dataclass(frozen=True)
+class BoxOfficeRegistration:
+    registration: RegistrationView
+    email: str  # the attendee's address, as stored
+    account_created: bool  # the address had no account and one was made
+
+
+@dataclass(frozen=True)
+class CheckedIn:
+    registration: RegistrationView
+    checked_in_at: datetime
+
+
+def find_or_create_attendee(email: str, *, actor: Actor, display_name: str = "") -> tuple[uuid.UUID, bool]:
+    """The account of ``email``, created (unverified, without a password) when there is none; returns its
+    id and whether it was created. A new account is audited as ``user.created_for_registration`` by
+    ``actor``; its owner can later set a password with "forgot password"."""
+    address = accounts.validate_email(email)
+    name = accounts.validate_display_name(display_name or address.split("@", 1)[0])
+    for _ in range(2):
+        try:
+            with session_scope(write=True) as s:
+                existing = s.exec(
+                    select(User.id).where(User.email == address, col(User.deleted_at).is_(None))
+                ).first()
+                if existing is not None:
+                    return existing, False
+                user = User(email=address, display_name=name)
+                s.add(user)
+                s.flush()
+                audit.record(
+                    s,
+                    actor,
+                    "user.created_for_registration",
+                    user,
+                    {"email": address, "display_name": name},
+                )
+                return user.id, True
+        except IntegrityError:
+            continue  # created concurrently: the second pass finds it
+    raise Conflict("That address is being registered right now; please retry.")
+
+
+def register_attendee(
+    email: str,
+    package_id: str | uuid.UUID,
+    quantity: int = 1,
+    *,
+    actor: Actor,
+    display_name: str = "",
+    waitlist: bool = False,
+    now: datetime | None = None,
+) -> BoxOfficeRegistration:
+    """Register the holder of ``email`` for a package at the box office: the account is found or created
+    (``find_or_create_attendee``), then seats are taken exactly as ``register`` does, mail included."""
+    pid = parse_id(package_id, "package")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise InvalidInput({"quantity": "Choose at least one seat."})
+    with session_scope() as s:
+        if s.get(Package, pid) is None:
+            raise NotFound("We could not find that package.")  # before an account is made for nothing
+    address = accounts.validate_email(email)
+    user_id, created = find_or_create_attendee(address, actor=actor, display_name=display_name)
+    registration = register(user_id, pid, quantity, actor=actor, waitlist=waitlist, now=now)
+    return BoxOfficeRegistration(registration, address, created)
+
+
+_CROCKFORD_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+
+
+def normalise_ticket_code(code: str) -> str:
+    """A ticket code as printed, read aloud or typed: case, spaces and dashes do not matter, and the
+    look-alikes O/I/L read as 0/1 (Crockford base32)."""
+    cleaned = "".join(str(code or "").split()).replace("-", "").upper()
+    return cleaned.translate(_CROCKFORD_ALIASES)[:32]
+
+
+def check_in(
+    ticket_code: str,
+    *,
+    actor: Actor,
+    event_id: str | uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> CheckedIn:
+    """Let a ticket in at the door: marks ``checked_in_at`` once, audited as ``registration.checked_in``.
+
+    NotFound for an unknown code; Conflict for a ticket already checked in (saying when), a cancelled or
+    waiting-list registration, a cancelled event, or a ticket of another event than ``event_id``.
+    """
+    code = normalise_ticket_code(ticket_code)
+    if not code:
+        raise InvalidInput({"ticket_code": "Enter the ticket code."})
+    eid = parse_id(event_id, "event") if event_id else None
+    now = now or utcnow()
+    with session_scope(write=True) as s:
+        registration = s.exec(select(Registration).where(Registration.ticket_code == code)).first()
+        if registration is None:
+            raise NotFound("No ticket has that code.")
+        if eid is not None and registration.event_id != eid:
+            raise Conflict("This ticket is for another event.")
+        event = s.get(Event, registration.event_id)
+        if event is not None and event.status == EventStatus.cancelled:
+            raise Conflict("This event was cancelled; its tickets no longer admit.")
+        if registration.status == RegistrationStatus.cancelled:
+            raise Conflict("This registration was cancelled; the ticket no longer admits.")
+        if registration.status == RegistrationStatus.waitlisted:
+            raise Conflict("This registration is on the waiting list; it has no seat yet.")
+        if registration.checked_in_at is not None:
+            raise Conflict(f"This ticket was already checked in at {registration.checked_in_at.isoformat()}.")
+        # Conditional on "not yet": two scanners at two doors let the ticket in once.
+        changed = s.execute(
+            sa.update(Registration)
+            .where(col(Registration.id) == registration.id, col(Registration.checked_in_at).is_(None))
+            .values(checked_in_at=now, updated_at=now)
+        ).rowcount
+        if changed != 1:
+            raise Conflict("This ticket was already checked in.")
+        s.refresh(registration)
+        audit.record(
+            s,
+            actor,
+            "registration.checked_in",
+            registration,
+            {"checked_in_at": [None, now]},
+            data={"ticket_code": registration.ticket_code, "quantity": registration.quantity},
+        )
+        return CheckedIn(view(registration), now)

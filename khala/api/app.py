@@ -1,0 +1,144 @@
+"""The REST API v1: each domain's ``api_v1`` router assembled under ``/api/v1``.
+
+``create_app()`` builds the FastAPI application (problem+json errors, ETag/304, gzip, CORS for the configured
+origins, OpenAPI 3.1 at ``/api/v1/openapi.json``, interactive docs at ``/api/v1/docs``); ``khala/khala.py``
+mounts it at ``/api/v1`` inside the site, and ``standalone()`` serves it alone (tests, benchmarks)::
+
+    granian --interface asgi --factory khala.api.app:standalone --host 127.0.0.1 --port 8080
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.utils import get_openapi
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.types import ASGIApp
+
+from khala import wiring
+from khala.api import problems
+from khala.api.http import ETagMiddleware
+from khala.api.schemas import FieldError, Health, Problem
+from khala.images.api import limit_upload_size
+from khala.registrations import api_v1 as registrations_api
+from khala.settings import get_settings
+
+PREFIX = "/api/v1"
+VERSION = "v1"
+
+DESCRIPTION = """
+Khala's REST API for box offices, apps and partner sites: the catalogue (events, packages with live
+availability, venues, categories, images) and, with a write key, the same changes the admin dashboard makes.
+
+* **Keys**: send `X-API-Key: khala_…` (`Ocp-Apim-Subscription-Key` works too). Make one with
+  `python -m khala api-key create --name "Box office" --scope write`; a `read` key cannot change anything (403).
+* **Errors** are RFC 9457 `application/problem+json` with the real status; `422` lists each field in `errors`.
+* **Lists** are pages: `page`, `page_size` (at most 100); the body has `total` and `pages`, the `Link` header
+  (RFC 8288) the first/prev/next/last pages. A page past the end is empty, never an error.
+* **Caching**: every GET has an `ETag`; send it back in `If-None-Match` to get `304 Not Modified`.
+* **Retries**: `POST` requests accept an `Idempotency-Key` header; a retry gets the first answer.
+* **Rate limit**: per key (default 600 requests a minute); past it, `429` with `Retry-After` seconds.
+  `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` tell where you stand.
+* Every change is written to the audit trail with the key as the actor.
+"""
+
+TAGS = [
+    {"name": "events", "description": "The catalogue, and (write scope) events and their packages."},
+    {"name": "locations", "description": "Venues."},
+    {"name": "categories", "description": "Event categories."},
+    {"name": "images", "description": "Posters: metadata and fresh signed URLs; upload (write scope)."},
+    {"name": "registrations", "description": "Box office and door (write scope)."},
+    {"name": "health", "description": "Liveness, without a key."},
+]
+
+
+def _health() -> Health:
+    return Health(status="ok", version=VERSION)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Khala API",
+        version="1.0.0",
+        summary="Events, packages, venues, images and registrations.",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_tags=TAGS,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    problems.install(app)
+    app.add_api_route(
+        "/health",
+        _health,
+        methods=["GET"],
+        response_model=Health,
+        tags=["health"],
+        summary="Is the API up?",
+    )
+    for module in (registrations_api,):
+        app.include_router(module.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in (Problem, FieldError):
+                components.setdefault(
+                    model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}")
+                )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    # Inside out: the ETag is taken from the uncompressed body, then gzip, then CORS.
+    app.add_middleware(ETagMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=get_settings().cors_origins,
+        allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+        allow_headers=[
+            "X-API-Key",
+            "Ocp-Apim-Subscription-Key",
+            "Content-Type",
+            "Idempotency-Key",
+            "If-None-Match",
+        ],
+        expose_headers=[
+            "ETag",
+            "Link",
+            "Location",
+            "Retry-After",
+            "X-Total-Count",
+            "RateLimit-Limit",
+            "RateLimit-Remaining",
+            "RateLimit-Reset",
+            "Idempotent-Replayed",
+        ],
+        max_age=600,
+    )
+    return app
+
+
+def mounted() -> ASGIApp:
+    """The API as ``khala/khala.py`` mounts it at ``/api/v1`` (uploads are size-capped before parsing)."""
+    return limit_upload_size(create_app(), paths=(PREFIX + "/images",))
+
+
+def standalone() -> Starlette:
+    """The API alone, at ``/api/v1`` (tests, benchmarks, a separate API process)."""
+    wiring.install()
+    return Starlette(routes=[Mount(PREFIX, app=mounted())])

@@ -1,0 +1,75 @@
+"""API-key authentication and the per-key rate limit, as FastAPI dependencies.
+
+The key comes in ``X-API-Key`` (or ``Ocp-Apim-Subscription-Key``, what clients of the original gateway send).
+``read_key`` lets any active key through; ``write_key`` needs the write scope (403 otherwise). Both count the
+request against the key's rate limit (429 with ``Retry-After`` when it is used up). The dependencies are plain
+``def``: FastAPI runs them in its thread pool, so the database and Redis calls never block the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Response, Security
+from fastapi.security import APIKeyHeader
+
+from khala.api import keys, ratelimit
+from khala.api.keys import KeyView
+from khala.audit.service import Actor
+from khala.errors import Forbidden, NotAuthenticated
+
+HEADER = "X-API-Key"
+GATEWAY_HEADER = "Ocp-Apim-Subscription-Key"
+
+_api_key_header = APIKeyHeader(
+    name=HEADER,
+    scheme_name="ApiKey",
+    description="An API key made with `python -m khala api-key create --name N --scope read|write`.",
+    auto_error=False,
+)
+_gateway_header = APIKeyHeader(
+    name=GATEWAY_HEADER,
+    scheme_name="SubscriptionKey",
+    description="The same key, under the header the original API gateway used.",
+    auto_error=False,
+)
+
+
+def api_key(
+    request: Request,
+    response: Response,
+    secret: Annotated[str | None, Security(_api_key_header)],
+    gateway_secret: Annotated[str | None, Security(_gateway_header)],
+) -> KeyView:
+    given = secret or gateway_secret
+    if not given:
+        raise NotAuthenticated(f"Send your API key in the {HEADER} header.")
+    key = keys.authenticate(given)
+    if key is None:
+        raise NotAuthenticated("This API key is not valid: it is unknown or has been revoked.")
+    allowance = ratelimit.consume(key.id)
+    response.headers["RateLimit-Limit"] = str(allowance.limit)
+    response.headers["RateLimit-Remaining"] = str(allowance.remaining)
+    response.headers["RateLimit-Reset"] = str(allowance.reset_after)
+    request.state.api_key = key
+    return key
+
+
+def read_key(key: Annotated[KeyView, Depends(api_key)]) -> KeyView:
+    return key
+
+
+def write_key(key: Annotated[KeyView, Depends(api_key)]) -> KeyView:
+    if not key.can_write:
+        raise Forbidden("This API key can only read; this request needs a key with the write scope.")
+    return key
+
+
+# For route signatures: ``key: ReadKey`` / ``key: WriteKey``.
+ReadKey = Annotated[KeyView, Depends(read_key)]
+WriteKey = Annotated[KeyView, Depends(write_key)]
+
+
+def actor_of(key: KeyView) -> Actor:
+    """Who a change made through the API is audited as: the key itself."""
+    return Actor.api_key(key)

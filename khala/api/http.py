@@ -1,0 +1,176 @@
+"""HTTP mechanics shared by the API's routes: ETag/304, Link headers for pages, Idempotency-Key replays."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from khala.api import idempotency, problems
+from khala.api.keys import KeyView
+from khala.errors import DomainError, RateLimited
+from khala.lib.paging import Page
+
+CACHE_CONTROL = "private, no-cache"  # keyed answers: the client may keep them, but revalidates (ETag)
+VARY = "X-API-Key, Ocp-Apim-Subscription-Key"
+REPLAYED = "Idempotent-Replayed"
+_KEPT_HEADERS = ("location",)
+
+
+def etag_of(body: bytes) -> str:
+    return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    if if_none_match.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in if_none_match.split(","))
+
+
+class ETagMiddleware:
+    """Give every successful GET an ETag (of its body) and Cache-Control; answer If-None-Match with 304.
+
+    The body is hashed before compression (the middleware sits inside GZip), and the tag is weak, so the
+    same representation keeps its tag whatever encoding the client accepts.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        if_none_match = ""
+        for name, value in scope.get("headers") or []:
+            if name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def buffered(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                if message["status"] != 200:
+                    start = None
+                    await send(message)
+                    return
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            headers = MutableHeaders(raw=list(start["headers"]))
+            tag = headers.get("etag") or etag_of(body)
+            headers["ETag"] = tag
+            headers.setdefault("Cache-Control", CACHE_CONTROL)
+            if "vary" not in headers:
+                headers["Vary"] = VARY
+            if if_none_match and _matches(if_none_match, tag):
+                for name in ("content-length", "content-type"):
+                    if name in headers:
+                        del headers[name]
+                await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await send({**start, "headers": headers.raw})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, buffered)
+
+
+# ---------------------------------------------------------------------------------------------- pages
+
+
+def link_header(request: Request, page: int, pages: int) -> str:
+    """RFC 8288 links to the first, previous, next and last pages (absolute URLs, other parameters kept)."""
+
+    def url(n: int) -> str:
+        return str(request.url.include_query_params(page=n))
+
+    links = [f'<{url(1)}>; rel="first"']
+    if page > 1:
+        links.append(f'<{url(min(page - 1, pages))}>; rel="prev"')
+    if page < pages:
+        links.append(f'<{url(page + 1)}>; rel="next"')
+    links.append(f'<{url(pages)}>; rel="last"')
+    return ", ".join(links)
+
+
+def paged(
+    request: Request, response: Response, result: Page[Any], wanted: int, items: list[Any]
+) -> dict[str, Any]:
+    """The list envelope for page ``wanted``: ``items`` (empty past the end, never the last page again),
+    ``total``, ``page``, ``page_size``, ``pages``; the Link header and ``X-Total-Count`` go on ``response``."""
+    pages = result.pages
+    past_end = wanted > result.page
+    response.headers["Link"] = link_header(request, wanted, pages)
+    response.headers["X-Total-Count"] = str(result.total)
+    return {
+        "items": [] if past_end else items,
+        "total": result.total,
+        "page": wanted,
+        "page_size": result.page_size,
+        "pages": pages,
+    }
+
+
+# ------------------------------------------------------------------------------------------ idempotency
+
+
+def json_response(status: int, content: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(jsonable_encoder(content), status_code=status, headers=headers)
+
+
+def idempotent(
+    request: Request,
+    key: KeyView,
+    payload: BaseModel | dict[str, Any] | None,
+    run: Callable[[], JSONResponse],
+) -> Response:
+    """Answer ``run()`` once per ``Idempotency-Key`` (when the request has one) and replay it to retries.
+
+    Domain errors are answers too (a retry of a sold-out attempt hears "sold out" again); a rate limit or an
+    unexpected failure frees the key for the next try.
+    """
+    header = request.headers.get(idempotency.HEADER)
+    if header is None:
+        return run()
+    data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+    claim = idempotency.begin(
+        key.id, header, f"{request.method} {request.url.path}", idempotency.fingerprint(data)
+    )
+    if isinstance(claim, idempotency.Replay):
+        kind = problems.MEDIA_TYPE if claim.status_code >= 400 else "application/json"
+        return JSONResponse(
+            claim.body,
+            status_code=claim.status_code,
+            headers={**claim.headers, REPLAYED: "true"},
+            media_type=kind,
+        )
+    try:
+        response: Response = run()
+    except RateLimited:
+        idempotency.release(claim)
+        raise
+    except DomainError as exc:
+        response = problems.from_domain_error(request, exc)
+    except BaseException:
+        idempotency.release(claim)
+        raise
+    kept = {k: v for k, v in response.headers.items() if k.lower() in _KEPT_HEADERS}
+    idempotency.finish(claim, response.status_code, json.loads(bytes(response.body)), kept)
+    return response

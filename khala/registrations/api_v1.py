@@ -1,0 +1,313 @@
+"""REST API v1 of registrations (write scope: box office and door): register an attendee by e-mail address,
+list an event's registrations, cancel one, check a ticket in.
+
+``POST`` requests honour ``Idempotency-Key``: a retry with the same key and body gets the first answer and
+changes nothing again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from khala.api.auth import WriteKey, actor_of
+from khala.api.http import idempotent, json_response, paged
+from khala.api.schemas import WRITE_ERRORS, examples, problem_responses
+from khala.registrations import queries, service
+from khala.registrations.queries import RegistrationView
+
+router = APIRouter(tags=["registrations"])
+
+_REG_ID = "9b1f7c9e-58a4-4c1e-a3c5-8e1f0d2b7a61"
+_PKG_ID = "6c0f0a4e-3a51-4b0e-9d43-0f9e3e1c2a10"
+_EVT_ID = "0d3c8f2e-4b7a-4f5e-9c1d-2a6b8e0f4c37"
+_USER_ID = "5e2a9d1c-7b3f-4e8a-b6c0-1d9f3a7e5b24"
+
+
+class RegistrationIn(BaseModel):
+    model_config = examples(
+        {"email": "ada@example.com", "display_name": "Ada Lovelace", "quantity": 2},
+        {"email": "grace@example.com", "quantity": 1, "waitlist": True},
+    )
+
+    email: str = Field(
+        max_length=254, description="The attendee's address; an account is made if none exists."
+    )
+    display_name: str = Field(
+        default="", max_length=100, description="For a new account (default: the address)."
+    )
+    quantity: int = Field(default=1, ge=1, le=100)
+    waitlist: bool = Field(default=False, description="Join the waiting list when the package is sold out.")
+
+
+class Registration(BaseModel):
+    model_config = examples(
+        {
+            "id": _REG_ID,
+            "user_id": _USER_ID,
+            "package_id": _PKG_ID,
+            "event_id": _EVT_ID,
+            "quantity": 2,
+            "status": "confirmed",
+            "ticket_code": "7KQ2M9XH4D",
+            "created_at": "2026-12-01T09:30:00Z",
+            "waitlist_position": None,
+        }
+    )
+
+    id: UUID
+    user_id: UUID
+    package_id: UUID
+    event_id: UUID
+    quantity: int
+    status: Literal["confirmed", "waitlisted", "cancelled"]
+    ticket_code: str
+    created_at: datetime
+    waitlist_position: int | None = Field(default=None, description="1 = next in line (waitlisted only).")
+
+
+class CreatedRegistration(Registration):
+    model_config = examples(
+        {
+            "id": _REG_ID,
+            "user_id": _USER_ID,
+            "package_id": _PKG_ID,
+            "event_id": _EVT_ID,
+            "quantity": 2,
+            "status": "confirmed",
+            "ticket_code": "7KQ2M9XH4D",
+            "created_at": "2026-12-01T09:30:00Z",
+            "waitlist_position": None,
+            "attendee_email": "ada@example.com",
+            "account_created": True,
+        }
+    )
+
+    attendee_email: str
+    account_created: bool = Field(description="True when the address had no account and one was made.")
+
+
+class RegistrationRow(BaseModel):
+    model_config = examples(
+        {
+            "id": _REG_ID,
+            "status": "confirmed",
+            "quantity": 2,
+            "ticket_code": "7KQ2M9XH4D",
+            "created_at": "2026-12-01T09:30:00Z",
+            "attendee_email": "ada@example.com",
+            "attendee_name": "Ada Lovelace",
+            "package_title": "Standard",
+            "cancellable": True,
+        }
+    )
+
+    id: UUID
+    status: Literal["confirmed", "waitlisted", "cancelled"]
+    quantity: int
+    ticket_code: str
+    created_at: datetime
+    attendee_email: str
+    attendee_name: str
+    package_title: str
+    cancellable: bool
+
+
+class RegistrationList(BaseModel):
+    model_config = examples(
+        {
+            "items": [RegistrationRow.model_config["json_schema_extra"]["examples"][0]],
+            "total": 1,
+            "page": 1,
+            "page_size": 50,
+            "pages": 1,
+        }
+    )
+
+    items: list[RegistrationRow]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+class CancelIn(BaseModel):
+    model_config = examples({"reason": "Asked at the box office"}, {})
+
+    reason: str = Field(default="", max_length=300)
+
+
+class CheckInIn(BaseModel):
+    model_config = examples(
+        {"ticket_code": "7KQ2M9XH4D", "event_id": _EVT_ID}, {"ticket_code": "7kq2-m9xh-4d"}
+    )
+
+    ticket_code: str = Field(
+        min_length=1, max_length=40, description="As printed; case and dashes do not matter."
+    )
+    event_id: UUID | None = Field(default=None, description="Refuse tickets of any other event (409).")
+
+
+class CheckIn(Registration):
+    model_config = examples(
+        {
+            "id": _REG_ID,
+            "user_id": _USER_ID,
+            "package_id": _PKG_ID,
+            "event_id": _EVT_ID,
+            "quantity": 2,
+            "status": "confirmed",
+            "ticket_code": "7KQ2M9XH4D",
+            "created_at": "2026-12-01T09:30:00Z",
+            "waitlist_position": None,
+            "checked_in_at": "2026-12-12T18:55:03Z",
+        }
+    )
+
+    checked_in_at: datetime
+
+
+def _registration(v: RegistrationView) -> dict[str, object]:
+    return {
+        "id": v.id,
+        "user_id": v.user_id,
+        "package_id": v.package_id,
+        "event_id": v.event_id,
+        "quantity": v.quantity,
+        "status": v.status,
+        "ticket_code": v.ticket_code,
+        "created_at": v.created_at,
+        "waitlist_position": v.waitlist_position,
+    }
+
+
+# Documented and checked here; ``idempotent`` reads it from the request.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any unique string (a UUID is ideal): a retry with the same key and body gets the first "
+        "answer and changes nothing again; the same key with another body is a 422.",
+    ),
+]
+
+
+@router.post(
+    "/packages/{package_id}/registrations",
+    status_code=201,
+    response_model=CreatedRegistration,
+    summary="Register an attendee by e-mail address (box office)",
+    responses=problem_responses(*WRITE_ERRORS, 404, 409),
+)
+def register(
+    package_id: UUID,
+    body: RegistrationIn,
+    request: Request,
+    key: WriteKey,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Finds the account of `email` or makes one (unverified, no password: its owner can set one later with
+    "forgot password"), then takes the seats exactly as the site does; the confirmation mail is sent.
+    409 `sold-out`, `sales-closed` or `already-registered` when that is the case."""
+
+    def run() -> Response:
+        done = service.register_attendee(
+            body.email,
+            package_id,
+            body.quantity,
+            actor=actor_of(key),
+            display_name=body.display_name,
+            waitlist=body.waitlist,
+        )
+        content = {
+            **_registration(done.registration),
+            "attendee_email": done.email,
+            "account_created": done.account_created,
+        }
+        return json_response(201, content)
+
+    return idempotent(request, key, {"package_id": str(package_id), **body.model_dump(mode="json")}, run)
+
+
+@router.get(
+    "/events/{event_id}/registrations",
+    response_model=RegistrationList,
+    summary="An event's registrations, newest first",
+    responses=problem_responses(*WRITE_ERRORS, 404),
+)
+def list_registrations(
+    event_id: UUID,
+    request: Request,
+    response: Response,
+    key: WriteKey,
+    status: Annotated[Literal["confirmed", "waitlisted", "cancelled"] | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, object]:
+    result = queries.list_for_event(event_id, status=status, page=page, page_size=page_size)
+    items = [
+        {
+            "id": r.id,
+            "status": r.status,
+            "quantity": r.quantity,
+            "ticket_code": r.ticket_code,
+            "created_at": r.created_at,
+            "attendee_email": r.user_email,
+            "attendee_name": r.user_name,
+            "package_title": r.package_title,
+            "cancellable": r.cancellable,
+        }
+        for r in result.items
+    ]
+    return paged(request, response, result, page, items)
+
+
+@router.post(
+    "/registrations/{registration_id}/cancel",
+    response_model=Registration,
+    summary="Cancel a registration (seats go back, the waiting list moves up)",
+    responses=problem_responses(*WRITE_ERRORS, 404, 409),
+)
+def cancel(
+    registration_id: UUID,
+    request: Request,
+    key: WriteKey,
+    body: CancelIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Audited as `registration.cancelled_by_admin` with the key as actor; the attendee is mailed.
+    409 when it is already cancelled or the event has started."""
+    reason = body.reason if body else ""
+
+    def run() -> Response:
+        view = service.cancel(registration_id, actor=actor_of(key), reason=reason)
+        return json_response(200, _registration(view))
+
+    return idempotent(request, key, {"registration_id": str(registration_id), "reason": reason}, run)
+
+
+@router.post(
+    "/checkins",
+    status_code=201,
+    response_model=CheckIn,
+    summary="Check a ticket in at the door",
+    responses=problem_responses(*WRITE_ERRORS, 404, 409),
+)
+def check_in(
+    body: CheckInIn, request: Request, key: WriteKey, idempotency_key: IdempotencyKey = None
+) -> Response:
+    """Marks the ticket as used, once: a second scan is a 409 saying when it was checked in. Also 409 for a
+    cancelled or waiting-list registration, a cancelled event, or (with `event_id`) another event's ticket."""
+
+    def run() -> Response:
+        done = service.check_in(body.ticket_code, actor=actor_of(key), event_id=body.event_id)
+        return json_response(201, {**_registration(done.registration), "checked_in_at": done.checked_in_at})
+
+    return idempotent(request, key, body.model_dump(mode="json"), run)
