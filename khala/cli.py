@@ -1,26 +1,23 @@
-"""Command line: `python -m khala migrate | seed-demo | create-admin --email E | mail-worker`."""
+"""Command line: `python -m khala build | serve | migrate | seed-demo | create-admin --email E | mail-worker`."""
 
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 import time
 
 from khala import wiring
-from khala.api import cli as api_cli
-from khala.settings import ROOT, get_settings
+from khala.settings import get_settings
 
 
 def migrate() -> None:
-    """Upgrade the configured database to the newest schema (Alembic, our own env.py)."""
-    from alembic import command
-    from alembic.config import Config
+    """Upgrade the configured database to the newest schema (Alembic, our own env.py), under the
+    database's migration lock so replicas starting together migrate once."""
+    from khala.ops import migrations
 
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.attributes["configure_logger"] = False
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    command.upgrade(cfg, "head")
+    migrations.migrate()
 
 
 def seed_demo(force_images: bool = True) -> dict[str, int]:
@@ -39,6 +36,9 @@ def _cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
+    if get_settings().is_production:
+        print("production mode never loads the demo data", file=sys.stderr)
+        return 2
     from khala.demo.seed import is_seeded
 
     if args.if_empty and is_seeded():
@@ -60,10 +60,11 @@ def _cmd_create_admin(args: argparse.Namespace) -> int:
     except ImportError:
         print("accounts are not available in this build", file=sys.stderr)
         return 2
+    from khala.audit.service import Actor
     from khala.errors import DomainError
 
     try:
-        link = create_admin(args.email)
+        link = create_admin(args.email, actor=Actor.system("cli"))
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
@@ -78,10 +79,61 @@ def _cmd_mail_worker(args: argparse.Namespace) -> int:
     return main_worker(args.worker_args)
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from khala.ops import build
+
+    if args.check:
+        st = build.status()
+        print("frontend build is current" if st.current else "frontend build is missing or stale")
+        return 0 if st.current else 1
+    try:
+        build.build(if_changed=args.if_changed)
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    gc.disable()  # the start-up imports make ~1 M objects and no garbage: collect after (serve re-enables)
+    from khala.ops.serve import serve
+
+    return serve(host=args.host, port=args.port, workers=args.workers)
+
+
+def _settings_problem() -> str | None:
+    """The configuration error, worded for a person, or None (settings are read once, here)."""
+    from pydantic import ValidationError
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        return "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors())
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if problem := _settings_problem():
+        print(f"configuration error: {problem}", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(prog="python -m khala", description="Khala administration commands")
     sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="compile and build the frontend once (serve never builds)")
+    build.add_argument(
+        "--if-changed", action="store_true", help="only when its sources changed since the last build"
+    )
+    build.add_argument("--check", action="store_true", help="exit 0 when the build is current, 1 otherwise")
+    build.set_defaults(func=_cmd_build)
+    serve = sub.add_parser(
+        "serve", help="migrate, then serve the prebuilt frontend and the backend on one port"
+    )
+    serve.add_argument("--host", default=None, help="address to bind (default KHALA_HOST / HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default PORT, 3000)")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default KHALA_WORKERS, 1)"
+    )
+    serve.set_defaults(func=_cmd_serve)
     sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=_cmd_migrate)
     seed = sub.add_parser("seed-demo", help="create the demo catalogue (idempotent)")
     seed.add_argument("--if-empty", action="store_true", help="only when the demo is not there yet")
@@ -91,7 +143,6 @@ def main(argv: list[str] | None = None) -> int:
     admin.set_defaults(func=_cmd_create_admin)
     worker = sub.add_parser("mail-worker", help="deliver queued mail until stopped (--once: what is due now)")
     worker.set_defaults(func=_cmd_mail_worker, worker_args=[])
-    api_cli.add_commands(sub)  # api-key create | list | revoke
     args, extra = parser.parse_known_args(argv)
     wiring.install()
     if args.command == "mail-worker":
