@@ -51,9 +51,6 @@ class Settings(BaseSettings):
     # REST API: requests per API key (the ``limits`` notation, e.g. "600/minute" or "100/second;600/minute")
     api_rate_limit: str = "600/minute"
 
-    # REST API: requests per API key (the ``limits`` notation, e.g. "600/minute" or "100/second;600/minute")
-    api_rate_limit: str = "600/minute"
-
     # serving (python -m khala serve)
     workers: int = Field(default=1, ge=1, le=64)  # processes; more than one needs KHALA_REDIS_URL
     metrics_token: str | None = None  # /metrics answers only `Authorization: Bearer <token>`; unset = off
