@@ -158,6 +158,7 @@ def make_event(db: Engine):
 
     from sqlmodel import select
 
+    from khala.audit import service as audit
     from khala.db import session_scope, utcnow
     from khala.events import service as events
     from khala.events.models import Category, EventStatus
@@ -194,11 +195,15 @@ def make_event(db: Engine):
                 starts_at=starts,
                 category_id=cat.id,
                 location_id=loc.id,
-                status=status,
+                status=EventStatus.draft if status == EventStatus.cancelled else status,
+                actor=audit.SYSTEM,
                 **fields,
             )
             for p in packages or [{"title": "Standard", "capacity": 100}]:
-                events.add_package(s, event.id, **p)
+                events.add_package(s, event.id, actor=audit.SYSTEM, **p)
+            if status == EventStatus.cancelled:  # a cancelled event takes no new packages: cancel it after
+                event.status = EventStatus.cancelled
+                s.add(event)
         return event
 
     return make

@@ -11,9 +11,11 @@ from sqlmodel import select
 from khala.accounts.models import User
 from khala.admin.state import AdminEventsState, AdminMailState, AdminRegistrationsState
 from khala.admin.state.base import ADMIN_ONLY, REFUSED, admin_only, page_number
+from khala.audit import service as audit
 from khala.audit.models import AuditEntry
 from khala.audit.service import Actor
 from khala.db import session_scope
+from khala.events import catalogue
 from khala.events import service as events
 from khala.events.models import EventStatus
 from khala.registrations import queries
@@ -69,8 +71,8 @@ def test_page_numbers_from_the_client_are_checked() -> None:
 
 def _world(make_event, make_user):
     event = make_event("Gala", packages=[{"title": "Std", "capacity": 1}], status=EventStatus.draft)
-    events.set_status(event.id, "published")
-    package_id = events.get_event(event.id).packages[0].id
+    events.set_status(event.id, "published", actor=audit.SYSTEM)
+    package_id = catalogue.get_event(event.id).packages[0].id
     holder = make_user(display_name="Holder")
     reg = registrations.register(holder.id, package_id, actor=Actor.user(holder))
     return str(event.id), reg.id

@@ -12,7 +12,7 @@ import pytest
 from khala.accounts import service as accounts
 from khala.accounts.models import User
 from khala.db import session_scope, utcnow
-from khala.events import service as events
+from khala.events import catalogue, reports
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -105,9 +105,9 @@ def test_admin_creates_and_publishes_an_event(page, live_app, app_db) -> None:
     assert "Published" in row.inner_text() and "250" in row.inner_text() and venue in row.inner_text()
     screenshot(page, "admin-events")
 
-    created = [e for e in events.list_events_admin(title).items if e.title == title]
+    created = [e for e in reports.list_events_admin(title).items if e.title == title]
     assert created and created[0].status == "published" and created[0].seats_capacity == 50
-    detail = events.get_event(created[0].id)
+    detail = catalogue.get_event(created[0].id)
     assert detail.packages[0].perks == ["Welcome drink"] and detail.starts_at.hour == 18  # 19:00 CET
 
     page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Registrations").click()
@@ -137,13 +137,13 @@ def test_admin_cancels_a_registration_and_retries_failed_mail(page, live_app, ap
     # A seeded event with confirmed registrations (not the one the registration journey uses).
     event = next(
         e
-        for e in events.list_events_admin(page_size=100).items
+        for e in reports.list_events_admin(page_size=100).items
         if e.seats_taken > 0
         and e.seats_capacity is not None
         and e.slug != "nordic-lights-festival"
         and e.status == "published"
     )
-    before = events.get_event(event.id).seats_left
+    before = catalogue.get_event(event.id).seats_left
     _sign_in(page, email, f"/admin/registrations?event={event.id}")
     page.get_by_role("heading", name=event.title).wait_for(timeout=30_000)
     row = page.get_by_role("row").filter(
@@ -156,7 +156,7 @@ def test_admin_cancels_a_registration_and_retries_failed_mail(page, live_app, ap
     page.get_by_role("button", name="Confirm cancel").click()
     page.get_by_text("Registration cancelled").wait_for(timeout=30_000)
     assert "1 cancelled" in page.get_by_text(re.compile(r"\d+ cancelled$")).first.inner_text()
-    after = events.get_event(event.id).seats_left
+    after = catalogue.get_event(event.id).seats_left
     assert after > before, (who, before, after)  # the seats went back
 
     # A failed mail, retried from the outbox: the app's worker sends it to the SMTP sink.

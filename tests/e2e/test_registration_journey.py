@@ -12,7 +12,7 @@ import pytest
 from khala.accounts import service as accounts
 from khala.accounts.models import User
 from khala.db import session_scope, utcnow
-from khala.events import service as events
+from khala.events import catalogue
 from tests.e2e.conftest import screenshot, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ def _seats_left(page, package_id: str) -> int | None:
 def test_register_sign_in_come_back_confirm_ticket_cancel(page, live_app, smtp_sink, app_db) -> None:
     email = f"holder-{uuid.uuid4().hex[:8]}@example.com"
     _verified_user(email)
-    detail = events.get_event(SLUG)
+    detail = catalogue.get_event(SLUG)
     package = detail.packages[0]
 
     # Anonymous: open the event from the list (modal + deep link), choose the package.

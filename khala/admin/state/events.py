@@ -20,10 +20,11 @@ from khala.admin.state.base import (
 )
 from khala.audit.service import Actor
 from khala.errors import DomainError, InvalidInput
+from khala.events import catalogue, forms, reports
 from khala.events import service as events
 from khala.images import service as images
+from khala.lib import dates, money
 from khala.locations import service as locations
-from khala.ui import format as fmt
 
 EVENTS_PAGE_SIZE = 20
 
@@ -66,25 +67,25 @@ class EventEditView:
     packages: list[PackageRowView] = field(default_factory=list)
 
 
-def _event_row(r: events.AdminEventRow) -> EventRowView:
+def _event_row(r: reports.AdminEventRow) -> EventRowView:
     return EventRowView(
         id=r.id,
         slug=r.slug,
         title=r.title,
         status=r.status,
         status_label=STATUS_LABELS.get(r.status, r.status),
-        when=fmt.format_date_short(r.starts_at, r.timezone),
+        when=dates.format_date_short(r.starts_at, r.timezone),
         venue=", ".join(x for x in (r.venue, r.city) if x),
         packages=r.packages,
         seats=seats(r.seats_taken, r.seats_capacity) if r.packages else "no packages",
-        price=fmt.from_price(r.min_price_minor, r.currency),
+        price=money.from_price(r.min_price_minor, r.currency),
     )
 
 
-def _edit_view(d: events.EventDetail) -> EventEditView:
-    def sales(p: events.PackageView) -> str:
-        opens = fmt.format_datetime_short(p.opens_at, d.timezone)
-        closes = fmt.format_datetime_short(p.closes_at, d.timezone)
+def _edit_view(d: catalogue.EventDetail) -> EventEditView:
+    def sales(p: catalogue.PackageView) -> str:
+        opens = dates.format_datetime_short(p.opens_at, d.timezone)
+        closes = dates.format_datetime_short(p.closes_at, d.timezone)
         if opens and closes:
             return f"{opens} – {closes}"
         if opens:
@@ -99,14 +100,14 @@ def _edit_view(d: events.EventDetail) -> EventEditView:
         title=d.title,
         status=d.status,
         status_label=STATUS_LABELS.get(d.status, d.status),
-        when=fmt.format_date_long(d.starts_at, d.ends_at, d.timezone),
+        when=dates.format_date_long(d.starts_at, d.ends_at, d.timezone),
         timezone=d.timezone,
         venue=", ".join(x for x in (d.venue, d.city) if x),
         packages=[
             PackageRowView(
                 id=p.id,
                 title=p.title,
-                price=fmt.format_price(p.price_minor, p.currency),
+                price=money.format_price(p.price_minor, p.currency),
                 seats=seats(p.taken, p.capacity),
                 max_per_registration=p.max_per_registration,
                 sales=sales(p),
@@ -173,8 +174,8 @@ class AdminEventsState(PagedState, AdminState):
 
     async def _load_choices(self) -> None:
         cats, venues, pictures = await asyncio.gather(
-            asyncio.to_thread(events.list_categories),
-            asyncio.to_thread(events.list_venues),
+            asyncio.to_thread(catalogue.list_categories),
+            asyncio.to_thread(locations.list_venues),
             asyncio.to_thread(images.list_images),
         )
         self.categories = [Option(slug, name) for slug, name in cats]
@@ -184,16 +185,16 @@ class AdminEventsState(PagedState, AdminState):
     async def _fetch(self) -> None:
         try:
             result = await asyncio.to_thread(
-                events.list_events_admin, self.query, self.status_filter or None, self.page, EVENTS_PAGE_SIZE
+                reports.list_events_admin, self.query, self.status_filter or None, self.page, EVENTS_PAGE_SIZE
             )
         except InvalidInput:
             self.query, self.status_filter = "", ""
-            result = await asyncio.to_thread(events.list_events_admin, None, None, 1, EVENTS_PAGE_SIZE)
+            result = await asyncio.to_thread(reports.list_events_admin, None, None, 1, EVENTS_PAGE_SIZE)
         self.rows = [_event_row(r) for r in result.items]
         self._show_page(result)
 
     async def _reselect(self, event_id: str) -> None:
-        detail = await asyncio.to_thread(events.get_event, event_id, include_unpublished=True)
+        detail = await asyncio.to_thread(catalogue.get_event, event_id, include_unpublished=True)
         self.selected = _edit_view(detail)
 
     @rx.event
@@ -211,7 +212,7 @@ class AdminEventsState(PagedState, AdminState):
     @rx.event
     @admin_only
     async def search(self, form_data: dict[str, Any]):
-        self.query = clip(form_data.get("q"), events.MAX_QUERY_LENGTH)
+        self.query = clip(form_data.get("q"), catalogue.MAX_QUERY_LENGTH)
         status = clip(form_data.get("status"), 20)
         self.status_filter = status if status in events.ADMIN_STATUSES else ""
         self.page = 1
@@ -245,6 +246,7 @@ class AdminEventsState(PagedState, AdminState):
                 street=clip(form_data.get("street"), 400),
                 postal_code=clip(form_data.get("postal_code"), 40),
                 country=clip(form_data.get("country"), 10),
+                actor=actor,
             )
         except DomainError as exc:
             self.venue_errors = by_field(exc)
@@ -268,9 +270,10 @@ class AdminEventsState(PagedState, AdminState):
         self.form_errors = {}
         try:
             event_id = await asyncio.to_thread(
-                events.create_event_from_form,
+                forms.create_event_from_form,
                 **_event_form(form_data),
                 status=clip(form_data.get("status"), 20) or "draft",
+                actor=actor,
             )
         except DomainError as exc:
             self.form_errors = by_field(exc)
@@ -306,7 +309,7 @@ class AdminEventsState(PagedState, AdminState):
         if not self.selected.id:
             return None
         try:
-            values = await asyncio.to_thread(events.event_form_values, self.selected.id)
+            values = await asyncio.to_thread(forms.event_form_values, self.selected.id)
         except DomainError as exc:
             return rx.toast.error(exc.message)
         await self._load_choices()
@@ -329,9 +332,10 @@ class AdminEventsState(PagedState, AdminState):
         self.edit_errors = {}
         try:
             await asyncio.to_thread(
-                events.update_event_from_form,
+                forms.update_event_from_form,
                 event_id,
                 **_event_form(form_data),
+                actor=actor,
             )
         except DomainError as exc:
             self.edit_errors = by_field(exc)
@@ -351,7 +355,7 @@ class AdminEventsState(PagedState, AdminState):
             return None
         try:
             await asyncio.to_thread(
-                events.add_package_from_form,
+                forms.add_package_from_form,
                 event_id,
                 title=clip(form_data.get("title"), 300),
                 price=clip(form_data.get("price"), 40),
@@ -362,6 +366,7 @@ class AdminEventsState(PagedState, AdminState):
                 sales_closes_at=clip(form_data.get("sales_closes_at"), 40),
                 perks=clip(form_data.get("perks"), 4000),
                 description=clip(form_data.get("description"), 600),
+                actor=actor,
             )
         except DomainError as exc:
             self.package_errors = by_field(exc)
@@ -377,7 +382,7 @@ class AdminEventsState(PagedState, AdminState):
         self.status_error = ""
         event_id = clip(event_id, 60)
         try:
-            new = await asyncio.to_thread(events.set_status, event_id, clip(status, 20))
+            new = await asyncio.to_thread(events.set_status, event_id, clip(status, 20), actor=actor)
         except DomainError as exc:
             self.status_error = exc.message
             return rx.toast.error(exc.message)

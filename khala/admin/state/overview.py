@@ -7,7 +7,7 @@ import asyncio
 import reflex as rx
 
 from khala.admin.state.base import AdminState, StatTile, admin_only
-from khala.events import service as events
+from khala.events import reports
 from khala.mail import service as mail
 from khala.registrations import queries as registrations
 
@@ -23,7 +23,7 @@ class AdminOverviewState(AdminState):
     @admin_only(bounce=True)
     async def load(self):
         catalogue, regs, outbox = await asyncio.gather(
-            asyncio.to_thread(events.catalogue_stats),
+            asyncio.to_thread(reports.catalogue_stats),
             asyncio.to_thread(registrations.registration_stats),
             asyncio.to_thread(mail.outbox_stats),
         )

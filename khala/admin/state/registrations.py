@@ -17,10 +17,10 @@ from khala.admin.state.base import (
 )
 from khala.audit.service import Actor
 from khala.errors import DomainError
-from khala.events import service as events
+from khala.events import catalogue, reports
+from khala.lib.dates import format_date_short, format_datetime_short
 from khala.registrations import queries
 from khala.registrations import service as registrations
-from khala.ui import format as fmt
 
 REGISTRATIONS_PAGE_SIZE = 25
 EVENT_CHOICES = 100  # the registrations section's event picker: the latest events
@@ -66,7 +66,7 @@ class AdminRegistrationsState(PagedState, AdminState):
             return
         try:
             detail, result, stats = await asyncio.gather(
-                asyncio.to_thread(events.get_event, self.event_id, include_unpublished=True),
+                asyncio.to_thread(catalogue.get_event, self.event_id, include_unpublished=True),
                 asyncio.to_thread(
                     queries.list_for_event,
                     self.event_id,
@@ -96,7 +96,7 @@ class AdminRegistrationsState(PagedState, AdminState):
                 package=r.package_title,
                 quantity=r.quantity,
                 ticket_code=r.ticket_code,
-                created=fmt.format_datetime_short(r.created_at, detail.timezone),
+                created=format_datetime_short(r.created_at, detail.timezone),
                 cancellable=r.cancellable,
             )
             for r in result.items
@@ -107,10 +107,9 @@ class AdminRegistrationsState(PagedState, AdminState):
     @admin_only(bounce=True)
     async def load(self):
         self.error = ""
-        choices = await asyncio.to_thread(events.list_events_admin, None, None, 1, EVENT_CHOICES)
+        choices = await asyncio.to_thread(reports.list_events_admin, None, None, 1, EVENT_CHOICES)
         self.event_options = [
-            Option(r.id, f"{r.title} — {fmt.format_date_short(r.starts_at, r.timezone)}")
-            for r in choices.items
+            Option(r.id, f"{r.title} — {format_date_short(r.starts_at, r.timezone)}") for r in choices.items
         ]
         wanted = clip(self.router.url.query_parameters.get("event", ""), 60)
         if wanted:
