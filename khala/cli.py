@@ -9,6 +9,7 @@ import sys
 import time
 
 from khala import wiring
+from khala.api import cli as api_cli
 from khala.settings import get_settings
 
 
@@ -143,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     admin.set_defaults(func=_cmd_create_admin)
     worker = sub.add_parser("mail-worker", help="deliver queued mail until stopped (--once: what is due now)")
     worker.set_defaults(func=_cmd_mail_worker, worker_args=[])
+    api_cli.add_commands(sub)  # api-key create | list | revoke
     args, extra = parser.parse_known_args(argv)
     wiring.install()
     if args.command == "mail-worker":
