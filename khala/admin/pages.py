@@ -52,9 +52,7 @@ def admin_mail_page() -> rx.Component:
     return admin_gate(mail_section())
 
 
-@template(
-    "/admin/users", "Admin · Users", on_load=[AdminState.check_access, UsersAdminState.load], meta=_NOINDEX
-)
+@template("/admin/users", "Admin · Users", on_load=UsersAdminState.load, meta=_NOINDEX)
 def admin_users_page() -> rx.Component:
     return admin_gate(users_section())
 

@@ -12,8 +12,8 @@ import pytest
 import reflex as rx
 from starlette.datastructures import Headers
 
+from khala.accounts import auth
 from khala.accounts.sessions import CurrentUser
-from khala.admin.state import images as images_state
 from khala.admin.state.images import ImageUploadState
 from khala.db import session_scope
 from khala.errors import Forbidden, NotAuthenticated
@@ -41,7 +41,7 @@ def as_admin(monkeypatch: pytest.MonkeyPatch):
     async def ok(state):
         return CurrentUser(uuid.uuid4(), "admin@example.com", "Admin", is_admin=True, is_verified=True)
 
-    monkeypatch.setattr(images_state.auth, "require_admin", ok)
+    monkeypatch.setattr(auth, "require_admin", ok)
 
 
 def test_anonymous_upload_is_refused(
@@ -50,7 +50,7 @@ def test_anonymous_upload_is_refused(
     async def nobody(state):
         raise NotAuthenticated("Sign in to continue.")
 
-    monkeypatch.setattr(images_state.auth, "require_admin", nobody)
+    monkeypatch.setattr(auth, "require_admin", nobody)
     s = _state()
     s.alt_text = "A poster"
     f = _file(make_image())
@@ -67,7 +67,7 @@ def test_non_admin_upload_is_refused(
     async def member(state):
         raise Forbidden("Only administrators can do that.")
 
-    monkeypatch.setattr(images_state.auth, "require_admin", member)
+    monkeypatch.setattr(auth, "require_admin", member)
     s = _state()
     asyncio.run(_drain(s.handle_upload([_file(make_image())])))
     assert s.errors == {"form": "Only administrators can do that."}
@@ -75,7 +75,7 @@ def test_non_admin_upload_is_refused(
 
 def test_admin_upload_stores_and_signs(sqlite_db, use_local, as_admin, make_image) -> None:
     s = _state()
-    s.set_alt_text("  A red poster ")
+    asyncio.run(s.set_alt_text("  A red poster "))
     events = asyncio.run(_drain(s.handle_upload([_file(make_image("PNG", (1600, 800)), "poster.jpg")])))
     assert s.errors == {}
     assert not s.uploading

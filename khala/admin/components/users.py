@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.admin.components.shell import INPUT_STYLE, table
-from khala.admin.state.users import USERS_PAGE_SIZE, UsersAdminState
+from khala.admin.components.shell import INPUT_STYLE, pager, table
+from khala.admin.state.users import UsersAdminState
 from khala.ui import theme
 from khala.ui.forms import form_error
 from khala.ui.widgets import badge
@@ -66,25 +66,7 @@ def users_section() -> rx.Component:
             rx.table.body(rx.foreach(s.users, _user_row)),
             "Accounts",
         ),
-        rx.hstack(
-            rx.button(
-                "Previous",
-                on_click=s.page(s.offset - USERS_PAGE_SIZE),
-                disabled=s.offset <= 0,
-                style=theme.secondary_button,
-            ),
-            rx.text(s.total, " accounts", color=theme.TEXT_MUTED),
-            rx.button(
-                "Next",
-                on_click=s.page(s.offset + USERS_PAGE_SIZE),
-                disabled=s.offset + USERS_PAGE_SIZE >= s.total,
-                style=theme.secondary_button,
-            ),
-            spacing="3",
-            align="center",
-            justify="center",
-            width="100%",
-        ),
+        pager(s, "accounts"),
         spacing="4",
         width="100%",
         align="stretch",

@@ -22,19 +22,19 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import reflex as rx
 
-from khala.accounts import auth
-from khala.accounts import service as accounts
+from khala.accounts import auth, sessions
 from khala.accounts.auth import CurrentUser
 from khala.audit.service import Actor
-from khala.errors import DomainError, Forbidden, InvalidInput, NotAuthenticated
+from khala.errors import DomainError, Forbidden, NotAuthenticated
+from khala.lib import routes
 from khala.lib.paging import Page
 
 REFUSED = "Only administrators can do that."
-ADMIN_ONLY = "__admin_only__"  # marks a guarded handler (the enumeration test checks every handler has it)
+# Marks a guarded handler with how it refuses ({"bounce": …, "actor": …}); tests check every handler has it.
+ADMIN_ONLY = "__admin_only__"
 MAX_PAGE = 1_000_000
 
 STATUS_LABELS = {"draft": "Draft", "published": "Published", "cancelled": "Cancelled"}
@@ -44,13 +44,6 @@ REGISTRATION_LABELS = {"confirmed": "Confirmed", "waitlisted": "Waiting list", "
 def clip(value: object, n: int = 200) -> str:
     """Client input as a string of at most ``n`` characters (None → "")."""
     return str(value if value is not None else "")[:n]
-
-
-def by_field(exc: DomainError) -> dict[str, str]:
-    """Field name → message, as the forms show it; errors not tied to a field go under "form"."""
-    if isinstance(exc, InvalidInput):
-        return {("form" if k == "__all__" else k): v for k, v in exc.errors.items()}
-    return {"form": exc.message}
 
 
 def page_number(value: object) -> int:
@@ -108,9 +101,10 @@ def admin_only(fn: Callable | None = None, *, bounce: bool = False) -> Any:
 
             @functools.wraps(handler)
             async def guarded_gen(self: AdminState, *args: Any, **kwargs: Any):
-                admin = await self._admin()
-                if admin is None:
-                    reply = self._refused(args, bounce=bounce)
+                try:
+                    admin = await self._admin()
+                except (NotAuthenticated, Forbidden) as exc:
+                    reply = self._refused(exc, args, bounce=bounce)
                     if reply is not None:
                         yield reply
                     return
@@ -122,9 +116,10 @@ def admin_only(fn: Callable | None = None, *, bounce: bool = False) -> Any:
 
             @functools.wraps(handler)
             async def guarded(self: AdminState, *args: Any, **kwargs: Any):
-                admin = await self._admin()
-                if admin is None:
-                    return self._refused(args, bounce=bounce)
+                try:
+                    admin = await self._admin()
+                except (NotAuthenticated, Forbidden) as exc:
+                    return self._refused(exc, args, bounce=bounce)
                 return await handler(self, *args, **arguments(kwargs, admin))
 
             wrapper = guarded
@@ -135,7 +130,7 @@ def admin_only(fn: Callable | None = None, *, bounce: bool = False) -> Any:
             parameters=[p for p in signature.parameters.values() if p.name != "actor"]
         )
         wrapper.__annotations__ = {k: v for k, v in handler.__annotations__.items() if k != "actor"}
-        setattr(wrapper, ADMIN_ONLY, True)
+        setattr(wrapper, ADMIN_ONLY, {"bounce": bounce, "actor": takes_actor})
         return wrapper
 
     return decorate(fn) if fn is not None else decorate
@@ -147,24 +142,26 @@ class AdminState(rx.State):
     access: str = ""  # "" (not checked yet) | "admin" | "denied" | "anonymous"
     admin_name: str = ""
 
-    async def _admin(self) -> CurrentUser | None:
-        """The calling administrator, or None (and ``access`` says why). ``@admin_only`` calls this."""
+    async def _admin(self) -> CurrentUser:
+        """The calling administrator, from this call's session cookie; raises NotAuthenticated or Forbidden
+        (and ``access`` says which). ``@admin_only`` calls this first in every handler."""
         try:
             user = await auth.require_admin(self)
         except NotAuthenticated:
             self.access, self.admin_name = "anonymous", ""
-            return None
+            raise
         except Forbidden:
             self.access, self.admin_name = "denied", ""
-            return None
+            raise
         self.access, self.admin_name = "admin", user.display_name
         return user
 
     def _forget(self) -> None:
         """Drop whatever the section shows (a refused caller sees none of it). Sections override this."""
 
-    def _refused(self, args: tuple[Any, ...], *, bounce: bool) -> Any:
-        """What a refused call does: the section forgets its data; on_loads bounce, other handlers say no."""
+    def _refused(self, exc: DomainError, args: tuple[Any, ...], *, bounce: bool) -> Any:
+        """What a refused call (``exc`` says why, ``args`` are the call's) does: the section forgets its
+        data; on_loads bounce, other handlers say no."""
         self._forget()
         if bounce:
             return self._bounce()
@@ -174,10 +171,10 @@ class AdminState(rx.State):
         """What an on_load does for a non-administrator: anonymous → sign in and come back."""
         if self.access != "anonymous":
             return None
-        here = self.router.url.path or "/admin"
+        here = self.router.url.path or routes.ADMIN
         if self.router.url.query:
             here += "?" + self.router.url.query
-        return rx.redirect("/login?next=" + quote(accounts.safe_next(here, "/admin"), safe="/"))
+        return rx.redirect(routes.login(sessions.safe_next(here, routes.ADMIN)))
 
     @rx.event
     @admin_only(bounce=True)

@@ -14,7 +14,6 @@ from khala.admin.state.base import (
     Option,
     PagedState,
     admin_only,
-    by_field,
     clip,
     seats,
 )
@@ -249,7 +248,7 @@ class AdminEventsState(PagedState, AdminState):
                 actor=actor,
             )
         except DomainError as exc:
-            self.venue_errors = by_field(exc)
+            self.venue_errors = exc.by_field()
             return None
         self.adding_venue = False
         self.venue_key += 1
@@ -276,7 +275,7 @@ class AdminEventsState(PagedState, AdminState):
                 actor=actor,
             )
         except DomainError as exc:
-            self.form_errors = by_field(exc)
+            self.form_errors = exc.by_field()
             return None
         self.creating = False
         self.form_key += 1
@@ -338,7 +337,7 @@ class AdminEventsState(PagedState, AdminState):
                 actor=actor,
             )
         except DomainError as exc:
-            self.edit_errors = by_field(exc)
+            self.edit_errors = exc.by_field()
             return None
         self._stop_editing()
         await self._reselect(event_id)
@@ -369,7 +368,7 @@ class AdminEventsState(PagedState, AdminState):
                 actor=actor,
             )
         except DomainError as exc:
-            self.package_errors = by_field(exc)
+            self.package_errors = exc.by_field()
             return None
         self.package_key += 1
         await self._reselect(event_id)

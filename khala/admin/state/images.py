@@ -19,7 +19,7 @@ from typing import Any
 
 import reflex as rx
 
-from khala.admin.state.base import AdminState, admin_only, by_field
+from khala.admin.state.base import AdminState, admin_only
 from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.images import service
@@ -45,13 +45,30 @@ class ImageUploadState(AdminState):
     modal_url: str = ""
     modal_expires_at: str = ""
 
+    def _forget(self) -> None:
+        self.alt_text, self.description, self.errors, self.uploading = "", "", {}, False
+        self.image_id, self.image_name, self.image_alt, self.width, self.height = (
+            "",
+            "",
+            "",
+            0,
+            0,
+        )
+        self.card_url, self.card_expires_at, self.modal_url, self.modal_expires_at = (
+            "",
+            "",
+            "",
+            "",
+        )
+
     def _refused(self, exc: DomainError, args: tuple[Any, ...], *, bounce: bool) -> Any:
         """Refused uploads are closed at once and the form says why."""
         for arg in args:
             if isinstance(arg, list):
                 self._close([f for f in arg if isinstance(f, rx.UploadFile)])
-        self.errors = by_field(exc)
-        return None
+        reply = super()._refused(exc, args, bounce=bounce)
+        self.errors = exc.by_field()
+        return reply
 
     @rx.event
     @admin_only
@@ -96,7 +113,7 @@ class ImageUploadState(AdminState):
             )
             urls = await asyncio.to_thread(service.image_urls, image)
         except DomainError as exc:
-            self.errors = by_field(exc)
+            self.errors = exc.by_field()
             return
         finally:
             self.uploading = False

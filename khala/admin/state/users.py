@@ -3,33 +3,43 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 import reflex as rx
 
-from khala.accounts import auth, service
+from khala.accounts import service
+from khala.admin.state.base import AdminState, PagedState, admin_only, clip
+from khala.audit.service import Actor
 from khala.errors import DomainError, InvalidInput
+from khala.lib.paging import Page, offset_of
 
 USERS_PAGE_SIZE = 50
 
 
-class UsersAdminState(rx.State):
-    """Administrators' view of accounts (for the admin dashboard): a page of users, grant/revoke admin.
-
-    Each handler checks ``require_admin`` itself; a non-admin calling them by name gets nothing.
-    """
+class UsersAdminState(PagedState, AdminState):
+    """Administrators' view of accounts: a page of users (newest first), search, grant/revoke admin."""
 
     query: str = ""
-    offset: int = 0
-    total: int = 0
     users: list[dict[str, str]] = []
     error: str = ""
 
+    def _forget(self) -> None:
+        self.users = []
+        self._forget_page()
+
+    def _refused(self, exc: DomainError, args: tuple[Any, ...], *, bounce: bool) -> Any:
+        reply = super()._refused(exc, args, bounce=bounce)
+        self.error = exc.message
+        return reply
+
     async def _fetch(self) -> None:
-        rows, self.total = await asyncio.to_thread(
-            service.list_users, self.query, offset=self.offset, limit=USERS_PAGE_SIZE
+        rows, total = await asyncio.to_thread(
+            service.list_users,
+            self.query,
+            offset=offset_of(self.page, USERS_PAGE_SIZE),
+            limit=USERS_PAGE_SIZE,
         )
+        self._show_page(Page(rows, total, self.page, USERS_PAGE_SIZE))
         self.users = [
             {
                 "id": str(r.id),
@@ -42,49 +52,32 @@ class UsersAdminState(rx.State):
             for r in rows
         ]
 
-    def _clear(self) -> None:
-        self.users = []
-        self.total = 0
-
     @rx.event
+    @admin_only(bounce=True)
     async def load(self):
         self.error = ""
-        try:
-            await auth.require_admin(self)
-        except DomainError as exc:
-            self._clear()
-            self.error = exc.message
-            return None
         await self._fetch()
         return None
 
     @rx.event
+    @admin_only
     async def search(self, form_data: dict[str, Any]):
-        self.query = str(form_data.get("query", ""))[:100]
-        self.offset = 0
-        return await self.load()
+        self.error = ""
+        self.query = clip(form_data.get("query"), 100)
+        self.page = 1
+        await self._fetch()
+        return None
 
     @rx.event
-    async def page(self, offset: int):
-        self.offset = max(0, int(offset))
-        return await self.load()
-
-    @rx.event
-    async def set_admin(self, user_id: str, is_admin: bool):
+    @admin_only
+    async def set_admin(self, user_id: str, is_admin: bool, *, actor: Actor):
         self.error = ""
         try:
-            actor = await auth.require_admin(self)
-            await asyncio.to_thread(service.set_admin, actor, _uuid(user_id), bool(is_admin))
+            await asyncio.to_thread(service.set_admin, clip(user_id, 60), is_admin is True, actor=actor)
         except DomainError as exc:
             self.error = exc.message
             if not isinstance(exc, InvalidInput):
-                self._clear()
-            return
+                self._forget()
+            return None
         await self._fetch()
-
-
-def _uuid(raw: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError as exc:
-        raise InvalidInput({"user_id": "No such user."}) from exc
+        return None
