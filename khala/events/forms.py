@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from typing import NotRequired, TypedDict, Unpack
 from zoneinfo import ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
@@ -82,71 +83,58 @@ def _chosen(s: Session, *, category: str, venue_id: str, image_id: str, errors: 
     return {"category_id": category_id, "location_id": location_id, "image_id": picture}
 
 
-def _read_event_form(
-    s: Session,
-    *,
-    title: str,
-    starts_at: str,
-    ends_at: str,
-    timezone: str,
-    summary: str,
-    description: str,
-    category: str,
-    venue_id: str,
-    image_id: str,
-) -> tuple[dict, dict[str, str], tuple[str, ...]]:
+class EventFormFields(TypedDict):
+    """The event form's fields as typed (the same for creating and editing an event)."""
+
+    title: str
+    starts_at: str
+    ends_at: NotRequired[str]
+    timezone: NotRequired[str]  # empty: settings.default_timezone
+    summary: NotRequired[str]
+    description: NotRequired[str]
+    category: NotRequired[str]  # a category slug
+    venue_id: NotRequired[str]
+    image_id: NotRequired[str]  # an uploaded image
+
+
+def _read_event_form(s: Session, f: EventFormFields) -> tuple[dict, dict[str, str], tuple[str, ...]]:
     """(typed values, parse errors by form field, typed fields the form could not read)."""
     errors: dict[str, str] = {}
-    zone = (timezone or "").strip()[:64] or dates.default_timezone()
+    zone = (f.get("timezone") or "").strip()[:64] or dates.default_timezone()
     skip: tuple[str, ...] = ()
     starts = ends = None
     if dates.is_timezone(zone):  # wall times can only be read in a known zone
-        starts = _time(starts_at, zone, "starts_at", errors, "start")
-        ends = _time(ends_at, zone, "ends_at", errors, "end")
+        starts = _time(f["starts_at"], zone, "starts_at", errors, "start")
+        ends = _time(f.get("ends_at"), zone, "ends_at", errors, "end")
     else:
         skip = _TIMES
+    chosen = _chosen(
+        s,
+        category=f.get("category") or "",
+        venue_id=f.get("venue_id") or "",
+        image_id=f.get("image_id") or "",
+        errors=errors,
+    )
     values = {
-        "title": title or "",
-        "summary": summary or "",
-        "description": description or "",
+        "title": f["title"] or "",
+        "summary": f.get("summary") or "",
+        "description": f.get("description") or "",
         "starts_at": starts,
         "ends_at": ends,
         "timezone": zone,
-        **_chosen(s, category=category, venue_id=venue_id, image_id=image_id, errors=errors),
+        **chosen,
     }
     return values, errors, skip
 
 
 def create_event_from_form(
-    *,
-    title: str,
-    starts_at: str,
-    ends_at: str = "",
-    timezone: str = "",
-    summary: str = "",
-    description: str = "",
-    category: str = "",
-    venue_id: str = "",
-    image_id: str = "",
-    status: str = EventStatus.draft.value,
-    actor: Actor,
+    *, status: str = EventStatus.draft.value, actor: Actor, **fields: Unpack[EventFormFields]
 ) -> str:
-    """Create an event from what an administrator typed; times are wall times in ``timezone`` (empty:
-    ``settings.default_timezone``). ``category`` is a category slug, ``venue_id`` a venue id, ``image_id``
-    an uploaded image (all optional). Returns the new event's id; InvalidInput with a message per field."""
+    """Create an event from what an administrator typed; times are wall times in the form's time zone.
+    Category, venue and image are optional. Returns the new event's id; InvalidInput with a message per
+    field."""
     with session_scope(write=True) as s:
-        values, errors, skip = _read_event_form(
-            s,
-            title=title,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            timezone=timezone,
-            summary=summary,
-            description=description,
-            category=category,
-            venue_id=venue_id,
-            image_id=image_id,
-        )
+        values, errors, skip = _read_event_form(s, fields)
         try:
             event = service.create_event(s, status=str(status), actor=actor, **values)
         except InvalidInput as exc:
@@ -157,35 +145,13 @@ def create_event_from_form(
 
 
 def update_event_from_form(
-    event_id: str | uuid.UUID,
-    *,
-    title: str,
-    starts_at: str,
-    ends_at: str = "",
-    timezone: str = "",
-    summary: str = "",
-    description: str = "",
-    category: str = "",
-    venue_id: str = "",
-    image_id: str = "",
-    actor: Actor,
+    event_id: str | uuid.UUID, *, actor: Actor, **fields: Unpack[EventFormFields]
 ) -> None:
     """Change an event's details from what an administrator typed (the same fields as creating one; every
     field is taken as given, an empty end means two hours). InvalidInput per field, NotFound for an unknown
     event."""
     with session_scope(write=True) as s:
-        values, errors, skip = _read_event_form(
-            s,
-            title=title,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            timezone=timezone,
-            summary=summary,
-            description=description,
-            category=category,
-            venue_id=venue_id,
-            image_id=image_id,
-        )
+        values, errors, skip = _read_event_form(s, fields)
         try:
             service.update_event(s, event_id, actor=actor, **values)
         except InvalidInput as exc:
