@@ -16,6 +16,7 @@ from khala.accounts.api import origin_guard
 from khala.accounts.api import router as accounts_router
 from khala.accounts.tasks import purge_expired_forever
 from khala.events.api import router as events_router
+from khala.events.state import seats
 from khala.images.api import limit_upload_size
 from khala.images.api import router as images_router
 from khala.mail.worker import run_worker_forever
@@ -24,6 +25,7 @@ from khala.ops.middleware import ops_middleware
 from khala.registrations.api import router as registrations_router
 
 wiring.install()  # the cross-domain hooks, connected once (khala/wiring.py)
+seats.connect()  # the live-seat hub pushes new counts to this app's tabs
 
 # HTTP routes we own. Reflex mounts itself inside this app, so these win over its catch-alls.
 api = FastAPI(title="Khala", docs_url=None, redoc_url=None, openapi_url=None)

@@ -11,7 +11,8 @@ Seats taken through any worker, process, the REST API or a script bump ``Event.s
 database, so this works across processes and hosts (PostgreSQL; with Redis the Reflex state manager routes
 each update to the worker that holds the tab's websocket).
 
-Plain asyncio, no Reflex: the delivery callback lives in ``khala.events.state``.
+Plain asyncio, no Reflex: the delivery callback lives in ``khala.events.state.seats`` and is connected by the
+app assembly.
 """
 
 from __future__ import annotations

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.events.components import (
-    calendar_view,
-    card_grid,
-    detail_body,
-    detail_skeleton,
-    event_modal,
-    filters_bar,
-    not_found_block,
-    results,
-)
-from khala.events.state import CalendarState, DiscoverState, EventDetailState, EventsState
+from khala.events.components.calendar import calendar_view
+from khala.events.components.cards import card_grid
+from khala.events.components.detail import detail_body, detail_skeleton, event_modal, not_found_block
+from khala.events.components.listing import filters_bar, results
+from khala.events.state.calendar import CalendarState
+from khala.events.state.catalogue import EventsState
+from khala.events.state.detail import EventDetailState
+from khala.events.state.discover import DiscoverState
 from khala.registrations.components import register_dialog
 from khala.registrations.state import RegistrationState
 from khala.ui import theme

@@ -1,0 +1,58 @@
+"""Live seats: the process-wide hub (``events.live``) delivers new counts to a tab's catalogue states.
+
+Connected by the app assembly (``khala/khala.py``), not at import."""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from khala.events.catalogue import SeatState
+from khala.events.live import hub
+from khala.events.state.calendar import CalendarState
+from khala.events.state.catalogue import EventsState
+from khala.events.state.detail import EventDetailState
+from khala.events.state.discover import DiscoverState
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------------------------------ live seats
+
+
+_app_cache: list[rx.App] = []
+
+
+def _app() -> rx.App:
+    """The running app, looked up once (``get_app`` prepends the cwd to ``sys.path`` on every call)."""
+    if not _app_cache:
+        from reflex.utils.prerequisites import get_app
+
+        _app_cache.append(get_app().app)
+    return _app_cache[0]
+
+
+def _still_connected(token: str) -> bool:
+    """Whether this process still holds the tab's websocket (forget the tab once it is gone)."""
+    try:
+        manager = _app().event_namespace._token_manager  # type: ignore[union-attr]
+        record = manager.token_to_socket.get(token)
+        return record is not None and record.instance_id == manager.instance_id
+    except Exception:  # noqa: BLE001 - unknown internals: keep the tab, the hub's cost stays per event
+        return True
+
+
+async def _deliver(token: str, newer: dict[str, SeatState]) -> None:
+    """Apply new seat counts to one tab's states; Reflex pushes the delta over its websocket."""
+    async with _app().modify_state(rx.BaseStateToken(ident=token, cls=EventsState)) as root:
+        for cls in (EventsState, EventDetailState, CalendarState, DiscoverState):
+            sub = await root.get_state(cls)
+            sub._apply_seats(newer)  # type: ignore[attr-defined]
+
+
+def connect() -> None:
+    """Let the hub push to this app's tabs; the app assembly calls it once (nothing is connected at import)."""
+    hub.deliver = _deliver
+    hub.is_connected = _still_connected
+
