@@ -1,27 +1,59 @@
-# Khala in one container. Defaults are the embedded mode (SQLite + local files under /app/data, mails logged);
-# set KHALA_* / AZURE_STORAGE_CONNECTION_STRING for PostgreSQL, Redis, SMTP and Azure Blob Storage.
-FROM python:3.11-slim-bookworm
+# Khala in one container: `python -m khala serve` on one port, production mode by default.
+# Give it KHALA_PUBLIC_URL (https://…), KHALA_SECRET_KEY, KHALA_DATABASE_URL (PostgreSQL), KHALA_REDIS_URL
+# (for several workers or replicas), KHALA_SMTP_URL and AZURE_STORAGE_CONNECTION_STRING; see compose.yaml.
+#
+# Every RUN below is a make target that CI runs too (.ci/run: make lint test, which builds the frontend and
+# serves a runtime tree made by `make image-runtime`), so each step is known to work without a container engine.
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false \
-    PATH=/app/.tools/node_modules/.bin:/app/.venv/bin:$PATH \
-    HOST=0.0.0.0 PORT=3000
+# ---- build: locked Python dependencies, bun from the npm registry, the frontend built once ----------------
+FROM python:3.11-slim-bookworm AS build
 
-RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm make unzip \
-    && rm -rf /var/lib/apt/lists/*
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    REFLEX_TELEMETRY_ENABLED=false \
+    REFLEX_CHECK_LATEST_VERSION=false
 
 WORKDIR /app
-COPY requirements.txt .tools/package.json ./build/
-RUN python -m venv .venv && .venv/bin/pip install --no-cache-dir -r build/requirements.txt \
-    && mkdir -p .tools && cp build/package.json .tools/ && cd .tools && npm install --omit=dev --no-audit --no-fund
+COPY .ci/os-packages.sh .ci/
+# make, Node.js and npm (apt, only what is missing)
+RUN bash .ci/os-packages.sh
+
+# Dependencies first, so editing the code does not reinstall them.
+COPY Makefile requirements.txt ./
+COPY .tools/package.json .tools/
+# .venv from requirements.txt (no test tools) and .tools (bun) from the npm registry
+RUN make install
 
 COPY . .
-# Compile and build the frontend once, at image build time.
-RUN .venv/bin/reflex export --frontend-only --no-zip --loglevel warning && touch .venv/.installed .tools/.installed
+# the frontend, compiled and bundled once, then the runtime tree (code, migrations, prebuilt pages, bytecode)
+RUN make image-runtime DEST=/runtime
 
-RUN useradd --system --home /app khala && mkdir -p /app/data && chown -R khala /app/data /app/.web /app/.states 2>/dev/null || true
-USER khala
-VOLUME /app/data
+# ---- runtime: slim, non-root, only what serving needs (no bun, node, tests or Azurite) --------------------
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/app/.venv/bin:$PATH \
+    KHALA_ENVIRONMENT=production \
+    KHALA_DATA_DIR=/app/data \
+    KHALA_HOST=0.0.0.0 \
+    PORT=3000 \
+    REFLEX_TELEMETRY_ENABLED=false \
+    REFLEX_CHECK_LATEST_VERSION=false
+
+WORKDIR /app
+COPY --from=build /app/.venv /app/.venv
+# Code and pages stay root-owned (read-only to the app); it writes only its data and Reflex's route markers.
+COPY --from=build /runtime /app
+COPY --from=build --chown=10001:10001 /runtime/data /app/data
+COPY --from=build --chown=10001:10001 /runtime/.web/backend /app/.web/backend
+
+USER 10001:10001
+VOLUME ["/app/data"]
 EXPOSE 3000
-HEALTHCHECK CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"3000\")}/ping')"
-CMD ["sh", "-c", "python -m khala migrate && { [ \"$KHALA_ENVIRONMENT\" = production ] || python -m khala seed-demo --if-empty; } && exec reflex run --env prod --frontend-port $PORT --backend-port $PORT --backend-host $HOST"]
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["python", "-m", "khala.ops.probe", "/readyz"]
+CMD ["python", "-m", "khala", "serve"]

@@ -16,13 +16,16 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format bench install install-dev tools chromium migrate seed build clean help
+.PHONY: run serve test lint format bench install install-dev tools chromium migrate seed build clean help \
+	image-os-deps image-runtime
 
 help:
-	@echo "make run    - install, migrate, seed the demo and serve on http://localhost:$(PORT)"
+	@echo "make run    - install, migrate, seed the demo, build the frontend if it changed, serve on :$(PORT)"
+	@echo "make build  - compile + build the frontend once (skipped when its sources did not change)"
+	@echo "make serve  - python -m khala serve: migrate, then serve the prebuilt frontend and the backend"
 	@echo "make test   - install test tools (Playwright, Chromium, Azurite) and run the whole suite"
-	@echo "make lint   - ruff check, ruff format --check, lint-imports"
-	@echo "make bench  - catalogue and rush benchmarks (tables + bench/results/*.json)"
+	@echo "make lint   - ruff check, ruff format --check, lint-imports, hadolint (Dockerfile)"
+	@echo "make bench  - every benchmark; writes bench/RESULTS.md (+ bench/results/*.json)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,31 +61,48 @@ migrate: install
 seed: migrate
 	$(BIN)/python -m khala seed-demo --if-empty
 
-run: seed
+# The frontend is compiled and bundled once; rebuilt only when khala/**/*.py, assets/, rxconfig.py, reflex.lock
+# or the Reflex version changed (hash stamped in .web/build/khala-build.json).
+build: install
+	$(BIN)/python -m khala build --if-changed
+	$(BIN)/python -m compileall -q -j 0 khala rxconfig.py >/dev/null
+
+serve: build migrate
+	$(BIN)/python -m khala serve --host $(HOST) --port $(PORT)
+
+run: seed build
 	@echo
 	@echo "  Khala is starting on http://localhost:$(PORT)  (demo data loaded)"
 	@echo "  Make yourself an administrator:  $(BIN)/python -m khala create-admin --email you@example.com"
 	@echo "  No SMTP configured: mails (with their links) are printed in this log."
 	@echo
-	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT) --backend-host $(HOST) --loglevel warning
+	$(BIN)/python -m khala serve --host $(HOST) --port $(PORT)
 
-test: install-dev
+test: install-dev build
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
+
+# --- container image steps (the Dockerfile runs these; CI runs them too) ------------------------------------
+# OS packages the build stage needs (make, Node.js + npm for bun); a no-op where they are present.
+image-os-deps:
+	bash .ci/os-packages.sh
+
+# Copy what the runtime image carries (no venv, no bun, no tests, no Azurite) into $(DEST).
+image-runtime: build
+	@test -n "$(DEST)" || { echo "usage: make image-runtime DEST=/path"; exit 2; }
+	bash .ci/runtime-tree.sh "$(DEST)"
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install-dev
-	$(BIN)/python bench/catalogue.py
-	$(BIN)/python bench/rush.py
-	@if [ -f bench/catalogue_ui.py ]; then $(BIN)/python bench/catalogue_ui.py; fi
-	@if [ -f bench/mail.py ]; then $(BIN)/python bench/mail.py; fi
+bench: install-dev build
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf .web .states $(VENV)/.installed $(VENV)/.dev-installed $(TOOLS)/.installed

@@ -118,7 +118,6 @@ def server_env(data_dir: Path, port: int, **settings: str) -> dict[str, str]:
             "KHALA_PUBLIC_URL": f"http://localhost:{port}",
             "KHALA_CORS_ORIGINS": f'["http://localhost:{port}", "http://127.0.0.1:{port}"]',
             "PYTHONUNBUFFERED": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
     env.update(settings)

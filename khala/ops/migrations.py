@@ -12,9 +12,11 @@ import ast
 import contextlib
 import fcntl
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import text
@@ -51,8 +53,17 @@ def _literal_revisions(node: ast.expr | None) -> set[str]:
     return {str(v) for v in value}
 
 
+_parse_lock = threading.Lock()  # CPython 3.11's ast.parse is not safe to run in several threads at once
+
+
 def script_heads(versions_dir: Path = VERSIONS_DIR) -> frozenset[str]:
-    """Revisions no other revision builds on, read from the migration files' ``revision`` assignments."""
+    """Revisions no other revision builds on (the files ship with the code: read once per process)."""
+    with _parse_lock:
+        return _script_heads(versions_dir)
+
+
+@lru_cache(maxsize=4)
+def _script_heads(versions_dir: Path) -> frozenset[str]:
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in sorted(versions_dir.glob("*.py")):

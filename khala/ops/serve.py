@@ -47,7 +47,7 @@ def refusals(settings: Settings, workers: int) -> list[str]:
     return problems
 
 
-def reflex_environment(workers: int) -> dict[str, str]:
+def reflex_environment(settings: Settings, workers: int) -> dict[str, str]:
     """What Reflex needs to serve a build it did not make in this process."""
     env = {
         "REFLEX_ENV_MODE": "prod",
@@ -57,6 +57,10 @@ def reflex_environment(workers: int) -> dict[str, str]:
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
     }
+    if not settings.redis_url:
+        # One process: visitors' state in memory (Reflex's default would pickle it, e-mails and all, to
+        # ./.states). With Redis, Reflex keeps it there and every worker and replica shares it.
+        env["REFLEX_STATE_MANAGER_MODE"] = "memory"
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="khala-metrics-")
     return env
@@ -100,13 +104,14 @@ def serve(*, host: str | None = None, port: int | None = None, workers: int | No
     except build.BuildMissing as exc:
         log.error("%s", exc)
         return 2
-    if stamp.get("source_hash") != build.source_hash():
+    in_checkout = (ROOT / "reflex.lock").exists()  # a source checkout (the image carries no sources to hash)
+    if in_checkout and stamp.get("source_hash") != build.source_hash():
         log.warning("the frontend sources changed since the build on disk: `make build` to rebuild it")
     migrations.migrate()
     db.get_engine().dispose()  # no pooled connection may cross the fork
     db._engine_for.cache_clear()
 
-    os.environ.update(reflex_environment(workers))
+    os.environ.update(reflex_environment(settings, workers))
     os.chdir(ROOT)  # Reflex finds rxconfig.py and .web from here
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
