@@ -22,6 +22,7 @@ def _connect(hooks: MutableSequence[F], fn: F) -> None:
 def install() -> None:
     from khala.accounts import service as accounts
     from khala.events import service as events
+    from khala.locations import service as locations
     from khala.registrations import notify
     from khala.registrations import queries as registration_queries
     from khala.registrations import service as registrations
@@ -30,6 +31,10 @@ def install() -> None:
     _connect(events.on_status_change, notify.on_event_status_change)
     # events → registrations: an event someone holds seats for cannot go back to draft.
     _connect(events.before_status_change, registration_queries.refuse_draft_while_held)
+    # events → registrations: seats added to a package (more capacity) go to its waiting list.
+    _connect(events.on_seats_added, registrations.promote_waitlist)
+    # locations → events: a renamed or moved venue refreshes the searchable columns of its events.
+    _connect(locations.on_location_change, events.refresh_events_at)
     # accounts → registrations: deleting an account gives its seats back; the data export lists its tickets.
     _connect(accounts.on_user_delete, registrations.cancel_all_for_user)
     accounts.data_exporters["registrations"] = registration_queries.export_for_user

@@ -22,12 +22,14 @@ from starlette.types import ASGIApp
 from khala import wiring
 from khala.api import problems
 from khala.api.http import ETagMiddleware
-from khala.api.schemas import FieldError, Health, Problem
+from khala.api.schemas import PREFIX, FieldError, Health, Problem
+from khala.events import api_v1 as events_api
+from khala.images import api_v1 as images_api
 from khala.images.api import limit_upload_size
+from khala.locations import api_v1 as locations_api
 from khala.registrations import api_v1 as registrations_api
 from khala.settings import get_settings
 
-PREFIX = "/api/v1"
 VERSION = "v1"
 
 DESCRIPTION = """
@@ -81,7 +83,7 @@ def create_app() -> FastAPI:
         tags=["health"],
         summary="Is the API up?",
     )
-    for module in (registrations_api,):
+    for module in (events_api, locations_api, images_api, registrations_api):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Header, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -19,6 +19,18 @@ from khala.api.keys import KeyView
 from khala.errors import DomainError, RateLimited
 from khala.lib.paging import Page
 
+# Documented and checked on every POST that honours it; ``idempotent`` reads it from the request.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any unique string (a UUID is ideal): a retry with the same key and body gets the first "
+        "answer and changes nothing again; the same key with another body is a 422.",
+    ),
+]
 CACHE_CONTROL = "private, no-cache"  # keyed answers: the client may keep them, but revalidates (ETag)
 VARY = "X-API-Key, Ocp-Apim-Subscription-Key"
 REPLAYED = "Idempotent-Replayed"

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from khala.api.problems import MEDIA_TYPE
 
+PREFIX = "/api/v1"
+
 
 def examples(*values: dict[str, Any]) -> ConfigDict:
     """A model config whose JSON Schema carries ``examples`` (every schema of the API has some)."""
@@ -70,7 +72,20 @@ _DESCRIPTIONS = {
     404: "Nothing with that id exists (or it is not visible to this key).",
     409: "The request conflicts with the current state (sold out, already registered, already checked in…).",
     422: "A field is invalid; `errors` lists each field with its message.",
+    413: "The upload is larger than allowed (`settings.upload_max_bytes`, 10 MB by default).",
     429: "Too many requests for this API key; `Retry-After` says how many seconds to wait.",
+}
+# The upload-size guard answers before the API runs, without a `code`.
+_TOO_LARGE = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+    "examples": [{"type": "about:blank", "title": "Upload too large", "status": 413, "detail": "…"}],
 }
 
 
@@ -78,9 +93,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The ``responses=`` entries of a route for these error statuses, as application/problem+json."""
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
+        schema = _TOO_LARGE if status == 413 else {"$ref": "#/components/schemas/Problem"}
         entry: dict[str, Any] = {
             "description": _DESCRIPTIONS.get(status, "Error"),
-            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "content": {MEDIA_TYPE: {"schema": schema}},
         }
         if status == 429:
             entry["headers"] = {

@@ -250,6 +250,38 @@ def update_event(
     return event
 
 
+def _check_package(d: dict[str, Any]) -> dict[str, str]:
+    """Normalise a package's values in ``d`` in place; the errors by field (empty when all is well)."""
+    errors: dict[str, str] = {}
+    d["title"] = title = _one_line(d["title"])
+    if not title:
+        errors["title"] = "A package title is required."
+    elif len(title) > MAX_TITLE:
+        errors["title"] = f"The package title can be at most {MAX_TITLE} characters."
+    d["description"] = description = (d["description"] or "").strip()
+    if len(description) > MAX_PACKAGE_DESCRIPTION:
+        errors["description"] = f"The description can be at most {MAX_PACKAGE_DESCRIPTION} characters."
+    price_minor = d["price_minor"]
+    if isinstance(price_minor, bool) or not isinstance(price_minor, int) or price_minor < 0:
+        errors["price_minor"] = "The price must be zero or more."
+    if not money.is_currency_code(d["currency"]):
+        errors["currency"] = "The currency must be a three-letter ISO code such as SEK."
+    capacity = d["capacity"]
+    if capacity is not None and capacity < 0:
+        errors["capacity"] = "Capacity must be zero or more (leave empty for unlimited)."
+    if d["max_per_registration"] < 1:
+        errors["max_per_registration"] = "At least one seat per registration must be allowed."
+    opens, closes = d["sales_opens_at"], d["sales_closes_at"]
+    if opens and closes and closes <= opens:
+        errors["sales_closes_at"] = "Sales must close after they open."
+    d["perks"] = clean_perks = [_one_line(p) for p in d["perks"] if p and p.strip()]
+    if len(clean_perks) > MAX_PERKS:
+        errors["perks"] = f"At most {MAX_PERKS} perks."
+    elif any(len(p) > MAX_PERK for p in clean_perks):
+        errors["perks"] = f"Each perk can be at most {MAX_PERK} characters."
+    return errors
+
+
 def add_package(
     session: Session,
     event_id: uuid.UUID,
@@ -274,31 +306,20 @@ def add_package(
     event = event_row(session, event_id)
     if event.status == EventStatus.cancelled:
         raise InvalidInput({"form": "The event is cancelled; it cannot get new packages."})
-    errors: dict[str, str] = {}
-    title = _one_line(title)
-    if not title:
-        errors["title"] = "A package title is required."
-    elif len(title) > MAX_TITLE:
-        errors["title"] = f"The package title can be at most {MAX_TITLE} characters."
-    description = (description or "").strip()
-    if len(description) > MAX_PACKAGE_DESCRIPTION:
-        errors["description"] = f"The description can be at most {MAX_PACKAGE_DESCRIPTION} characters."
-    if isinstance(price_minor, bool) or not isinstance(price_minor, int) or price_minor < 0:
-        errors["price_minor"] = "The price must be zero or more."
     currency = currency or money.default_currency()
-    if not money.is_currency_code(currency):
-        errors["currency"] = "The currency must be a three-letter ISO code such as SEK."
-    if capacity is not None and capacity < 0:
-        errors["capacity"] = "Capacity must be zero or more (leave empty for unlimited)."
-    if max_per_registration < 1:
-        errors["max_per_registration"] = "At least one seat per registration must be allowed."
-    if sales_opens_at and sales_closes_at and sales_closes_at <= sales_opens_at:
-        errors["sales_closes_at"] = "Sales must close after they open."
-    clean_perks = [_one_line(p) for p in perks if p and p.strip()]
-    if len(clean_perks) > MAX_PERKS:
-        errors["perks"] = f"At most {MAX_PERKS} perks."
-    elif any(len(p) > MAX_PERK for p in clean_perks):
-        errors["perks"] = f"Each perk can be at most {MAX_PERK} characters."
+    values = {
+        "title": title,
+        "description": description,
+        "perks": perks,
+        "price_minor": price_minor,
+        "currency": currency,
+        "capacity": capacity,
+        "max_per_registration": max_per_registration,
+        "sales_opens_at": sales_opens_at,
+        "sales_closes_at": sales_closes_at,
+    }
+    errors = _check_package(values)
+    title, description, clean_perks = values["title"], values["description"], values["perks"]
     if errors:
         raise InvalidInput(errors)
     if position is None:
@@ -418,3 +439,107 @@ def set_status(event_id: str | uuid.UUID, status: str, *, actor: Actor) -> str:
         for hook in on_status_change:
             hook(s, event, old)
     return new.value
+
+
+# Called inside the change's own transaction with (session, package id) when a package gains free seats
+# (its capacity grew, or became unlimited): registrations moves its waiting list up.
+on_seats_added: list[Callable[[Session, uuid.UUID], object]] = []
+
+
+def package_row(session: Session, package_id: object) -> Package:
+    package = session.get(Package, parse_id(package_id, "package"))
+    if package is None:
+        raise NotFound("We could not find that package.")
+    return package
+
+
+def update_package(
+    session: Session,
+    package_id: str | uuid.UUID,
+    *,
+    title: str = UNSET,
+    price_minor: int = UNSET,
+    currency: str = UNSET,
+    description: str = UNSET,
+    perks: Sequence[str] = UNSET,
+    capacity: int | None = UNSET,
+    max_per_registration: int = UNSET,
+    sales_opens_at: datetime | None = UNSET,
+    sales_closes_at: datetime | None = UNSET,
+    actor: Actor,
+) -> Package:
+    """Change the given fields of a package (the rest stay) under ``add_package``'s rules; the capacity
+    cannot go below the seats already taken. One entry: ``package.capacity_changed`` when only the capacity
+    changed, else ``package.updated`` (none when nothing did). Freed seats go to the waiting list."""
+    package = package_row(session, package_id)
+    given = {
+        "title": title,
+        "description": description,
+        "perks": perks,
+        "price_minor": price_minor,
+        "currency": currency,
+        "capacity": capacity,
+        "max_per_registration": max_per_registration,
+        "sales_opens_at": sales_opens_at,
+        "sales_closes_at": sales_closes_at,
+    }
+    d = {k: getattr(package, k) if v is UNSET else v for k, v in given.items()}
+    errors = _check_package(d)
+    if d["capacity"] is not None and "capacity" not in errors and d["capacity"] < package.taken:
+        errors["capacity"] = f"{package.taken} seats are already taken; the capacity cannot be lower."
+    if errors:
+        raise InvalidInput(errors)
+    before = audit.snapshot(package, PACKAGE_FIELDS)
+    old_capacity = package.capacity
+    for key, value in d.items():
+        setattr(package, key, value)
+    changes = audit.diff(before, audit.snapshot(package, PACKAGE_FIELDS))
+    if not changes:
+        return package
+    session.add(package)
+    session.flush()
+    refresh_event(session, package.event_id)
+    action = "package.capacity_changed" if set(changes) == {"capacity"} else "package.updated"
+    audit.record(session, actor, action, package, changes)
+    if old_capacity is not None and (package.capacity is None or package.capacity > old_capacity):
+        for hook in on_seats_added:
+            hook(session, package.id)
+    return package
+
+
+def delete_package(session: Session, package_id: str | uuid.UUID, *, actor: Actor) -> None:
+    """Remove a package nobody ever registered for (Conflict otherwise: lower its capacity to close it);
+    writes ``package.deleted``."""
+    from_db = package_row(session, package_id)
+    snapshot = audit.snapshot(from_db, PACKAGE_FIELDS)
+    audit.record(session, actor, "package.deleted", from_db, data=snapshot)
+    session.delete(from_db)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        raise Conflict("People have registered for this package; it cannot be deleted.") from None
+    refresh_event(session, from_db.event_id)
+
+
+def delete_event(session: Session, event_id: str | uuid.UUID, *, actor: Actor) -> None:
+    """Remove an event nobody ever registered for, with its packages (Conflict otherwise: cancel it
+    instead); writes ``event.deleted``."""
+    event = event_row(session, event_id)
+    audit.record(
+        session, actor, "event.deleted", event, data=audit.snapshot(event, ("slug", "status", *DETAIL_FIELDS))
+    )
+    for package in session.exec(select(Package).where(Package.event_id == event.id)).all():
+        session.delete(package)
+    session.delete(event)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        raise Conflict(
+            "People have registered for this event; it cannot be deleted. Cancel it instead."
+        ) from None
+
+
+def refresh_events_at(session: Session, location_id: uuid.UUID) -> None:
+    """A venue changed (its name or city): the catalogue columns of its events follow."""
+    for eid in session.exec(select(Event.id).where(Event.location_id == location_id)).all():
+        refresh_event(session, eid)

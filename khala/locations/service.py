@@ -8,15 +8,21 @@ or the address, never from an id.
 from __future__ import annotations
 
 import re
-from typing import Protocol
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import quote_plus
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from khala.audit import service as audit
 from khala.audit.service import Actor
 from khala.db import session_scope
-from khala.errors import InvalidInput
+from khala.errors import Conflict, InvalidInput, NotFound
+from khala.lib.ids import parse_id
+from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.locations.models import Location
 
 FIELDS = ("name", "street", "postal_code", "city", "region", "country", "latitude", "longitude")
@@ -39,6 +45,36 @@ def _line(value: str | None) -> str:
     return " ".join(str(value or "").split())
 
 
+def _check(d: dict[str, Any]) -> dict[str, str]:
+    """Normalise a venue's values in ``d`` in place; the errors by field (empty when all is well)."""
+    for key in ("name", "city", "street", "postal_code", "region"):
+        d[key] = _line(d[key])
+    d["country"] = _line(d["country"]).upper() or "SE"
+    name, city, latitude, longitude = d["name"], d["city"], d["latitude"], d["longitude"]
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "A venue name is required."
+    elif len(name) > 120:
+        errors["name"] = "The name can be at most 120 characters."
+    if not city:
+        errors["city"] = "A city is required."
+    elif len(city) > 100:
+        errors["city"] = "The city can be at most 100 characters."
+    if len(d["street"]) > 200:
+        errors["street"] = "The street address can be at most 200 characters."
+    if len(d["postal_code"]) > 20:
+        errors["postal_code"] = "The postal code can be at most 20 characters."
+    if len(d["region"]) > 100:
+        errors["region"] = "The region can be at most 100 characters."
+    if not re.fullmatch(r"[A-Z]{2}", d["country"]):
+        errors["country"] = "Use a two-letter country code such as SE."
+    if latitude is not None and not -90 <= latitude <= 90:
+        errors["latitude"] = "The latitude must be between -90 and 90."
+    if longitude is not None and not -180 <= longitude <= 180:
+        errors["longitude"] = "The longitude must be between -180 and 180."
+    return errors
+
+
 def create_location(
     *,
     name: str,
@@ -57,32 +93,21 @@ def create_location(
 
     With ``session`` the venue joins the caller's transaction (the caller commits); without, it commits here.
     """
-    name, city, street = _line(name), _line(city), _line(street)
-    postal_code, region = _line(postal_code), _line(region)
-    country = _line(country).upper() or "SE"
-    errors: dict[str, str] = {}
-    if not name:
-        errors["name"] = "A venue name is required."
-    elif len(name) > 120:
-        errors["name"] = "The name can be at most 120 characters."
-    if not city:
-        errors["city"] = "A city is required."
-    elif len(city) > 100:
-        errors["city"] = "The city can be at most 100 characters."
-    if len(street) > 200:
-        errors["street"] = "The street address can be at most 200 characters."
-    if len(postal_code) > 20:
-        errors["postal_code"] = "The postal code can be at most 20 characters."
-    if len(region) > 100:
-        errors["region"] = "The region can be at most 100 characters."
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        errors["country"] = "Use a two-letter country code such as SE."
-    if latitude is not None and not -90 <= latitude <= 90:
-        errors["latitude"] = "The latitude must be between -90 and 90."
-    if longitude is not None and not -180 <= longitude <= 180:
-        errors["longitude"] = "The longitude must be between -180 and 180."
+    d: dict[str, Any] = {
+        "name": name,
+        "city": city,
+        "street": street,
+        "postal_code": postal_code,
+        "region": region,
+        "country": country,
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+    errors = _check(d)
     if errors:
         raise InvalidInput(errors)
+    name, city, street, postal_code = d["name"], d["city"], d["street"], d["postal_code"]
+    region, country = d["region"], d["country"]
     if session is None:
         with session_scope(write=True) as s:
             return _store(s, actor, name, city, street, postal_code, region, country, latitude, longitude)
@@ -156,3 +181,115 @@ def map_url(location: Place | None) -> str:
         return f"{_MAP}/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
     query = address_line(location, with_name=True)
     return f"{_MAP}/search?query={quote_plus(query)}" if query else ""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading, changing and removing venues (the REST API; the same rules as creating one).
+
+# Called inside an update's transaction with (session, location id): the events at the venue refresh their
+# catalogue columns (its name and city are searchable). Connected in khala/wiring.py.
+on_location_change: list[Callable[[Session, uuid.UUID], object]] = []
+
+
+@dataclass(frozen=True)
+class LocationView:
+    id: str
+    name: str
+    street: str
+    postal_code: str
+    city: str
+    region: str
+    country: str
+    latitude: float | None
+    longitude: float | None
+    address: str
+    map_url: str
+
+
+def view(location: Location) -> LocationView:
+    return LocationView(
+        id=str(location.id),
+        name=location.name,
+        street=location.street,
+        postal_code=location.postal_code,
+        city=location.city,
+        region=location.region,
+        country=location.country,
+        latitude=location.latitude,
+        longitude=location.longitude,
+        address=address_line(location),
+        map_url=map_url(location),
+    )
+
+
+def _row(session: Session, location_id: object) -> Location:
+    location = session.get(Location, parse_id(location_id, "venue"))
+    if location is None:
+        raise NotFound("We could not find that venue.")
+    return location
+
+
+def list_locations(
+    *, city: str | None = None, page: object = 1, page_size: object = 50
+) -> Page[LocationView]:
+    """One page of venues by name (and city), optionally in one city (case-insensitive)."""
+    size = clamp_page_size(page_size)
+    conditions = [func.lower(col(Location.city)) == _line(city).lower()] if city else []
+    with session_scope() as s:
+        total = s.exec(select(func.count()).select_from(Location).where(*conditions)).one()
+        number = clamp_page(page, total, size)
+        rows = s.exec(
+            select(Location)
+            .where(*conditions)
+            .order_by(col(Location.name), col(Location.city), col(Location.id))
+            .offset(offset_of(number, size))
+            .limit(size)
+        ).all()
+        return Page(items=[view(r) for r in rows], total=total, page=number, page_size=size)
+
+
+def get_location(location_id: str | uuid.UUID) -> LocationView:
+    with session_scope() as s:
+        return view(_row(s, location_id))
+
+
+def update_location(location_id: str | uuid.UUID, *, actor: Actor, **fields: Any) -> LocationView:
+    """Change the given fields of a venue (the rest stay) under ``create_location``'s rules; writes one
+    ``location.updated`` entry (none when nothing changed). InvalidInput per field, NotFound."""
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise InvalidInput({k: "This field does not exist." for k in sorted(unknown)})
+    with session_scope(write=True) as s:
+        location = _row(s, location_id)
+        d = {k: fields.get(k, getattr(location, k)) for k in FIELDS}
+        errors = _check(d)
+        if errors:
+            raise InvalidInput(errors)
+        same = find_location(s, name=d["name"], city=d["city"])
+        if same is not None and same.id != location.id:
+            raise InvalidInput({"name": f"{d['name']} in {d['city']} already exists."})
+        before = audit.snapshot(location, FIELDS)
+        for key, value in d.items():
+            setattr(location, key, value)
+        changes = audit.diff(before, audit.snapshot(location, FIELDS))
+        if changes:
+            s.add(location)
+            s.flush()
+            audit.record(s, actor, "location.updated", location, changes)
+            for hook in on_location_change:
+                hook(s, location.id)
+        return view(location)
+
+
+def delete_location(location_id: str | uuid.UUID, *, actor: Actor) -> None:
+    """Remove a venue no event uses (Conflict otherwise); writes ``location.deleted``."""
+    with session_scope(write=True) as s:
+        location = _row(s, location_id)
+        audit.record(s, actor, "location.deleted", location, data=audit.snapshot(location, FIELDS))
+        s.delete(location)
+        try:
+            s.flush()
+        except IntegrityError:
+            raise Conflict(
+                "Events take place at this venue; move them elsewhere before deleting it."
+            ) from None

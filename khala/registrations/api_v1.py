@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from khala.api.auth import WriteKey, actor_of
-from khala.api.http import idempotent, json_response, paged
+from khala.api.http import IdempotencyKey, idempotent, json_response, paged
 from khala.api.schemas import WRITE_ERRORS, examples, problem_responses
 from khala.registrations import queries, service
 from khala.registrations.queries import RegistrationView
@@ -183,20 +183,6 @@ def _registration(v: RegistrationView) -> dict[str, object]:
         "created_at": v.created_at,
         "waitlist_position": v.waitlist_position,
     }
-
-
-# Documented and checked here; ``idempotent`` reads it from the request.
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
-        description="Any unique string (a UUID is ideal): a retry with the same key and body gets the first "
-        "answer and changes nothing again; the same key with another body is a 422.",
-    ),
-]
 
 
 @router.post(
