@@ -15,6 +15,7 @@ from khala import wiring
 from khala.accounts.api import origin_guard
 from khala.accounts.api import router as accounts_router
 from khala.accounts.tasks import purge_expired_forever
+from khala.api import app as api_v1
 from khala.events.api import router as events_router
 from khala.events.state import seats
 from khala.images.api import limit_upload_size
@@ -34,6 +35,7 @@ api.include_router(events_router)  # /events/{slug}.ics
 api.include_router(images_router)  # /media/{key} (local store, signed URLs)
 api.include_router(registrations_router)  # /tickets/{id}.ics (owner only)
 api.include_router(ops_router)  # /healthz, /readyz, /metrics (bearer token)
+api.mount("/api/v1", api_v1.mounted())  # the REST API v1 (khala/api): keys, OpenAPI at /api/v1/docs
 
 app = rx.App(
     # Uploads are size-capped before Starlette spools them; the websocket Origin guard wraps everything
