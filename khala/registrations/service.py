@@ -101,6 +101,7 @@ def register(
     *,
     actor: Actor,
     waitlist: bool = False,
+    send_confirmation: bool = True,
     now: datetime | None = None,
 ) -> RegistrationView:
     """Take ``quantity`` seats of a package for a user, in one transaction.
@@ -110,6 +111,8 @@ def register(
     bad quantity, ``AlreadyRegistered`` when the user already holds an active registration for the package
     (so a repeated call never takes seats twice). Callers check that the user is signed in and verified;
     ``actor`` is who asks (the user, or an administrator / API key registering them at the box office).
+    ``send_confirmation=False`` takes the seat without mailing the attendee (a box office handing over the
+    ticket in person; the demo catalogue's made-up attendees).
     """
     uid = parse_id(user_id, "account")
     pid = parse_id(package_id, "package")
@@ -160,7 +163,11 @@ def register(
             )
             s.add(registration)
             s.flush()
-            mail_id = notify.registration_changed(s, RegistrationStatus.confirmed.value, registration)
+            mail_id = (
+                notify.registration_changed(s, RegistrationStatus.confirmed.value, registration)
+                if send_confirmation
+                else None
+            )
             entry = _audit_created(s, actor, registration)
             s.flush()
             taken = s.execute(
@@ -188,7 +195,11 @@ def register(
             entry.changes = {**entry.changes, "status": str(RegistrationStatus.waitlisted)}
             s.add(entry)
             position = waitlist_position(s, registration)
-            mail_id = notify.registration_changed(s, RegistrationStatus.waitlisted.value, registration)
+            mail_id = (
+                notify.registration_changed(s, RegistrationStatus.waitlisted.value, registration)
+                if send_confirmation
+                else None
+            )
             return view(registration, position, mail_id)
     except IntegrityError as exc:
         # The partial unique index caught a concurrent duplicate of the same user and package.

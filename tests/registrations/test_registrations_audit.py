@@ -84,3 +84,15 @@ def test_account_deletion_cancellations_name_the_owner(make_event, make_user) ->
         ada.id,
         "account deleted",
     )
+
+
+def test_a_registration_without_confirmation_queues_no_mail_but_is_audited(make_event, make_user) -> None:
+    from khala.mail.models import OutboxMessage
+
+    event = make_event(packages=[{"title": "A", "capacity": 5}])
+    ada = make_user()
+    reg = registrations.register(ada.id, _package(event).id, actor=audit.SYSTEM, send_confirmation=False)
+    assert reg.status == "confirmed" and reg.mail_message_id is None
+    with session_scope() as s:
+        assert s.exec(select(OutboxMessage)).all() == []
+    assert [(e.action, e.actor_kind) for e in _entries()] == [("registration.created", "system")]
