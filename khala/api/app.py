@@ -131,6 +131,16 @@ def create_app() -> FastAPI:
                 components.setdefault(
                     model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}")
                 )
+            # The multipart upload's body is made by FastAPI from the form fields; it gets its example here.
+            upload = components.get("Body_upload_image_images_post")
+            if upload is not None:
+                upload["examples"] = [
+                    {
+                        "file": "(the image's bytes)",
+                        "alt_text": "Two players on a stage",
+                        "name": "poster.jpg",
+                    }
+                ]
             app.openapi_schema = schema
         return app.openapi_schema
 

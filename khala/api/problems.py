@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from khala.errors import DomainError, InvalidInput, RateLimited
 
@@ -111,11 +112,25 @@ def from_validation_error(request: Request, exc: RequestValidationError) -> Prob
     )
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route of this path answers (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 def from_http_exception(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
     detail = exc.detail if isinstance(exc.detail, str) else title_of(exc.status_code)
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = "There is no such endpoint in this API; see /api/v1/docs."
-    return problem(exc.status_code, detail, instance=_instance(request), headers=dict(exc.headers or {}))
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+        detail = f"This endpoint answers {headers['Allow']}."
+    return problem(exc.status_code, detail, instance=_instance(request), headers=headers)
 
 
 def from_unexpected(request: Request, exc: Exception) -> ProblemResponse:

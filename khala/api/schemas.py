@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from khala.api.problems import MEDIA_TYPE
 
 PREFIX = "/api/v1"
+
+
+_ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_only(value: object) -> object:
+    """Times are ISO 8601 text (a number is not read as a Unix timestamp)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_8601.match(value.strip())):
+        return value
+    raise ValueError("Use an ISO 8601 date and time with a time zone, e.g. 2026-12-12T18:00:00+01:00.")
+
+
+# A moment in time as the API takes it: ISO 8601 with a time zone (``2026-12-12T18:00:00+01:00``, ``…Z``).
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 
 def examples(*values: dict[str, Any]) -> ConfigDict:

@@ -11,12 +11,13 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from khala.api.auth import ReadKey, WriteKey, actor_of
 from khala.api.http import IdempotencyKey, idempotent, json_response, paged
-from khala.api.schemas import PREFIX, READ_ERRORS, WRITE_ERRORS, examples, problem_responses
+from khala.api.schemas import PREFIX, READ_ERRORS, WRITE_ERRORS, IsoDatetime, examples, problem_responses
 from khala.events import catalogue, commands
+from khala.events import service as rules
 from khala.events.catalogue import EventCard, EventDetail, PackageView
 
 router = APIRouter()
@@ -295,8 +296,8 @@ def list_events(
     ] = None,
     category: Annotated[str | None, Query(max_length=60, description="A category slug.")] = None,
     city: Annotated[str | None, Query(max_length=100)] = None,
-    date_from: Annotated[AwareDatetime | None, Query(description="Events that end after this.")] = None,
-    date_to: Annotated[AwareDatetime | None, Query(description="Events that start before this.")] = None,
+    date_from: Annotated[IsoDatetime | None, Query(description="Events that end after this.")] = None,
+    date_to: Annotated[IsoDatetime | None, Query(description="Events that start before this.")] = None,
     price: Annotated[Literal["free", "paid"] | None, Query()] = None,
     sort: Annotated[Literal["date", "price", "popularity"], Query()] = "date",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -347,6 +348,7 @@ def list_categories(key: ReadKey) -> list[dict[str, str]]:
 # Writing (write scope): the admin dashboard's services and rules, audited with the key as actor.
 
 _STATUS = Literal["draft", "published", "cancelled"]
+Perk = Annotated[str, StringConstraints(max_length=rules.MAX_PERK)]
 _LOC_ID = "2f4e6a8c-1b3d-4f5a-9c7e-8d0b2a4c6e13"
 
 
@@ -365,12 +367,12 @@ class EventIn(BaseModel):
         }
     )
 
-    title: str = Field(max_length=200)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime | None = Field(default=None, description="Default: two hours after the start.")
+    title: str = Field(max_length=rules.MAX_TITLE)
+    starts_at: IsoDatetime
+    ends_at: IsoDatetime | None = Field(default=None, description="Default: two hours after the start.")
     timezone: str | None = Field(default=None, max_length=64, description="IANA name; default: the site's.")
-    summary: str = Field(default="", max_length=1000)
-    description: str = Field(default="", max_length=40_000, description="Markdown.")
+    summary: str = Field(default="", max_length=rules.MAX_SUMMARY)
+    description: str = Field(default="", max_length=rules.MAX_DESCRIPTION, description="Markdown.")
     category: str | None = Field(
         default=None, max_length=60, description="A category slug (GET /categories)."
     )
@@ -385,12 +387,12 @@ class EventPatch(BaseModel):
 
     model_config = examples({"title": "Starcraft Finals", "ends_at": None}, {"location_id": _LOC_ID})
 
-    title: str = Field(default=None, max_length=200)  # type: ignore[assignment]  # absent = unchanged
-    starts_at: AwareDatetime = Field(default=None)  # type: ignore[assignment]
-    ends_at: AwareDatetime | None = Field(default=None, description="null: two hours after the start.")
+    title: str = Field(default=None, max_length=rules.MAX_TITLE)  # type: ignore[assignment]  # absent = unchanged
+    starts_at: IsoDatetime = Field(default=None)  # type: ignore[assignment]
+    ends_at: IsoDatetime | None = Field(default=None, description="null: two hours after the start.")
     timezone: str = Field(default=None, max_length=64)  # type: ignore[assignment]
-    summary: str = Field(default=None, max_length=1000)  # type: ignore[assignment]
-    description: str = Field(default=None, max_length=40_000)  # type: ignore[assignment]
+    summary: str = Field(default=None, max_length=rules.MAX_SUMMARY)  # type: ignore[assignment]
+    description: str = Field(default=None, max_length=rules.MAX_DESCRIPTION)  # type: ignore[assignment]
     category: str | None = Field(default=None, max_length=60, description="A slug; null: no category.")
     location_id: UUID | None = None
     image_id: UUID | None = None
@@ -414,15 +416,15 @@ class PackageIn(BaseModel):
         }
     )
 
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=rules.MAX_TITLE)
     price_minor: int = Field(default=0, ge=0, le=10**12, description="In minor units (öre, cents).")
     currency: str | None = Field(default=None, max_length=3, description="ISO 4217; default: the site's.")
-    description: str = Field(default="", max_length=1000)
-    perks: list[str] = Field(default_factory=list, max_length=50)
+    description: str = Field(default="", max_length=rules.MAX_PACKAGE_DESCRIPTION)
+    perks: list[Perk] = Field(default_factory=list, max_length=rules.MAX_PERKS)
     capacity: int | None = Field(default=None, ge=0, le=10**9, description="null: unlimited.")
     max_per_registration: int = Field(default=10, ge=1, le=10_000)
-    sales_opens_at: AwareDatetime | None = None
-    sales_closes_at: AwareDatetime | None = None
+    sales_opens_at: IsoDatetime | None = None
+    sales_closes_at: IsoDatetime | None = None
 
 
 class PackagePatch(BaseModel):
@@ -433,15 +435,15 @@ class PackagePatch(BaseModel):
         {"capacity": 250}, {"title": "Early bird", "sales_closes_at": "2026-11-30T23:00:00Z"}
     )
 
-    title: str = Field(default=None, max_length=200)  # type: ignore[assignment]
+    title: str = Field(default=None, max_length=rules.MAX_TITLE)  # type: ignore[assignment]
     price_minor: int = Field(default=None, ge=0, le=10**12)  # type: ignore[assignment]
     currency: str = Field(default=None, max_length=3)  # type: ignore[assignment]
-    description: str = Field(default=None, max_length=1000)  # type: ignore[assignment]
-    perks: list[str] = Field(default=None, max_length=50)  # type: ignore[assignment]
+    description: str = Field(default=None, max_length=rules.MAX_PACKAGE_DESCRIPTION)  # type: ignore[assignment]
+    perks: list[Perk] = Field(default=None, max_length=rules.MAX_PERKS)  # type: ignore[assignment]
     capacity: int | None = Field(default=None, ge=0, le=10**9)
     max_per_registration: int = Field(default=None, ge=1, le=10_000)  # type: ignore[assignment]
-    sales_opens_at: AwareDatetime | None = None
-    sales_closes_at: AwareDatetime | None = None
+    sales_opens_at: IsoDatetime | None = None
+    sales_closes_at: IsoDatetime | None = None
 
 
 def _sent(body: BaseModel) -> dict[str, object]:

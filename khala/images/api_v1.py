@@ -74,9 +74,9 @@ class ImagePatch(BaseModel):
 
     model_config = examples({"alt_text": "Two players on a stage under blue lights"})
 
-    name: str | None = Field(default=None, max_length=500)
-    alt_text: str | None = Field(default=None, max_length=1000)
-    description: str | None = Field(default=None, max_length=5000)
+    name: str | None = Field(default=None, max_length=service.MAX_NAME)
+    alt_text: str | None = Field(default=None, min_length=1, max_length=service.MAX_ALT)
+    description: str | None = Field(default=None, max_length=service.MAX_DESCRIPTION)
 
 
 def image_of(row: ImageRow) -> dict[str, object]:
@@ -119,9 +119,11 @@ def get_image(image_id: UUID, key: ReadKey) -> Response:
 def upload_image(
     key: WriteKey,
     file: Annotated[UploadFile, File(description="The picture; its type is read from its bytes.")],
-    alt_text: Annotated[str, Form(max_length=1000, description="What the image shows, for screen readers.")],
-    name: Annotated[str, Form(max_length=500, description="Default: the file's name.")] = "",
-    description: Annotated[str, Form(max_length=5000)] = "",
+    alt_text: Annotated[
+        str, Form(min_length=1, max_length=service.MAX_ALT, description="What it shows, for screen readers.")
+    ],
+    name: Annotated[str, Form(max_length=service.MAX_NAME, description="Default: the file's name.")] = "",
+    description: Annotated[str, Form(max_length=service.MAX_DESCRIPTION)] = "",
 ) -> Response:
     """Cleaned (no metadata), re-encoded in two renditions and stored. 422 per field for a file that is not
     an image, too large or too many pixels, or a missing alt text. Audited as `image.uploaded`."""

@@ -15,6 +15,7 @@ from khala.locations import service
 from khala.locations.service import LocationView
 
 router = APIRouter(tags=["locations"])
+COUNTRY = r"^[A-Za-z]{2}$"
 
 _LOC_ID = "2f4e6a8c-1b3d-4f5a-9c7e-8d0b2a4c6e13"
 _EXAMPLE = {
@@ -74,12 +75,12 @@ class LocationIn(BaseModel):
         }
     )
 
-    name: str = Field(max_length=200)
-    city: str = Field(max_length=200)
-    street: str = Field(default="", max_length=300)
-    postal_code: str = Field(default="", max_length=40)
-    region: str = Field(default="", max_length=200)
-    country: str = Field(default="SE", max_length=10)
+    name: str = Field(max_length=120)
+    city: str = Field(max_length=100)
+    street: str = Field(default="", max_length=200)
+    postal_code: str = Field(default="", max_length=20)
+    region: str = Field(default="", max_length=100)
+    country: str = Field(default="SE", pattern=COUNTRY, description="ISO 3166-1 alpha-2, e.g. SE.")
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
@@ -89,12 +90,12 @@ class LocationPatch(BaseModel):
 
     model_config = examples({"street": "1 Blue Jays Way"}, {"latitude": None, "longitude": None})
 
-    name: str = Field(default=None, max_length=200)  # type: ignore[assignment]  # absent = unchanged
-    city: str = Field(default=None, max_length=200)  # type: ignore[assignment]
-    street: str = Field(default=None, max_length=300)  # type: ignore[assignment]
-    postal_code: str = Field(default=None, max_length=40)  # type: ignore[assignment]
-    region: str = Field(default=None, max_length=200)  # type: ignore[assignment]
-    country: str = Field(default=None, max_length=10)  # type: ignore[assignment]
+    name: str = Field(default=None, max_length=120)  # type: ignore[assignment]  # absent = unchanged
+    city: str = Field(default=None, max_length=100)  # type: ignore[assignment]
+    street: str = Field(default=None, max_length=200)  # type: ignore[assignment]
+    postal_code: str = Field(default=None, max_length=20)  # type: ignore[assignment]
+    region: str = Field(default=None, max_length=100)  # type: ignore[assignment]
+    country: str = Field(default=None, pattern=COUNTRY)  # type: ignore[assignment]
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
