@@ -103,6 +103,7 @@ class RegistrationRow(BaseModel):
             "attendee_name": "Ada Lovelace",
             "package_title": "Standard",
             "cancellable": True,
+            "checked_in_at": None,
         }
     )
 
@@ -115,6 +116,7 @@ class RegistrationRow(BaseModel):
     attendee_name: str
     package_title: str
     cancellable: bool
+    checked_in_at: datetime | None = Field(description="When the ticket was scanned at the door.")
 
 
 class RegistrationList(BaseModel):
@@ -249,6 +251,7 @@ def list_registrations(
             "attendee_name": r.user_name,
             "package_title": r.package_title,
             "cancellable": r.cancellable,
+            "checked_in_at": r.checked_in_at,
         }
         for r in result.items
     ]

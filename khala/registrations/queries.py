@@ -339,6 +339,7 @@ class AdminRegistrationRow:
     user_name: str
     package_title: str
     cancellable: bool  # what an administrator's ``cancel`` would accept now
+    checked_in_at: datetime | None = None  # when the ticket was scanned at the door
 
 
 ADMIN_STATUS_FILTERS = ("", "confirmed", "waitlisted", "cancelled")
@@ -390,6 +391,7 @@ def list_for_event(
             package_title=title,
             cancellable=r.status == RegistrationStatus.waitlisted
             or (r.status == RegistrationStatus.confirmed and not started),
+            checked_in_at=r.checked_in_at,
         )
         for r, email, name, title in rows
     ]

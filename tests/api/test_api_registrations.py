@@ -214,6 +214,8 @@ def test_list_cancel_and_check_in(client, make_event, write_key):
     )
     assert door.status_code == 201, door.text
     assert door.json()["id"] == made[1]["id"] and door.json()["checked_in_at"]
+    rows = client.get(f"/events/{event.id}/registrations", headers=headers).json()["items"]
+    assert {r["id"]: bool(r["checked_in_at"]) for r in rows}[made[1]["id"]] is True
     twice = client.post("/checkins", json={"ticket_code": code}, headers=headers)
     assert "already checked in" in assert_problem(twice, 409)["detail"]
     assert_problem(client.post("/checkins", json={"ticket_code": "ZZZZZZZZZZ"}, headers=headers), 404)
