@@ -412,10 +412,22 @@ def register_attendee(
     pid = parse_id(package_id, "package")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise InvalidInput({"quantity": "Choose at least one seat."})
-    with session_scope() as s:
-        if s.get(Package, pid) is None:
-            raise NotFound("We could not find that package.")  # before an account is made for nothing
     address = accounts.validate_email(email)
+    now = now or utcnow()
+    with session_scope() as s:
+        # The refusals that need no account come before one is made for nothing (``register`` checks
+        # them again in its transaction, and its conditional UPDATE stays the guarantee).
+        package = s.get(Package, pid)
+        event = s.get(Event, package.event_id) if package is not None else None
+        if package is None or event is None or event.status == EventStatus.draft:
+            raise NotFound("We could not find that package.")
+        if quantity > package.max_per_registration:
+            raise InvalidInput(
+                {"quantity": f"You can take at most {package.max_per_registration} seats at a time."}
+            )
+        _check_sales(event, package, now)
+        if not waitlist and package.capacity is not None and package.taken + quantity > package.capacity:
+            raise _sold_out(package)
     user_id, created = find_or_create_attendee(address, actor=actor, display_name=display_name)
     registration = register(user_id, pid, quantity, actor=actor, waitlist=waitlist, now=now)
     return BoxOfficeRegistration(registration, address, created)
