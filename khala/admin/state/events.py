@@ -29,13 +29,19 @@ EVENTS_PAGE_SIZE = 20
 
 
 @dataclass
-class EventRowView:
+class EventHeading:
+    """What both the list row and the managed event show first."""
+
     id: str = ""
     slug: str = ""
     title: str = ""
     status: str = ""
     status_label: str = ""
     when: str = ""
+
+
+@dataclass
+class EventRowView(EventHeading):
     venue: str = ""
     packages: int = 0
     seats: str = ""
@@ -54,13 +60,7 @@ class PackageRowView:
 
 
 @dataclass
-class EventEditView:
-    id: str = ""
-    slug: str = ""
-    title: str = ""
-    status: str = ""
-    status_label: str = ""
-    when: str = ""
+class EventEditView(EventHeading):
     timezone: str = ""
     venue: str = ""
     packages: list[PackageRowView] = field(default_factory=list)

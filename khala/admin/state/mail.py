@@ -75,6 +75,7 @@ class AdminMailState(PagedState, AdminState):
     @rx.event
     @admin_only(bounce=True)
     async def load(self):
+        """on_load: the outbox, newest first, with the filters chosen last time."""
         self.error = ""
         await self._fetch()
         return None

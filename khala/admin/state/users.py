@@ -55,6 +55,7 @@ class UsersAdminState(PagedState, AdminState):
     @rx.event
     @admin_only(bounce=True)
     async def load(self):
+        """on_load: the page of accounts shown last time (search and page are kept while the tab lives)."""
         self.error = ""
         await self._fetch()
         return None
