@@ -16,6 +16,7 @@ from khala.accounts.api import origin_guard
 from khala.accounts.api import router as accounts_router
 from khala.accounts.tasks import purge_expired_forever
 from khala.api import app as api_v1
+from khala.api.tasks import purge_idempotency_forever
 from khala.events.api import router as events_router
 from khala.events.state import seats
 from khala.images.api import limit_upload_size
@@ -45,3 +46,4 @@ app = rx.App(
 )
 app.register_lifespan_task(run_worker_forever)  # one mail delivery loop per process
 app.register_lifespan_task(purge_expired_forever)  # hourly: expired sessions and used tokens
+app.register_lifespan_task(purge_idempotency_forever)  # hourly: REST API Idempotency-Key answers past a day
