@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -101,6 +102,18 @@ def status() -> BuildStatus:
     )
 
 
+_SCHEMA = re.compile(r'export const stateSchema = "([0-9a-f]+)"')
+
+
+def frontend_state_schema() -> str:
+    """The hash of the state tree the compiled frontend expects (Reflex writes it into utils/context)."""
+    for name in ("context.jsx", "context.js"):
+        with contextlib.suppress(OSError):
+            if match := _SCHEMA.search((WEB_DIR / "utils" / name).read_text()):
+                return match.group(1)
+    return ""
+
+
 def require_build() -> dict[str, object]:
     """The stamp of the build on disk; raises BuildMissing when there is none."""
     stamp = read_stamp()
@@ -178,6 +191,7 @@ def build(*, if_changed: bool = False, log=print) -> BuildStatus:
             raise RuntimeError(f"frontend build produced no {STATIC_DIR / 'index.html'}")
         stamp = {
             "source_hash": wanted,
+            "state_schema": frontend_state_schema(),
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "reflex": metadata.version("reflex"),
             "seconds": round(time.monotonic() - started, 1),

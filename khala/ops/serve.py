@@ -66,10 +66,41 @@ def reflex_environment(settings: Settings, workers: int) -> dict[str, str]:
     return env
 
 
-def _preload() -> None:
+def _backend_state_schema(app: object) -> str:
+    """The state-tree hash Reflex compares with the frontend's on every connect ("" if it cannot tell).
+
+    The pages' dynamic route variables (``slug`` of ``/events/[slug]``) belong to the tree; Reflex adds
+    them when the worker registers the pages, so they are added here first (idempotent, same values).
+    """
+    try:
+        from reflex.route import get_route_args
+
+        state = app._state  # type: ignore[attr-defined]
+        for _render, kwargs in app._registration_context.decorated_pages:  # type: ignore[attr-defined]
+            if route := kwargs.get("route"):
+                state.setup_dynamic_args(get_route_args(route))
+        return str(state._to_frontend_schema())
+    except Exception:  # another Reflex version: skip the check rather than refuse
+        log.debug("cannot compute the backend state schema", exc_info=True)
+        return ""
+
+
+class BuildMismatch(RuntimeError):
+    """The prebuilt frontend was compiled from other code than the backend about to serve it."""
+
+
+def _preload(stamp: dict[str, object]) -> None:
     """Import the app in the supervisor so every forked worker starts with it loaded (and shares pages)."""
     multiprocessing.set_start_method("fork", force=True)
-    importlib.import_module(APP_TARGET.split(":")[0])
+    module = importlib.import_module(APP_TARGET.split(":")[0])
+    expected = str(stamp.get("state_schema", ""))
+    actual = _backend_state_schema(module.app)
+    if expected and actual and expected != actual:
+        # Every browser would be told to reload, again and again (Reflex's state-schema check).
+        raise BuildMismatch(
+            f"the frontend build expects state schema {expected}, this code has {actual}: the build is from "
+            "other code — rebuild it (`python -m khala build`, `make build`, or rebuild the image)"
+        )
     try:
         from reflex_base.utils import serializers
 
@@ -115,7 +146,11 @@ def serve(*, host: str | None = None, port: int | None = None, workers: int | No
     os.chdir(ROOT)  # Reflex finds rxconfig.py and .web from here
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    _preload()
+    try:
+        _preload(stamp)
+    except BuildMismatch as exc:
+        log.error("refusing to start: %s", exc)
+        return 2
 
     from granian.constants import Interfaces
     from granian.log import LogLevels
