@@ -18,6 +18,7 @@ from khala.accounts.tasks import purge_expired_forever
 from khala.api import app as api_v1
 from khala.api.tasks import purge_idempotency_forever
 from khala.events.api import router as events_router
+from khala.events.seo_http import seo_pages
 from khala.events.state import seats
 from khala.images.api import limit_upload_size
 from khala.images.api import router as images_router
@@ -32,7 +33,7 @@ seats.connect()  # the live-seat hub pushes new counts to this app's tabs
 # HTTP routes we own. Reflex mounts itself inside this app, so these win over its catch-alls.
 api = FastAPI(title="Khala", docs_url=None, redoc_url=None, openapi_url=None)
 api.include_router(accounts_router)  # /auth/complete, /auth/signout (HttpOnly session cookie)
-api.include_router(events_router)  # /events/{slug}.ics
+api.include_router(events_router)  # /events/{slug}.ics, /calendar.ics, /sitemap.xml, /robots.txt, /embed
 api.include_router(images_router)  # /media/{key} (local store, signed URLs)
 api.include_router(registrations_router)  # /tickets/{id}.ics (owner only)
 api.include_router(ops_router)  # /healthz, /readyz, /metrics (bearer token)
@@ -41,8 +42,9 @@ api.mount("/api/v1", api_v1.mounted())  # the REST API v1 (khala/api): keys, Ope
 app = rx.App(
     # Uploads are size-capped before Starlette spools them; the websocket Origin guard wraps everything
     # (no cross-site websocket hijacking with the user's cookie); outermost, every response gets the security
-    # headers, a request id, a log line and its latency by route (khala/ops/middleware.py).
-    api_transformer=[api, limit_upload_size, origin_guard, ops_middleware],
+    # headers, a request id, a log line and its latency by route (khala/ops/middleware.py). Inside it, the shared
+    # pages (/events/<slug>, /, /events, /calendar) get their head and status in the first response (seo_http).
+    api_transformer=[api, limit_upload_size, origin_guard, seo_pages, ops_middleware],
 )
 app.register_lifespan_task(run_worker_forever)  # one mail delivery loop per process
 app.register_lifespan_task(purge_expired_forever)  # hourly: expired sessions and used tokens

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from khala.accounts.models import User
+from khala.accounts.models import CalendarFeed, User
 from khala.api.models import ApiKey, IdempotencyRecord
 from khala.audit.models import AuditEntry
 from khala.events.models import Category, Event, Package
@@ -16,6 +16,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "CalendarFeed",
     "Category",
     "Event",
     "IdempotencyRecord",

@@ -7,11 +7,11 @@ import secrets
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     image_url_ttl_minutes: int = 60
     upload_max_bytes: int = 10 * 1024 * 1024
 
+    # the embeddable widget (/embed, /embed.js): the sites that may frame it, its CSP frame-ancestors
+    # ("https://club.example https://*.example.org"); "*" = any site (it shows public events only), "" = none
+    embed_origins: Annotated[list[str], NoDecode] = ["*"]
+
     # REST API: requests per API key (the ``limits`` notation, e.g. "600/minute" or "100/second;600/minute")
     api_rate_limit: str = "600/minute"
 
@@ -61,6 +65,18 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, v: object) -> object:
         return v or None
+
+    @field_validator("embed_origins", mode="before")
+    @classmethod
+    def _frame_sources(cls, v: object) -> object:
+        items = v.replace(",", " ").split() if isinstance(v, str) else v
+        if not isinstance(items, list | tuple):
+            return v
+        sources = [str(o).strip() for o in items if str(o).strip()]
+        for o in sources:  # one CSP source expression each: nothing that could end the directive
+            if any(c in o for c in ";,\"\n\r") or (o.startswith("'") and o not in ("'self'", "'none'")):
+                raise ValueError(f"KHALA_EMBED_ORIGINS: {o!r} is not an origin such as https://club.example")
+        return sources
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.accounts.state import CalendarFeedState
 from khala.ui import theme
 
 
@@ -29,3 +30,70 @@ def primary_button(label: str, **props) -> rx.Component:
 
 def link(text: str, href: str) -> rx.Component:
     return rx.link(text, href=href, color=theme.PRIMARY_TEXT, style=theme.focus_ring)
+
+
+def calendar_feed_section() -> rx.Component:
+    """/account (and /tickets): subscribe to your own tickets in a calendar app, at a secret address."""
+    s = CalendarFeedState
+    return rx.vstack(
+        rx.text(
+            "Subscribe to your tickets in your calendar app (Google Calendar, Apple Calendar, Outlook): new "
+            "tickets, time changes and cancellations show up there by themselves.",
+        ),
+        rx.cond(
+            s.url != "",
+            rx.callout(
+                rx.vstack(
+                    rx.text("Your calendar address. Copy it now: we show it only this once."),
+                    rx.input(
+                        value=s.url,
+                        read_only=True,
+                        id="calendar-feed-url",
+                        aria_label="Your calendar address",
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        rx.button("Copy", on_click=rx.set_clipboard(s.url), size="1", variant="soft"),
+                        rx.link("Open in my calendar app", href=s.webcal, size="2", style=theme.link_style),
+                        align="center",
+                        wrap="wrap",
+                    ),
+                    width="100%",
+                ),
+                icon="calendar",
+                color_scheme="green",
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            s.active,
+            rx.vstack(
+                rx.text(
+                    "Your calendar address is on (made ",
+                    s.since,
+                    rx.cond(s.last_used != "", rx.fragment("; last read ", s.last_used), ""),
+                    "). Anyone who has it sees your tickets: make a new one if it got out.",
+                    size="2",
+                ),
+                rx.hstack(
+                    rx.button(
+                        "Make a new address", on_click=s.make_link, variant="soft", id="calendar-feed-new"
+                    ),
+                    rx.button(
+                        "Turn off",
+                        on_click=s.turn_off,
+                        variant="soft",
+                        color_scheme="red",
+                        id="calendar-feed-off",
+                    ),
+                    wrap="wrap",
+                ),
+                align="start",
+            ),
+            rx.button("Make my calendar address", on_click=s.make_link, id="calendar-feed-make"),
+        ),
+        align="start",
+        width="100%",
+        on_mount=s.load,
+        id="calendar-feed",
+    )

@@ -67,3 +67,15 @@ class AccountToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's secret calendar-feed address (their tickets, ``/tickets/feed/<token>.ics``): one per person.
+    Only the SHA-256 of the token is kept; a new address replaces the old one, turning it off removes the row."""
+
+    __tablename__ = "calendar_feed"
+
+    user_id: uuid.UUID = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.accounts.components import auth_card, link, primary_button
+from khala.accounts.components import auth_card, calendar_feed_section, link, primary_button
 from khala.accounts.state import (
     AccountState,
     ForgotPasswordState,
@@ -380,6 +380,7 @@ def account_page() -> rx.Component:
                     ),
                 ),
                 _section("Where you are signed in", _sessions_table()),
+                _section("Your tickets in your calendar", calendar_feed_section()),
                 _section(
                     "Your data",
                     rx.text("Download everything we keep about you (profile and registrations) as JSON."),

@@ -16,11 +16,12 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from khala.accounts import auth, passwords, service, sessions
+from khala.accounts import auth, calendar_feeds, passwords, service, sessions
 from khala.accounts.auth import CurrentUser
 from khala.accounts.sessions import BadToken
 from khala.audit.service import Actor
 from khala.errors import DomainError, NotAuthenticated
+from khala.lib import routes
 
 
 def _full_navigation(path: str) -> rx.event.EventSpec:
@@ -424,3 +425,49 @@ class AccountState(rx.State):
         self.loaded = False
         self.sessions = []
         return _full_navigation("/auth/signout?next=/")
+
+
+class CalendarFeedState(rx.State):
+    """/account: the secret address of the person's ticket calendar, made, replaced and turned off here.
+
+    The address is shown once, right after it is made (only its hash is kept); every handler checks the caller.
+    """
+
+    active: bool = False
+    since: str = ""
+    last_used: str = ""
+    url: str = ""  # the address just made (the person's own secret, shown to them once)
+    webcal: str = ""
+
+    async def _show(self, user: CurrentUser | None, url: str = "") -> None:
+        info = await asyncio.to_thread(calendar_feeds.feed_info, user.id) if user else None
+        self.active = info is not None
+        self.since = info.created_at.strftime("%Y-%m-%d %H:%M UTC") if info else ""
+        used = info.last_used_at if info else None
+        self.last_used = used.strftime("%Y-%m-%d %H:%M UTC") if used else ""
+        self.url = url
+        self.webcal = routes.webcal(url) if url else ""
+
+    @rx.event
+    async def load(self) -> None:
+        await self._show(await auth.current_user(self))
+
+    @rx.event
+    async def make_link(self):
+        try:
+            user = await auth.require_user(self)
+        except NotAuthenticated:
+            return rx.redirect(login_path("/account"))
+        token = await asyncio.to_thread(calendar_feeds.new_feed_token, user.id, actor=Actor.user(user))
+        await self._show(user, calendar_feeds.feed_url(token))
+        return None
+
+    @rx.event
+    async def turn_off(self):
+        try:
+            user = await auth.require_user(self)
+        except NotAuthenticated:
+            return rx.redirect(login_path("/account"))
+        await asyncio.to_thread(calendar_feeds.revoke_feed, user.id, actor=Actor.user(user))
+        await self._show(user)
+        return None

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, func, select
 from khala.db import session_scope, utcnow
 from khala.errors import InvalidInput, NotFound
 from khala.events.models import Category, Event, EventStatus, Package
+from khala.images.models import Image
 from khala.lib.ids import parse_id, parse_ids
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.locations import service as locations
@@ -424,3 +425,147 @@ def seat_states(event_ids: Iterable[str], *, session: Session | None = None) -> 
         left = seats_left(e.seats_taken, e.seats_capacity)
         out[str(e.id)] = SeatState(e.seats_version, left, left == 0, per_event[str(e.id)])
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sharing: what link previews, search engines, calendar feeds and the embed widget read (khala/events/seo.py)
+
+MAX_LISTED = 5000  # events one feed or sitemap lists
+
+
+@dataclass(frozen=True)
+class ListedEvent:
+    """An upcoming event as a calendar feed or the sitemap lists it."""
+
+    id: str
+    slug: str
+    title: str
+    summary: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    address: str  # locations.address_line with the venue's name
+    city: str
+    latitude: float | None
+    longitude: float | None
+    category_slug: str
+    sequence: int  # raised by every change a calendar shows
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Poster:
+    """An event's image as a link preview names it (``/media/public/<image_id>/<size>.webp``)."""
+
+    image_id: str
+    storage_key: str
+    alt_text: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class SharedEvent:
+    detail: EventDetail
+    created_at: datetime
+    updated_at: datetime
+    sequence: int
+    poster: Poster | None
+
+
+def _poster(image: Image | None) -> Poster | None:
+    if image is None:
+        return None
+    return Poster(str(image.id), image.storage_key, image.alt_text, image.width, image.height)
+
+
+def get_shared_event(
+    slug: str, *, now: datetime | None = None, session: Session | None = None
+) -> SharedEvent:
+    """A published or cancelled event with what a shared link shows of it; NotFound for drafts and unknown
+    slugs (drafts are never exposed)."""
+    with reading(session) as s:
+        detail = get_event(slug, now=now, session=s)
+        event = s.get(Event, uuid.UUID(detail.id))
+        image = s.get(Image, event.image_id) if event is not None and event.image_id else None
+    if event is None:  # deleted between the two reads
+        raise NotFound("We could not find that event. It may have been removed or the link is wrong.")
+    return SharedEvent(detail, event.created_at, event.updated_at, event.sequence, _poster(image))
+
+
+def list_listed_events(
+    *,
+    category: str | None = None,
+    city: str | None = None,
+    include_cancelled: bool = False,
+    limit: int = MAX_LISTED,
+    now: datetime | None = None,
+    session: Session | None = None,
+) -> list[ListedEvent]:
+    """Upcoming (not yet ended) published events, and cancelled ones with ``include_cancelled`` (so a
+    subscribed calendar learns of the cancellation), by start time; filtered like ``search_events``."""
+    statuses = [EventStatus.published.value] + ([EventStatus.cancelled.value] if include_cancelled else [])
+    conditions: list[sa.ColumnElement[bool]] = [
+        col(Event.status).in_(statuses),
+        col(Event.ends_at) >= (now or utcnow()),
+    ]
+    if category:
+        conditions.append(col(Event.category_id).in_(select(Category.id).where(Category.slug == category)))
+    if city:
+        conditions.append(
+            col(Event.location_id).in_(
+                select(Location.id).where(func.lower(Location.city) == normalise_text(city))
+            )
+        )
+    with reading(session) as s:
+        rows = s.exec(
+            select(Event, Location, Category)
+            .where(*conditions)
+            .join(Location, col(Event.location_id) == col(Location.id), isouter=True)
+            .join(Category, col(Event.category_id) == col(Category.id), isouter=True)
+            .order_by(col(Event.starts_at), col(Event.id))
+            .limit(max(1, min(limit, MAX_LISTED)))
+        ).all()
+    return [
+        ListedEvent(
+            id=str(e.id),
+            slug=e.slug,
+            title=e.title,
+            summary=e.summary,
+            status=str(e.status),
+            starts_at=e.starts_at,
+            ends_at=e.ends_at,
+            timezone=e.timezone,
+            venue=loc.name if loc else "",
+            address=locations.address_line(loc, with_name=True),
+            city=loc.city if loc else "",
+            latitude=loc.latitude if loc else None,
+            longitude=loc.longitude if loc else None,
+            category_slug=cat.slug if cat else "",
+            sequence=e.sequence,
+            updated_at=e.updated_at,
+        )
+        for e, loc, cat in rows
+    ]
+
+
+def public_poster(image_id: str | uuid.UUID) -> Poster | None:
+    """The image if it is the poster of a published or cancelled event (public: anyone may see it, for as
+    long as the event is out), else None: drafts' and unused images stay behind signed URLs."""
+    try:
+        iid = parse_id(image_id, "image")
+    except NotFound:
+        return None
+    with reading(None) as s:
+        shown = s.exec(
+            select(Event.id)
+            .where(
+                col(Event.image_id) == iid,
+                col(Event.status).in_([EventStatus.published.value, EventStatus.cancelled.value]),
+            )
+            .limit(1)
+        ).first()
+        image = s.get(Image, iid) if shown is not None else None
+    return _poster(image)

@@ -56,6 +56,8 @@ class Event(SQLModel, table=True):
     seats_capacity: int | None = None
     # Bumped whenever seats of any of its packages change; open pages watch it (live seats).
     seats_version: int = Field(default=0)
+    # Raised by every change a calendar shows (details, status): the SEQUENCE of the event's iCalendar entries.
+    sequence: int = Field(default=0, sa_column=Column(sa.Integer, nullable=False, server_default="0"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 

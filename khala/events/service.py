@@ -243,6 +243,7 @@ def update_event(
     changes = audit.diff(before, audit.snapshot(event, DETAIL_FIELDS))
     if not changes:
         return event
+    event.sequence += 1  # subscribed calendars pick the change up
     session.add(event)
     session.flush()
     refresh_event(session, event.id)  # search text, venue, change counter
@@ -432,6 +433,7 @@ def set_status(event_id: str | uuid.UUID, status: str, *, actor: Actor) -> str:
         old = EventStatus(event.status)
         event.status = new
         event.seats_version += 1  # open pages re-read the event
+        event.sequence += 1  # and subscribed calendars
         event.updated_at = utcnow()
         s.add(event)
         s.flush()

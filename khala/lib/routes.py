@@ -13,6 +13,8 @@ EVENTS = "/events"
 EVENT = "/events/[slug]"
 CALENDAR = "/calendar"
 TICKETS = "/tickets"
+TICKETS_FEED = "/calendar/tickets.ics"  # a person's tickets as a calendar (?token=…)
+CALENDAR_FEED = "/calendar.ics"
 
 LOGIN = "/login"
 SIGNUP = "/signup"
@@ -72,3 +74,18 @@ def verify(token: str) -> str:
 
 def reset_password(token: str) -> str:
     return f"{RESET_PASSWORD}?{urlencode({'token': token})}"
+
+
+def tickets_feed(token: str) -> str:
+    return f"{TICKETS_FEED}?{urlencode({'token': token})}"
+
+
+def calendar_feed(**query: object) -> str:
+    """The public feed, with the catalogue's filters (``category``, ``city``) when given."""
+    query = {k: v for k, v in query.items() if v}
+    return f"{CALENDAR_FEED}?{urlencode(query)}" if query else CALENDAR_FEED
+
+
+def webcal(url: str) -> str:
+    """The ``webcal://`` form of an absolute feed URL (calendar apps open it as a subscription)."""
+    return "webcal://" + url.split("://", 1)[-1]

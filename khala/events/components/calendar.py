@@ -113,11 +113,26 @@ def calendar_view() -> rx.Component:
             gap="0.75rem",
             margin_bottom="1rem",
         ),
-        rx.text(
-            CalendarState.event_count,
-            " events this month",
-            size="2",
-            style={"color": theme.TEXT_MUTED},
+        rx.flex(
+            rx.text(
+                CalendarState.event_count, " events this month", size="2", style={"color": theme.TEXT_MUTED}
+            ),
+            rx.link(
+                rx.icon("calendar-plus", size=16, aria_hidden="true"),
+                "Subscribe in your calendar app",
+                href=CalendarState.subscribe_url,
+                id="calendar-subscribe",
+                size="2",
+                style={
+                    **theme.link_style,
+                    "display": "inline-flex",
+                    "gap": "0.3rem",
+                    "align_items": "center",
+                },
+            ),
+            justify="between",
+            wrap="wrap",
+            gap="0.5rem",
             margin_bottom="0.5rem",
         ),
         rx.box(
@@ -139,4 +154,3 @@ def calendar_view() -> rx.Component:
             class_name="khala-agenda",
         ),
     )
-

@@ -17,6 +17,8 @@ from khala.events.live import hub
 from khala.events.presenter import CardView
 from khala.events.state.common import client_token
 from khala.events.state.detail import EventDetailState
+from khala.lib import routes
+from khala.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ class CalendarState(rx.State):
     month: int = 0
     cells: list[DayCell] = []
     loaded: bool = False
+    subscribe_url: str = ""  # webcal:// address of /calendar.ics (calendar apps subscribe to it)
     _loaded_key: str = ""
     _today: str = ""
 
@@ -105,10 +108,13 @@ class CalendarState(rx.State):
             if 1970 <= y <= 2200 and 1 <= m <= 12:
                 year, month = y, m
         self.year, self.month = year, month
+        self.subscribe_url = routes.webcal(get_settings().public_url + routes.CALENDAR_FEED)
         if self._loaded_key != f"{year}-{month:02d}" or not self.loaded:
             await self._fetch()
         else:
-            hub.watch(client_token(self), {e.id: e.version for c in self.cells for e in c.events}, scope="page")
+            hub.watch(
+                client_token(self), {e.id: e.version for c in self.cells for e in c.events}, scope="page"
+            )
         return focus
 
     def _goto(self, year: int, month: int):
@@ -127,5 +133,3 @@ class CalendarState(rx.State):
     @rx.event
     def this_month(self):
         return rx.redirect("/calendar")
-
-

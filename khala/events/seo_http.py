@@ -1,0 +1,167 @@
+"""The first HTML response of a shared page carries its facts: an ASGI wrapper (an ``api_transformer`` in
+``khala/khala.py``) that answers ``GET``/``HEAD`` for ``/events/<slug>``, ``/``, ``/events`` and ``/calendar``
+with the prebuilt page of the build on disk and the page's head (``khala/events/seo.py``) put into it.
+
+Link unfurlers and most crawlers never run JavaScript; the React app hydrates over this HTML as it does over
+the plain prebuilt file (React leaves extra tags in ``<head>`` alone). The page file is the one Reflex's
+static mount would have served: ``index.html``, ``events.html``, ``calendar.html``, and for an event (no
+prerendered file per slug) ``404.html``, the app's SPA fallback. An unknown slug or a draft answers 404 in the
+HTTP status, not only on screen; the head depends on public data only, never on who asks.
+
+Without a build on disk (``reflex run`` in development serves pages from Vite) the request passes through;
+if the catalogue cannot be read, the plain page is served rather than an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from reflex.utils import prerequisites
+from reflex_base import constants
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from khala.errors import NotFound
+from khala.events import catalogue, feeds, seo
+from khala.lib import routes
+from khala.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+LISTING_FILES = {routes.HOME: "index.html", routes.EVENTS: "events.html", routes.CALENDAR: "calendar.html"}
+EVENT_FILE = "404.html"  # what the static mount serves for a path with no prerendered file
+_EVENT_PATH = re.compile(r"^/events/([A-Za-z0-9-]{1,120})$")
+LISTED = 20  # events in a listing page's ItemList
+GZIP_MIN = 1024
+
+
+def page_file(path: str) -> tuple[str, str | None] | None:
+    """(prebuilt file, event slug or None) for the paths whose head we write, else None."""
+    if path in LISTING_FILES:
+        return LISTING_FILES[path], None
+    m = _EVENT_PATH.match(path)
+    return (EVENT_FILE, m.group(1)) if m else None
+
+
+@lru_cache(maxsize=16)
+def _read(path: str, mtime_ns: int, size: int) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def template(static_dir: Path, name: str) -> str | None:
+    """The prebuilt page ``name`` (read once per build), or None without a build."""
+    path = static_dir / name
+    if not path.is_file() and name.endswith(".html") and name != EVENT_FILE:
+        path = static_dir / name.removesuffix(".html") / "index.html"
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _read(str(path), st.st_mtime_ns, st.st_size)
+
+
+def _one(query: dict[str, list[str]], key: str, size: int) -> str | None:
+    value = " ".join((query.get(key) or [""])[0].split())[:size]
+    return value or None
+
+
+def listing_page(path: str, page: str, query: dict[str, list[str]]) -> str:
+    base = get_settings().public_url
+    title = seo.prebuilt_title(page) or f"{seo.SITE_NAME}"
+    description = seo.prebuilt_description(page)
+    category = city = None
+    if path == routes.EVENTS:
+        names = dict(catalogue.list_categories())
+        wanted = _one(query, "category", 60)
+        category = wanted if wanted in names else None
+        city = _one(query, "city", 100)
+        if category or city:
+            what = f"{names[category]} events" if category else "Events"
+            title = f"{what}{' in ' + city if city else ''} · {seo.SITE_NAME}"
+    cards = catalogue.search_events(category=category, city=city, page_size=LISTED).items
+    head = seo.listing_head(path, title, description, cards, base, category=category, city=city)
+    return seo.with_head(page, head)
+
+
+def event_page(slug: str, page: str) -> tuple[int, str]:
+    base = get_settings().public_url
+    try:
+        shared = catalogue.get_shared_event(slug)
+    except NotFound:
+        return 404, seo.with_head(page, seo.not_found_head(base))
+    return 200, seo.with_head(page, seo.event_head(shared, base))
+
+
+def render(path: str, page: str, slug: str | None, query: dict[str, list[str]]) -> tuple[int, str]:
+    if slug is not None:
+        return event_page(slug, page)
+    return 200, listing_page(path, page, query)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for k, v in scope.get("headers", []):
+        if k.lower() == name:
+            return v.decode("latin-1")
+    return ""
+
+
+def frontend_dir() -> Path:
+    """Where Reflex's static mount serves the built pages from (``REFLEX_WEB_WORKDIR``/build/client)."""
+    return (prerequisites.get_web_dir() / constants.Dirs.STATIC).resolve()
+
+
+class SeoPages:
+    def __init__(self, app: ASGIApp, static_dir: Path | None = None) -> None:
+        self.app = app
+        self._static_dir = static_dir
+
+    @property
+    def static_dir(self) -> Path:
+        if self._static_dir is None:  # at the first request: ``serve`` sets the build's location before
+            self._static_dir = frontend_dir()
+        return self._static_dir
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        found = page_file(path)
+        page = template(self.static_dir, found[0]) if found else None
+        if found is None or page is None:
+            await self.app(scope, receive, send)
+            return
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        try:
+            status, html = await asyncio.to_thread(render, path, page, found[1], query)
+        except Exception:  # the catalogue is unreadable: the plain page still works
+            log.exception("could not write the head of %s; serving the plain page", path)
+            await self.app(scope, receive, send)
+            return
+        await self._respond(scope, send, status, html.encode())
+
+    async def _respond(self, scope: Scope, send: Send, status: int, body: bytes) -> None:
+        headers = [(b"content-type", b"text/html; charset=utf-8"), (b"vary", b"Accept-Encoding")]
+        tag = feeds.etag(body)
+        if len(body) >= GZIP_MIN and "gzip" in _header(scope, b"accept-encoding").lower():
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+            tag = tag[:-1] + '-gz"'
+            headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"etag", tag.encode()))
+        if status == 200 and feeds.not_modified(_header(scope, b"if-none-match"), tag):
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body})
+
+
+def seo_pages(app: ASGIApp) -> ASGIApp:
+    """The ``api_transformer`` entry (``khala/khala.py``)."""
+    return SeoPages(app)

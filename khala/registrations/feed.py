@@ -1,0 +1,60 @@
+"""A person's own calendar feed: their confirmed tickets, at the secret address made on their account page
+(``khala/accounts/calendar_feeds.py``), served as ``/calendar/tickets.ics?token=…``.
+
+Each ticket is the same appointment as the ``.ics`` attached to its confirmation mail (one UID per
+registration); its SEQUENCE is the event's, so a moved or cancelled event reaches the subscriber, and a
+cancelled ticket leaves the feed. Waiting-list places are not tickets and are left out until promoted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+from sqlmodel import col, select
+
+from khala.accounts import calendar_feeds
+from khala.db import session_scope
+from khala.events.models import Event, EventStatus, Package
+from khala.lib.ics import calendar
+from khala.locations.models import Location
+from khala.registrations.models import Registration, RegistrationStatus
+from khala.registrations.tickets import calendar_entry
+
+FEED_NAME = "Khala · My tickets"
+MAX_TICKETS = 1000
+
+
+def tickets_calendar(user_id: uuid.UUID) -> bytes:
+    """The user's confirmed tickets as one calendar (past ones included: it is their diary)."""
+    with session_scope() as s:
+        rows = s.exec(
+            select(Registration, Package, Event, Location)
+            .join(Package, col(Package.id) == col(Registration.package_id))
+            .join(Event, col(Event.id) == col(Registration.event_id))
+            .join(Location, col(Location.id) == col(Event.location_id), isouter=True)
+            .where(
+                Registration.user_id == user_id,
+                col(Registration.status) == RegistrationStatus.confirmed.value,
+            )
+            .order_by(col(Event.starts_at), col(Registration.id))
+            .limit(MAX_TICKETS)
+        ).all()
+        entries = [
+            dataclasses.replace(
+                calendar_entry(r, e, p, loc),
+                latitude=loc.latitude if loc else None,
+                longitude=loc.longitude if loc else None,
+                cancelled=e.status == EventStatus.cancelled,
+                sequence=e.sequence,
+                changed_at=max(e.updated_at, r.updated_at),
+            )
+            for r, p, e, loc in rows
+        ]
+    return calendar(entries, name=FEED_NAME, description="Your tickets on Khala", refresh_minutes=60)
+
+
+def personal_feed(token: str | None) -> bytes | None:
+    """The feed behind ``token``, or None for an unknown, revoked or malformed token."""
+    user_id = calendar_feeds.user_for_feed_token(token)
+    return tickets_calendar(user_id) if user_id is not None else None
