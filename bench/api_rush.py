@@ -41,7 +41,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve_api(database_url: str, *, workers: int = 1) -> Iterator[str]:
-    """``khala.api.app:standalone`` under Granian on 127.0.0.1; yields its base URL (…/api/v1)."""
+    """``khala.rest:standalone`` under Granian on 127.0.0.1; yields its base URL (…/api/v1)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         env = {
@@ -68,7 +68,7 @@ def serve_api(database_url: str, *, workers: int = 1) -> Iterator[str]:
                     "--log-level",
                     "warning",
                     "--no-access-log",
-                    "khala.api.app:standalone",
+                    "khala.rest:standalone",
                 ],
                 cwd=ROOT,
                 env=env,

@@ -11,11 +11,11 @@ import khala.accounts.pages  # /login, /signup, /verify, /account, …
 import khala.admin.pages  # /admin and its sections (overview, events, registrations, mail, users, images)
 import khala.events.pages  # Discover /, /events, /events/[slug], /calendar
 import khala.registrations.pages  # /tickets  # noqa: F401
+from khala import rest as api_v1
 from khala import wiring
 from khala.accounts.api import origin_guard
 from khala.accounts.api import router as accounts_router
 from khala.accounts.tasks import purge_expired_forever
-from khala.api import app as api_v1
 from khala.api.tasks import purge_idempotency_forever
 from khala.events.api import router as events_router
 from khala.events.seo_http import seo_pages

@@ -4,7 +4,7 @@
 origins, OpenAPI 3.1 at ``/api/v1/openapi.json``, interactive docs at ``/api/v1/docs``); ``khala/khala.py``
 mounts it at ``/api/v1`` inside the site, and ``standalone()`` serves it alone (tests, benchmarks)::
 
-    granian --interface asgi --factory khala.api.app:standalone --host 127.0.0.1 --port 8080
+    granian --interface asgi --factory khala.rest:standalone --host 127.0.0.1 --port 8080
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Uploads go through the same pipeline as the admin's (``images.service.create_image``: the bytes are sniffed,
 never trusted by their name or declared type, re-encoded and stored in the image store). The request body is
-capped before it is parsed (``khala.api.app`` wraps the API in ``limit_upload_size``).
+capped before it is parsed (``khala.rest`` wraps the API in ``limit_upload_size``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from khala.api import keys, ratelimit
-from khala.api.app import standalone
+from khala.rest import standalone
 from khala.audit.service import Actor
 from khala.settings import get_settings
 

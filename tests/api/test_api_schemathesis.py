@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from khala.api import keys, ratelimit
-from khala.api.app import standalone
+from khala.rest import standalone
 from khala.audit.service import Actor
 
 MAX_EXAMPLES = 30

@@ -251,7 +251,7 @@ def test_upload_size_is_capped_before_parsing(client, write_headers, local_image
     monkeypatch.setattr(get_settings(), "upload_max_bytes", 1000)
     from starlette.testclient import TestClient
 
-    from khala.api.app import standalone
+    from khala.rest import standalone
 
     with TestClient(standalone(), base_url="http://testserver/api/v1") as small:
         r = small.post(
