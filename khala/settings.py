@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import secrets
 from collections import Counter
@@ -48,6 +49,11 @@ class Settings(BaseSettings):
     image_url_ttl_minutes: int = 60
     upload_max_bytes: int = 10 * 1024 * 1024
 
+    # the client address behind reverse proxies (khala/accounts/network.py): how many proxy hops to believe
+    # in X-Forwarded-For / Forwarded, and/or the proxies' networks ("10.0.0.0/8,fd00::/8"); none = the peer
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+
     # the embeddable widget (/embed, /embed.js): the sites that may frame it, its CSP frame-ancestors
     # ("https://club.example https://*.example.org"); "*" = any site (it shows public events only), "" = none
     embed_origins: Annotated[list[str], NoDecode] = ["*"]
@@ -65,6 +71,17 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, v: object) -> object:
         return v or None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, v: object) -> object:
+        items = v.replace(";", ",").split(",") if isinstance(v, str) else v
+        if not isinstance(items, list | tuple):
+            return v
+        networks = [str(n).strip() for n in items if str(n).strip()]
+        for n in networks:  # ValueError: "… does not appear to be an IPv4 or IPv6 network"
+            ipaddress.ip_network(n, strict=False)
+        return networks
 
     @field_validator("embed_origins", mode="before")
     @classmethod

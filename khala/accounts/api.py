@@ -1,17 +1,23 @@
 """HTTP routes of the accounts domain, and the websocket Origin guard.
 
-* ``GET /auth/complete?code=…&next=…`` exchanges the one-time login code (made by the sign-in handler) for a
-  server-side session and sets it as an HttpOnly, SameSite=Lax cookie (Secure outside localhost), then
-  redirects to a same-site ``next`` path (never to another host).
-* ``GET /auth/signout?next=…`` clears the cookie (and deletes the session when the request comes from our
-  own pages; a cross-site link can at most clear the cookie).
+* ``POST /auth/complete`` (form: ``code``, ``next``) exchanges the one-time login code (made by the sign-in
+  handler) for a server-side session and sets it as an HttpOnly, SameSite=Lax cookie (Secure outside
+  localhost), with a signed "known device" cookie beside it, then redirects to a same-site ``next`` path.
+  Only a same-origin POST is accepted (the sign-in page sends it): a link opened from a mail or another site
+  cannot sign the browser into someone else's account (login CSRF). A GET goes to the sign-in page.
+* ``POST /auth/signout`` (form: ``next``) deletes the session and clears the cookie, again only from our own
+  pages (no logout CSRF); a GET shows a page with a sign-out button.
 * ``origin_guard`` refuses websocket (and socket.io polling) connections whose Origin is not ours, so another
   site cannot open a socket that carries the user's cookie (cross-site websocket hijacking).
+
+Client addresses come from ``network.client_from_scope``: the peer, or a forwarded address behind trusted
+proxies.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -19,9 +25,9 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from khala.accounts import auth, sessions
+from khala.accounts import auth, network, sessions
 from khala.errors import DomainError
 from khala.settings import get_settings
 
@@ -36,25 +42,50 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return network.client_from_scope(request.scope)
 
 
-def _no_store(response: RedirectResponse) -> RedirectResponse:
+def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
+def same_origin_post(request: Request) -> bool:
+    """A POST from our own pages: Origin must be ours (browsers send it on every POST), and fetch metadata,
+    when the browser sends it, must say same-origin ("none" is a link opened from outside: refused)."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site != "same-origin":
+        return False
+    return origin_allowed(request.headers.get("origin"))
+
+
+async def _form(request: Request) -> dict[str, str]:
+    try:
+        data = await request.form()
+    except Exception:  # noqa: BLE001 - a malformed body of any kind is treated as an empty form
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
 @router.get("/auth/complete")
-async def complete(request: Request, code: str = "", next: str = "/") -> RedirectResponse:
+async def complete_link(next: str = "/") -> Response:
+    """A GET never signs in (it is what a link from a mail or another site does): go to the sign-in page."""
     target = sessions.safe_next(next)
-    if not _same_site_request(request):
-        # A link from another site must not sign this browser into someone's account (login CSRF).
+    return _no_store(RedirectResponse("/login?next=" + quote(target, safe="/"), status_code=303))
+
+
+@router.post("/auth/complete")
+async def complete(request: Request) -> Response:
+    form = await _form(request)
+    target = sessions.safe_next(form.get("next"))
+    if not same_origin_post(request):
+        # Another site (or a mail) must not sign this browser into someone's account (login CSRF).
         return _no_store(RedirectResponse("/login?next=" + quote(target, safe="/"), status_code=303))
     try:
-        secret, _user = await asyncio.to_thread(
+        secret, user = await asyncio.to_thread(
             sessions.complete_login,
-            code,
+            form.get("code", "")[:200],
             user_agent=request.headers.get("user-agent", ""),
             ip=_client_ip(request),
         )
@@ -72,24 +103,45 @@ async def complete(request: Request, code: str = "", next: str = "/") -> Redirec
         httponly=True,
         samesite="lax",
     )
+    response.set_cookie(
+        auth.device_cookie_name(),
+        sessions.device_token(user.id),
+        max_age=int(sessions.DEVICE_MAX_AGE.total_seconds()),
+        path="/",
+        secure=auth.cookie_secure(),
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
-def _same_site_request(request: Request) -> bool:
-    fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None:
-        return fetch_site in ("same-origin", "none")
-    origin = request.headers.get("origin")
-    return origin is None or origin_allowed(origin)
+_SIGN_OUT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign out · Khala</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem;">
+<h1>Sign out?</h1>
+<form method="post" action="/auth/signout"><input type="hidden" name="next" value="{next}">
+<button type="submit" id="sign-out-confirm">Sign out</button></form>
+<p><a href="/">Back to Khala</a></p></body></html>"""
 
 
 @router.get("/auth/signout")
-async def signout(request: Request, next: str = "/login") -> RedirectResponse:
-    if _same_site_request(request):
-        secret = request.cookies.get(auth.cookie_name())
-        if secret:
-            await asyncio.to_thread(sessions.sign_out, secret)
-    response = _no_store(RedirectResponse(sessions.safe_next(next, "/login"), status_code=303))
+async def signout_page(next: str = "/login") -> Response:
+    """A link to /auth/signout (from anywhere) only shows a button; signing out is a same-origin POST."""
+    target = html.escape(sessions.safe_next(next, "/login"), quote=True)
+    return _no_store(HTMLResponse(_SIGN_OUT_PAGE.format(next=target)))
+
+
+@router.post("/auth/signout")
+async def signout(request: Request) -> Response:
+    form = await _form(request)
+    target = sessions.safe_next(form.get("next"), "/login")
+    if not same_origin_post(request):
+        # Another site must not sign the user out (logout CSRF): show the button instead.
+        return _no_store(RedirectResponse("/auth/signout?next=" + quote(target, safe="/"), status_code=303))
+    secret = request.cookies.get(auth.cookie_name())
+    if secret:
+        await asyncio.to_thread(sessions.sign_out, secret)
+    response = _no_store(RedirectResponse(target, status_code=303))
     response.delete_cookie(
         auth.cookie_name(), path="/", secure=auth.cookie_secure(), httponly=True, samesite="lax"
     )

@@ -7,17 +7,24 @@ Any client can call any handler by name, so each such handler starts with one of
 The session token lives only in an HttpOnly cookie set by ``/auth/complete`` (``khala.accounts.api``); the
 browser sends it with the websocket upgrade and Reflex keeps those headers server-side
 (``state.router.headers``; never serialised to the frontend). The lookup runs off the event loop.
+
+``client_ip`` is the real client behind the trusted proxies (``khala.accounts.network``), from the peer of
+the websocket connection and its forwarding headers. ``hashing`` runs a service function that hashes or
+verifies a password in the bounded hash pool, counted against the caller's client.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from khala.accounts import sessions
+from khala.accounts import network, passwords, sessions, throttle
 from khala.accounts.sessions import CurrentUser
 from khala.settings import get_settings
+
+T = TypeVar("T")
 
 __all__ = [
     "CurrentUser",
@@ -25,6 +32,9 @@ __all__ = [
     "cookie_name",
     "cookie_secure",
     "current_user",
+    "device_cookie",
+    "device_cookie_name",
+    "hashing",
     "read_cookie",
     "require_admin",
     "require_user",
@@ -48,6 +58,10 @@ def cookie_name() -> str:
     return "__Host-khala_session" if cookie_secure() else "khala_session"
 
 
+def device_cookie_name() -> str:
+    return "__Host-khala_device" if cookie_secure() else "khala_device"
+
+
 def read_cookie(cookie_header: str, name: str) -> str | None:
     """The value of cookie ``name`` in a Cookie header (tolerant of malformed pairs)."""
     for part in (cookie_header or "").split(";"):
@@ -61,18 +75,36 @@ def _headers(state: Any) -> Any:
     return state.router.headers
 
 
+def _cookie_header(state: Any) -> str:
+    headers = _headers(state)
+    return getattr(headers, "cookie", "") or headers.raw_headers.get("cookie", "")
+
+
 def session_token(state: Any) -> str | None:
     """The session token from the websocket's Cookie header (server-side only; never put it in a var)."""
-    headers = _headers(state)
-    cookie = getattr(headers, "cookie", "") or headers.raw_headers.get("cookie", "")
-    return read_cookie(cookie, cookie_name())
+    return read_cookie(_cookie_header(state), cookie_name())
+
+
+def device_cookie(state: Any) -> str | None:
+    """The "known device" cookie of the websocket's browser (see ``sessions.known_device``)."""
+    return read_cookie(_cookie_header(state), device_cookie_name())
 
 
 def client_ip(state: Any) -> str:
+    """The client's address: the websocket's peer (Reflex records it as ``asgi-scope-client``), or a
+    forwarded address when the peer is a trusted proxy (KHALA_TRUSTED_PROXY_HOPS / KHALA_TRUSTED_PROXIES)."""
     try:
-        return state.router.session.client_ip or "unknown"
+        raw = dict(state.router.headers.raw_headers)
+        peer = raw.get("asgi-scope-client") or state.router.session.client_ip
     except AttributeError:
         return "unknown"
+    return network.resolve_client(peer or None, raw)
+
+
+async def hashing(state: Any, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """``await fn(*args, **kwargs)`` in the hash pool (never the default executor), counted against the
+    caller's client; RateLimited at once when the pool's queue is full."""
+    return await passwords.in_hash_pool(fn, *args, client=throttle.client_key(client_ip(state)), **kwargs)
 
 
 async def current_user(state: Any) -> CurrentUser | None:

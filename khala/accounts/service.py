@@ -4,8 +4,16 @@ Plain, synchronous Python. Hashing and database work block, so Reflex handlers a
 functions through ``asyncio.to_thread``. Passwords and secrets live in ``accounts.passwords``; sign-in,
 sessions and the single-use tokens in ``accounts.sessions``.
 
-Secrets (mailed links) are 32 random bytes; only their SHA-256 is stored, so a copy of the database opens
-no account. Messages never reveal whether an address has an account.
+Mailed links carry a secret derived from a random reference with ``KHALA_SECRET_KEY`` (``mail.link_secret``);
+the token row keeps only the secret's SHA-256 and the outbox only the reference, so a copy of the database
+opens no account. Messages never reveal whether an address has an account. "Download my data" and deleting the
+account live in ``accounts.privacy``. Functions that hash or verify a
+password are called through ``passwords.in_hash_pool`` by the handlers.
+
+Lifecycle rules (ASVS V2.5, V3.3): the first verification ends the sessions opened before it (but the one of
+the browser that opened the link); a password change ends every other session, burns outstanding mailed
+links and notifies the address; an e-mail change burns outstanding links, ends other sessions and notifies
+the old address.
 
 Audit: every change writes one entry in its own transaction. The attendee's own actions (``change_*``,
 ``request_email_change``, ``delete_account``) take a keyword-only ``actor``; for signing up and for opening
@@ -22,12 +30,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from khala.accounts import passwords, sessions, throttle
-from khala.accounts.models import AccountToken, TokenPurpose, User, UserSession
+from khala.accounts.models import TokenPurpose, User
 from khala.accounts.sessions import BadToken, CurrentUser, active_user, current_of, user_by_email
 from khala.audit import service as audit
 from khala.audit.service import Actor
@@ -43,6 +51,13 @@ RESET_TTL = timedelta(hours=1)
 ADMIN_SETUP_TTL = timedelta(hours=1)
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Display names are shown to others and put in mails: no links (scheme://, www., a bare domain name) and
+# no phone numbers, so nobody can make us carry their call to action (L11).
+_NAME_URL_RE = re.compile(
+    r"[a-z][a-z0-9+.-]*://|\bwww\.|@|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,24})\b(?:/|\s|$)",
+    re.IGNORECASE,
+)
+_NAME_DIGITS_RE = re.compile(r"\d")
 
 # ── hooks other domains register into (accounts imports none of them; khala.wiring connects them) ─────
 # Called inside the deleting transaction with (session, user_id): e.g. registrations cancels the user's
@@ -80,6 +95,10 @@ def validate_display_name(raw: str) -> str:
         raise InvalidInput({"display_name": "Use at most 100 characters."})
     if any(unicodedata.category(c).startswith("C") for c in name):
         raise InvalidInput({"display_name": "The name contains characters we cannot show."})
+    if _NAME_URL_RE.search(name) or len(_NAME_DIGITS_RE.findall(name)) >= 5:
+        raise InvalidInput(
+            {"display_name": "A name cannot contain links, e-mail addresses or phone numbers."}
+        )
     return name
 
 
@@ -90,9 +109,26 @@ def _mail(session: Session, user_or_email: User | str, template: str, subject: s
     mail.enqueue(session, to=to, subject=subject, template=template, context=context)
 
 
+def _link_token(
+    session: Session, user: User, purpose: TokenPurpose, ttl: timedelta, *, new_email: str | None = None
+) -> str:
+    """Issue a mailed token; returns the *sealed* text to put in the link (the outbox never sees the secret)."""
+    reference = mail.new_reference()
+    sessions.issue_token(session, user, purpose, ttl, new_email=new_email, secret=mail.link_secret(reference))
+    return mail.sealed(reference)
+
+
+def _may_mail(address: str, device: str | None, user: User | None) -> bool:
+    """The per-address quota of mails from every client (counted only for mails really sent; a known device
+    of the account skips it): False means send nothing, and answer as if it was sent."""
+    if user is not None and sessions.known_device(device, user.id):
+        return True
+    return throttle.mails_by_address.try_consume(address)
+
+
 def _account_exists_mail(session: Session, owner: User) -> None:
     """The answer to someone using an address that already has an account (sign-up, e-mail change)."""
-    if owner.deleted_at is None:
+    if owner.deleted_at is None and throttle.mails_by_address.try_consume(owner.email):
         _mail(session, owner, "account_exists", "You already have a Khala account")
 
 
@@ -110,7 +146,7 @@ def sign_up(email: str, display_name: str, password: str, *, ip: str | None = No
     for key, check in (
         ("email", lambda: validate_email(email)),
         ("display_name", lambda: validate_display_name(display_name)),
-        ("password", lambda: passwords.validate_password(password, email)),
+        ("password", lambda: passwords.validate_password(password, email, name=display_name)),
     ):
         try:
             check()
@@ -120,8 +156,9 @@ def sign_up(email: str, display_name: str, password: str, *, ip: str | None = No
         raise InvalidInput(errors)
     email = validate_email(email)
     name = validate_display_name(display_name)
-    throttle.signups_by_ip.consume(throttle.client_key(ip))
-    throttle.mails_by_address.consume(email)
+    client = throttle.client_key(ip)
+    throttle.signups_by_ip.consume(client)
+    throttle.mails_by_address_and_client.consume(throttle.pair_key(email, client))
     password_hash = passwords.hash_password(password)  # hashed in both branches: same time either way
     try:
         with session_scope(write=True) as session:
@@ -135,7 +172,8 @@ def sign_up(email: str, display_name: str, password: str, *, ip: str | None = No
                 audit.record(
                     session, Actor.user(user), "user.signed_up", user, {"email": email, "display_name": name}
                 )
-                _send_verification(session, user)
+                if throttle.mails_by_address.try_consume(email):
+                    _send_verification(session, user)
     except IntegrityError:
         # A concurrent sign-up with the same address won the race: same answer as for an existing account.
         pass
@@ -149,14 +187,15 @@ def signed_up_message(email: str) -> str:
     )
 
 
-def resend_verification(email: str, *, ip: str | None = None) -> str:
+def resend_verification(email: str, *, ip: str | None = None, device: str | None = None) -> str:
     """Mail a new verification link if the address has an unverified account. Same answer either way."""
     email = validate_email(email)
-    throttle.mail_requests_by_ip.consume(throttle.client_key(ip))
-    throttle.mails_by_address.consume(email)
+    client = throttle.client_key(ip)
+    throttle.mail_requests_by_ip.consume(client)
+    throttle.mails_by_address_and_client.consume(throttle.pair_key(email, client))
     with session_scope(write=True) as session:
         user = user_by_email(session, email)
-        if user is not None and not user.is_verified:
+        if user is not None and not user.is_verified and _may_mail(email, device, user):
             _send_verification(session, user)
     return f"If {email} has an account waiting for confirmation, we sent it a new link."
 
@@ -167,32 +206,38 @@ def resend_verification_for(user_id: uuid.UUID) -> str:
         user = active_user(session, user_id)
         if user.is_verified:
             return "Your address is already confirmed."
-        throttle.mails_by_address.consume(user.email)
+        throttle.mails_by_address_and_client.consume(throttle.pair_key(user.email, f"user:{user.id}"))
         _send_verification(session, user)
         return f"We sent a new link to {user.email}."
 
 
 def _send_verification(session: Session, user: User) -> None:
-    secret = sessions.issue_token(session, user, TokenPurpose.verify_email, VERIFY_TTL)
+    sealed = _link_token(session, user, TokenPurpose.verify_email, VERIFY_TTL)
+    # No display name: the address is not proven, so the name is not mailed to it (L11).
     _mail(
         session,
-        user,
+        user.email,
         "verify_email",
         "Confirm your e-mail address",
-        verify_path=f"/verify?token={secret}",
+        verify_path=f"/verify?token={sealed}",
         expires_hours=int(VERIFY_TTL.total_seconds() // 3600),
     )
 
 
-def confirm_email_token(secret: str) -> TokenOutcome:
+def confirm_email_token(secret: str, *, keep_secret: str | None = None) -> TokenOutcome:
     """Open a verification or e-mail-change link (single use); writes ``user.email_verified`` or
     ``user.email_changed`` (actor: the account the link was sent for).
+
+    Both end the account's other sessions (but ``keep_secret``'s, the browser that opened the link): a
+    session opened before the address was proven must not survive it (someone who signed up with another
+    person's address and stayed signed in). An e-mail change also burns the outstanding links (a reset link
+    sent to the old address) and tells the old address.
 
     A verification link opened again after it worked (mail scanners often open links first) answers
     "already confirmed" instead of an error; it changes nothing.
     """
     try:
-        return _confirm_email_token(secret)
+        return _confirm_email_token(secret, keep_secret)
     except BadToken as exc:
         if exc.reason != "used":
             raise
@@ -210,7 +255,7 @@ def confirm_email_token(secret: str) -> TokenOutcome:
         raise
 
 
-def _confirm_email_token(secret: str) -> TokenOutcome:
+def _confirm_email_token(secret: str, keep_secret: str | None) -> TokenOutcome:
     with session_scope(write=True) as session:
         token = sessions.take_token(session, secret, (TokenPurpose.verify_email, TokenPurpose.email_change))
         user = session.get(User, token.user_id)
@@ -223,6 +268,7 @@ def _confirm_email_token(secret: str) -> TokenOutcome:
             new_email = token.new_email or ""
             if user_by_email(session, new_email) is not None:
                 raise InvalidInput({"token": f"{new_email} is already used by another account."})
+            old_email = user.email
             user.email = new_email
             user.email_verified_at = now
             session.add(user)
@@ -230,28 +276,55 @@ def _confirm_email_token(secret: str) -> TokenOutcome:
                 session.flush()
             except IntegrityError as exc:
                 raise InvalidInput({"token": f"{new_email} is already used by another account."}) from exc
+            burnt = sessions.burn_tokens(session, user.id)
+            ended = sessions.end_sessions(session, user.id, except_secret=keep_secret)
+            _mail(
+                session,
+                old_email,
+                "email_changed",
+                "Your e-mail address was changed",
+                display_name=user.display_name,
+                new_email=new_email,
+            )
             changes = audit.diff(before, audit.snapshot(user, fields))
-            audit.record(session, Actor.user(user), "user.email_changed", user, changes)
+            audit.record(
+                session,
+                Actor.user(user),
+                "user.email_changed",
+                user,
+                changes,
+                data={"sessions_ended": ended, "links_burnt": burnt},
+            )
             return TokenOutcome("email_changed", new_email)
         if user.email_verified_at is None:
             user.email_verified_at = now
             session.add(user)
+            ended = sessions.end_sessions(session, user.id, except_secret=keep_secret)
             changes = audit.diff(before, audit.snapshot(user, fields))
-            audit.record(session, Actor.user(user), "user.email_verified", user, changes)
+            audit.record(
+                session,
+                Actor.user(user),
+                "user.email_verified",
+                user,
+                changes,
+                data={"sessions_ended": ended},
+            )
         return TokenOutcome("verified", user.email)
 
 
 # ── password reset ─────────────────────────────────────────────────────────────────────────────────────
 
 
-def request_password_reset(email: str, *, ip: str | None = None) -> str:
-    """Mail a 1-hour reset link if the address has an account. Same answer either way."""
+def request_password_reset(email: str, *, ip: str | None = None, device: str | None = None) -> str:
+    """Mail a 1-hour reset link if the address has an account. Same answer either way (the handler also
+    pads the time it takes)."""
     email = validate_email(email)
-    throttle.mail_requests_by_ip.consume(throttle.client_key(ip))
-    throttle.mails_by_address.consume(email)
+    client = throttle.client_key(ip)
+    throttle.mail_requests_by_ip.consume(client)
+    throttle.mails_by_address_and_client.consume(throttle.pair_key(email, client))
     with session_scope(write=True) as session:
         user = user_by_email(session, email)
-        if user is not None:
+        if user is not None and _may_mail(email, device, user):
             _send_reset(session, user, RESET_TTL)
     return reset_requested_message(email)
 
@@ -263,17 +336,16 @@ def reset_requested_message(email: str) -> str:
     )
 
 
-def _send_reset(session: Session, user: User, ttl: timedelta) -> str:
-    secret = sessions.issue_token(session, user, TokenPurpose.password_reset, ttl)
+def _send_reset(session: Session, user: User, ttl: timedelta) -> None:
+    sealed = _link_token(session, user, TokenPurpose.password_reset, ttl)
     _mail(
         session,
         user,
         "password_reset",
         "Choose a new password",
-        reset_path=f"/reset-password?token={secret}",
+        reset_path=f"/reset-password?token={sealed}",
         expires_minutes=int(ttl.total_seconds() // 60),
     )
-    return secret
 
 
 def check_reset_token(secret: str) -> None:
@@ -282,13 +354,21 @@ def check_reset_token(secret: str) -> None:
         sessions.check_token(sessions.find_token(session, secret), (TokenPurpose.password_reset,))
 
 
-def reset_password(secret: str, new_password: str) -> str:
+def reset_password(secret: str, new_password: str, *, ip: str | None = None) -> str:
     """Set a new password with a reset link (single use). Every session of the user is ended.
-    Writes ``user.password_reset`` (actor: the account the link was sent for)."""
+    Writes ``user.password_reset`` (actor: the account the link was sent for).
+
+    An unknown, used or expired link is refused before anything is hashed (BadToken, about a millisecond);
+    a valid one is rate-limited per client before the new password is hashed.
+    """
     with session_scope() as session:
-        token = sessions.find_token(session, secret)
-        user = session.get(User, token.user_id) if token is not None else None
-    passwords.validate_password(new_password, user.email if user else "")
+        token = sessions.check_token(sessions.find_token(session, secret), (TokenPurpose.password_reset,))
+        user = session.get(User, token.user_id)
+        if user is None or user.deleted_at is not None:
+            raise BadToken("unknown", sessions.UNKNOWN_LINK)
+        email, name = user.email, user.display_name
+    passwords.validate_password(new_password, email, name=name)
+    throttle.resets_by_client.consume(throttle.client_key(ip))
     password_hash = passwords.hash_password(new_password)
     with session_scope(write=True) as session:
         token = sessions.take_token(session, secret, (TokenPurpose.password_reset,))
@@ -299,11 +379,7 @@ def reset_password(secret: str, new_password: str) -> str:
         user.email_verified_at = user.email_verified_at or utcnow()
         session.add(user)
         ended = sessions.end_sessions(session, user.id)
-        session.exec(
-            update(AccountToken)
-            .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))  # type: ignore[union-attr]
-            .values(used_at=utcnow())
-        )
+        sessions.burn_tokens(session, user.id)
         changes = audit.diff(before, audit.snapshot(user, ("email_verified_at",)))
         audit.record(
             session, Actor.user(user), "user.password_reset", user, changes, data={"sessions_ended": ended}
@@ -333,12 +409,22 @@ def change_display_name(user_id: uuid.UUID, display_name: str, *, actor: Actor) 
         return current_of(user)
 
 
-def _require_password(user_id: uuid.UUID, password: str, field: str = "current_password") -> User:
+def require_password(user_id: uuid.UUID, password: str, field: str = "current_password") -> User:
+    """The user, if ``password`` is theirs; throttled per user (a stolen session cannot guess it)."""
+    key = str(user_id)
+    throttle.password_checks_by_user.consume(key)
     with session_scope() as session:
         user = active_user(session, user_id)
-    if not passwords.verify_password(user.password_hash, (password or "")[: passwords.PASSWORD_MAX]):
+    if not passwords.verify_password(user.password_hash, password or ""):
         raise InvalidInput({field: "That is not your current password."})
+    throttle.password_checks_by_user.clear(key)
     return user
+
+
+def confirm_password(user_id: uuid.UUID, password: str, *, field: str = "password") -> None:
+    """Recent authentication before a privileged action (granting admin): raise InvalidInput unless
+    ``password`` is the user's. Hashes: call it through ``passwords.in_hash_pool``."""
+    require_password(user_id, password, field=field)
 
 
 def change_password(
@@ -349,17 +435,25 @@ def change_password(
     actor: Actor,
     keep_secret: str | None = None,
 ) -> int:
-    """Change the password; every other session is ended. Returns how many were ended.
-    Writes ``user.password_changed`` (never a hash)."""
-    user = _require_password(user_id, current_password)
-    passwords.validate_password(new_password, user.email, field="new_password")
+    """Change the password; every other session is ended, outstanding mailed links stop working and the
+    address is told. Returns how many sessions were ended. Writes ``user.password_changed`` (never a hash)."""
+    user = require_password(user_id, current_password)
+    passwords.validate_password(new_password, user.email, field="new_password", name=user.display_name)
     password_hash = passwords.hash_password(new_password)
     with session_scope(write=True) as session:
         fresh = active_user(session, user_id)
         fresh.password_hash = password_hash
         session.add(fresh)
         ended = sessions.end_sessions(session, user_id, except_secret=keep_secret)
-        audit.record(session, actor, "user.password_changed", fresh, data={"sessions_ended": ended})
+        burnt = sessions.burn_tokens(session, user_id)
+        _mail(session, fresh, "password_changed", "Your Khala password was changed")
+        audit.record(
+            session,
+            actor,
+            "user.password_changed",
+            fresh,
+            data={"sessions_ended": ended, "links_burnt": burnt},
+        )
         return ended
 
 
@@ -372,85 +466,33 @@ def request_email_change(
     If the new address already has an account, its owner is told instead and the answer stays the same.
     """
     new_email = validate_email(new_email)
-    user = _require_password(user_id, password, field="password")
+    user = require_password(user_id, password, field="password")
     if new_email == user.email:
         raise InvalidInput({"email": "That is already your address."})
-    throttle.mail_requests_by_ip.consume(throttle.client_key(ip))
-    throttle.mails_by_address.consume(new_email)
+    client = throttle.client_key(ip)
+    throttle.mail_requests_by_ip.consume(client)
+    throttle.mails_by_address_and_client.consume(throttle.pair_key(new_email, client))
     with session_scope(write=True) as session:
         user = active_user(session, user_id)
         other = session.exec(select(User).where(User.email == new_email)).first()
         if other is not None:
             _account_exists_mail(session, other)
-        else:
-            secret = sessions.issue_token(
+        elif throttle.mails_by_address.try_consume(new_email):
+            sealed = _link_token(
                 session, user, TokenPurpose.email_change, EMAIL_CHANGE_TTL, new_email=new_email
             )
+            # No display name: the new address is not proven yet (L11).
             _mail(
                 session,
                 new_email,
                 "email_change",
                 "Confirm your new e-mail address",
-                display_name=user.display_name,
                 new_email=new_email,
-                confirm_path=f"/verify?token={secret}",
+                confirm_path=f"/verify?token={sealed}",
                 expires_hours=int(EMAIL_CHANGE_TTL.total_seconds() // 3600),
             )
         audit.record(session, actor, "user.email_change_requested", user, data={"new_email": new_email})
     return f"We sent a link to {new_email}. Your address changes when you open it (valid 24 hours)."
-
-
-def export_user_data(user_id: uuid.UUID) -> dict[str, Any]:
-    """Everything we keep about the user, as JSON-ready data ("download my data")."""
-    with session_scope() as session:
-        user = active_user(session, user_id)
-        rows = session.exec(select(UserSession).where(UserSession.user_id == user_id)).all()
-        data: dict[str, Any] = {
-            "profile": {
-                "id": str(user.id),
-                "email": user.email,
-                "display_name": user.display_name,
-                "is_admin": user.is_admin,
-                "email_verified_at": user.email_verified_at.isoformat() if user.email_verified_at else None,
-                "created_at": user.created_at.isoformat(),
-            },
-            "sessions": [
-                {
-                    "created_at": s.created_at.isoformat(),
-                    "last_seen_at": s.last_seen_at.isoformat(),
-                    "expires_at": s.expires_at.isoformat(),
-                    "user_agent": s.user_agent,
-                    "ip": s.ip,
-                }
-                for s in rows
-            ],
-        }
-        for name, exporter in data_exporters.items():
-            data[name] = exporter(session, user_id)
-    data.setdefault("registrations", [])
-    data["exported_at"] = utcnow().isoformat()
-    return data
-
-
-def delete_account(user_id: uuid.UUID, password: str, *, actor: Actor) -> None:
-    """Delete the account: hooks run first in the same transaction (registrations give back seats),
-    then personal data is removed; the anonymised row stays so history keeps its foreign keys.
-    Writes ``user.deleted`` (without the personal data that was removed)."""
-    _require_password(user_id, password, field="password")
-    with session_scope(write=True) as session:
-        user = active_user(session, user_id)
-        for hook in on_user_delete:
-            hook(session, user_id)
-        user.email = f"deleted-{user.id.hex}@deleted.invalid"
-        user.display_name = "Deleted user"
-        user.password_hash = None
-        user.email_verified_at = None
-        user.is_admin = False
-        user.deleted_at = utcnow()
-        session.add(user)
-        sessions.end_sessions(session, user_id)
-        session.exec(delete(AccountToken).where(AccountToken.user_id == user_id))
-        audit.record(session, actor, "user.deleted", user, {"deleted_at": [None, user.deleted_at]})
 
 
 # ── admin bootstrap ────────────────────────────────────────────────────────────────────────────────────

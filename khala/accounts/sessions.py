@@ -6,12 +6,22 @@ A session token is 32 random bytes in an HttpOnly cookie; only its SHA-256 is st
 
 Audit: a completed sign-in writes ``user.signed_in``, ending one session ``session.revoked`` and ending all
 of them ``user.signed_out_everywhere``. For a sign-in and a sign-out the actor is the account itself: the
-login code or the session secret proves who is asking.
+login code or the session secret proves who is asking. Security events have the system as actor (nobody is
+proven yet) and the client address in ``data``: a wrong password or an unknown address writes
+``user.sign_in_failed``, the failure that fills a rate-limit tier ``user.locked_out`` (once per lockout).
+
+Administrators' sessions are shorter (30 minutes idle, 12 hours at most); everyone else's 14 days idle, 90
+days at most. A browser that signed in before carries a signed "known device" cookie, so its owner can
+still sign in while someone else runs the per-address limit full (``device_token``/``known_device``).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,10 +36,14 @@ from khala.audit import service as audit
 from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.errors import Forbidden, InvalidInput, NotAuthenticated, NotVerified
+from khala.settings import get_settings
 
 SESSION_TTL = timedelta(days=14)  # idle timeout, sliding: every use pushes it forward
 SESSION_MAX_AGE = timedelta(days=90)  # absolute: sign in again after this, however active (= cookie Max-Age)
 SESSION_TOUCH_EVERY = timedelta(minutes=1)  # sliding expiry: refresh at most once a minute per session
+ADMIN_SESSION_IDLE = timedelta(minutes=30)  # administrators: ASVS 3.3.2 (30 min idle, 12 h absolute)
+ADMIN_SESSION_MAX_AGE = timedelta(hours=12)
+DEVICE_MAX_AGE = timedelta(days=365)  # the "known device" cookie
 LOGIN_CODE_TTL = timedelta(minutes=2)
 
 SIGN_IN_FAILED = "Wrong e-mail address or password."
@@ -98,9 +112,16 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 
 def issue_token(
-    session: Session, user: User, purpose: TokenPurpose, ttl: timedelta, *, new_email: str | None = None
+    session: Session,
+    user: User,
+    purpose: TokenPurpose,
+    ttl: timedelta,
+    *,
+    new_email: str | None = None,
+    secret: str | None = None,
 ) -> str:
-    """A fresh single-use token; earlier unused tokens of the same purpose stop working."""
+    """A fresh single-use token (``secret``, or a new random one); earlier unused tokens of the same purpose
+    stop working. Only the secret's SHA-256 is stored."""
     now = utcnow()
     session.exec(
         update(AccountToken)
@@ -111,7 +132,7 @@ def issue_token(
         )
         .values(used_at=now)
     )
-    secret = passwords.new_secret()
+    secret = secret or passwords.new_secret()
     session.add(
         AccountToken(
             user_id=user.id,
@@ -167,6 +188,19 @@ def end_sessions(session: Session, user_id: uuid.UUID, *, except_secret: str | N
     return session.exec(stmt).rowcount or 0
 
 
+def burn_tokens(
+    session: Session, user_id: uuid.UUID, purposes: tuple[TokenPurpose, ...] | None = None
+) -> int:
+    """Make every unused token of the user (of ``purposes``, or all) unusable; returns how many."""
+    stmt = update(AccountToken).where(
+        AccountToken.user_id == user_id,
+        AccountToken.used_at.is_(None),  # type: ignore[union-attr]
+    )
+    if purposes is not None:
+        stmt = stmt.where(AccountToken.purpose.in_([p.value for p in purposes]))  # type: ignore[attr-defined]
+    return session.exec(stmt.values(used_at=utcnow())).rowcount or 0
+
+
 def safe_next(raw: str | None, default: str = "/") -> str:
     """A same-site path to go back to after sign-in; anything else (URLs, //host, \\host) → ``default``."""
     if not raw or len(raw) > 500 or not _SAFE_NEXT_RE.match(raw):
@@ -182,24 +216,28 @@ def safe_next(raw: str | None, default: str = "/") -> str:
 # ── sign-in ────────────────────────────────────────────────────────────────────────────────────────────
 
 
-def authenticate(email: str, password: str, *, ip: str | None = None) -> str:
+def authenticate(email: str, password: str, *, ip: str | None = None, device: str | None = None) -> str:
     """Check e-mail and password; return a one-time login code (valid 2 minutes) for ``/auth/complete``.
 
-    Unknown address and wrong password give the same message and take the same time. Failures are counted
-    per address and per client IP; when a tier runs out the caller gets RateLimited with the wait.
+    Unknown address and wrong password give the same message and take the same time. Attempts are counted
+    before the password is checked, per client, per address and client, and per address (which a known
+    ``device`` of the account skips); when a tier is full the caller gets RateLimited with the wait.
+    Hashes: call it through ``passwords.in_hash_pool``.
     """
     address = passwords.normalise_email(email)[:254] or "-"
     client = throttle.client_key(ip)
-    throttle.login_failures_by_address.check(address)
-    throttle.login_failures_by_ip.check(client)
-    if len(password or "") > passwords.PASSWORD_MAX:
-        password = (password or "")[: passwords.PASSWORD_MAX]  # hashing megabytes would be a free DoS
+    pair = throttle.pair_key(address, client)
+    throttle.sign_in_failures_by_client.check(client)
+    throttle.sign_in_by_address_and_client.consume(pair)
     with session_scope() as session:
         user = user_by_email(session, address)
+    known = user is not None and known_device(device, user.id)
+    if not known:
+        throttle.sign_in_by_address.consume(address)
     ok = passwords.verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None:
-        throttle.login_failures_by_address.hit(address)
-        throttle.login_failures_by_ip.hit(client)
+        throttle.sign_in_failures_by_client.hit(client)
+        _record_failure(user, ip, client, pair, address, known=known)
         raise InvalidInput({"__all__": SIGN_IN_FAILED})
     with session_scope(write=True) as session:
         fresh = active_user(session, user.id)
@@ -207,8 +245,66 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> str:
             fresh.password_hash = passwords.hash_password(password)
             session.add(fresh)
         code = issue_token(session, fresh, TokenPurpose.login_code, LOGIN_CODE_TTL)
-    throttle.login_failures_by_address.clear(address)
+    throttle.sign_in_by_address_and_client.clear(pair)
+    throttle.sign_in_by_address.clear(address)
     return code
+
+
+def _record_failure(
+    user: User | None, ip: str | None, client: str, pair: str, address: str, *, known: bool
+) -> None:
+    """``user.sign_in_failed`` for this attempt, and ``user.locked_out`` when it filled a tier (the next
+    attempts are refused before they are checked, so this happens once per lockout)."""
+    locked = [
+        scope
+        for scope, limit, key in (
+            ("address_and_client", throttle.sign_in_by_address_and_client, pair),
+            ("address", None if known else throttle.sign_in_by_address, address),
+            ("client", throttle.sign_in_failures_by_client, client),
+        )
+        if limit is not None and limit.exhausted(key)
+    ]
+    target = {"obj": user} if user is not None else {"object_type": "user", "object_id": ""}
+    data = {"ip": ip or "", "client": client, "known_device": known}
+    with session_scope(write=True) as session:
+        audit.record(
+            session,
+            Actor.system("sign-in"),
+            "user.sign_in_failed",
+            **target,
+            data={**data, "reason": "wrong_password" if user is not None else "unknown_address"},
+        )
+        if locked:
+            audit.record(
+                session, Actor.system("sign-in"), "user.locked_out", **target, data={**data, "scopes": locked}
+            )
+
+
+# ── known devices ──────────────────────────────────────────────────────────────────────────────────────
+
+
+def _device_mac(user_hex: str, issued: int) -> str:
+    key = get_settings().secret_key.encode()
+    digest = hmac.new(key, f"khala-device:{user_hex}:{issued}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def device_token(user_id: uuid.UUID, *, now: float | None = None) -> str:
+    """The value of the "known device" cookie for a browser that just signed in to ``user_id``."""
+    issued = int(now if now is not None else time.time())
+    return f"{user_id.hex}.{issued}.{_device_mac(user_id.hex, issued)}"
+
+
+def known_device(token: str | None, user_id: uuid.UUID, *, now: float | None = None) -> bool:
+    """True when ``token`` is a device cookie we issued for ``user_id`` within ``DEVICE_MAX_AGE``."""
+    parts = (token or "").split(".")
+    if len(parts) != 3 or parts[0] != user_id.hex or not parts[1].isdigit() or len(token or "") > 200:
+        return False
+    issued = int(parts[1])
+    age = (now if now is not None else time.time()) - issued
+    if age < -300 or age > DEVICE_MAX_AGE.total_seconds():
+        return False
+    return hmac.compare_digest(parts[2], _device_mac(parts[0], issued))
 
 
 def complete_login(code: str, *, user_agent: str = "", ip: str | None = None) -> tuple[str, CurrentUser]:
@@ -240,7 +336,7 @@ def _create_session(
         last_seen_at=now,
         expires_at=min(now + SESSION_TTL, now + SESSION_MAX_AGE),
         user_agent=(user_agent or "")[:300],
-        ip=throttle.client_key(ip) if ip else "",
+        ip=(ip or "")[:64],
     )
     session.add(row)
     return secret, row
@@ -251,7 +347,7 @@ def _create_session(
 
 def resolve_session(secret: str | None) -> CurrentUser | None:
     """The user a session token belongs to, or None. Extends the session (sliding 14 days, at most 90 days
-    after sign-in)."""
+    after sign-in; for administrators 30 minutes idle, at most 12 hours after sign-in)."""
     if not secret or len(secret) > 200:
         return None
     token_hash = passwords.hash_secret(secret)
@@ -266,6 +362,13 @@ def resolve_session(secret: str | None) -> CurrentUser | None:
     user_session, user = row
     now = utcnow()
     if user_session.expires_at <= now or user.deleted_at is not None:
+        return None
+    if user.is_admin and (
+        now - user_session.last_seen_at > ADMIN_SESSION_IDLE
+        or now - user_session.created_at > ADMIN_SESSION_MAX_AGE
+    ):
+        with session_scope(write=True) as session:
+            session.exec(delete(UserSession).where(UserSession.id == user_session.id))
         return None
     if now - user_session.last_seen_at >= SESSION_TOUCH_EVERY:
         with session_scope(write=True) as session:

@@ -5,29 +5,87 @@
 
 Every handler that reads private data or changes anything checks the caller itself (``khala.accounts.auth``);
 the page guards only decide what to render. The session token is never stored in a var.
+
+Handlers that hash or verify a password run the service in the hash pool (``auth.hashing``), never in the
+default executor. Requests that mail a link to a typed address take a fixed minimum time (``_padded``), so
+the answer's timing does not tell whether the address has an account. Signing in and out are same-origin
+form POSTs to ``/auth/complete`` and ``/auth/signout`` (no login or logout CSRF); signing out also resets
+every loaded state of the tab and drops its Reflex client token, so nothing private comes back on hydrate.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+import time
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import reflex as rx
 
-from khala.accounts import auth, calendar_feeds, passwords, service, sessions
+from khala.accounts import auth, calendar_feeds, passwords, privacy, service, sessions
 from khala.accounts.auth import CurrentUser
 from khala.accounts.sessions import BadToken
 from khala.audit.service import Actor
 from khala.errors import DomainError, NotAuthenticated
 from khala.lib import routes
 
+T = TypeVar("T")
+# Mail-a-link requests to a typed address answer after at least this long, whether or not the address has an
+# account (L3): the extra work for an existing account (a token, two templates, an outbox row) stays hidden.
+MAIL_REQUEST_FLOOR = 0.35
 
-def _full_navigation(path: str) -> rx.event.EventSpec:
-    """A real page load (not client-side routing): needed for our HTTP routes and to reconnect the
-    websocket with the new cookie."""
-    return rx.call_script(f"window.location.assign({json.dumps(path)})")
+
+def _post_navigation(action: str, fields: dict[str, str], *, forget_tab: bool = False) -> rx.event.EventSpec:
+    """Leave the page with a same-origin form POST (the browser sends Origin; our routes accept nothing
+    else). ``forget_tab`` drops the tab's Reflex client token first, so the next page starts a fresh state."""
+    script = (
+        "(() => {"
+        + ("window.sessionStorage.removeItem('token');" if forget_tab else "")
+        + "const f = document.createElement('form'); f.method = 'POST'; f.action = "
+        + json.dumps(action)
+        + "; for (const [k, v] of Object.entries("
+        + json.dumps(fields)
+        + ")) { const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v;"
+        " f.appendChild(i); } document.body.appendChild(f); f.submit(); })()"
+    )
+    return rx.call_script(script)
+
+
+def sign_out_navigation(next_path: str = "/login") -> rx.event.EventSpec:
+    """POST /auth/signout (clears the cookie) from a tab that forgets its state."""
+    return _post_navigation(
+        "/auth/signout", {"next": sessions.safe_next(next_path, "/login")}, forget_tab=True
+    )
+
+
+def form(form_data: object) -> dict[str, Any]:
+    """A handler's ``form_data`` as a dict ({} for anything else a client may send)."""
+    return form_data if isinstance(form_data, dict) else {}
+
+
+def text(form_data: dict[str, Any], key: str, n: int = 300) -> str:
+    """One form field as text of at most ``n`` characters (non-strings are refused as empty)."""
+    value = form_data.get(key, "")
+    return value[:n] if isinstance(value, str) else ""
+
+
+async def _padded(work: Awaitable[T], floor: float = MAIL_REQUEST_FLOOR) -> T:
+    """Await ``work`` and answer no sooner than ``floor`` seconds after the start (errors too)."""
+    started = time.monotonic()
+    try:
+        return await work
+    finally:
+        await asyncio.sleep(max(0.0, floor - (time.monotonic() - started)))
+
+
+async def _forget_everything(state: rx.State) -> None:
+    """Reset every loaded state of this tab (tickets, sessions, admin lists …) to its defaults."""
+    root = state
+    while root.parent_state is not None:
+        root = root.parent_state
+    root.reset()
 
 
 def login_path(next_path: str) -> str:
@@ -71,10 +129,11 @@ class SessionState(rx.State):
 
     @rx.event
     async def sign_out(self):
-        """End this session on the server, then let /auth/signout clear the cookie."""
+        """End this session on the server, forget the tab's state, then POST /auth/signout (clears the cookie)."""
         await asyncio.to_thread(sessions.sign_out, auth.session_token(self))
+        await _forget_everything(self)
         self._show(None)
-        return _full_navigation("/auth/signout")
+        return sign_out_navigation()
 
 
 class LoginState(rx.State):
@@ -89,19 +148,28 @@ class LoginState(rx.State):
     @rx.event
     async def submit(self, form_data: dict[str, Any]):
         self.error = ""
-        email = str(form_data.get("email", ""))[:300]
-        password = str(form_data.get("password", ""))
+        data = form(form_data)
+        email = text(data, "email")
+        password = text(data, "password", passwords.PASSWORD_MAX + 1)
         next_path = sessions.safe_next(self.router.url.query_parameters.get("next"))
         self.submitting = True
         yield
         try:
-            code = await asyncio.to_thread(sessions.authenticate, email, password, ip=auth.client_ip(self))
+            code = await auth.hashing(
+                self,
+                sessions.authenticate,
+                email,
+                password,
+                ip=auth.client_ip(self),
+                device=auth.device_cookie(self),
+            )
         except DomainError as exc:
             self.error = exc.message
             self.submitting = False
             return
         self.submitting = False
-        yield _full_navigation(f"/auth/complete?code={quote(code)}&next={quote(next_path, safe='/')}")
+        # The code goes by same-origin POST: a link (from a mail or another site) cannot sign anyone in.
+        yield _post_navigation("/auth/complete", {"code": code, "next": next_path})
 
 
 class SignupState(rx.State):
@@ -124,14 +192,15 @@ class SignupState(rx.State):
     @rx.event
     async def submit(self, form_data: dict[str, Any]):
         self.errors = {}
-        email = str(form_data.get("email", ""))[:300]
-        name = str(form_data.get("display_name", ""))[:300]
-        password = str(form_data.get("password", ""))[: passwords.PASSWORD_MAX + 1]
+        data = form(form_data)
+        email = text(data, "email")
+        name = text(data, "display_name")
+        password = text(data, "password", passwords.PASSWORD_MAX + 1)
         self.submitting = True
         yield
         try:
-            self.done_message = await asyncio.to_thread(
-                service.sign_up, email, name, password, ip=auth.client_ip(self)
+            self.done_message = await auth.hashing(
+                self, service.sign_up, email, name, password, ip=auth.client_ip(self)
             )
             self.done_email = passwords.normalise_email(email)
         except DomainError as exc:
@@ -143,8 +212,13 @@ class SignupState(rx.State):
         if not self.done_email:
             return
         try:
-            self.done_message = await asyncio.to_thread(
-                service.resend_verification, self.done_email, ip=auth.client_ip(self)
+            self.done_message = await _padded(
+                asyncio.to_thread(
+                    service.resend_verification,
+                    self.done_email,
+                    ip=auth.client_ip(self),
+                    device=auth.device_cookie(self),
+                )
             )
         except DomainError as exc:
             yield rx.toast.error(exc.message)
@@ -162,7 +236,9 @@ class VerifyState(rx.State):
         token = self.router.url.query_parameters.get("token", "")
         self.resend_message = ""
         try:
-            outcome = await asyncio.to_thread(service.confirm_email_token, token)
+            outcome = await asyncio.to_thread(
+                service.confirm_email_token, token, keep_secret=auth.session_token(self)
+            )
         except BadToken as exc:
             self.status = exc.reason
             self.message = exc.message
@@ -182,8 +258,13 @@ class VerifyState(rx.State):
     @rx.event
     async def resend(self, form_data: dict[str, Any]):
         try:
-            self.resend_message = await asyncio.to_thread(
-                service.resend_verification, str(form_data.get("email", ""))[:300], ip=auth.client_ip(self)
+            self.resend_message = await _padded(
+                asyncio.to_thread(
+                    service.resend_verification,
+                    text(form(form_data), "email"),
+                    ip=auth.client_ip(self),
+                    device=auth.device_cookie(self),
+                )
             )
         except DomainError as exc:
             self.resend_message = exc.message
@@ -202,8 +283,13 @@ class ForgotPasswordState(rx.State):
     async def submit(self, form_data: dict[str, Any]):
         self.error = ""
         try:
-            self.message = await asyncio.to_thread(
-                service.request_password_reset, str(form_data.get("email", ""))[:300], ip=auth.client_ip(self)
+            self.message = await _padded(
+                asyncio.to_thread(
+                    service.request_password_reset,
+                    text(form(form_data), "email"),
+                    ip=auth.client_ip(self),
+                    device=auth.device_cookie(self),
+                )
             )
         except DomainError as exc:
             self.error = exc.message
@@ -233,12 +319,17 @@ class ResetPasswordState(rx.State):
     @rx.event
     async def submit(self, form_data: dict[str, Any]):
         self.errors = {}
-        password = str(form_data.get("password", ""))[: passwords.PASSWORD_MAX + 1]
-        if password != str(form_data.get("password_again", ""))[: passwords.PASSWORD_MAX + 1]:
+        data = form(form_data)
+        password = text(data, "password", passwords.PASSWORD_MAX + 1)
+        if password != text(data, "password_again", passwords.PASSWORD_MAX + 1):
             self.errors = {"password_again": "The two passwords differ."}
             return
+        token = self._token()
         try:
-            email = await asyncio.to_thread(service.reset_password, self._token(), password)
+            # A bad link is refused in the default executor (a lookup, no hashing); only a usable one goes on
+            # to the hash pool, so made-up tokens cannot fill its queue.
+            await asyncio.to_thread(service.check_reset_token, token)
+            email = await auth.hashing(self, service.reset_password, token, password, ip=auth.client_ip(self))
         except BadToken as exc:
             self.status = exc.reason
             self.message = exc.message
@@ -327,7 +418,7 @@ class AccountState(rx.State):
             await asyncio.to_thread(
                 service.change_display_name,
                 user.id,
-                str(form_data.get("display_name", ""))[:300],
+                text(form(form_data), "display_name"),
                 actor=Actor.user(user),
             )
             self.notice = "Your name is saved."
@@ -336,12 +427,15 @@ class AccountState(rx.State):
 
     @rx.event
     async def change_email(self, form_data: dict[str, Any]):
+        data = form(form_data)
+
         async def work(user: CurrentUser):
-            self.notice = await asyncio.to_thread(
+            self.notice = await auth.hashing(
+                self,
                 service.request_email_change,
                 user.id,
-                str(form_data.get("email", ""))[:300],
-                str(form_data.get("password", ""))[: passwords.PASSWORD_MAX + 1],
+                text(data, "email"),
+                text(data, "password", passwords.PASSWORD_MAX + 1),
                 actor=Actor.user(user),
                 ip=auth.client_ip(self),
             )
@@ -350,17 +444,19 @@ class AccountState(rx.State):
 
     @rx.event
     async def change_password(self, form_data: dict[str, Any]):
-        new = str(form_data.get("new_password", ""))[: passwords.PASSWORD_MAX + 1]
-        if new != str(form_data.get("new_password_again", ""))[: passwords.PASSWORD_MAX + 1]:
+        data = form(form_data)
+        new = text(data, "new_password", passwords.PASSWORD_MAX + 1)
+        if new != text(data, "new_password_again", passwords.PASSWORD_MAX + 1):
             self._reset()
             self.errors = {"new_password_again": "The two passwords differ."}
             return None
 
         async def work(user: CurrentUser):
-            ended = await asyncio.to_thread(
+            ended = await auth.hashing(
+                self,
                 service.change_password,
                 user.id,
-                str(form_data.get("current_password", ""))[: passwords.PASSWORD_MAX + 1],
+                text(data, "current_password", passwords.PASSWORD_MAX + 1),
                 new,
                 actor=Actor.user(user),
                 keep_secret=auth.session_token(self),
@@ -383,7 +479,8 @@ class AccountState(rx.State):
             return True
 
         if await self._guarded(work) is True:
-            return _full_navigation("/auth/signout")
+            await _forget_everything(self)
+            return sign_out_navigation()
         return None
 
     @rx.event
@@ -393,7 +490,7 @@ class AccountState(rx.State):
             user = await self._me()
         except NotAuthenticated:
             return rx.redirect(login_path("/account"))
-        data = await asyncio.to_thread(service.export_user_data, user.id)
+        data = await asyncio.to_thread(privacy.export_user_data, user.id)
         return rx.download(
             data=json.dumps(data, indent=2, ensure_ascii=False),
             filename="khala-my-data.json",
@@ -402,17 +499,18 @@ class AccountState(rx.State):
 
     @rx.event
     def ask_delete(self, value: bool) -> None:
-        self.confirm_delete = bool(value)
+        self.confirm_delete = value is True
 
     @rx.event
     async def delete_account(self, form_data: dict[str, Any]):
         self._reset()
         try:
             user = await self._me()
-            await asyncio.to_thread(
-                service.delete_account,
+            await auth.hashing(
+                self,
+                privacy.delete_account,
                 user.id,
-                str(form_data.get("delete_password", ""))[: passwords.PASSWORD_MAX + 1],
+                text(form(form_data), "delete_password", passwords.PASSWORD_MAX + 1),
                 actor=Actor.user(user),
             )
         except NotAuthenticated:
@@ -424,7 +522,8 @@ class AccountState(rx.State):
             return None
         self.loaded = False
         self.sessions = []
-        return _full_navigation("/auth/signout?next=/")
+        await _forget_everything(self)
+        return sign_out_navigation("/")
 
 
 class CalendarFeedState(rx.State):

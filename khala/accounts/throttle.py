@@ -15,21 +15,45 @@ from limits import RateLimitItem, parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from khala.accounts import network
 from khala.errors import RateLimited
 from khala.settings import get_settings
 
-# ── the limits (documented in the closing note of issue 4) ────────────────────────────────────────────
-# Failed sign-ins per e-mail address: the 6th failure within a minute waits ≤ 1 min, the 11th within 15 min
-# waits ≤ 15 min, the 21st within an hour waits ≤ 1 h, and more than 50 in a day lock it for the day.
-LOGIN_FAILURES_PER_ADDRESS = "5/minute;10/15 minutes;20/hour;50/day"
-# Failed sign-ins per client IP (several people may share an address behind NAT, hence higher).
-LOGIN_FAILURES_PER_IP = "20/minute;60/15 minutes;150/hour;500/day"
-# New accounts per client IP.
-SIGNUPS_PER_IP = "10/hour;30/day"
-# Account mails (verification, resend, reset, "you already have an account") per recipient address.
-MAILS_PER_ADDRESS = "1/minute;5/hour;10/day"
-# Mail-sending requests (resend, reset, sign-up, e-mail change) per client IP.
-MAIL_REQUESTS_PER_IP = "10/15 minutes;30/hour;100/day"
+# ── the limits ─────────────────────────────────────────────────────────────────────────────────────────
+# Sign-in attempts per address are counted *before* the password is checked (``consume``: an atomic hit that
+# refuses once a tier is full), so parallel attempts cannot slip past a limit; a success clears them.
+#
+# Per address *and* client (IPv4 address or IPv6 /64): the 6th attempt within a minute waits ≤ 1 min, the 11th
+# within 15 min ≤ 15 min, the 21st within an hour ≤ 1 h, more than 50 in a day lock that pair for the day.
+# Someone else's failures never lock you out this way: they are counted under their own client.
+SIGN_IN_PER_ADDRESS_AND_CLIENT = "5/minute;10/15 minutes;20/hour;50/day"
+# Per address from every client together: a short, growing delay against distributed guessing, at most an
+# hour and never a day. A browser that signed in to the address before ("known device") skips it, so the
+# owner can still sign in while someone else guesses.
+SIGN_IN_PER_ADDRESS = "10/minute;20/15 minutes;40/hour"
+# Failed sign-ins per client (several people may share one address behind NAT, so successes do not count).
+# Checked before and counted after a failure; the hash pool lets one client have at most
+# ``passwords.HASH_QUEUE_PER_CLIENT`` checks in flight, which bounds how far a burst can overshoot.
+SIGN_IN_FAILURES_PER_CLIENT = "20/minute;60/15 minutes;150/hour;500/day"
+# New accounts per client.
+SIGNUPS_PER_CLIENT = "10/hour;30/day"
+# Account mails (verification, resend, reset) per recipient address and client: counted before the address
+# is looked up, so the answer says nothing about whether it has an account.
+MAILS_PER_ADDRESS_AND_CLIENT = "1/minute;5/hour;10/day"
+# … and per recipient address from every client together, counted only when a mail is really sent (an
+# existing account): when it is full no mail goes out, but the answer stays the same. A known device skips it.
+MAILS_PER_ADDRESS = "3/minute;20/hour;50/day"
+# Mail-sending requests (resend, reset, sign-up, e-mail change) per client.
+MAIL_REQUESTS_PER_CLIENT = "10/15 minutes;30/hour;100/day"
+# Current-password checks of a signed-in user (change password or e-mail, delete account, confirm for admin
+# actions): a stolen session cannot be used to guess the password.
+PASSWORD_CHECKS_PER_USER = "5/minute;10/15 minutes;20/hour;50/day"  # noqa: S105 - a rate, not a secret
+# Password resets with a valid link, per client (each hashes once).
+RESETS_PER_CLIENT = "10/minute;30/hour"
+# Image uploads (``/_upload``) per client, checked before the body is read.
+UPLOADS_PER_CLIENT = "30/minute;300/hour"
+# Registering and cancelling per user: each one mails a confirmation.
+REGISTRATION_CHANGES_PER_USER = "10/hour;40/day"
 
 
 _lock = threading.Lock()
@@ -70,8 +94,12 @@ def reset() -> None:
 
 
 def client_key(ip: str | None) -> str:
-    """The identifier a client IP is counted (and stored) under: at most 64 characters, "unknown" if none."""
-    return (ip or "unknown")[:64]
+    """The identifier a client is counted under: its IPv4 address or IPv6 /64, "unknown" if none."""
+    return network.bucket(ip)
+
+
+def pair_key(address: str, client: str) -> str:
+    return f"{address}|{client}"
 
 
 def _wait_text(seconds: float) -> str:
@@ -103,22 +131,40 @@ class Throttle:
                 wait = max(wait, stats.reset_time - now, 1.0)
         return wait
 
+    def exhausted(self, identifier: str) -> bool:
+        return self.retry_after(identifier) > 0
+
     def check(self, identifier: str) -> None:
         """Raise RateLimited if the identifier has no attempt left (does not count one)."""
         wait = self.retry_after(identifier)
         if wait > 0:
-            raise RateLimited(self.message.format(wait=_wait_text(wait)), retry_after=wait)
+            raise self._refusal(wait)
+
+    def _refusal(self, wait: float) -> RateLimited:
+        return RateLimited(self.message.format(wait=_wait_text(wait)), retry_after=wait)
 
     def hit(self, identifier: str) -> None:
-        """Count one attempt in every tier."""
+        """Count one attempt in every tier (even a full one)."""
         limiter = _get_limiter()
         for item in self.items:
             limiter.hit(item, self.name, identifier)
 
     def consume(self, identifier: str) -> None:
-        """Check, then count: raise RateLimited if exhausted, else count this attempt."""
-        self.check(identifier)
-        self.hit(identifier)
+        """Count this attempt, atomically per tier (limits' ``hit`` refuses once a tier is full), and raise
+        RateLimited if any tier was full. Parallel callers cannot all pass a check before one counts."""
+        limiter = _get_limiter()
+        for item in self.items:
+            if not limiter.hit(item, self.name, identifier):
+                # The longest wait of the full tiers.
+                raise self._refusal(max(self.retry_after(identifier), 1.0))
+
+    def try_consume(self, identifier: str) -> bool:
+        """``consume`` that answers False instead of raising."""
+        try:
+            self.consume(identifier)
+        except RateLimited:
+            return False
+        return True
 
     def clear(self, identifier: str) -> None:
         limiter = _get_limiter()
@@ -128,14 +174,24 @@ class Throttle:
 
 _TRY_LATER = "Too many attempts. Please wait {wait} and try again."
 
-login_failures_by_address = Throttle("login-addr", LOGIN_FAILURES_PER_ADDRESS, _TRY_LATER)
-login_failures_by_ip = Throttle("login-ip", LOGIN_FAILURES_PER_IP, _TRY_LATER)
+sign_in_by_address_and_client = Throttle("login-pair", SIGN_IN_PER_ADDRESS_AND_CLIENT, _TRY_LATER)
+sign_in_by_address = Throttle("login-addr", SIGN_IN_PER_ADDRESS, _TRY_LATER)
+sign_in_failures_by_client = Throttle("login-ip", SIGN_IN_FAILURES_PER_CLIENT, _TRY_LATER)
 signups_by_ip = Throttle(
-    "signup-ip", SIGNUPS_PER_IP, "Too many sign-ups from your network. Please wait {wait}."
+    "signup-ip", SIGNUPS_PER_CLIENT, "Too many sign-ups from your network. Please wait {wait}."
 )
-mails_by_address = Throttle(
-    "mail-addr",
-    MAILS_PER_ADDRESS,
+mails_by_address_and_client = Throttle(
+    "mail-pair",
+    MAILS_PER_ADDRESS_AND_CLIENT,
     "We just sent a mail to that address. Please wait {wait} before asking again.",
 )
-mail_requests_by_ip = Throttle("mail-ip", MAIL_REQUESTS_PER_IP, _TRY_LATER)
+mails_by_address = Throttle("mail-addr", MAILS_PER_ADDRESS, "")  # never shown: a full tier sends nothing
+mail_requests_by_ip = Throttle("mail-ip", MAIL_REQUESTS_PER_CLIENT, _TRY_LATER)
+password_checks_by_user = Throttle("password-user", PASSWORD_CHECKS_PER_USER, _TRY_LATER)
+resets_by_client = Throttle("reset-ip", RESETS_PER_CLIENT, _TRY_LATER)
+uploads_by_client = Throttle("upload-ip", UPLOADS_PER_CLIENT, "Too many uploads. Please wait {wait}.")
+registration_changes_by_user = Throttle(
+    "registration-user",
+    REGISTRATION_CHANGES_PER_USER,
+    "You have registered and cancelled many times in a short while. Please wait {wait}.",
+)

@@ -12,16 +12,26 @@ The message is a row in the caller's session, so it commits or rolls back with t
 rolled-back message is never sent. After the commit, in-process workers are woken at once, so the mail
 usually leaves within a second.
 
+One-time links (verification, reset, e-mail change) are never stored readable: the sender puts
+``sealed(reference)`` where the secret goes (``reset_path=f"/reset-password?token={sealed(ref)}"``) and uses
+``link_secret(reference)`` as the token's secret. The outbox row keeps only the reference; the worker derives the
+secret with ``KHALA_SECRET_KEY`` (which is not in the database) when it builds the message, so a copy of the
+database holds no usable link, before or after delivery. Final messages are deleted 30 days after they were
+sent (``purge_old``) and a deleted account's are deleted at once (``forget_recipient``).
+
 Templates (``khala/mail/templates/<name>.html`` + ``.txt``) and their context keys. Every template also
 gets ``public_url``, ``public_host``, ``subject`` and ``url(path)`` (an absolute link built from
 ``KHALA_PUBLIC_URL``); pass *paths* (``"/verify?token=..."``), never hosts. Dates and prices are
 passed pre-formatted (in the event's timezone and currency). Keys marked optional may be omitted.
 
-- ``verify_email``: display_name, verify_path, expires_hours (optional, default 24)
+- ``verify_email``: verify_path, expires_hours (optional, default 24); no display name: the address is not
+  proven yet, so nobody can make us mail their words to someone else's address
+- ``password_changed`` (notice to the account's address): display_name, reset_path (optional)
+- ``email_changed`` (notice to the *old* address): display_name, new_email, reset_path (optional)
 - ``password_reset``: display_name, reset_path, expires_minutes (optional, default 60)
 - ``account_exists`` (someone tried to sign up with your address): display_name,
   sign_in_path (optional, "/login"), reset_path (optional, "/forgot-password")
-- ``email_change`` (sent to the *new* address): display_name, new_email, confirm_path,
+- ``email_change`` (sent to the *new* address): new_email, confirm_path,
   expires_hours (optional, default 24)
 - ``registration_confirmed``: display_name, event_title, package_name, starts_at, ticket_path,
   venue / price / reference / qr_cid (inline QR attachment's content id) / has_calendar (all optional)
@@ -35,11 +45,14 @@ passed pre-formatted (in the event's timezone and currency). Keys marked optiona
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
@@ -47,12 +60,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-from sqlalchemy import event, func, select, text
+from sqlalchemy import delete, event, func, select, text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from khala.audit import service as audit
 from khala.audit.service import Actor
-from khala.db import get_engine, session_scope
+from khala.db import get_engine, session_scope, utcnow
 from khala.errors import Conflict, InvalidInput, NotFound
 from khala.lib.ids import parse_id
 from khala.mail import outbox
@@ -67,11 +81,16 @@ __all__ = [
     "OutboxStatus",
     "delivery_status",
     "enqueue",
+    "forget_recipient",
+    "link_secret",
     "list_outbox",
     "outbox_stats",
+    "purge_old",
     "render",
     "retry_failed",
+    "sealed",
     "send_now_hint",
+    "unseal",
     "wait_for_delivery",
 ]
 
@@ -81,6 +100,8 @@ TEMPLATES = (
     "password_reset",
     "account_exists",
     "email_change",
+    "email_changed",
+    "password_changed",
     "registration_confirmed",
     "registration_cancelled",
     "waitlist_joined",
@@ -93,6 +114,64 @@ NOT_FOUND = "No such mail in the outbox."
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 # A deliberately plain address check: one mailbox, no display name, no comments, no list.
 _ADDRESS = re.compile(r"^[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\]+\.[^\s@<>()\[\],;:\"\\]+$")
+
+
+# ---------------------------------------------------------------- one-time links, sealed
+
+_SEALED = re.compile(r"\[\[sealed:([0-9a-f]{32})\]\]")
+RETENTION = timedelta(days=30)
+
+
+def new_reference() -> str:
+    """A fresh reference for one mailed secret (128 random bits)."""
+    return uuid.uuid4().hex
+
+
+def link_secret(reference: str) -> str:
+    """The secret behind a sealed reference: HMAC-SHA256 of it under ``KHALA_SECRET_KEY``, URL-safe."""
+    key = get_settings().secret_key.encode()
+    digest = hmac.new(key, b"khala-mail-link:" + reference.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def sealed(reference: str) -> str:
+    """What the outbox stores where the secret goes; the worker replaces it by ``link_secret(reference)``."""
+    if not re.fullmatch(r"[0-9a-f]{32}", reference):
+        raise ValueError("a sealed reference is 32 lower-case hex digits (new_reference())")
+    return f"[[sealed:{reference}]]"
+
+
+def unseal(body: str) -> str:
+    """A stored body as the recipient gets it: every sealed reference replaced by its secret."""
+    return _SEALED.sub(lambda m: link_secret(m.group(1)), body or "")
+
+
+def forget_recipient(session: Session, address: str) -> int:
+    """Delete the finished messages to ``address`` inside the caller's transaction (an account is deleted);
+    messages still queued are sent and then purged with the rest. Returns how many were deleted."""
+    result = session.execute(
+        delete(OutboxMessage).where(
+            func.lower(OutboxMessage.recipient) == (address or "").strip().lower(),
+            OutboxMessage.status.in_([s.value for s in FINAL_STATUSES]),
+        )
+    )
+    return result.rowcount or 0
+
+
+def purge_old(
+    now: datetime | None = None, *, older_than: timedelta = RETENTION, engine: Engine | None = None
+) -> int:
+    """Delete finished messages created more than ``older_than`` ago (names, addresses, ticket codes and
+    bodies are not kept for ever); returns how many."""
+    cutoff = (now or utcnow()) - older_than
+    with session_scope(engine or get_engine(), write=True) as session:
+        result = session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.status.in_([s.value for s in FINAL_STATUSES]),
+                OutboxMessage.created_at < cutoff,
+            )
+        )
+        return result.rowcount or 0
 
 
 # ---------------------------------------------------------------- header hygiene

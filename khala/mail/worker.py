@@ -5,7 +5,10 @@ Runs in a thread, never on the event loop:
 - on its own: ``python -m khala mail-worker`` (→ ``main_worker()``), or ``python -m khala.mail.worker``.
 
 Without ``KHALA_SMTP_URL`` (the embedded default) messages are marked ``captured`` and printed whole to
-the log, links included, so a newcomer can follow a verification link without a mail server.
+the log, links included, so a newcomer can follow a verification link without a mail server (in production
+the bodies are withheld). One-time links are unsealed only here, when the message is built
+(``mail.service.unseal``): the outbox never holds them. Once an hour the worker deletes finished messages
+older than 30 days (``mail.service.purge_old``).
 
 Delivery is at-least-once with a stable Message-ID: a worker that dies after the SMTP server accepted
 a message but before recording it leaves that one message to be sent again once its lease expires.
@@ -38,7 +41,7 @@ from sqlalchemy.engine import Engine
 from khala.db import get_engine, utcnow
 from khala.mail import outbox
 from khala.mail.models import OutboxMessage
-from khala.mail.service import clean_filename, clean_header
+from khala.mail.service import clean_filename, clean_header, purge_old, unseal
 from khala.settings import get_settings
 
 log = logging.getLogger("khala.mail")
@@ -95,8 +98,8 @@ def build_message(m: OutboxMessage) -> emails.Message:
         mail_from=(from_name or None, from_addr),
         mail_to=[(clean_header(m.recipient_name or "", max_length=200) or None, clean_header(m.recipient))],
         reply_to=[clean_header(parseaddr(reply_to)[1])] if reply_to else None,
-        html=m.html_body,
-        text=m.text_body,
+        html=unseal(m.html_body),
+        text=unseal(m.text_body),
         headers={"Auto-Submitted": "auto-generated", "X-Khala-Outbox-Id": str(m.id)},
     )
     for a in m.attachment_list():
@@ -243,12 +246,12 @@ class CaptureTransport:
             f"  Attachments: {attachments or 'none'}",
         ]
         if self.include_body:
-            links = list(dict.fromkeys(_LINK.findall(message.html_body)))
+            links = list(dict.fromkeys(_LINK.findall(unseal(message.html_body))))
             lines += [
                 "  Links:",
                 *(f"    {link}" for link in links),
                 "  ---- text ----",
-                *(f"  {line}" for line in message.text_body.splitlines()),
+                *(f"  {line}" for line in unseal(message.text_body).splitlines()),
                 "  ---- end ----",
             ]
         else:
@@ -281,6 +284,7 @@ class Worker:
     max_attempts: int = 10
     backoff_base: float = 30.0
     backoff_cap: float = 3600.0
+    purge_every: float = 3600.0  # seconds between retention purges in ``run`` (0 = never)
     # Tallies for this worker's lifetime (captured messages count as sent).
     sent: int = field(default=0, init=False)
     failed: int = field(default=0, init=False)
@@ -399,8 +403,14 @@ class Worker:
                 daemon=True,
             ).start()
         errors = 0
+        next_purge = time.monotonic()
         while not stop.is_set():
             try:
+                if self.purge_every and time.monotonic() >= next_purge:
+                    next_purge = time.monotonic() + self.purge_every
+                    purged = purge_old(engine=self._engine)
+                    if purged:
+                        log.info("mail: deleted %d finished message(s) past the retention period", purged)
                 n = self.run_once()
                 errors = 0
             except Exception:  # e.g. the database is away or not migrated yet: keep going, slower

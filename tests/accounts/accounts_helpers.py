@@ -5,14 +5,21 @@ from __future__ import annotations
 import re
 
 from khala.accounts import sessions
+from khala.mail import service as mail
 from khala.mail.models import OutboxMessage
 
 STRONG = "correct horse battery staple"
 
 
+def delivered_text(message: OutboxMessage) -> str:
+    """The text body as the recipient gets it (the outbox keeps links sealed; the worker unseals them)."""
+    return mail.unseal(message.text_body)
+
+
 def link_token(message: OutboxMessage, path: str) -> str:
-    match = re.search(re.escape(path) + r"\?token=([A-Za-z0-9_\-]+)", message.text_body)
-    assert match, f"no {path} link in: {message.text_body}"
+    body = delivered_text(message)
+    match = re.search(re.escape(path) + r"\?token=([A-Za-z0-9_\-]+)", body)
+    assert match, f"no {path} link in: {body}"
     return match.group(1)
 
 

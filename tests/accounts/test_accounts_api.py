@@ -1,5 +1,5 @@
-"""The HTTP side: /auth/complete sets the HttpOnly cookie and redirects only within the site; /auth/signout;
-the websocket Origin guard."""
+"""The HTTP side: POST /auth/complete sets the HttpOnly cookie and redirects only within the site; POST
+/auth/signout; both only from our own pages; the websocket Origin guard."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from khala.accounts import api, auth, sessions
 from khala.settings import get_settings
 
-SAME = {"sec-fetch-site": "same-origin"}
+SAME = {"sec-fetch-site": "same-origin", "origin": "http://localhost:3000"}
 
 
 @pytest.fixture
@@ -33,12 +33,13 @@ def _set_cookie(response) -> str:
 
 def test_complete_sets_httponly_lax_cookie_and_redirects_to_next(db, make_user, client) -> None:
     make_user("ada@example.com")
-    r = client.get("/auth/complete", params={"code": _code(), "next": "/events/x?y=1"}, headers=SAME)
+    r = client.post("/auth/complete", data={"code": _code(), "next": "/events/x?y=1"}, headers=SAME)
     assert r.status_code == 303 and r.headers["location"] == "/events/x?y=1"
     cookie = _set_cookie(r)
     assert cookie.startswith("khala_session=")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     assert "Secure" not in cookie  # plain-HTTP localhost development
+    assert "khala_device=" in r.headers.get_list("set-cookie")[1]  # the known-device cookie beside it
     assert r.headers["cache-control"] == "no-store"
     token = cookie.split(";", 1)[0].split("=", 1)[1]
     user = sessions.resolve_session(token)
@@ -48,12 +49,12 @@ def test_complete_sets_httponly_lax_cookie_and_redirects_to_next(db, make_user, 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example", "http:/x"])
 def test_complete_never_redirects_off_site(db, make_user, client, target) -> None:
     make_user("ada@example.com")
-    r = client.get("/auth/complete", params={"code": _code(), "next": target}, headers=SAME)
+    r = client.post("/auth/complete", data={"code": _code(), "next": target}, headers=SAME)
     assert r.status_code == 303 and r.headers["location"] == "/"
 
 
 def test_complete_with_bad_code_sets_nothing(db, client) -> None:
-    r = client.get("/auth/complete", params={"code": "forged", "next": "/account"}, headers=SAME)
+    r = client.post("/auth/complete", data={"code": "forged", "next": "/account"}, headers=SAME)
     assert r.status_code == 303 and r.headers["location"].startswith("/login?expired=1")
     assert "khala_session" not in _set_cookie(r)
 
@@ -61,11 +62,15 @@ def test_complete_with_bad_code_sets_nothing(db, client) -> None:
 def test_complete_refuses_cross_site_navigation(db, make_user, client) -> None:
     make_user("ada@example.com")
     code = _code()
-    r = client.get("/auth/complete", params={"code": code}, headers={"sec-fetch-site": "cross-site"})
+    r = client.post(
+        "/auth/complete",
+        data={"code": code},
+        headers={"sec-fetch-site": "cross-site", "origin": "http://evil.example"},
+    )
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
     assert _set_cookie(r) == ""
     # The code was not used up by the refused request.
-    r = client.get("/auth/complete", params={"code": code}, headers=SAME)
+    r = client.post("/auth/complete", data={"code": code}, headers=SAME)
     assert "khala_session=" in _set_cookie(r)
 
 
@@ -73,20 +78,23 @@ def test_signout_deletes_session_and_cookie(db, make_user, client) -> None:
     make_user("ada@example.com")
     token, _ = sessions.complete_login(_code())
     client.cookies.set("khala_session", token)
-    r = client.get("/auth/signout", headers=SAME)
+    r = client.post("/auth/signout", headers=SAME)
     assert r.status_code == 303 and r.headers["location"] == "/login"
     assert 'khala_session=""' in _set_cookie(r) and "Max-Age=0" in _set_cookie(r)
     assert sessions.resolve_session(token) is None
 
 
-def test_cross_site_signout_only_clears_the_cookie(db, make_user, client) -> None:
+def test_cross_site_signout_changes_nothing(db, make_user, client) -> None:
     make_user("ada@example.com")
     token, _ = sessions.complete_login(_code())
     client.cookies.set("khala_session", token)
-    r = client.get(
-        "/auth/signout", params={"next": "https://evil.example"}, headers={"sec-fetch-site": "cross-site"}
+    r = client.post(
+        "/auth/signout",
+        data={"next": "https://evil.example"},
+        headers={"sec-fetch-site": "cross-site", "origin": "http://evil.example"},
     )
-    assert r.headers["location"] == "/login"
+    assert r.headers["location"] == "/auth/signout?next=/login"
+    assert _set_cookie(r) == ""
     assert sessions.resolve_session(token) is not None
 
 

@@ -9,7 +9,7 @@ import pytest
 from accounts_helpers import STRONG, link_token, sign_in
 from sqlmodel import select
 
-from khala.accounts import service, sessions, throttle
+from khala.accounts import privacy, service, sessions, throttle
 from khala.accounts.models import User
 from khala.accounts.state import AccountState
 from khala.audit.models import AuditEntry
@@ -86,8 +86,11 @@ def test_sign_in_and_sign_out_form_a_security_trail(trail, make_user) -> None:
     assert token not in str(signed_in.data)
 
     with pytest.raises(InvalidInput):
-        sessions.authenticate("ada@example.com", "wrong password!")
-    assert trail() == []
+        sessions.authenticate("ada@example.com", "wrong password!", ip="10.1.2.4")
+    failed = _one(trail(), "user.sign_in_failed")  # a security event: nobody is proven, so the system acts
+    assert (failed.actor_kind, failed.object_type, failed.object_id) == ("system", "user", str(ada.id))
+    assert failed.data["ip"] == "10.1.2.4" and failed.data["reason"] == "wrong_password"
+    assert "wrong password!" not in str(failed.data)
 
     session_id = sessions.session_id_for(token)
     sessions.sign_out(token)
@@ -153,7 +156,7 @@ def test_deletion_is_one_entry_without_the_removed_data(trail, make_user) -> Non
     ada = make_user("ada@example.com", display_name="Ada Lovelace")
     trail()
     with pytest.raises(InvalidInput):
-        service.delete_account(ada.id, "wrong password!", actor=Actor.user(ada))
+        privacy.delete_account(ada.id, "wrong password!", actor=Actor.user(ada))
 
     def broken(session, user_id):
         raise RuntimeError("boom")
@@ -161,12 +164,12 @@ def test_deletion_is_one_entry_without_the_removed_data(trail, make_user) -> Non
     service.on_user_delete.append(broken)
     try:
         with pytest.raises(RuntimeError):
-            service.delete_account(ada.id, STRONG, actor=Actor.user(ada))
+            privacy.delete_account(ada.id, STRONG, actor=Actor.user(ada))
     finally:
         service.on_user_delete.remove(broken)
     assert trail() == []  # refused or rolled back: no entry
 
-    service.delete_account(ada.id, STRONG, actor=Actor.user(ada))
+    privacy.delete_account(ada.id, STRONG, actor=Actor.user(ada))
     deleted = _one(trail(), "user.deleted")
     _by(deleted, ada)
     assert list(deleted.changes) == ["deleted_at"] and deleted.changes["deleted_at"][0] is None

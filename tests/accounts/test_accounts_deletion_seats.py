@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from accounts_helpers import STRONG
 
-from khala.accounts import service
+from khala.accounts import privacy
 from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.events.models import Event, EventStatus, Package
@@ -34,8 +34,8 @@ def test_deleting_an_account_gives_its_seats_back(db, make_user) -> None:
     with session_scope() as session:
         assert session.get(Package, package.id).taken == 3
 
-    assert service.export_user_data(ada.id)["registrations"][0]["quantity"] == 2
-    service.delete_account(ada.id, STRONG, actor=Actor.user(ada))
+    assert privacy.export_user_data(ada.id)["registrations"][0]["quantity"] == 2
+    privacy.delete_account(ada.id, STRONG, actor=Actor.user(ada))
 
     with session_scope() as session:
         assert session.get(Package, package.id).taken == 1
