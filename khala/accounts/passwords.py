@@ -104,7 +104,7 @@ def _mostly_one_character(text: str) -> bool:
 # One argon2 run already keeps every core busy (4 lanes), so one or two at a time is all the box can do; the
 # rest wait in the pool's queue, not in the default executor's threads.
 HASH_WORKERS = max(1, (os.cpu_count() or 2) // 2)
-HASH_QUEUE_LIMIT = 32  # waiting + running, in total: ≈ 3.5 s of work on two cores
+HASH_QUEUE_LIMIT = 16  # waiting + running, in total: ≈ 2 s of work on two cores
 HASH_QUEUE_PER_CLIENT = 4  # … and per client (IPv4 address or IPv6 /64)
 HASH_NICE = 10  # CPU priority of the pool's threads (and of argon2's lane threads, which inherit it)
 BUSY = "The site is busy right now. Please try again in a few seconds."
