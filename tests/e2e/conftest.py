@@ -161,6 +161,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, smtp_sink: SmtpSink) -> I
         "KHALA_PUBLIC_URL": f"http://localhost:{port}",
         "KHALA_CORS_ORIGINS": f'["http://localhost:{port}", "http://127.0.0.1:{port}"]',
         "KHALA_SMTP_URL": smtp_sink.url,
+        # the embed widget may be framed by pages on 127.0.0.1 (any port), not by other sites (tests/e2e/test_seo.py)
+        "KHALA_EMBED_ORIGINS": "http://127.0.0.1:*",
         "PORT": str(port),
         "PYTHONUNBUFFERED": "1",
     }
