@@ -8,7 +8,8 @@ The policy is as strict as the app allows:
 - styles allow inline ``<style>``: Emotion (Reflex's CSS-in-JS) writes them at run time;
 - images from ourselves, ``data:``/``blob:`` and the Azure Blob endpoint when images live there;
 - connections only to our own origin (the websocket included), no plugins, no ``<base>``, forms post home,
-  and nobody may frame the site (``frame-ancestors 'none'``; Khala has no embed feature).
+  and nobody may frame the site (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``) except a route that
+  names its framers itself (the ``/embed`` widget sets its own ``frame-ancestors``).
 
 A header the route already set (``/media`` has its own sandboxing CSP) is left alone.
 """

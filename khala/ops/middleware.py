@@ -126,6 +126,9 @@ class OpsMiddleware:
     ) -> list[tuple[bytes, bytes]]:
         out = list(raw)
         present = {k.lower() for k, _ in out}
+        own_csp = _header(out, b"content-security-policy") or b""
+        if b"frame-ancestors" in own_csp:
+            present.add(b"x-frame-options")  # the route says who may frame it (the embed widget)
         for k, v in self.security:
             if k not in present:
                 if k == b"referrer-policy":

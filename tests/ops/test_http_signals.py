@@ -34,6 +34,12 @@ def _app(settings: Settings, static_dir: Path) -> TestClient:
     def own_csp() -> PlainTextResponse:
         return PlainTextResponse("x", headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
 
+    @api.get("/framable")
+    def framable() -> HTMLResponse:
+        return HTMLResponse(
+            "<p>widget</p>", headers={"Content-Security-Policy": "frame-ancestors https://a.example"}
+        )
+
     @api.get("/reset-password")
     def reset() -> HTMLResponse:
         return HTMLResponse("<html></html>")
@@ -168,6 +174,12 @@ def test_a_route_keeps_its_own_policy(settings, static_dir) -> None:
     r = _app(settings, static_dir).get("/own-csp")
     assert r.headers["content-security-policy"] == "default-src 'none'; sandbox"
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_route_that_allows_framing_gets_no_x_frame_options(settings, static_dir) -> None:
+    h = _app(settings, static_dir).get("/framable").headers
+    assert h["content-security-policy"] == "frame-ancestors https://a.example"
+    assert "x-frame-options" not in h and h["x-content-type-options"] == "nosniff"
 
 
 def test_token_pages_send_no_referrer(settings, static_dir) -> None:
