@@ -213,3 +213,44 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Browser journeys run last: Playwright's sync API keeps an event loop on the main thread for the
     rest of the session, which would break the asyncio.run() of handler tests collected after it."""
     items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Query counting (Indico's count_queries, Zulip's assert_database_query_count): budgets on the hot paths.
+
+
+class QueryCounter:
+    """The SQL statements run on the test engine while the ``with`` block is open."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.statements: list[str] = []
+
+    def _on_execute(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            self.statements.append(statement)
+
+    def __enter__(self) -> QueryCounter:
+        self.statements.clear()
+        from sqlalchemy import event
+
+        event.listen(self._engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from sqlalchemy import event
+
+        event.remove(self._engine, "before_cursor_execute", self._on_execute)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def report(self) -> str:
+        return "\n".join(f"{i + 1}. {s.strip()[:300]}" for i, s in enumerate(self.statements))
+
+
+@pytest.fixture
+def count_queries(db: Engine):
+    """``with count_queries() as q: …``; then ``q.count`` (transaction control statements excluded)."""
+    return lambda: QueryCounter(db)

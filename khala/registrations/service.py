@@ -127,7 +127,9 @@ def register(
             event = s.get(Event, package.event_id)
             if event is None or event.status == EventStatus.draft:
                 raise NotFound("We could not find that event.")
-            if s.get(User, uid) is None:
+            # Kept in a name: the session's identity map holds rows weakly, and the mail reads this user again.
+            user = s.get(User, uid)
+            if user is None:
                 raise NotFound("We could not find that account.")
             if quantity > package.max_per_registration:
                 raise InvalidInput(
