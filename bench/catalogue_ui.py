@@ -9,12 +9,10 @@ box's 300 ms debounce (what a person waits); the table also shows it without the
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gzip
 import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -55,50 +53,24 @@ def _up(url: str) -> bool:
 
 @contextlib.contextmanager
 def app_server(data_dir: Path, database_url: str):
-    port = _free_port()
-    bun = ROOT / ".tools" / "node_modules" / ".bin"
-    env = {
-        **os.environ,
-        "PATH": f"{bun}:{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
-        "REFLEX_USE_SYSTEM_BUN": "1",
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "REFLEX_CHECK_LATEST_VERSION": "false",
-        "KHALA_DATA_DIR": str(data_dir),
-        "KHALA_DATABASE_URL": database_url,
-        "KHALA_PUBLIC_URL": f"http://localhost:{port}",
-        "KHALA_CORS_ORIGINS": f'["http://localhost:{port}", "http://127.0.0.1:{port}"]',
-        "PORT": str(port),
-    }
-    env.pop("KHALA_REDIS_URL", None)
-    env.pop("REFLEX_REDIS_URL", None)
-    lock = open(ROOT / ".web.lock", "w")  # noqa: SIM115 - the shared .web build directory
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    log = open(data_dir / "server.log", "w")  # noqa: SIM115
-    cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod"]
-    cmd += ["--frontend-port", str(port), "--backend-port", str(port), "--backend-host", "127.0.0.1"]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    """`python -m khala serve` over the prebuilt frontend (built first when its sources changed)."""
+    from khala.ops import launcher
+
+    port = launcher.free_port()
+    env = launcher.server_env(
+        data_dir,
+        port,
+        KHALA_DATABASE_URL=database_url,
+        KHALA_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        KHALA_CORS_ORIGINS=f'["http://127.0.0.1:{port}"]',
     )
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while not (_up(f"{url}/ping") and _up(f"{url}/events")):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "app server did not start:\n" + (data_dir / "server.log").read_text()[-3000:]
-                )
-            time.sleep(0.5)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+    with launcher.current_build():
+        server = launcher.start(env, data_dir / "server.log")
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        lock.close()
+            server.wait_ready("/readyz", timeout=120)
+            yield server.url
+        finally:
+            server.stop()
 
 
 def first_load(browser, url: str) -> dict[str, object]:
