@@ -24,7 +24,7 @@ import tempfile
 import time
 
 from khala import db
-from khala.ops import build, headers, logs, middleware, migrations
+from khala.ops import build, logs, migrations
 from khala.settings import ROOT, Settings, get_settings
 
 log = logging.getLogger("khala.serve")
@@ -108,6 +108,9 @@ def _preload(stamp: dict[str, object]) -> None:
     except (ImportError, AttributeError):
         pass
     # Compute once, before the fork, what the first request would otherwise compute in every worker.
+    # (Imported only now: prometheus-client picks its multiprocess mode from the environment set above.)
+    from khala.ops import headers, middleware
+
     headers.security_headers(get_settings(), build.STATIC_DIR)
     middleware.route_label({"path": "/"})
     # Everything imported so far lives as long as the process: keep it out of every later collection
