@@ -78,9 +78,10 @@ background:{theme.SUCCESS_SOFT};color:{theme.SUCCESS}}}
 @media (max-width:360px){{.p{{display:none}}}}
 """
 )
-# Tells the page that framed us (embed.js) how tall the list is, so the frame has no scroll bar.
+# Tells the page that framed us (embed.js) how tall the list is (the body's own height: the document's is at
+# least the frame's), so the frame has no scroll bar and no empty space.
 RESIZE = (
-    "(function(){var l=0;function s(){var h=document.documentElement.scrollHeight;if(h!==l){l=h;"
+    "(function(){var l=0;function s(){var h=Math.ceil(document.body.getBoundingClientRect().height);if(h!==l){l=h;"
     "parent.postMessage({khalaEmbed:'height',height:h},'*');}}"
     "addEventListener('load',s);if(window.ResizeObserver){new ResizeObserver(s).observe(document.body);}s();})();"
 )

@@ -162,9 +162,12 @@ class Head:
             f'<link rel="alternate" type="{_attr(t)}" title="{_attr(title)}" href="{_attr(href)}"/>'
             for t, title, href in self.alternates
         ]
-        if self.json_ld:
-            tags.append(f'<script type="application/ld+json">{json_for_script(self.json_ld)}</script>')
         return "".join(tags)
+
+    def render_json_ld(self) -> str:
+        if not self.json_ld:
+            return ""
+        return f'<script type="application/ld+json">{json_for_script(self.json_ld)}</script>'
 
 
 def availability(package: PackageView) -> str:
@@ -308,7 +311,9 @@ def listing_head(
         canonical=absolute(base_url, path + query),
         image=absolute(base_url, poster_path(poster)) if poster else "",
         json_ld=item_list(cards, base_url) if cards else None,
-        alternates=(("text/calendar", f"{SITE_NAME} events", absolute(base_url, routes.CALENDAR_FEED + query)),),
+        alternates=(
+            ("text/calendar", f"{SITE_NAME} events", absolute(base_url, routes.CALENDAR_FEED + query)),
+        ),
     )
 
 
@@ -367,7 +372,12 @@ def prebuilt_description(page: str) -> str:
 
 def with_head(page: str, head: Head) -> str:
     """The prebuilt page with its title, description, social tags and canonical replaced by ``head``'s,
-    placed first in ``<head>`` (some unfurlers read only the first kilobytes)."""
+    placed first in ``<head>`` (some unfurlers read only the first kilobytes), and the JSON-LD last.
+
+    The JSON-LD goes after every element React renders into ``<head>``: hydration matches an inline
+    ``<script>`` it renders (the theme script) to the first inline script it meets, so a data block before it
+    would be taken for it, fail to match its text and make React render the whole page again. Extra
+    ``<title>``/``<meta>``/``<link>`` tags are hoistables React skips or adopts."""
     end = page.find("</head>")
     if end < 0:
         return page
@@ -376,4 +386,4 @@ def with_head(page: str, head: Head) -> str:
     top = _CANONICAL.sub("", top)
     start = _HEAD_START.search(top)
     at = start.end() if start else 0
-    return top[:at] + head.render() + top[at:] + page[end:]
+    return top[:at] + head.render() + top[at:] + head.render_json_ld() + page[end:]

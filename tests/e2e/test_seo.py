@@ -97,14 +97,23 @@ def test_feeds_sitemap_and_robots(live_app, app_db) -> None:
     assert status == 200 and f"Sitemap: {live_app.url}/sitemap.xml".encode() in body
 
 
-def test_the_event_page_hydrates_with_its_head_and_no_csp_violation(page, live_app, app_db) -> None:
+def test_pages_with_a_written_head_hydrate_cleanly(page, live_app, app_db) -> None:
+    """React hydrates over the served HTML without a mismatch (no client re-render: React's #418/#423 errors
+    reach the page as errors), no CSP violation, and the shell keeps its layout (sidebar beside the content)."""
     card = catalogue.search_events().items[0]
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.goto(f"/events/{card.slug}")
     page.get_by_role("heading", level=1, name=card.title).wait_for(timeout=30_000)
     wait_until(lambda: card.title in page.title(), 5, what="the page title")
     assert page.locator('script[type="application/ld+json"]').count() >= 1
+    for path in ("/", "/events", "/calendar"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        nav = page.get_by_role("link", name="Discover").first.bounding_box()
+        heading = page.locator("h1").first.bounding_box()
+        assert nav and heading and heading["x"] > nav["x"] + nav["width"], path  # content beside the sidebar
     assert not problems, problems
 
 

@@ -78,6 +78,8 @@ def test_event_page_head_and_json_ld_match_the_database(site, image_store, make_
     assert page.count("<title>") == 1 and "<title>Nordic Lights Festival · Khala</title>" in page
     assert "document.documentElement.dataset.prebuilt" in page and "<div>404</div>" in page
     assert page.index("<title>") < page.index("<script>")
+    # the JSON-LD comes after the page's own inline script (React would take it for that one), still in <head>
+    assert page.index("<script>") < page.index("application/ld+json") < page.index("</head>")
     m = metas(page)
     assert m["og:title"] == "Nordic Lights Festival · Khala" and m["twitter:title"] == m["og:title"]
     assert m["og:url"] == url and f'<link rel="canonical" href="{url}"/>' in page
