@@ -34,6 +34,7 @@ BENCHMARKS = [
     ("first_load", "first-load bytes of /, /events and an event page (raw, gzip)"),
     ("catalogue_ui", "catalogue UI in Chromium at 10,000 events: search → grid, card → modal"),
     ("ws_clients", "UI round trip with 100 other websocket clients; worker memory with 1,000 idle clients"),
+    ("lighthouse", "Lighthouse (mobile) on /, /events and an event page"),
 ]
 
 
