@@ -97,3 +97,44 @@ def calendar_feed_section() -> rx.Component:
         on_mount=s.load,
         id="calendar-feed",
     )
+
+
+def password_confirm_dialog(state: type[rx.State]) -> rx.Component:
+    """ "Confirm your password" before a privileged action (recent authentication). ``state`` has
+    ``reauth_open``, ``reauth_error``, ``confirm_password(form_data)`` and ``close_reauth()`` (the admin states
+    do: ``khala.admin.state.base.AdminState``)."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Confirm your password"),
+            rx.dialog.description(
+                "Granting administrator rights needs your password again (we ask at most every 10 minutes)."
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.el.label("Your password", html_for="reauth-password"),
+                    rx.input(
+                        id="reauth-password",
+                        name="password",
+                        type="password",
+                        auto_complete="current-password",
+                        required=True,
+                        width="100%",
+                    ),
+                    rx.cond(
+                        state.reauth_error != "", rx.text(state.reauth_error, color_scheme="red", size="2")
+                    ),
+                    rx.hstack(
+                        rx.button("Cancel", type="button", variant="soft", on_click=state.close_reauth),
+                        rx.button("Confirm", type="submit", id="reauth-confirm"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                on_submit=state.confirm_password,
+                reset_on_submit=True,
+            ),
+        ),
+        open=state.reauth_open,
+        on_open_change=lambda _open: state.close_reauth(),
+    )

@@ -421,10 +421,12 @@ def require_password(user_id: uuid.UUID, password: str, field: str = "current_pa
     return user
 
 
-def confirm_password(user_id: uuid.UUID, password: str, *, field: str = "password") -> None:
+def confirm_password(user_id: uuid.UUID, password: str, *, session_secret: str | None) -> None:
     """Recent authentication before a privileged action (granting admin): raise InvalidInput unless
-    ``password`` is the user's. Hashes: call it through ``passwords.in_hash_pool``."""
-    require_password(user_id, password, field=field)
+    ``password`` is the user's, else mark the session as recently authenticated for 10 minutes
+    (``sessions.recently_authenticated``). Hashes: call it through ``passwords.in_hash_pool``."""
+    require_password(user_id, password, field="password")
+    sessions.mark_recently_authenticated(session_secret)
 
 
 def change_password(

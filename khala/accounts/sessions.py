@@ -43,6 +43,7 @@ SESSION_MAX_AGE = timedelta(days=90)  # absolute: sign in again after this, howe
 SESSION_TOUCH_EVERY = timedelta(minutes=1)  # sliding expiry: refresh at most once a minute per session
 ADMIN_SESSION_IDLE = timedelta(minutes=30)  # administrators: ASVS 3.3.2 (30 min idle, 12 h absolute)
 ADMIN_SESSION_MAX_AGE = timedelta(hours=12)
+RECENT_AUTH = timedelta(minutes=10)  # step-up: the password confirmed this long ago still counts
 DEVICE_MAX_AGE = timedelta(days=365)  # the "known device" cookie
 LOGIN_CODE_TTL = timedelta(minutes=2)
 
@@ -391,6 +392,20 @@ def session_id_for(secret: str | None) -> uuid.UUID | None:
             select(UserSession.id).where(UserSession.token_hash == passwords.hash_secret(secret))
         ).first()
     return row
+
+
+def mark_recently_authenticated(secret: str | None) -> None:
+    """The session's owner just confirmed the password (``service.confirm_password``)."""
+    session_id = session_id_for(secret)
+    if session_id is not None:
+        throttle.remember("reauth", str(session_id), int(RECENT_AUTH.total_seconds()))
+
+
+def recently_authenticated(secret: str | None) -> bool:
+    """True when the password was confirmed in this session within ``RECENT_AUTH`` (ASVS 3.3.2, 4.3.x):
+    privileged changes such as granting admin rights need it."""
+    session_id = session_id_for(secret)
+    return session_id is not None and throttle.remembered("reauth", str(session_id))
 
 
 def sign_out(secret: str | None) -> None:

@@ -93,6 +93,21 @@ def reset() -> None:
         _storage.reset()
 
 
+def remember(name: str, identifier: str, seconds: int) -> None:
+    """Note that ``identifier`` did ``name`` (e.g. confirmed the password), for ``seconds``; in the same
+    storage as the counters, so every worker sees it."""
+    _get_limiter()
+    assert _storage is not None
+    _storage.clear(f"{name}/{identifier}")
+    _storage.incr(f"{name}/{identifier}", int(seconds))
+
+
+def remembered(name: str, identifier: str) -> bool:
+    _get_limiter()
+    assert _storage is not None
+    return _storage.get(f"{name}/{identifier}") > 0
+
+
 def client_key(ip: str | None) -> str:
     """The identifier a client is counted under: its IPv4 address or IPv6 /64, "unknown" if none."""
     return network.bucket(ip)

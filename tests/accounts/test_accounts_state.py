@@ -146,7 +146,9 @@ def test_admin_handlers_work_for_admins(db, make_user) -> None:
     run(state.load())
     assert {u["email"] for u in state.users} == {"root@example.com", "bob@example.com"}
     run(state.set_admin(str(bob.id), True))
-    assert service.get_user(bob.id).is_admin
+    assert state.reauth_open and not service.get_user(bob.id).is_admin  # granting asks for the password
+    run(state.confirm_password({"password": STRONG}))
+    assert service.get_user(bob.id).is_admin and not state.reauth_open
     run(state.search({"query": "BOB"}))
     assert [u["email"] for u in state.users] == ["bob@example.com"] and state.total == 1
 

@@ -27,6 +27,7 @@ from khala.events.models import EventStatus
 from khala.images import service as images
 from khala.mail.models import OutboxMessage
 from khala.registrations import service as registrations
+from tests.admin.conftest import PASSWORD
 from tests.handlers import run, state_tree, substate
 
 NEW_EVENT = {
@@ -181,6 +182,7 @@ def test_granting_and_revoking_admin(admin, make_user) -> None:
     run(state.load())
     trail = Trail()
     run(state.set_admin(str(other.id), True))
+    run(state.confirm_password({"password": PASSWORD}))  # granting asks for the password again
     assert _one(trail, user, "user.admin_granted").object_id == str(other.id)
     run(state.set_admin(str(other.id), True))  # already an admin: nothing changed, nothing written
     assert trail.new() == []

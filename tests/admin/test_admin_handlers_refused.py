@@ -41,6 +41,7 @@ from khala.events.models import EventStatus
 from khala.images import service as images
 from khala.mail.models import OutboxMessage
 from khala.registrations import service as registrations
+from tests.admin.conftest import PASSWORD
 from tests.handlers import run, state_tree, substate
 
 # Columns a refused call may touch: resolving the caller's session records when it was last seen.
@@ -166,6 +167,8 @@ def _form(w: World) -> dict[str, str]:
         "street": "Main street 1",
         "postal_code": "123 45",
         "country": "SE",
+        # the administrator's password (granting admin asks for it again)
+        "password": PASSWORD,
         # searches
         "q": "",
         "recipient": "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.accounts.components import password_confirm_dialog
 from khala.admin.components.shell import INPUT_STYLE, pager, table
 from khala.admin.state.users import UsersAdminState
 from khala.ui import theme
@@ -67,6 +68,7 @@ def users_section() -> rx.Component:
             "Accounts",
         ),
         pager(s, "accounts"),
+        password_confirm_dialog(s),  # granting admin asks for the password again
         spacing="4",
         width="100%",
         align="stretch",

@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from khala.accounts import service
+from khala.accounts import auth, service, sessions
 from khala.admin.state.base import AdminState, PagedState, admin_only, clip
 from khala.audit.service import Actor
 from khala.errors import DomainError, InvalidInput
@@ -22,6 +22,9 @@ class UsersAdminState(PagedState, AdminState):
     query: str = ""
     users: list[dict[str, str]] = []
     error: str = ""
+    reauth_open: bool = False  # the "confirm your password" dialog
+    reauth_error: str = ""
+    _pending_grant: str = ""  # backend only: the grant waiting for the password
 
     def _forget(self) -> None:
         self.users = []
@@ -69,9 +72,43 @@ class UsersAdminState(PagedState, AdminState):
         await self._fetch()
         return None
 
+    # Granting admin needs the password again (recent authentication, 10 minutes per session): set_admin
+    # opens the dialog and keeps the grant; confirm_password checks the password and carries it out.
+    @rx.event
+    @admin_only
+    async def confirm_password(self, form_data: dict[str, Any], *, actor: Actor):
+        password = form_data.get("password") if isinstance(form_data, dict) else None
+        try:
+            await auth.hashing(
+                self,
+                service.confirm_password,
+                actor.user_id,
+                clip(password, 1025),
+                session_secret=auth.session_token(self),
+            )
+        except DomainError as exc:
+            self.reauth_error = exc.by_field().get("password", exc.message)
+            return None
+        self.reauth_open, self.reauth_error = False, ""
+        user_id, self._pending_grant = self._pending_grant, ""
+        return await self._set_admin(user_id, True, actor) if user_id else None
+
+    @rx.event
+    @admin_only
+    async def close_reauth(self):
+        self.reauth_open, self.reauth_error, self._pending_grant = False, "", ""
+
     @rx.event
     @admin_only
     async def set_admin(self, user_id: str, is_admin: bool, *, actor: Actor):
+        if is_admin is True and not await asyncio.to_thread(
+            sessions.recently_authenticated, auth.session_token(self)
+        ):
+            self._pending_grant, self.reauth_open, self.reauth_error = clip(user_id, 60), True, ""
+            return None
+        return await self._set_admin(user_id, is_admin, actor)
+
+    async def _set_admin(self, user_id: str, is_admin: bool, actor: Actor):
         self.error = ""
         try:
             await asyncio.to_thread(service.set_admin, clip(user_id, 60), is_admin is True, actor=actor)
