@@ -23,9 +23,14 @@ def healthz() -> Response:
 
 
 @router.get("/readyz", include_in_schema=False)
-def readyz() -> Response:
+def readyz(authorization: str | None = Header(default=None)) -> Response:
+    """200 or 503 with the failing checks' reasons; the full report (details, timings, process) to holders
+    of the metrics token."""
     report = health.check()
-    return JSONResponse(report.as_dict(), status_code=200 if report.ok else 503, headers=NO_STORE)
+    detailed = metrics.authorized(get_settings(), authorization)
+    return JSONResponse(
+        report.as_dict(detailed=detailed), status_code=200 if report.ok else 503, headers=NO_STORE
+    )
 
 
 @router.get("/metrics", include_in_schema=False)

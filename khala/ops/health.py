@@ -54,9 +54,15 @@ class Report:
     def reasons(self) -> list[str]:
         return [f"{c.name}: {c.detail}" for c in self.checks if not c.ok]
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self, *, detailed: bool = True) -> dict[str, object]:
+        """The report as JSON. ``detailed=False`` (what anyone may see) names each check and says why a
+        failing one fails, without the details of healthy ones (paths, versions) or the process info."""
+        status = "ok" if self.ok else "unavailable"
+        if not detailed:
+            checks = {c.name: {"ok": c.ok, **({} if c.ok else {"detail": c.detail})} for c in self.checks}
+            return {"status": status, "checks": checks}
         return {
-            "status": "ok" if self.ok else "unavailable",
+            "status": status,
             "checks": {
                 c.name: {"ok": c.ok, "detail": c.detail, "ms": round(c.seconds * 1000, 1)}
                 for c in self.checks
