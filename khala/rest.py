@@ -22,7 +22,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
+from swagger_ui_bundle import swagger_ui_path
 
 from khala import wiring
 from khala.api import problems
@@ -67,15 +69,15 @@ def _health() -> Health:
     return Health(status="ok", version=VERSION)
 
 
-_CDN = "https://cdn.jsdelivr.net"
-
-
 def _docs(request: Request) -> HTMLResponse:
-    """Swagger UI for the live document, with a CSP of its own: its one inline script by hash, the CDN it
-    loads from, and requests only back to this origin."""
+    """Swagger UI for the live document, served from this site (no CDN: a self-hosted box may have no way out),
+    with a CSP of its own: its one inline script by hash, scripts and styles from here, requests back here."""
+    root = request.scope.get("root_path", "")
     page = get_swagger_ui_html(
-        openapi_url=request.scope.get("root_path", "") + "/openapi.json",
+        openapi_url=root + "/openapi.json",
         title="Khala API v1",
+        swagger_js_url=root + "/docs/static/swagger-ui-bundle.js",
+        swagger_css_url=root + "/docs/static/swagger-ui.css",
         swagger_favicon_url="/favicon.ico",
         swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
     )
@@ -85,8 +87,8 @@ def _docs(request: Request) -> HTMLResponse:
         "'sha256-" + base64.b64encode(hashlib.sha256(js.encode()).digest()).decode() + "'" for js in scripts
     )
     csp = (
-        f"default-src 'none'; script-src {_CDN} {hashes}; style-src {_CDN} 'unsafe-inline'; "
-        f"img-src 'self' data: https:; font-src {_CDN} data:; connect-src 'self'; "
+        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
     return HTMLResponse(html, headers={"Content-Security-Policy": csp, "Cache-Control": "no-cache"})
@@ -113,6 +115,7 @@ def create_app() -> FastAPI:
         summary="Is the API up?",
     )
     app.add_api_route("/docs", _docs, methods=["GET"], include_in_schema=False)
+    app.mount("/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
     for module in (events_api, locations_api, images_api, registrations_api):
         app.include_router(module.router)
 
