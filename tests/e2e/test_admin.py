@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from khala.accounts import service as accounts
+from khala.accounts import passwords
 from khala.accounts.models import User
 from khala.db import session_scope, utcnow
 from khala.events import catalogue, reports
@@ -26,7 +26,7 @@ def _account(email: str, *, admin: bool) -> None:
             User(
                 email=email,
                 display_name="Ada Admin" if admin else "Nora Normal",
-                password_hash=accounts.hash_password(PASSWORD),
+                password_hash=passwords.hash_password(PASSWORD),
                 email_verified_at=utcnow(),
                 is_admin=admin,
             )
