@@ -90,6 +90,8 @@ def _flatten(data: object, prefix: str = "") -> list[tuple[str, object]]:
             rows += _flatten(v, f"{prefix}.{k}" if prefix else str(k))
         return rows
     if isinstance(data, list):
+        if data and all(isinstance(d, dict) for d in data) and len(data) <= 12:
+            return [row for i, d in enumerate(data) for row in _flatten(d, f"{prefix}[{i}]")]
         return [] if len(data) > 8 else [(prefix, ", ".join(map(str, data)))]
     return [(prefix, data)]
 
@@ -115,6 +117,13 @@ def headline(results: dict[str, dict]) -> list[list[object]]:
         rows.append(
             ["cold start → /readyz 200 (median / max)", f"{cs['readyz_median_s']} s / {cs['readyz_max_s']} s"]
         )
+        if "cpu_s_to_first_200_median" in cs:
+            rows.append(
+                [
+                    "cold start: CPU time used until the first 200 (median; 1-min load average then)",
+                    f"{cs['cpu_s_to_first_200_median']} s (load {cs.get('load_average_1min_at_end')})",
+                ]
+            )
     fl = results.get("first_load")
     for page, r in (fl or {}).items():
         rows.append(
@@ -140,6 +149,24 @@ def headline(results: dict[str, dict]) -> list[list[object]]:
                     f"{r.get('registrations_per_s')} /s, {r.get('p95_ms')} ms, oversold {r.get('oversold')}",
                 ]
             )
+    for backend, cases in (
+        _get(results.get("catalogue", {}), "backends").items()
+        if isinstance(_get(results.get("catalogue", {}), "backends"), dict)
+        else []
+    ):
+        worst = max(cases.values(), key=lambda c: c.get("p95_ms", 0))
+        rows.append(
+            [f"catalogue search, {backend}: slowest case p95 (10,000 events)", f"{worst['p95_ms']} ms"]
+        )
+    for row in results.get("mail", {}).get("rows", []):
+        rows.append([f"mail, {row['database']}, {row['workers']}: delivered/s", row["delivered_per_s"]])
+    for page, r in results.get("lighthouse", {}).get("pages", {}).items():
+        rows.append(
+            [
+                f"Lighthouse mobile {page}: performance / accessibility",
+                f"{r['performance']} / {r['accessibility']}",
+            ]
+        )
     ws = results.get("ws_clients")
     if ws:
         crowded = ws["card_to_modal_with_100_clients"]
@@ -201,7 +228,8 @@ def main() -> int:
     args = parser.parse_args()
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     t0 = time.monotonic()
-    status: dict[str, str] = {}
+    status_file = RESULTS / "run_status.json"  # what each benchmark's last run said (kept across subsets)
+    status: dict[str, str] = json.loads(status_file.read_text()) if status_file.exists() else {}
     if not args.report:
         for name, what in BENCHMARKS:
             if args.only and name not in args.only:
@@ -214,6 +242,8 @@ def main() -> int:
             t = time.monotonic()
             code = subprocess.run([sys.executable, str(script)], cwd=ROOT, check=False).returncode
             status[name] = f"ok in {time.monotonic() - t:.0f} s" if code == 0 else f"FAILED (exit {code})"
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            status_file.write_text(json.dumps(status, indent=2))
     REPORT.write_text(render(status, started, time.monotonic() - t0))
     print(f"\nwrote {REPORT.relative_to(ROOT)}")
     return 0 if all(not s.startswith("FAILED") for s in status.values()) else 1
