@@ -15,6 +15,7 @@ from khala import rest as api_v1
 from khala import wiring
 from khala.accounts.api import origin_guard
 from khala.accounts.api import router as accounts_router
+from khala.accounts.logredact import install as redact_secrets_in_logs
 from khala.accounts.tasks import purge_expired_forever
 from khala.api.tasks import purge_idempotency_forever
 from khala.events.api import router as events_router
@@ -28,6 +29,7 @@ from khala.ops.middleware import ops_middleware
 from khala.registrations.api import router as registrations_router
 
 wiring.install()  # the cross-domain hooks, connected once (khala/wiring.py)
+redact_secrets_in_logs()  # passwords, codes, tokens and session cookies never reach a log line (Reflex's too)
 seats.connect()  # the live-seat hub pushes new counts to this app's tabs
 
 # HTTP routes we own. Reflex mounts itself inside this app, so these win over its catch-alls.

@@ -24,6 +24,8 @@ class User(SQLModel, table=True):
     email_verified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     # Set when the person deleted their account: the row stays (registrations point at it), anonymised.
     deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # Set when an administrator disabled the account (accounts.standing): no sign-in, data kept.
+    disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
     @property
     def is_verified(self) -> bool:

@@ -73,7 +73,7 @@ def signup_page() -> rx.Component:
             rx.vstack(
                 rx.callout(SignupState.done_message, icon="mail", color_scheme="green", role="status"),
                 rx.button("Send the link again", on_click=SignupState.resend, variant="soft", id="resend"),
-                rx.link("Sign in", href=SignupState.login_href, color=theme.PRIMARY_TEXT),
+                rx.link("Sign in", href=SignupState.login_href, color=theme.PRIMARY_TEXT, underline="always"),
                 spacing="3",
             ),
             rx.form(
@@ -107,7 +107,12 @@ def signup_page() -> rx.Component:
                     primary_button("Create account", loading=SignupState.submitting, id="signup-submit"),
                     rx.text(
                         "Already have an account? ",
-                        rx.link("Sign in", href=SignupState.login_href, color=theme.PRIMARY_TEXT),
+                        rx.link(
+                            "Sign in",
+                            href=SignupState.login_href,
+                            color=theme.PRIMARY_TEXT,
+                            underline="always",
+                        ),
                         size="2",
                     ),
                     spacing="4",

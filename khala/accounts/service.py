@@ -34,7 +34,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from khala.accounts import passwords, sessions, throttle
+from khala.accounts import passwords, sessions, standing, throttle
 from khala.accounts.models import TokenPurpose, User
 from khala.accounts.sessions import BadToken, CurrentUser, active_user, current_of, user_by_email
 from khala.audit import service as audit
@@ -584,8 +584,8 @@ def set_admin(user_id: uuid.UUID | str, is_admin: bool, *, actor: Actor) -> Curr
             if acting is None or acting.deleted_at is not None or not acting.is_admin:
                 raise Forbidden("Only administrators can do that.")
         target = parse_id(user_id, "user", message="No such user.")
-        if actor.user_id == target and not is_admin:
-            raise InvalidInput({"is_admin": "You cannot remove your own administrator rights."})
+        if not is_admin:  # never oneself, never the last administrator
+            standing.keep_an_administrator(session, target, actor)
         user = session.get(User, target)
         if user is None or user.deleted_at is not None:
             raise NotFound("No such user.")

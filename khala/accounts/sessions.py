@@ -48,6 +48,7 @@ DEVICE_MAX_AGE = timedelta(days=365)  # the "known device" cookie
 LOGIN_CODE_TTL = timedelta(minutes=2)
 
 SIGN_IN_FAILED = "Wrong e-mail address or password."
+ACCOUNT_DISABLED = "This account has been disabled by an administrator."
 
 _SAFE_NEXT_RE = re.compile(r"^/(?![/\\])[^\s]*$")
 
@@ -103,7 +104,7 @@ def current_of(user: User) -> CurrentUser:
 def active_user(session: Session, user_id: uuid.UUID) -> User:
     """The user's row; NotAuthenticated when it is gone or deleted."""
     user = session.get(User, user_id)
-    if user is None or user.deleted_at is not None:
+    if user is None or user.deleted_at is not None or user.disabled_at is not None:
         raise NotAuthenticated("Please sign in again.")
     return user
 
@@ -240,6 +241,8 @@ def authenticate(email: str, password: str, *, ip: str | None = None, device: st
         throttle.sign_in_failures_by_client.hit(client)
         _record_failure(user, ip, client, pair, address, known=known)
         raise InvalidInput({"__all__": SIGN_IN_FAILED})
+    if user.disabled_at is not None:  # only said once the password was right
+        raise InvalidInput({"__all__": ACCOUNT_DISABLED})
     with session_scope(write=True) as session:
         fresh = active_user(session, user.id)
         if passwords.needs_rehash(fresh.password_hash):
@@ -362,7 +365,7 @@ def resolve_session(secret: str | None) -> CurrentUser | None:
         return None
     user_session, user = row
     now = utcnow()
-    if user_session.expires_at <= now or user.deleted_at is not None:
+    if user_session.expires_at <= now or user.deleted_at is not None or user.disabled_at is not None:
         return None
     if user.is_admin and (
         now - user_session.last_seen_at > ADMIN_SESSION_IDLE

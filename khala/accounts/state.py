@@ -42,7 +42,7 @@ def _post_navigation(action: str, fields: dict[str, str], *, forget_tab: bool = 
     else). ``forget_tab`` drops the tab's Reflex client token first, so the next page starts a fresh state."""
     script = (
         "(() => {"
-        + ("window.sessionStorage.removeItem('token');" if forget_tab else "")
+        + ('window.sessionStorage.removeItem("token");' if forget_tab else "")
         + "const f = document.createElement('form'); f.method = 'POST'; f.action = "
         + json.dumps(action)
         + "; for (const [k, v] of Object.entries("
@@ -474,14 +474,15 @@ class AccountState(rx.State):
 
     @rx.event
     async def sign_out_everywhere(self):
-        async def work(user: CurrentUser):
-            await asyncio.to_thread(sessions.sign_out_everywhere, user.id, actor=Actor.user(user))
-            return True
-
-        if await self._guarded(work) is True:
-            await _forget_everything(self)
-            return sign_out_navigation()
-        return None
+        """End every session of the account, this one included, and leave with a fresh tab state."""
+        self._reset()
+        try:
+            user = await self._me()
+        except NotAuthenticated:
+            return rx.redirect(login_path("/account"))
+        await asyncio.to_thread(sessions.sign_out_everywhere, user.id, actor=Actor.user(user))
+        await _forget_everything(self)
+        return sign_out_navigation()
 
     @rx.event
     async def download_data(self):

@@ -16,7 +16,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from khala.errors import InvalidInput
+from khala.accounts import auth, network, throttle
+from khala.errors import InvalidInput, RateLimited
 from khala.images.storage import LocalStore, get_store
 from khala.settings import get_settings
 
@@ -78,13 +79,18 @@ def limit_upload_size(
     *,
     max_bytes: int | None = None,
     paths: tuple[str, ...] = UPLOAD_PATHS,
+    require_admin: bool = True,
 ) -> ASGIApp:
-    """Wrap an ASGI app so POSTs to Reflex's upload route larger than the image limit are refused
-    with 413 before Starlette spools them to disk (it has no size limit of its own).
+    """Wrap an ASGI app so POSTs to Reflex's upload route are authorized by the request itself and
+    refused when larger than the image limit, before Starlette spools anything to disk.
 
-    The limit is ``settings.upload_max_bytes + MULTIPART_OVERHEAD`` per request unless ``max_bytes``
-    is given. A declared ``Content-Length`` above it is refused at once; otherwise the body is counted
-    as it streams in and the request is cut off as soon as it passes the limit.
+    Only uploads are for administrators: the request's *own* session cookie must belong to one (Reflex's
+    upload event carries no router data, so the handler alone would trust whatever websocket the
+    ``reflex-client-token`` header names), else 403; per client at most ``throttle.UPLOADS_PER_CLIENT``
+    (429), checked before the body is read. The size limit is ``settings.upload_max_bytes +
+    MULTIPART_OVERHEAD`` per request unless ``max_bytes`` is given. A declared ``Content-Length`` above it
+    is refused at once; otherwise the body is counted as it streams in and the request is cut off as soon as
+    it passes the limit. ``require_admin=False`` leaves only the size limit (its own tests).
     """
     limit = max_bytes if max_bytes is not None else get_settings().upload_max_bytes + MULTIPART_OVERHEAD
 
@@ -96,6 +102,11 @@ def limit_upload_size(
         ):
             await app(scope, receive, send)
             return
+        if require_admin:
+            refusal = await _refusal(scope)
+            if refusal is not None:
+                await _problem(send, *refusal)
+                return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(send, limit)
@@ -135,20 +146,32 @@ def limit_upload_size(
     return guarded
 
 
+async def _refusal(scope: Scope) -> tuple[int, str, str] | None:
+    """Why an upload request may not go on (status, title, detail), or None for an administrator's."""
+    try:
+        throttle.uploads_by_client.consume(throttle.client_key(network.client_from_scope(scope)))
+    except RateLimited as exc:
+        return 429, "Too many uploads", exc.message
+    cookie = b"; ".join(v for k, v in scope.get("headers") or [] if k == b"cookie").decode("latin-1")
+    user = await auth.user_from_cookie_header(cookie)
+    if user is None or not user.is_admin:
+        return 403, "Not allowed", "Only signed-in administrators can upload images."
+    return None
+
+
 async def _too_large(send: Send, limit: int) -> None:
     mb = get_settings().upload_max_bytes / (1024 * 1024)
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": "Upload too large",
-            "status": 413,
-            "detail": f"The upload is larger than allowed; images can be at most {mb:g} MB.",
-        }
-    ).encode()
+    await _problem(
+        send, 413, "Upload too large", f"The upload is larger than allowed; images can be at most {mb:g} MB."
+    )
+
+
+async def _problem(send: Send, status: int, title: str, detail: str) -> None:
+    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),

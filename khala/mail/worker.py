@@ -45,6 +45,9 @@ from khala.mail.service import clean_filename, clean_header, purge_old, unseal
 from khala.settings import get_settings
 
 log = logging.getLogger("khala.mail")
+# Captured mail (no SMTP) goes to its own logger: in development its lines carry the links on purpose, so the
+# log redaction (khala.accounts.logredact) leaves this one logger alone; in production bodies are withheld.
+capture_log = logging.getLogger("khala.mail.capture")
 
 __all__ = [
     "CaptureTransport",
@@ -257,7 +260,7 @@ class CaptureTransport:
         else:
             lines.append("  (body withheld in production: set KHALA_SMTP_URL to send mail)")
         # WARNING so it shows even where logging was never configured.
-        log.warning("\n".join(lines))
+        capture_log.warning("\n".join(lines))
 
     def close(self) -> None:
         pass

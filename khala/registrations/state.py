@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import reflex as rx
 
-from khala.accounts import auth
+from khala.accounts import auth, throttle
 from khala.accounts import service as accounts
 from khala.audit.service import Actor
 from khala.errors import AlreadyRegistered, DomainError, NotAuthenticated, NotVerified, SoldOut
@@ -165,6 +165,8 @@ class RegistrationState(rx.State):
         yield
         try:
             user = await auth.require_verified(self)
+            # Each registration mails a confirmation: register/cancel loops are rate limited per user (L12).
+            await asyncio.to_thread(throttle.registration_changes_by_user.consume, str(user.id))
             reg = await asyncio.to_thread(
                 service.register,
                 user.id,
@@ -309,6 +311,7 @@ class TicketsState(rx.State):
         registration_id, self.confirm_id = self.confirm_id, ""
         try:
             user = await auth.require_user(self)
+            await asyncio.to_thread(throttle.registration_changes_by_user.consume, str(user.id))
             result = await asyncio.to_thread(service.cancel, _clip(registration_id), actor=Actor.user(user))
         except DomainError as exc:
             self.error = exc.message
