@@ -5,6 +5,7 @@ from typing import Any
 import reflex as rx
 
 from khala.settings import get_settings
+from khala.ui.stylesheet import KhalaStylesheet
 
 settings = get_settings()
 
@@ -59,12 +60,14 @@ config = rx.Config(
     app_name="khala",
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    frontend_lazy_bundled_libraries=True,  # no whole Radix Themes on window.__reflex (no dynamic components)
     cors_allowed_origins=settings.cors_origins,
     redis_url=settings.redis_url,
     frontend_port=settings.port,
     backend_port=settings.port,
     plugins=[
         SameOriginBackend(),
+        KhalaStylesheet(),  # global CSS in the bundled sheet; Radix trimmed, layered under ours (khala/ui/stylesheet.py)
         RadixThemes(
             theme=rx.theme(appearance="light", accent_color="pink", gray_color="mauve", radius="large")
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.events.components.calendar import calendar_view
-from khala.events.components.cards import card_grid
+from khala.events.components.cards import card_grid, skeleton_grid
 from khala.events.components.detail import detail_body, detail_skeleton, event_modal, not_found_block
 from khala.events.components.listing import filters_bar, results
 from khala.events.state.calendar import CalendarState
@@ -18,7 +18,8 @@ from khala.ui import theme
 from khala.ui.layout import template
 
 
-def _section(title: str, cards, *, more_href: str = "/events", empty: str = "") -> rx.Component:
+def _section(title: str, cards, size: int, *, more_href: str = "/events", empty: str = "") -> rx.Component:
+    """A Discover section; until the data arrives, ``size`` (the most it shows) placeholder cards hold its place."""
     return rx.el.section(
         rx.hstack(
             rx.heading(title, as_="h2", size="5"),
@@ -27,9 +28,37 @@ def _section(title: str, cards, *, more_href: str = "/events", empty: str = "") 
             align="center",
             margin_bottom="0.75rem",
         ),
-        rx.cond(cards.length() > 0, card_grid(cards), rx.text(empty, style={"color": theme.TEXT_MUTED})),
+        rx.cond(
+            DiscoverState.loaded,
+            rx.cond(cards.length() > 0, card_grid(cards), rx.text(empty, style={"color": theme.TEXT_MUTED})),
+            skeleton_grid(size),
+        ),
         margin_bottom="2rem",
     )
+
+
+HIGHLIGHTS, SMALL_SECTION = 8, 4  # the most cards presenter.discover() puts in each section
+# The category chips sit on one row (scrolling sideways when they don't fit), so the row is as tall with the
+# placeholders as with the categories, however many there are.
+CHIP = {
+    "display": "inline-flex",
+    "align_items": "center",
+    "flex_shrink": "0",
+    "height": "2rem",
+    "padding": "0 0.9rem",
+    "border_radius": theme.RADIUS_PILL,
+    "font_weight": "600",
+    "font_size": "0.9rem",
+    "white_space": "nowrap",
+}
+CHIPS_ROW = {
+    "display": "flex",
+    "gap": "0.5rem",
+    "overflow_x": "auto",
+    "padding": "2px",
+    "margin_bottom": "1.75rem",
+    "scrollbar_width": "thin",
+}
 
 
 @template(
@@ -68,7 +97,8 @@ def discover_page() -> rx.Component:
             },
         ),
         rx.el.nav(
-            rx.flex(
+            rx.cond(
+                DiscoverState.loaded,
                 rx.foreach(
                     DiscoverState.categories,
                     lambda c: rx.link(
@@ -76,32 +106,36 @@ def discover_page() -> rx.Component:
                         href="/events?category=" + c[0],
                         underline="none",
                         style={
-                            "padding": "0.35rem 0.9rem",
-                            "border_radius": theme.RADIUS_PILL,
+                            **CHIP,
                             "background": theme.PRIMARY_SOFT,
                             "color": theme.TEXT,
-                            "font_weight": "600",
-                            "font_size": "0.9rem",
                             **theme.focus_ring,
                         },
                     ),
                 ),
-                gap="0.5rem",
-                wrap="wrap",
+                rx.fragment(
+                    *[
+                        rx.box(class_name="khala-skeleton", aria_hidden="true", style={**CHIP, "width": w})
+                        for w in ("5.5rem", "6.5rem", "5rem", "7rem", "6rem")
+                    ]
+                ),
             ),
             aria_label="Categories",
-            style={"margin_bottom": "1.75rem"},
+            class_name="khala-chips",
+            style=CHIPS_ROW,
         ),
-        _section("Upcoming highlights", DiscoverState.highlights),
+        _section("Upcoming highlights", DiscoverState.highlights, HIGHLIGHTS),
         _section(
             "This weekend",
             DiscoverState.weekend,
+            SMALL_SECTION,
             more_href="/events?when=weekend",
             empty="Nothing planned this weekend yet.",
         ),
         _section(
             "Nearly sold out",
             DiscoverState.nearly_sold_out,
+            SMALL_SECTION,
             more_href="/events?sort=popularity",
             empty="Plenty of seats everywhere right now.",
         ),

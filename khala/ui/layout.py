@@ -225,9 +225,27 @@ def footer() -> rx.Component:
     )
 
 
+def font_preloads() -> rx.Component:
+    """The Inter files the first screen is set in, asked for with the stylesheet instead of after it
+    (React puts these ``<link>`` tags in the ``<head>``, in the prerendered HTML too)."""
+    return rx.fragment(
+        *[
+            rx.el.link(
+                rel="preload",
+                href=theme.font_url(w),
+                type="font/woff2",
+                cross_origin="",
+                custom_attrs={"as": "font"},
+            )
+            for w in theme.FONT_PRELOAD
+        ]
+    )
+
+
 def page_shell(*content: rx.Component, title: str | rx.Var = "") -> rx.Component:
+    # The global CSS (theme.GLOBAL_CSS) is in the bundled stylesheet (ui/stylesheet.py), not inline here.
     return rx.box(
-        rx.el.style(theme.GLOBAL_CSS),
+        font_preloads(),
         rx.el.a("Skip to content", href="#main", class_name="khala-skip"),
         sidebar(),
         rx.cond(
@@ -247,7 +265,9 @@ def page_shell(*content: rx.Component, title: str | rx.Var = "") -> rx.Component
         ),
         rx.box(
             header(title),
-            rx.el.main(*content, id="main", tab_index=-1, style={"outline": "none", "min_height": "60vh"}),
+            # At least a screen tall: the footer starts below the first screen, so content that arrives after
+            # the websocket never pushes it around in view.
+            rx.el.main(*content, id="main", tab_index=-1, style={"outline": "none", "min_height": "100vh"}),
             footer(),
             class_name="khala-main",
             style={

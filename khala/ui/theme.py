@@ -35,12 +35,15 @@ WARNING_SOFT = "#fff1de"
 DANGER = "#b0221b"  # 6.4:1 on white
 DANGER_SOFT = "#fde8e7"
 SKELETON = "#e9e7f1"
+SKELETON_HIGHLIGHT = (
+    "#f4f3f8"  # the shimmer's light phase (background only: text on a skeleton keeps its contrast)
+)
 
 FOCUS_RING = SECONDARY  # 2px ring + 2px white offset: visible on every surface we use
 
 # --- type, shape, space -------------------------------------------------------------------------------
 FONT_FAMILY = (
-    "Inter, 'Inter var', ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', "
+    "Inter, 'Inter Fallback', 'Inter var', ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', "
     "Arial, sans-serif"
 )
 RADIUS_SM = "8px"
@@ -116,17 +119,39 @@ badge_tones = {
 }
 
 # Inter ships with the app (assets/fonts, SIL OFL), so every visitor sees it without a font CDN.
+FONT_WEIGHTS = (400, 500, 600, 700)
+FONT_PRELOAD = (400, 700)  # body text and headings: what the first screen of every page is set in
+
+
+def font_url(weight: int) -> str:
+    return f"/fonts/inter-latin-{weight}-normal.woff2"
+
+
 FONT_FACES = "".join(
     f"@font-face {{ font-family: 'Inter'; font-style: normal; font-weight: {w}; font-display: swap; "
-    f"src: url('/fonts/inter-latin-{w}-normal.woff2') format('woff2'); }}\n"
-    for w in (400, 500, 600, 700)
+    f"src: url('{font_url(w)}') format('woff2'); }}\n"
+    for w in FONT_WEIGHTS
+)
+# While Inter loads, text is set in a local Arial-metric font stretched to Inter's metrics, so the swap to
+# Inter moves nothing (the overrides are Inter's own ascent/descent/advance ratios against Arial).
+FALLBACK_FACE = (
+    "@font-face { font-family: 'Inter Fallback'; src: local('Arial'), local('Liberation Sans'), "
+    "local('Helvetica'); ascent-override: 90.44%; descent-override: 22.52%; line-gap-override: 0%; "
+    "size-adjust: 107.12%; }\n"
 )
 
+# The global sheet (``@layer khala`` of the bundled stylesheet, see ui/stylesheet.py): a component's own
+# style wins over it, so a rule here that must beat one (a media query hiding the sidebar) says !important.
 GLOBAL_CSS = (
     FONT_FACES
+    + FALLBACK_FACE
     + f"""
 html, body {{ font-family: {FONT_FAMILY}; color: {TEXT}; background: {SURFACE}; }}
 .radix-themes {{ --default-font-family: {FONT_FAMILY}; }}
+/* Radix's pink accent, tuned to ours: its solid buttons are our primary (navy on pink, 6.2:1, instead of white
+   on Radix's pink-9, 4.1:1) and its accent text our link pink (7.0:1 on white). */
+[data-accent-color="pink"] {{ --accent-9: {PRIMARY}; --accent-10: {PRIMARY_HOVER}; --accent-contrast: {ON_PRIMARY};
+  --accent-11: {PRIMARY_TEXT}; --accent-a11: {PRIMARY_TEXT}; }}
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible,
 textarea:focus-visible, [role="button"]:focus-visible, [tabindex]:focus-visible {{
   outline: 2px solid {FOCUS_RING}; outline-offset: 2px;
@@ -138,11 +163,12 @@ textarea:focus-visible, [role="button"]:focus-visible, [tabindex]:focus-visible 
 .khala-skip {{ position: absolute; left: -9999px; top: 0; z-index: 100; background: {SECONDARY_DARK};
   color: {ON_SECONDARY}; padding: 0.5rem 1rem; border-radius: {RADIUS_SM}; }}
 .khala-skip:focus {{ left: 1rem; top: 1rem; }}
-@keyframes khala-shimmer {{ 0% {{ opacity: 1 }} 50% {{ opacity: .55 }} 100% {{ opacity: 1 }} }}
+@keyframes khala-shimmer {{ 0%, 100% {{ background-color: {SKELETON} }}
+  50% {{ background-color: {SKELETON_HIGHLIGHT} }} }}
 .khala-skeleton {{ background: {SKELETON}; animation: khala-shimmer 1.4s ease-in-out infinite; }}
 .khala-card img {{ transition: transform .25s ease; }}
 .khala-card:hover img {{ transform: scale(1.04); }}
-.khala-card:hover {{ box-shadow: {SHADOW_HOVER}; }}
+.khala-card:hover {{ box-shadow: {SHADOW_HOVER} !important; }}
 .khala-md h1, .khala-md h2, .khala-md h3 {{ margin: 1rem 0 .5rem; font-weight: 700; }}
 .khala-md p, .khala-md ul, .khala-md ol {{ margin: .5rem 0; line-height: 1.6; }}
 .khala-md ul, .khala-md ol {{ padding-left: 1.4rem; list-style: disc outside; }}
@@ -153,7 +179,7 @@ textarea:focus-visible, [role="button"]:focus-visible, [tabindex]:focus-visible 
 [data-tone="soldout"] {{ background: {DANGER_SOFT}; color: {DANGER}; }}
 [data-tone="few"] {{ background: {WARNING_SOFT}; color: {WARNING}; }}
 [data-tone="open"] {{ background: {SUCCESS_SOFT}; color: {SUCCESS}; }}
-[data-tone=""] {{ display: none; }}
+[data-tone=""] {{ display: none !important; }}
 .khala-stretched::after {{ content: ""; position: absolute; inset: 0; border-radius: {RADIUS_LG}; }}
 .khala-stretched:focus-visible {{ outline: none; }}
 .khala-stretched:focus-visible::after {{ outline: 3px solid {FOCUS_RING}; outline-offset: 2px; }}
@@ -170,9 +196,10 @@ textarea:focus-visible, [role="button"]:focus-visible, [tabindex]:focus-visible 
   *, *::before, *::after {{ animation: none !important; transition: none !important; }}
 }}
 @media (max-width: {BREAKPOINT_MOBILE}) {{
-  .khala-sidebar {{ display: none; }}
-  .khala-sidebar[data-open="true"] {{ display: flex; position: fixed; inset: 0.5rem auto 0.5rem 0.5rem;
-    z-index: 50; width: min(85vw, 300px); box-shadow: {SHADOW_HOVER}; }}
+  .khala-sidebar {{ display: none !important; }}
+  .khala-sidebar[data-open="true"] {{ display: flex !important; position: fixed !important;
+    inset: 0.5rem auto 0.5rem 0.5rem !important; margin: 0 !important; height: auto !important;
+    z-index: 50; width: min(85vw, 300px) !important; box-shadow: {SHADOW_HOVER}; }}
   .khala-menu-button {{ display: inline-flex !important; }}
   .khala-main {{ padding: 0.75rem !important; }}
 }}

@@ -13,6 +13,13 @@ from khala.ui.widgets import badge
 # ------------------------------------------------------------------------------------------- calendar
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+CELL = {
+    "min_height": "6.5rem",
+    "padding": "4px",
+    "border_radius": theme.RADIUS_SM,
+    "border": f"1px solid {theme.BORDER}",
+    "min_width": "0",
+}
 
 
 def _cal_event(card: CardView) -> rx.Component:
@@ -64,13 +71,10 @@ def _cell(cell: DayCell) -> rx.Component:
         data_day=cell.key,
         aria_current=rx.cond(cell.is_today, "date", "false"),
         style={
-            "min_height": "6.5rem",
-            "padding": "4px",
-            "border_radius": theme.RADIUS_SM,
+            **CELL,
+            # days of the next/previous month: white instead of the panel grey, muted number (no opacity: the
+            # text keeps its contrast)
             "background": rx.cond(cell.in_month, theme.PANEL, theme.SURFACE),
-            "border": f"1px solid {theme.BORDER}",
-            "min_width": "0",
-            "opacity": rx.cond(cell.in_month, "1", "0.6"),
         },
     )
 
@@ -83,11 +87,36 @@ def _agenda_day(cell: DayCell) -> rx.Component:
     )
 
 
+def _skeleton() -> rx.Component:
+    """Five weeks of empty days (the grid) and a few agenda days (narrow screens) until the month arrives."""
+    return rx.box(
+        rx.box(
+            *[rx.box(class_name="khala-skeleton", style={**CELL, "border": "none"}) for _ in range(35)],
+            class_name="khala-cal-grid",
+        ),
+        rx.box(
+            *[
+                rx.box(
+                    class_name="khala-skeleton",
+                    style={**theme.panel_style, "height": "5.5rem", "margin_bottom": "0.5rem"},
+                )
+                for _ in range(4)
+            ],
+            class_name="khala-agenda",
+        ),
+        aria_hidden="true",
+    )
+
+
 def calendar_view() -> rx.Component:
     return rx.box(
         rx.flex(
             rx.heading(
-                CalendarState.month_label, as_="h2", size="6", aria_live="polite", id="calendar-month"
+                rx.cond(CalendarState.month_label != "", CalendarState.month_label, "This month"),
+                as_="h2",
+                size="6",
+                aria_live="polite",
+                id="calendar-month",
             ),
             rx.spacer(),
             rx.hstack(
@@ -144,13 +173,21 @@ def calendar_view() -> rx.Component:
             aria_hidden="true",
             margin_bottom="4px",
         ),
-        rx.box(rx.foreach(CalendarState.cells, _cell), class_name="khala-cal-grid", id="calendar-grid"),
-        rx.box(
-            rx.cond(
-                CalendarState.agenda.length() > 0,
-                rx.foreach(CalendarState.agenda, _agenda_day),
-                rx.text("No events this month.", style={"color": theme.TEXT_MUTED}),
+        rx.cond(
+            CalendarState.loaded,
+            rx.fragment(
+                rx.box(
+                    rx.foreach(CalendarState.cells, _cell), class_name="khala-cal-grid", id="calendar-grid"
+                ),
+                rx.box(
+                    rx.cond(
+                        CalendarState.agenda.length() > 0,
+                        rx.foreach(CalendarState.agenda, _agenda_day),
+                        rx.text("No events this month.", style={"color": theme.TEXT_MUTED}),
+                    ),
+                    class_name="khala-agenda",
+                ),
             ),
-            class_name="khala-agenda",
+            _skeleton(),
         ),
     )

@@ -13,11 +13,11 @@ from khala.ui.widgets import badge
 # ------------------------------------------------------------------------------------------- detail
 
 
-def _package(p: PackageRow) -> rx.Component:
+def _package(p: PackageRow, level: str = "h4") -> rx.Component:
     return rx.box(
         rx.flex(
             rx.vstack(
-                rx.heading(p.title, as_="h4", size="4", weight="bold"),
+                rx.heading(p.title, as_=level, size="4", weight="bold"),
                 rx.cond(
                     p.description != "", rx.text(p.description, size="2", style={"color": theme.TEXT_MUTED})
                 ),
@@ -157,10 +157,15 @@ def detail_body(*, in_modal: bool) -> rx.Component:
         rx.cond(
             d.description_html != "", rx.box(rx.html(d.description_html), class_name="khala-md", width="100%")
         ),
-        rx.heading("Tickets", as_="h3", size="5", margin_top="0.5rem"),
+        # In the modal the event's title is the h2; on its own page the title is the page's h1.
+        rx.heading("Tickets", as_="h3" if in_modal else "h2", size="5", margin_top="0.5rem"),
         rx.cond(
             EventDetailState.packages.length() > 0,
-            rx.vstack(rx.foreach(EventDetailState.packages, _package), spacing="3", width="100%"),
+            rx.vstack(
+                rx.foreach(EventDetailState.packages, lambda p: _package(p, "h4" if in_modal else "h3")),
+                spacing="3",
+                width="100%",
+            ),
             rx.text("No tickets are on sale for this event.", style={"color": theme.TEXT_MUTED}),
         ),
         spacing="3",
@@ -270,5 +275,3 @@ def event_modal() -> rx.Component:
             style={"display": "none"},
         ),
     )
-
-

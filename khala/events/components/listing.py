@@ -230,5 +230,3 @@ def results() -> rx.Component:
         id="results",
         style={"scroll_margin_top": "1rem"},
     )
-
-
