@@ -16,14 +16,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     REFLEX_CHECK_LATEST_VERSION=false
 
 WORKDIR /app
-COPY .ci/os-packages.sh .ci/
+COPY .ci/os-packages.sh .ci/check-lock.py .ci/
 # make, Node.js and npm (apt, only what is missing)
 RUN bash .ci/os-packages.sh
 
 # Dependencies first, so editing the code does not reinstall them.
-COPY Makefile requirements.txt ./
+COPY Makefile requirements.txt requirements.lock ./
 COPY .tools/package.json .tools/
-# .venv from requirements.txt (no test tools) and .tools (bun) from the npm registry
+# .venv from requirements.lock (hash-checked; no test tools) and .tools (bun) from the npm registry
 RUN make install
 
 COPY . .

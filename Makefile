@@ -16,7 +16,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run serve test lint format bench install install-dev tools chromium migrate seed build clean help \
+.PHONY: run serve test lint format bench install install-dev tools chromium migrate seed build clean help lock \
 	image-os-deps image-runtime
 
 help:
@@ -24,20 +24,30 @@ help:
 	@echo "make build  - compile + build the frontend once (skipped when its sources did not change)"
 	@echo "make serve  - python -m khala serve: migrate, then serve the prebuilt frontend and the backend"
 	@echo "make test   - install test tools (Playwright, Chromium, Azurite) and run the whole suite"
-	@echo "make lint   - ruff check, ruff format --check, lint-imports, hadolint (Dockerfile)"
+	@echo "make lint   - ruff check, ruff format --check, lint-imports, lock check, pip-audit, hadolint (Dockerfile)"
+	@echo "make lock   - regenerate requirements.lock / requirements-dev.lock (hashes) after editing requirements*.txt"
 	@echo "make bench  - every benchmark; writes bench/RESULTS.md (+ bench/results/*.json)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+# Python packages come from the lock files: the whole tree pinned, every file's SHA-256 checked
+# (`make lock` regenerates them after a change to requirements*.txt; .ci/check-lock.py notices a forgotten one).
+$(VENV)/.installed: requirements.lock requirements.txt | $(BIN)/python
+	$(PYTHON) .ci/check-lock.py runtime
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements.lock
 	touch $@
 
-$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
-	$(BIN)/pip install -q -r requirements-dev.txt
+$(VENV)/.dev-installed: requirements-dev.lock requirements-dev.txt $(VENV)/.installed
+	$(PYTHON) .ci/check-lock.py dev
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements-dev.lock
 	touch $@
+
+UV_COMPILE := $(BIN)/uv pip compile --generate-hashes --universal --python-version 3.11 --custom-compile-command "make lock"
+lock: $(VENV)/.dev-installed
+	$(UV_COMPILE) requirements.txt -o requirements.lock
+	$(UV_COMPILE) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
 
 # bun (Reflex's frontend toolchain) and Azurite come from the npm registry into a project-local folder.
 $(TOOLS)/.installed: $(TOOLS)/package.json
@@ -85,6 +95,8 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(PYTHON) .ci/check-lock.py
+	$(BIN)/python .ci/audit-deps.py
 	$(BIN)/hadolint Dockerfile
 
 # --- container image steps (the Dockerfile runs these; CI runs them too) ------------------------------------
