@@ -20,6 +20,7 @@ from khala.accounts.models import User
 from khala.accounts.state import AccountState, SessionState
 from khala.admin.state.users import UsersAdminState
 from khala.db import session_scope
+from khala.mail import service as mail
 from khala.mail.models import OutboxMessage
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("accounts_wired")]
@@ -118,7 +119,7 @@ def _make(email: str, name: str) -> User:
     service.sign_up(email, name, PASSWORD, ip=f"10.89.{uuid.uuid4().int % 250}.1")
     with session_scope() as session:
         body = session.exec(select(OutboxMessage.text_body).where(OutboxMessage.recipient == email)).one()
-        service.confirm_email_token(re.search(r"token=([A-Za-z0-9_\-]+)", body).group(1))
+        service.confirm_email_token(re.search(r"token=([A-Za-z0-9_\-]+)", mail.unseal(body)).group(1))
         return session.exec(select(User).where(User.email == email)).one()
 
 
