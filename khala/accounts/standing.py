@@ -48,13 +48,15 @@ def list_accounts(
     ``role`` narrows to administrators, disabled or unverified accounts."""
     size = clamp_page_size(page_size)
     conditions = [col(User.deleted_at).is_(None)]
-    q = " ".join(str(query or "").split()).lower()[:100]
+    q = " ".join(str(query or "").split())[:100]
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        # SQLite's lower() folds ASCII only: match the usual spellings too, so "åsa" finds "Åsa".
+        spellings = dict.fromkeys([q, q.lower(), q.upper(), q.capitalize(), q.title()])
         conditions.append(
             or_(
-                col(User.email).like(pattern, escape="\\"),
-                func.lower(User.display_name).like(pattern, escape="\\"),
+                func.lower(User.email).contains(q.lower(), autoescape=True),
+                *(col(User.display_name).contains(t, autoescape=True) for t in spellings),
+                func.lower(User.display_name).contains(q.lower(), autoescape=True),
             )
         )
     if role == "admin":

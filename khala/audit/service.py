@@ -185,12 +185,27 @@ def list_entries(
     object_id: object = None,
     actor_id: object = None,
     action: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     page: object = 1,
     page_size: object = 50,
 ) -> Page[AuditRow]:
-    """Newest first, filtered by object, actor or action (an action ending in ``.`` is a prefix)."""
+    """Newest first, filtered by object, actor or action (an action ending in ``.`` is a prefix), by who
+    acted as they were called then (``actor``: part of the label, case-insensitive, or the kind ``system`` /
+    ``api_key``), and by time (``since`` inclusive, ``until`` exclusive)."""
     size = clamp_page_size(page_size)
     conditions = []
+    if actor:
+        who = actor.strip().lower()[:254]
+        if who in ("system", "api_key"):
+            conditions.append(AuditEntry.actor_kind == who)
+        else:
+            conditions.append(func.lower(AuditEntry.actor_label).contains(who, autoescape=True))
+    if since is not None:
+        conditions.append(AuditEntry.at >= since)
+    if until is not None:
+        conditions.append(AuditEntry.at < until)
     if object_type:
         conditions.append(AuditEntry.object_type == object_type)
     if object_id is not None and object_id != "":
@@ -227,3 +242,10 @@ def entries_for(session: Session, obj: _HasId) -> list[AuditEntry]:
             .order_by(AuditEntry.at, AuditEntry.id)
         ).all()
     )
+
+
+def actions_in_use(limit: int = 300) -> list[str]:
+    """The action names the trail holds, sorted (for the audit page's filter)."""
+    with session_scope() as s:
+        rows = s.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action).limit(limit)).all()
+    return [str(a) for a in rows]

@@ -41,6 +41,8 @@ passed pre-formatted (in the event's timezone and currency). Keys marked optiona
   event_path (optional, "/")
 - ``waitlist_promoted``: display_name, event_title, package_name, starts_at, ticket_path,
   venue / reference (optional)
+- ``announcement`` (an organiser writes to ticket holders): display_name, event_title, paragraphs (the
+  message, escaped, one paragraph each), starts_at / event_path (optional)
 """
 
 from __future__ import annotations
@@ -54,12 +56,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jinja2
 from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -71,6 +70,7 @@ from khala.errors import Conflict, InvalidInput, NotFound
 from khala.lib.ids import parse_id
 from khala.mail import outbox
 from khala.mail.models import FINAL_STATUSES, Attachment, OutboxMessage, OutboxStatus
+from khala.mail.rendering import TEMPLATES, Rendered, absolute_url, materialize, render, renderers
 from khala.settings import get_settings
 
 __all__ = [
@@ -79,14 +79,19 @@ __all__ = [
     "MailStatus",
     "OutboxPage",
     "OutboxStatus",
+    "Rendered",
+    "absolute_url",
     "delivery_status",
     "enqueue",
+    "enqueue_later",
     "forget_recipient",
     "link_secret",
     "list_outbox",
+    "materialize",
     "outbox_stats",
     "purge_old",
     "render",
+    "renderers",
     "retry_failed",
     "sealed",
     "send_now_hint",
@@ -94,19 +99,6 @@ __all__ = [
     "wait_for_delivery",
 ]
 
-TEMPLATES_DIR = Path(__file__).with_name("templates")
-TEMPLATES = (
-    "verify_email",
-    "password_reset",
-    "account_exists",
-    "email_change",
-    "email_changed",
-    "password_changed",
-    "registration_confirmed",
-    "registration_cancelled",
-    "waitlist_joined",
-    "waitlist_promoted",
-)
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 NOT_FOUND = "No such mail in the outbox."
 
@@ -201,45 +193,6 @@ def _mail_domain() -> str:
     return clean_header(domain, max_length=200)
 
 
-# ---------------------------------------------------------------- rendering
-
-
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=False,
-        keep_trailing_newline=False,
-    )
-
-
-def absolute_url(path: str) -> str:
-    """An absolute link on this site, built from KHALA_PUBLIC_URL."""
-    if path.startswith(("http://", "https://")):
-        return path
-    return f"{get_settings().public_url}/{path.lstrip('/')}"
-
-
-def render(template: str, context: dict[str, Any], *, subject: str = "") -> tuple[str, str]:
-    """Render ``template`` to ``(html, text)``."""
-    if template not in TEMPLATES and not (TEMPLATES_DIR / f"{template}.html").is_file():
-        raise InvalidInput({"template": f"unknown mail template {template!r}"})
-    settings = get_settings()
-    ctx = {
-        **context,
-        "public_url": settings.public_url,
-        "public_host": urlsplit(settings.public_url).netloc,
-        "url": absolute_url,
-        "subject": subject,
-    }
-    env = _environment()
-    html = env.get_template(f"{template}.html").render(ctx)
-    text = env.get_template(f"{template}.txt").render(ctx)
-    return html, text.strip() + "\n"
-
-
 # ---------------------------------------------------------------- enqueue
 
 
@@ -283,10 +236,8 @@ def enqueue(
                 inline_cid=cid or None,
             ).to_json()
         )
-    message_uuid = uuid.uuid4()
-    message = OutboxMessage(
-        id=message_uuid,
-        message_id=f"<{message_uuid.hex}@{_mail_domain()}>",
+    return _add(
+        session,
         recipient=recipient,
         recipient_name=name or None,
         reply_to=reply,
@@ -296,6 +247,42 @@ def enqueue(
         text_body=text,
         attachments=stored,
     )
+
+
+def enqueue_later(
+    session: Session,
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    renderer: str,
+    args: dict[str, Any],
+    to_name: str | None = None,
+) -> OutboxMessage:
+    """Add a mail whose body is made when it is sent: the row keeps only which ``renderer`` makes its context
+    and attachments from ``args`` (ids, small values). The sender's transaction stays short (no template, QR
+    or calendar work inside it), and the mail shows the facts as they are when it leaves."""
+    if renderer not in renderers:
+        raise InvalidInput({"renderer": f"no mail renderer {renderer!r} is connected"})
+    subject_line = clean_header(subject)
+    if not subject_line:
+        raise InvalidInput({"subject": "a mail needs a subject"})
+    name = clean_header(to_name, max_length=200) if to_name else None
+    return _add(
+        session,
+        recipient=clean_address(to),
+        recipient_name=name or None,
+        subject=subject_line,
+        template=template,
+        html_body="",
+        text_body="",
+        deferred={"renderer": renderer, "args": audit.jsonable(args)},
+    )
+
+
+def _add(session: Session, **fields: Any) -> OutboxMessage:
+    message_uuid = uuid.uuid4()
+    message = OutboxMessage(id=message_uuid, message_id=f"<{message_uuid.hex}@{_mail_domain()}>", **fields)
     session.add(message)
     send_now_hint(session)
     return message
@@ -443,8 +430,9 @@ def list_outbox(
     recipient: str | None = None,
     page: int = 1,
     per_page: int = 50,
+    template: str | None = None,
 ) -> OutboxPage:
-    """Newest first, one page; filter by status and/or (part of) the recipient address."""
+    """Newest first, one page; filter by status, (part of) the recipient address and the template."""
     page, per_page = max(1, page), min(max(1, per_page), 200)
     conditions = []
     if status:
@@ -453,6 +441,8 @@ def list_outbox(
         conditions.append(
             func.lower(OutboxMessage.recipient).contains(recipient.strip().lower(), autoescape=True)
         )
+    if template:
+        conditions.append(OutboxMessage.template == template)
     with session_scope(get_engine()) as session:
         total = session.execute(
             select(func.count()).select_from(OutboxMessage).where(*conditions)
@@ -516,3 +506,60 @@ def retry_failed(message_id: uuid.UUID | str, *, actor: Actor) -> MailStatus:
         )
     outbox.notify()
     return delivery_status(key)
+
+
+# ---------------------------------------------------------------- one message, as the admin reads it
+
+HIDDEN_LINK = "[one-time link hidden]"
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """One outbox message with its bodies for the admin's rendered view. One-time links stay sealed: the
+    reader sees where they were, never a working secret."""
+
+    id: uuid.UUID
+    recipient: str
+    recipient_name: str | None
+    subject: str
+    template: str
+    status: OutboxStatus
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    html: str
+    text: str
+    attachments: tuple[tuple[str, str, int], ...]  # (filename, content type, bytes)
+
+
+def message_view(message_id: uuid.UUID | str) -> MessageView:
+    """A message as rendered into the outbox (sealed links shown as ``HIDDEN_LINK``); NotFound otherwise."""
+    key = parse_id(message_id, "mail", message=NOT_FOUND)
+    with session_scope(get_engine()) as session:
+        row = session.get(OutboxMessage, key)
+        if row is None:
+            raise NotFound(NOT_FOUND)
+        row = materialize(row, session=session)  # a deferred mail is shown as it would be sent now
+        return MessageView(
+            id=row.id,
+            recipient=row.recipient,
+            recipient_name=row.recipient_name,
+            subject=row.subject,
+            template=row.template,
+            status=OutboxStatus(row.status),
+            attempts=row.attempts,
+            last_error=row.last_error,
+            created_at=row.created_at,
+            sent_at=row.sent_at,
+            html=_SEALED.sub(HIDDEN_LINK, row.html_body or ""),
+            text=_SEALED.sub(HIDDEN_LINK, row.text_body or ""),
+            attachments=tuple(
+                (
+                    str(a.get("filename", "")),
+                    str(a.get("content_type", "")),
+                    len(a.get("data_b64", "")) * 3 // 4,
+                )
+                for a in row.attachments or []
+            ),
+        )

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from khala.accounts.models import User
 from khala.events.models import Event, Package
 from khala.lib import routes
 from khala.lib.dates import format_datetime_short
+from khala.lib.ids import parse_id
 from khala.lib.money import format_price
 from khala.locations.models import Location
 from khala.locations.service import address_line, map_url
 from khala.mail import service as mail
+from khala.mail.rendering import NothingToSend
 from khala.registrations.models import ACTIVE, Registration
 from khala.registrations.queries import waitlist_position
 from khala.registrations.tickets import qr_png, ticket_ics
@@ -54,80 +58,120 @@ def on_event_status_change(session: Session, event: Event, old_status: str) -> i
     return sent
 
 
+_SUBJECTS = {
+    "confirmed": "You're in: {title}",
+    "promoted": "A seat freed up — you're in: {title}",
+    "waitlisted": "You're on the waiting list: {title}",
+    "cancelled": "Cancelled: {title}",
+}
+_TEMPLATES = {
+    "confirmed": "registration_confirmed",
+    "promoted": "waitlist_promoted",
+    "waitlisted": "waitlist_joined",
+    "cancelled": "registration_cancelled",
+}
+RENDERER = "registration"
+
+
 def registration_changed(session: Session, kind: str, registration: Registration) -> str | None:
-    """Enqueue the mail for a registration change (kind: confirmed, waitlisted, promoted, cancelled), inside
-    the change's own transaction; returns the outbox message id."""
+    """Queue the mail for a registration change (kind: confirmed, waitlisted, promoted, cancelled), inside
+    the change's own transaction; returns the outbox message id.
+
+    The row only names the registration: the QR code, the calendar file and the text are made by
+    ``render_registration_mail`` when the worker sends it, so the seat-taking transaction stays short."""
+    if kind not in _TEMPLATES:
+        return None
+    user = session.get(User, registration.user_id)
+    event = session.get(Event, registration.event_id)
+    if user is None or event is None or user.deleted_at is not None:
+        return None
+    message = mail.enqueue_later(
+        session,
+        to=user.email,
+        to_name=user.display_name,
+        subject=_SUBJECTS[kind].format(title=event.title),
+        template=_TEMPLATES[kind],
+        renderer=RENDERER,
+        args={"registration_id": registration.id, "kind": kind},
+    )
+    return str(message.id)
+
+
+def render_registration_mail(session: Session, args: dict[str, Any]) -> mail.Rendered:
+    """The context and attachments of a registration mail, made when it is sent (a mail renderer)."""
+    kind = str(args.get("kind", ""))
+    registration = session.get(Registration, parse_id(args.get("registration_id"), "registration"))
+    if registration is None or kind not in _TEMPLATES:
+        raise NothingToSend("the registration is gone")
     user = session.get(User, registration.user_id)
     package = session.get(Package, registration.package_id)
     event = session.get(Event, registration.event_id)
     if user is None or package is None or event is None or user.deleted_at is not None:
-        return None
-    location = session.get(Location, event.location_id) if event.location_id else None
-    when = format_datetime_short(event.starts_at, event.timezone)
+        raise NothingToSend("the account or the event is gone")
     base = {
         "display_name": user.display_name,
         "event_title": event.title,
         "package_name": package.title,
-        "starts_at": when,
+        "starts_at": format_datetime_short(event.starts_at, event.timezone),
         "event_path": routes.event(event.slug),
     }
-    if kind in ("confirmed", "promoted"):
-        total = package.price_minor * registration.quantity
-        context = {
-            **base,
-            "ticket_path": routes.ticket(registration.ticket_code),
-            "cancel_path": routes.cancel_ticket(str(registration.id)),
-            "venue": address_line(location, with_name=True),
-            "map_url": map_url(location),
-            "quantity": registration.quantity,
-            "price": format_price(total, package.currency),
-            "reference": registration.ticket_code,
-            "qr_cid": QR_CID,
-            "has_calendar": True,
-        }
-        attachments = [
-            mail.Attachment(
-                "ticket-qr.png", "image/png", qr_png(registration.ticket_code), inline_cid=QR_CID
-            ),
-            mail.Attachment(
-                f"{event.slug}.ics",
-                "text/calendar",
-                ticket_ics(registration, event, package, location),
-            ),
-        ]
-        template = "registration_confirmed" if kind == "confirmed" else "waitlist_promoted"
-        subject = (
-            f"You're in: {event.title}"
-            if kind == "confirmed"
-            else f"A seat freed up — you're in: {event.title}"
+    if kind == "waitlisted":
+        return mail.Rendered({**base, "position": waitlist_position(session, registration)})
+    if kind == "cancelled":
+        return mail.Rendered(base)
+    location = session.get(Location, event.location_id) if event.location_id else None
+    context = {
+        **base,
+        "ticket_path": routes.ticket(registration.ticket_code),
+        "cancel_path": routes.cancel_ticket(str(registration.id)),
+        "venue": address_line(location, with_name=True),
+        "map_url": map_url(location),
+        "quantity": registration.quantity,
+        "price": format_price(package.price_minor * registration.quantity, package.currency),
+        "reference": registration.ticket_code,
+        "qr_cid": QR_CID,
+        "has_calendar": True,
+    }
+    attachments = [
+        mail.Attachment("ticket-qr.png", "image/png", qr_png(registration.ticket_code), inline_cid=QR_CID),
+        mail.Attachment(
+            f"{event.slug}.ics", "text/calendar", ticket_ics(registration, event, package, location)
+        ),
+    ]
+    return mail.Rendered(context, attachments)
+
+
+def announcement(
+    session: Session, event: Event, subject: str, body: str, *, package_id: object = None
+) -> int:
+    """Enqueue an organiser's message to every ticket holder of ``event`` (or of one package) inside the
+    caller's transaction: one mail per person, however many tickets they hold. Returns how many."""
+    q = (
+        select(User)
+        .select_from(Registration)
+        .join(User, col(User.id) == col(Registration.user_id))
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == "confirmed",
+            col(User.deleted_at).is_(None),
         )
-        message = mail.enqueue(
+    )
+    if package_id is not None:
+        q = q.where(Registration.package_id == package_id)
+    holders = {u.id: u for u in session.exec(q.order_by(col(User.email))).all()}
+    context = {
+        "event_title": event.title,
+        "starts_at": format_datetime_short(event.starts_at, event.timezone),
+        "paragraphs": [p.strip() for p in body.replace("\r\n", "\n").split("\n\n") if p.strip()],
+        "event_path": routes.event(event.slug),
+    }
+    for user in holders.values():
+        mail.enqueue(
             session,
             to=user.email,
             to_name=user.display_name,
             subject=subject,
-            template=template,
-            context=context,
-            attachments=attachments,
+            template="announcement",
+            context={**context, "display_name": user.display_name},
         )
-    elif kind == "waitlisted":
-        message = mail.enqueue(
-            session,
-            to=user.email,
-            to_name=user.display_name,
-            subject=f"You're on the waiting list: {event.title}",
-            template="waitlist_joined",
-            context={**base, "position": waitlist_position(session, registration)},
-        )
-    elif kind == "cancelled":
-        message = mail.enqueue(
-            session,
-            to=user.email,
-            to_name=user.display_name,
-            subject=f"Cancelled: {event.title}",
-            template="registration_cancelled",
-            context=base,
-        )
-    else:
-        return None
-    return str(message.id)
+    return len(holders)

@@ -495,3 +495,97 @@ def check_in(
             data={"ticket_code": registration.ticket_code, "quantity": registration.quantity},
         )
         return CheckedIn(view(registration), now)
+
+
+def undo_check_in(
+    registration_id: str | uuid.UUID, *, actor: Actor, now: datetime | None = None
+) -> RegistrationView:
+    """Take back a check-in made by mistake (the ticket admits again); audited as
+    ``registration.check_in_undone``. Conflict when the ticket is not checked in."""
+    rid = parse_id(registration_id, "registration")
+    now = now or utcnow()
+    with session_scope(write=True) as s:
+        registration = s.get(Registration, rid)
+        if registration is None:
+            raise NotFound("We could not find that registration.")
+        was = registration.checked_in_at
+        changed = s.execute(
+            sa.update(Registration)
+            .where(col(Registration.id) == rid, col(Registration.checked_in_at).is_not(None))
+            .values(checked_in_at=None, updated_at=now)
+        ).rowcount
+        if changed != 1 or was is None:
+            raise Conflict("This ticket is not checked in.")
+        s.refresh(registration)
+        audit.record(
+            s,
+            actor,
+            "registration.check_in_undone",
+            registration,
+            {"checked_in_at": [was, None]},
+            data={"ticket_code": registration.ticket_code},
+        )
+        return view(registration)
+
+
+def resend_confirmation(registration_id: str | uuid.UUID, *, actor: Actor) -> str:
+    """Mail the holder their confirmation again (the ticket with its QR, or their waiting-list place);
+    audited as ``registration.confirmation_resent``. Returns the outbox message id."""
+    rid = parse_id(registration_id, "registration")
+    with session_scope(write=True) as s:
+        registration = s.get(Registration, rid)
+        if registration is None or not acts_for_owner(s, actor, registration):
+            raise NotFound("We could not find that registration.")
+        if registration.status == RegistrationStatus.cancelled:
+            raise Conflict("This registration is cancelled; there is nothing to resend.")
+        mail_id = notify.registration_changed(s, str(registration.status), registration)
+        if mail_id is None:
+            raise Conflict("The holder's account was deleted; there is nobody to mail.")
+        audit.record(
+            s,
+            actor,
+            "registration.confirmation_resent",
+            registration,
+            data={"status": str(registration.status), "mail_id": mail_id},
+        )
+        return mail_id
+
+
+def announce(
+    event_id: str | uuid.UUID,
+    subject: str,
+    body: str,
+    *,
+    actor: Actor,
+    package_id: str | uuid.UUID | None = None,
+) -> int:
+    """Write to every ticket holder of an event (or of one of its packages): one outbox row each, in one
+    transaction, audited once as ``event.announced`` with the count. Returns how many were queued."""
+    subject = " ".join(str(subject or "").split())
+    body = str(body or "").strip()
+    errors = {}
+    if not 3 <= len(subject) <= 150:
+        errors["subject"] = "Write a subject of 3 to 150 characters."
+    if not 1 <= len(body) <= 5000:
+        errors["body"] = "Write a message of at most 5,000 characters."
+    if errors:
+        raise InvalidInput(errors)
+    eid = parse_id(event_id, "event")
+    pid = parse_id(package_id, "package") if package_id else None
+    with session_scope(write=True) as s:
+        event = s.get(Event, eid)
+        package = s.get(Package, pid) if pid else None
+        if event is None or (pid is not None and (package is None or package.event_id != eid)):
+            raise NotFound("We could not find that event or package.")
+        count = notify.announcement(s, event, subject, body, package_id=pid)
+        if count == 0:
+            raise Conflict("Nobody holds a ticket here yet; there is nobody to write to.")
+        audit.record(
+            s,
+            actor,
+            "event.announced",
+            event,
+            data={"recipients": count, "subject": subject}
+            | ({"package_id": str(pid), "package": package.title} if package else {}),
+        )
+        return count
