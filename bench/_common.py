@@ -17,7 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from khala import db as khala_db  # noqa: E402
+from khala import wiring  # noqa: E402
 from khala.cli import migrate  # noqa: E402
+
+wiring.install()  # the same cross-domain hooks as the app (mail renderers, account deletion, …)
 
 RESULTS = ROOT / "bench" / "results"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -23,6 +23,7 @@ def install() -> None:
     from khala.accounts import service as accounts
     from khala.events import service as events
     from khala.locations import service as locations
+    from khala.mail import rendering as mail_rendering
     from khala.registrations import notify
     from khala.registrations import queries as registration_queries
     from khala.registrations import service as registrations
@@ -38,3 +39,5 @@ def install() -> None:
     # accounts → registrations: deleting an account gives its seats back; the data export lists its tickets.
     _connect(accounts.on_user_delete, registrations.cancel_all_for_user)
     accounts.data_exporters["registrations"] = registration_queries.export_for_user
+    # mail → registrations: ticket mails are rendered (QR, calendar file) when the worker sends them.
+    mail_rendering.renderers[notify.RENDERER] = notify.render_registration_mail

@@ -38,6 +38,7 @@ def test_register_stays_within_its_budget(make_event, make_user, count_queries, 
     user = make_user()
     with count_queries() as q:
         registrations.register(user.id, package_id, 2, actor=Actor.user(user))
-    # Reads: package, event, user, an existing registration, the venue for the mail; writes: registration,
-    # outbox row (+ NOTIFY on PostgreSQL), audit entry, the conditional seat UPDATE, the event's counter.
-    assert q.count <= 11, q.report()
+    # Reads: package, event, user, an existing registration; writes: registration, the outbox row that names it
+    # (+ NOTIFY on PostgreSQL), audit entry, the conditional seat UPDATE, the event's counter. The mail's QR code,
+    # calendar file and text are made by the worker, outside this transaction.
+    assert q.count <= (10 if db.dialect.name == "postgresql" else 9), q.report()

@@ -74,6 +74,9 @@ class OutboxMessage(SQLModel, table=True):
     text_body: str = Field(sa_column=Column(Text, nullable=False))
     # [{filename, content_type, data_b64, inline_cid}]
     attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Deferred mail (``mail.enqueue_later``): {"renderer": name, "args": {...}}; the bodies above stay empty and
+    # are made when the mail is sent (``mail.rendering.materialize``).
+    deferred: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     status: str = Field(default=OutboxStatus.QUEUED.value, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

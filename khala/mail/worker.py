@@ -41,6 +41,7 @@ from sqlalchemy.engine import Engine
 from khala.db import get_engine, utcnow
 from khala.mail import outbox
 from khala.mail.models import OutboxMessage
+from khala.mail.rendering import NothingToSend, materialize
 from khala.mail.service import clean_filename, clean_header, purge_old, unseal
 from khala.settings import get_settings
 
@@ -336,7 +337,11 @@ class Worker:
             self._fail(message, message.last_error or f"gave up after {self.max_attempts} attempts")
             return None
         try:
-            self.transport.send(message)
+            # Deferred mail (the ticket confirmation) is rendered here, outside every business transaction.
+            self.transport.send(materialize(message))
+        except NothingToSend as exc:
+            self._fail(message, f"nothing to send: {exc}")
+            return None
         except DeliveryError as exc:
             if exc.permanent:
                 self._fail(message, str(exc))

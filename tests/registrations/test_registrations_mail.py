@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import UTC, datetime
 
 import zxingcpp
@@ -136,3 +137,28 @@ def test_cancelling_an_event_mails_every_holder_and_waiting_list_entry(
     for r in cancelled:
         assert str(r.message["Subject"]) == "Cancelled by the organiser: Rained Out"
         assert "The organiser has cancelled this event." in r.message.get_body(("plain",)).get_content()
+
+
+def test_the_ticket_mail_is_rendered_when_sent_not_in_the_registration(
+    make_event, make_user, smtp_sink
+) -> None:
+    from khala.mail.models import OutboxMessage
+
+    event = make_event("Deferred", packages=[{"title": "Seat", "capacity": 5}])
+    ada = make_user(email="ada@example.com", display_name="Ada")
+    reg = registrations.register(ada.id, _package(event).id, 2, actor=Actor.user(ada))
+    with session_scope() as s:
+        row = s.get(OutboxMessage, uuid.UUID(reg.mail_message_id))
+        # The row names the registration; no body, no QR and no calendar file are stored for it.
+        assert row.html_body == "" and row.attachments == []
+        assert row.deferred == {
+            "renderer": "registration",
+            "args": {"registration_id": reg.id, "kind": "confirmed"},
+        }
+    smtp_sink.worker().drain()
+    [received] = smtp_sink.received
+    assert received.message["Subject"] == "You're in: Deferred"
+    names = {part.get_filename() for part in received.message.walk() if part.get_filename()}
+    assert names == {"ticket-qr.png", f"{event.slug}.ics"}
+    [text] = [p.get_content() for p in received.message.walk() if p.get_content_type() == "text/plain"]
+    assert reg.ticket_code in text and "Ada" in text
