@@ -35,9 +35,6 @@ WARNING_SOFT = "#fff1de"
 DANGER = "#b0221b"  # 6.4:1 on white
 DANGER_SOFT = "#fde8e7"
 SKELETON = "#e9e7f1"
-SKELETON_HIGHLIGHT = (
-    "#f4f3f8"  # the shimmer's light phase (background only: text on a skeleton keeps its contrast)
-)
 
 FOCUS_RING = SECONDARY  # 2px ring + 2px white offset: visible on every surface we use
 
@@ -152,6 +149,10 @@ html, body {{ font-family: {FONT_FAMILY}; color: {TEXT}; background: {SURFACE}; 
    on Radix's pink-9, 4.1:1) and its accent text our link pink (7.0:1 on white). */
 [data-accent-color="pink"] {{ --accent-9: {PRIMARY}; --accent-10: {PRIMARY_HOVER}; --accent-contrast: {ON_PRIMARY};
   --accent-11: {PRIMARY_TEXT}; --accent-a11: {PRIMARY_TEXT}; }}
+/* The notice colours Radix uses for soft badges and callouts (text on a tint), set to ours (6.4:1 and up). */
+[data-accent-color="green"] {{ --accent-11: {SUCCESS}; --accent-a11: {SUCCESS}; }}
+[data-accent-color="red"] {{ --accent-11: {DANGER}; --accent-a11: {DANGER}; }}
+[data-accent-color="amber"] {{ --accent-11: {WARNING}; --accent-a11: {WARNING}; }}
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible,
 textarea:focus-visible, [role="button"]:focus-visible, [tabindex]:focus-visible {{
   outline: 2px solid {FOCUS_RING}; outline-offset: 2px;
@@ -163,9 +164,12 @@ textarea:focus-visible, [role="button"]:focus-visible, [tabindex]:focus-visible 
 .khala-skip {{ position: absolute; left: -9999px; top: 0; z-index: 100; background: {SECONDARY_DARK};
   color: {ON_SECONDARY}; padding: 0.5rem 1rem; border-radius: {RADIUS_SM}; }}
 .khala-skip:focus {{ left: 1rem; top: 1rem; }}
-@keyframes khala-shimmer {{ 0%, 100% {{ background-color: {SKELETON} }}
-  50% {{ background-color: {SKELETON_HIGHLIGHT} }} }}
-.khala-skeleton {{ background: {SKELETON}; animation: khala-shimmer 1.4s ease-in-out infinite; }}
+/* Placeholders shimmer (opacity: the compositor animates it, no repaint per frame); an image box that is a
+   skeleton only until its picture arrives stays still, so the badge on it keeps its contrast. */
+@keyframes khala-shimmer {{ 0%, 100% {{ opacity: 1 }} 50% {{ opacity: .55 }} }}
+.khala-skeleton {{ background: {SKELETON}; }}
+[aria-hidden="true"] .khala-skeleton, .khala-skeleton[aria-hidden="true"], [aria-busy="true"] .khala-skeleton {{
+  animation: khala-shimmer 1.4s ease-in-out infinite; }}
 .khala-card img {{ transition: transform .25s ease; }}
 .khala-card:hover img {{ transform: scale(1.04); }}
 .khala-card:hover {{ box-shadow: {SHADOW_HOVER} !important; }}
@@ -191,6 +195,7 @@ textarea:focus-visible, [role="button"]:focus-visible, [tabindex]:focus-visible 
   .khala-cal-grid, .khala-cal-weekdays {{ display: none; }}
   .khala-agenda {{ display: block; }}
   .khala-account-name {{ display: none; }}
+  .khala-title-dynamic {{ min-height: 2lh; }}
 }}
 @media (prefers-reduced-motion: reduce) {{
   *, *::before, *::after {{ animation: none !important; transition: none !important; }}

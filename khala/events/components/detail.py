@@ -155,7 +155,17 @@ def detail_body(*, in_modal: bool) -> rx.Component:
             ),
         ),
         rx.cond(
-            d.description_html != "", rx.box(rx.html(d.description_html), class_name="khala-md", width="100%")
+            d.description_html != "",
+            rx.box(
+                # The description's headings start at h3 (markdown.py); on the page the title is the h1, so a
+                # (screen-reader) h2 opens the section and no heading level is skipped.
+                rx.fragment()
+                if in_modal
+                else rx.heading("About this event", as_="h2", class_name="khala-sr"),
+                rx.html(d.description_html),
+                class_name="khala-md",
+                width="100%",
+            ),
         ),
         # In the modal the event's title is the h2; on its own page the title is the page's h1.
         rx.heading("Tickets", as_="h3" if in_modal else "h2", size="5", margin_top="0.5rem"),
