@@ -17,6 +17,7 @@ from khala.accounts.api import origin_guard
 from khala.accounts.api import router as accounts_router
 from khala.accounts.logredact import install as redact_secrets_in_logs
 from khala.accounts.tasks import purge_expired_forever
+from khala.admin.state import checkin
 from khala.api.tasks import purge_idempotency_forever
 from khala.events.api import router as events_router
 from khala.events.seo_http import seo_pages
@@ -31,6 +32,7 @@ from khala.registrations.api import router as registrations_router
 wiring.install()  # the cross-domain hooks, connected once (khala/wiring.py)
 redact_secrets_in_logs()  # passwords, codes, tokens and session cookies never reach a log line (Reflex's too)
 seats.connect()  # the live-seat hub pushes new counts to this app's tabs
+checkin.connect()  # the door hub pushes live check-in counts to every open check-in screen
 
 # HTTP routes we own. Reflex mounts itself inside this app, so these win over its catch-alls.
 api = FastAPI(title="Khala", docs_url=None, redoc_url=None, openapi_url=None)

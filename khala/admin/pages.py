@@ -17,6 +17,10 @@ from khala.admin.components import (
     registrations_section,
     users_section,
 )
+from khala.admin.components.api_keys import api_keys_section
+from khala.admin.components.audit import audit_section
+from khala.admin.components.checkin import checkin_section
+from khala.admin.components.system import system_section
 from khala.admin.state import (
     AdminEventsState,
     AdminMailState,
@@ -25,6 +29,11 @@ from khala.admin.state import (
     AdminState,
     UsersAdminState,
 )
+from khala.admin.state.api_keys import AdminApiKeysState
+from khala.admin.state.audit import AdminAuditState
+from khala.admin.state.checkin import ROUTE_ARG, AdminCheckinState
+from khala.admin.state.mail import AdminAnnounceState
+from khala.admin.state.system import AdminSystemState
 from khala.ui.layout import template
 
 _NOINDEX = [{"name": "robots", "content": "noindex"}]
@@ -47,7 +56,9 @@ def admin_registrations_page() -> rx.Component:
     return admin_gate(registrations_section())
 
 
-@template("/admin/mail", "Admin · Mail", on_load=AdminMailState.load, meta=_NOINDEX)
+@template(
+    "/admin/mail", "Admin · Mail", on_load=[AdminMailState.load, AdminAnnounceState.load], meta=_NOINDEX
+)
 def admin_mail_page() -> rx.Component:
     return admin_gate(mail_section())
 
@@ -60,3 +71,28 @@ def admin_users_page() -> rx.Component:
 @template("/admin/images", "Admin · Images", on_load=AdminState.check_access, meta=_NOINDEX)
 def admin_images_page() -> rx.Component:
     return admin_gate(images_section())
+
+
+@template("/admin/checkin", "Admin · Check-in", on_load=AdminCheckinState.load, meta=_NOINDEX)
+def admin_checkin_index_page() -> rx.Component:
+    return admin_gate(checkin_section())
+
+
+@template(f"/admin/checkin/[{ROUTE_ARG}]", "Admin · Check-in", on_load=AdminCheckinState.load, meta=_NOINDEX)
+def admin_checkin_page() -> rx.Component:
+    return admin_gate(checkin_section())
+
+
+@template("/admin/audit", "Admin · Audit log", on_load=AdminAuditState.load, meta=_NOINDEX)
+def admin_audit_page() -> rx.Component:
+    return admin_gate(audit_section())
+
+
+@template("/admin/api-keys", "Admin · API keys", on_load=AdminApiKeysState.load, meta=_NOINDEX)
+def admin_api_keys_page() -> rx.Component:
+    return admin_gate(api_keys_section())
+
+
+@template("/admin/system", "Admin · System", on_load=AdminSystemState.load, meta=_NOINDEX)
+def admin_system_page() -> rx.Component:
+    return admin_gate(system_section())

@@ -107,6 +107,16 @@ def security_headers(settings: Settings, static_dir: Path) -> list[tuple[bytes, 
     return [(k.encode(), v.encode()) for k, v in headers.items()]
 
 
+CAMERA_PATHS = ("/admin/checkin/",)  # the door's QR scanner; every other page keeps the camera off
+
+
+def permissions_policy_for(path: str) -> bytes | None:
+    """The check-in screen may use the camera (same origin only); every other page keeps it off."""
+    if path.startswith(CAMERA_PATHS):
+        return b"camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+    return None
+
+
 def referrer_policy_for(path: str) -> bytes | None:
     """Pages whose URL carries a token send no referrer at all."""
     if any(path == p or path.startswith(p if p.endswith("/") else p + "/") for p in NO_REFERRER_PATHS):

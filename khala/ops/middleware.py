@@ -133,6 +133,8 @@ class OpsMiddleware:
             if k not in present:
                 if k == b"referrer-policy":
                     v = headers.referrer_policy_for(path) or v
+                elif k == b"permissions-policy":
+                    v = headers.permissions_policy_for(path) or v
                 out.append((k, v))
         if b"cache-control" not in present and status == 200:
             content_type = _header(out, b"content-type") or b""

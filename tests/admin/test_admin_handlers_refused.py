@@ -33,6 +33,7 @@ import khala.admin.state as admin_state_package
 import khala.models  # noqa: F401  (every table in SQLModel.metadata)
 from khala.admin.state.base import ADMIN_ONLY, REFUSED, AdminState
 from khala.admin.state.events import EventEditView
+from khala.api import keys
 from khala.audit.service import SYSTEM, Actor
 from khala.db import session_scope, utcnow
 from khala.events import catalogue
@@ -100,6 +101,7 @@ class World:
     venue_id: str
     png: bytes
     private: tuple[str, ...]
+    key_id: str = ""
 
 
 @pytest.fixture
@@ -136,6 +138,7 @@ def world(make_event, make_user, image_store, png) -> World:
         venue_id=str(event.location_id),
         png=png(),
         private=("Hidden Holder", "holder@example.com", "someone@example.com", "waiting@example.com"),
+        key_id=keys.create_key("Door tablet", "write", actor=SYSTEM).key.id,
     )
 
 
@@ -192,6 +195,7 @@ def _argument(cls: type, handler_name: str, name: str, w: World) -> Any:
         "event_id": w.event_id,
         "registration_id": w.holder,
         "message_id": w.mail,
+        "key_id": w.key_id,
         "user_id": w.user_id,
         "image_id": w.image_id,
         "status": "cancelled",

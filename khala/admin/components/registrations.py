@@ -1,4 +1,5 @@
-"""The registrations section: choose an event, filter by status, cancel on someone's behalf."""
+"""The registrations section: search every event's registrations (or one event's), filter by status, cancel
+on someone's behalf, resend a confirmation; an event's CSV export and its check-in screen."""
 
 from __future__ import annotations
 
@@ -10,58 +11,86 @@ from khala.ui import theme
 from khala.ui.forms import form_error
 from khala.ui.widgets import badge
 
+DANGER_BUTTON = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}
+
+
+def plain_link(label: rx.Component | str, href: rx.Var | str, **props) -> rx.Component:
+    """A link that loads the page afresh (the check-in screen needs its own Permissions-Policy for the
+    camera; the CSV is a download)."""
+    return rx.el.a(label, href=href, style={**theme.secondary_button, "text_decoration": "none"}, **props)
+
+
+def _actions(r: RegistrationRowView) -> rx.Component:
+    s = AdminRegistrationsState
+    return rx.cond(
+        s.confirm_id == r.id,
+        rx.hstack(
+            rx.button("Confirm cancel", on_click=s.cancel(r.id), size="1", style=DANGER_BUTTON),
+            rx.button("Keep", on_click=s.ask_cancel(""), size="1", style=theme.secondary_button),
+            spacing="2",
+        ),
+        rx.hstack(
+            rx.cond(
+                r.status != "cancelled",
+                rx.button(
+                    "Resend",
+                    on_click=s.resend(r.id),
+                    size="1",
+                    style=theme.secondary_button,
+                    aria_label="Resend the confirmation to " + r.email,
+                ),
+            ),
+            rx.cond(
+                r.cancellable,
+                rx.button(
+                    "Cancel",
+                    on_click=s.ask_cancel(r.id),
+                    size="1",
+                    style=theme.secondary_button,
+                    aria_label="Cancel the registration of " + r.name,
+                ),
+            ),
+            spacing="2",
+            wrap="wrap",
+        ),
+    )
+
 
 def _registration_row(r: RegistrationRowView) -> rx.Component:
     s = AdminRegistrationsState
     return rx.table.row(
         rx.table.row_header_cell(
-            rx.vstack(rx.text(r.name, weight="medium"), rx.text(r.email, size="1"), spacing="0")
+            rx.vstack(
+                rx.text(r.name, weight="medium"),
+                rx.text(r.email, size="1", color=theme.TEXT_MUTED),
+                rx.cond(s.event_id == "", rx.text(r.event_title, size="1", color=theme.SECONDARY)),
+                spacing="0",
+            )
         ),
         rx.table.cell(r.package),
         rx.table.cell(r.quantity),
-        rx.table.cell(badge(r.status_label, tone(r.status, REG_TONES))),
-        rx.table.cell(rx.code(r.ticket_code)),
-        rx.table.cell(r.created),
         rx.table.cell(
-            rx.cond(
-                r.cancellable,
-                rx.cond(
-                    s.confirm_id == r.id,
-                    rx.hstack(
-                        rx.button(
-                            "Confirm cancel",
-                            on_click=s.cancel(r.id),
-                            size="1",
-                            style={
-                                **theme.primary_button,
-                                "background": theme.DANGER,
-                                "color": theme.ON_SECONDARY,
-                            },
-                        ),
-                        rx.button("Keep", on_click=s.ask_cancel(""), size="1", style=theme.secondary_button),
-                        spacing="2",
-                    ),
-                    rx.button(
-                        "Cancel",
-                        on_click=s.ask_cancel(r.id),
-                        size="1",
-                        style=theme.secondary_button,
-                        aria_label="Cancel the registration of " + r.name,
-                    ),
-                ),
+            rx.vstack(
+                badge(r.status_label, tone(r.status, REG_TONES)),
+                rx.cond(r.checked_in != "", rx.text("In · " + r.checked_in, size="1", color=theme.SUCCESS)),
+                spacing="1",
             )
         ),
+        rx.table.cell(rx.code(r.ticket_code)),
+        rx.table.cell(r.created),
+        rx.table.cell(_actions(r)),
+        data_testid="admin-registration-row",
     )
 
 
-def registrations_section() -> rx.Component:
+def _filters() -> rx.Component:
     s = AdminRegistrationsState
     return rx.vstack(
         rx.hstack(
             rx.box(
                 rx.el.label("Event", html_for="admin-reg-event", style=LABEL_STYLE),
                 rx.el.select(
-                    rx.el.option("Choose an event…", value=""),
+                    rx.el.option("Every event", value=""),
                     rx.foreach(s.event_options, lambda o: rx.el.option(o.label, value=o.value)),
                     id="admin-reg-event",
                     value=s.event_id,
@@ -69,7 +98,7 @@ def registrations_section() -> rx.Component:
                     style=INPUT_STYLE,
                 ),
                 flex="1",
-                min_width="16rem",
+                min_width="min(16rem, 100%)",
             ),
             rx.box(
                 rx.el.label("Status", html_for="admin-reg-status", style=LABEL_STYLE),
@@ -89,28 +118,98 @@ def registrations_section() -> rx.Component:
             width="100%",
             align="end",
         ),
+        rx.form(
+            rx.hstack(
+                rx.el.label("Search registrations", html_for="admin-reg-q", class_name="khala-sr"),
+                rx.el.input(
+                    id="admin-reg-q",
+                    name="q",
+                    type="search",
+                    placeholder="Name, e-mail or ticket code",
+                    default_value=s.query,
+                    key=s.query,
+                    style={**INPUT_STYLE, "flex": "1", "min_width": "0"},
+                ),
+                rx.button("Search", type="submit", style=theme.secondary_button),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=s.search,
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _event_bar() -> rx.Component:
+    s = AdminRegistrationsState
+    return rx.flex(
+        rx.vstack(
+            rx.heading(s.event_title, as_="h2", size="4"),
+            rx.text(s.summary, color=theme.TEXT_MUTED, size="2"),
+            spacing="1",
+        ),
+        rx.hstack(
+            plain_link(
+                rx.hstack(
+                    rx.icon("download", size=16, aria_hidden="true"), rx.text("Export CSV"), spacing="2"
+                ),
+                "/admin/events/" + s.event_id + "/registrations.csv",
+                download="",
+                data_testid="admin-reg-export",
+            ),
+            plain_link(
+                rx.hstack(
+                    rx.icon("scan-line", size=16, aria_hidden="true"), rx.text("Check-in"), spacing="2"
+                ),
+                "/admin/checkin/" + s.event_id,
+                data_testid="admin-reg-checkin",
+            ),
+            rx.el.a(
+                "History",
+                href="/admin/audit?object_type=event&object_id=" + s.event_id,
+                style=theme.link_style,
+            ),
+            spacing="3",
+            align="center",
+            wrap="wrap",
+        ),
+        justify="between",
+        align="center",
+        wrap="wrap",
+        gap="3",
+        width="100%",
+    )
+
+
+def registrations_section() -> rx.Component:
+    s = AdminRegistrationsState
+    return rx.vstack(
+        _filters(),
         form_error(s.error),
         rx.cond(
             s.event_id != "",
-            rx.vstack(
-                rx.heading(s.event_title, as_="h2", size="4"),
-                rx.text(s.summary, color=theme.TEXT_MUTED),
-                rx.cond(
-                    s.total > 0,
-                    table(
-                        ["Person", "Package", "Seats", "Status", "Ticket", "Registered", ""],
-                        rx.table.body(rx.foreach(s.rows, _registration_row)),
-                        "Registrations of the event, newest first",
-                    ),
-                    rx.text("No registrations here yet.", color=theme.TEXT_MUTED),
-                ),
-                pager(s, "registrations"),
-                spacing="3",
-                width="100%",
-                align="stretch",
+            _event_bar(),
+            rx.heading(
+                rx.cond(s.query != "", "Matches across every event", "Latest registrations, every event"),
+                as_="h2",
+                size="4",
             ),
-            rx.text("Choose an event to see its registrations.", color=theme.TEXT_MUTED),
         ),
+        rx.cond(
+            s.total > 0,
+            table(
+                ["Person", "Package", "Seats", "Status", "Ticket", "Registered", ""],
+                rx.table.body(rx.foreach(s.rows, _registration_row)),
+                "Registrations, newest first",
+            ),
+            rx.text(
+                rx.cond(s.query != "", "Nothing matches that search.", "No registrations here yet."),
+                color=theme.TEXT_MUTED,
+            ),
+        ),
+        pager(s, "registrations"),
         spacing="4",
         width="100%",
         align="stretch",

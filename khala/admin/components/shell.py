@@ -14,9 +14,13 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("Overview", "/admin", "layout-dashboard"),
     ("Events", "/admin/events", "calendar-plus"),
     ("Registrations", "/admin/registrations", "ticket"),
+    ("Check-in", "/admin/checkin", "scan-line"),
     ("Mail", "/admin/mail", "mail"),
     ("Users", "/admin/users", "users"),
     ("Images", "/admin/images", "image"),
+    ("Audit log", "/admin/audit", "history"),
+    ("API keys", "/admin/api-keys", "key-round"),
+    ("System", "/admin/system", "activity"),
 ]
 
 STATUS_TONES = {"published": "open", "draft": "muted", "cancelled": "soldout"}

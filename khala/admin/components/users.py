@@ -1,42 +1,97 @@
-"""The users section: search accounts, grant or revoke the administrator role."""
+"""The users section: search and filter accounts, grant or revoke the administrator role, disable or enable
+an account."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from khala.accounts.components import password_confirm_dialog
-from khala.admin.components.shell import INPUT_STYLE, pager, table
+from khala.admin.components.shell import INPUT_STYLE, pager, select, table
 from khala.admin.state.users import UsersAdminState
 from khala.ui import theme
 from khala.ui.forms import form_error
 from khala.ui.widgets import badge
 
+DANGER_BUTTON = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}
+
+
+def _role_button(u: dict) -> rx.Component:
+    is_admin = u["is_admin"] == "yes"
+    return rx.cond(
+        is_admin,
+        rx.button(
+            "Revoke admin",
+            on_click=UsersAdminState.set_admin(u["id"], False),
+            size="1",
+            style=theme.secondary_button,
+            disabled=u["is_me"] == "yes",
+            aria_label="Revoke the administrator role of " + u["email"],
+        ),
+        rx.button(
+            "Make admin",
+            on_click=UsersAdminState.set_admin(u["id"], True),
+            size="1",
+            style=theme.secondary_button,
+            disabled=u["disabled"] == "yes",
+            aria_label="Make " + u["email"] + " an administrator",
+        ),
+    )
+
+
+def _standing_button(u: dict) -> rx.Component:
+    s = UsersAdminState
+    return rx.cond(
+        u["disabled"] == "yes",
+        rx.button(
+            "Enable",
+            on_click=s.enable(u["id"]),
+            size="1",
+            style=theme.secondary_button,
+            aria_label="Enable the account of " + u["email"],
+        ),
+        rx.cond(
+            s.confirm_disable == u["id"],
+            rx.hstack(
+                rx.button("Confirm disable", on_click=s.disable(u["id"]), size="1", style=DANGER_BUTTON),
+                rx.button("Keep", on_click=s.ask_disable(""), size="1", style=theme.secondary_button),
+                spacing="2",
+            ),
+            rx.button(
+                "Disable",
+                on_click=s.ask_disable(u["id"]),
+                size="1",
+                style=theme.secondary_button,
+                disabled=u["is_me"] == "yes",
+                aria_label="Disable the account of " + u["email"],
+            ),
+        ),
+    )
+
 
 def _user_row(u: dict) -> rx.Component:
-    is_admin = u["is_admin"] == "yes"
     return rx.table.row(
-        rx.table.row_header_cell(u["display_name"]),
-        rx.table.cell(u["email"]),
-        rx.table.cell(rx.cond(u["is_verified"] == "yes", "Yes", "No")),
-        rx.table.cell(rx.cond(is_admin, badge("Admin", "open"), "")),
-        rx.table.cell(u["created"]),
-        rx.table.cell(
-            rx.cond(
-                is_admin,
-                rx.button(
-                    "Revoke admin",
-                    on_click=UsersAdminState.set_admin(u["id"], False),
-                    size="1",
-                    style=theme.secondary_button,
-                ),
-                rx.button(
-                    "Make admin",
-                    on_click=UsersAdminState.set_admin(u["id"], True),
-                    size="1",
-                    style=theme.secondary_button,
-                ),
+        rx.table.row_header_cell(
+            rx.vstack(
+                rx.text(u["display_name"], weight="medium"),
+                rx.text(u["email"], size="1", color=theme.TEXT_MUTED),
+                spacing="0",
             )
         ),
+        rx.table.cell(
+            rx.hstack(
+                rx.cond(u["is_admin"] == "yes", badge("Admin", "open")),
+                rx.cond(u["disabled"] == "yes", badge("Disabled", "soldout")),
+                rx.cond(u["is_verified"] == "yes", rx.fragment(), badge("Unverified", "few")),
+                rx.cond(u["is_me"] == "yes", badge("You", "muted")),
+                spacing="1",
+                wrap="wrap",
+            )
+        ),
+        rx.table.cell(u["created"]),
+        rx.table.cell(
+            rx.hstack(_role_button(u), _standing_button(u), spacing="2", wrap="wrap"),
+        ),
+        data_testid="admin-user-row",
     )
 
 
@@ -52,22 +107,42 @@ def users_section() -> rx.Component:
                     type="search",
                     placeholder="Name or e-mail",
                     default_value=s.query,
-                    style={**INPUT_STYLE, "flex": "1"},
+                    style={**INPUT_STYLE, "flex": "1", "min_width": "min(12rem, 100%)"},
+                ),
+                rx.box(
+                    rx.el.label("Show", html_for="admin-user-role", class_name="khala-sr"),
+                    select(
+                        "role",
+                        "admin-user-role",
+                        [
+                            ("", "Everyone"),
+                            ("admin", "Administrators"),
+                            ("disabled", "Disabled"),
+                            ("unverified", "Unverified"),
+                        ],
+                    ),
                 ),
                 rx.button("Search", type="submit", style=theme.secondary_button),
                 spacing="3",
                 width="100%",
+                wrap="wrap",
             ),
             on_submit=s.search,
             width="100%",
         ),
         form_error(s.error),
         table(
-            ["Name", "E-mail", "Verified", "Role", "Joined", ""],
+            ["Account", "Standing", "Joined", ""],
             rx.table.body(rx.foreach(s.users, _user_row)),
             "Accounts",
         ),
         pager(s, "accounts"),
+        rx.text(
+            "A disabled account cannot sign in and its open sessions end at once; its registrations and "
+            "history stay. The last administrator cannot be demoted or disabled.",
+            size="2",
+            color=theme.TEXT_MUTED,
+        ),
         password_confirm_dialog(s),  # granting admin asks for the password again
         spacing="4",
         width="100%",

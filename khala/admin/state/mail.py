@@ -1,4 +1,6 @@
-"""The mail section (/admin/mail): the outbox, filtered; retry a failed message."""
+"""The mail section (/admin/mail): the outbox, filtered; a message's rendered view; retry a failed message;
+and announcements: a message to every ticket holder of an event (or of one package), previewed first, sent
+through the outbox and recorded in the audit log."""
 
 from __future__ import annotations
 
@@ -8,13 +10,31 @@ from typing import Any
 
 import reflex as rx
 
-from khala.admin.state.base import AdminState, PagedState, admin_only, clip, utc
+from khala.admin.state.base import AdminState, Option, PagedState, admin_only, clip, utc
 from khala.audit.service import Actor
 from khala.errors import DomainError
+from khala.events import catalogue, reports
+from khala.lib import routes
+from khala.lib.dates import format_date_short, format_datetime_short
 from khala.lib.paging import Page, pages_for
 from khala.mail import service as mail
+from khala.registrations import roster
+from khala.registrations import service as registrations
 
 MAIL_PAGE_SIZE = 25
+TEMPLATE_LABELS = {
+    "verify_email": "Verify e-mail",
+    "password_reset": "Password reset",
+    "account_exists": "Account exists",
+    "email_change": "E-mail change",
+    "email_changed": "E-mail changed",
+    "password_changed": "Password changed",
+    "registration_confirmed": "Registration confirmed",
+    "registration_cancelled": "Registration cancelled",
+    "waitlist_joined": "Waiting list joined",
+    "waitlist_promoted": "Waiting list promoted",
+    "announcement": "Announcement",
+}
 
 
 @dataclass
@@ -31,14 +51,33 @@ class MailRowView:
     sent: str = ""
 
 
+@dataclass
+class MessageDetail:
+    id: str = ""
+    recipient: str = ""
+    subject: str = ""
+    template: str = ""
+    status: str = ""
+    created: str = ""
+    sent: str = ""
+    attempts: int = 0
+    last_error: str = ""
+    html: str = ""
+    text: str = ""
+    attachments: str = ""  # "ticket-qr.png (1.2 kB), gala.ics (0.6 kB)"
+
+
 class AdminMailState(PagedState, AdminState):
     status_filter: str = ""
     recipient: str = ""
+    template_filter: str = ""
     rows: list[MailRowView] = []
     error: str = ""
+    shown: MessageDetail = MessageDetail()
+    view_open: bool = False
 
     def _forget(self) -> None:
-        self.rows = []
+        self.rows, self.shown, self.view_open = [], MessageDetail(), False
         self._forget_page()
 
     async def _list(self):
@@ -46,6 +85,7 @@ class AdminMailState(PagedState, AdminState):
             mail.list_outbox,
             status=self.status_filter or None,
             recipient=self.recipient or None,
+            template=self.template_filter or None,
             page=self.page,
             per_page=MAIL_PAGE_SIZE,
         )
@@ -61,7 +101,7 @@ class AdminMailState(PagedState, AdminState):
                 id=str(m.id),
                 recipient=m.recipient,
                 subject=m.subject,
-                template=m.template,
+                template=TEMPLATE_LABELS.get(m.template, m.template),
                 status=m.status.value,
                 status_label=m.status.value.capitalize(),
                 attempts=m.attempts,
@@ -76,16 +116,19 @@ class AdminMailState(PagedState, AdminState):
     @admin_only(bounce=True)
     async def load(self):
         """on_load: the outbox, newest first, with the filters chosen last time."""
-        self.error = ""
+        self.error, self.view_open = "", False
         await self._fetch()
         return None
 
     @rx.event
     @admin_only
     async def search(self, form_data: dict[str, Any]):
-        status = clip(form_data.get("status"), 20)
+        data = form_data if isinstance(form_data, dict) else {}
+        status = clip(data.get("status"), 20)
         self.status_filter = status if status in {s.value for s in mail.OutboxStatus} else ""
-        self.recipient = clip(form_data.get("recipient"), 254).strip()
+        self.recipient = clip(data.get("recipient"), 254).strip()
+        template = clip(data.get("template"), 60)
+        self.template_filter = template if template in TEMPLATE_LABELS else ""
         self.page = 1
         await self._fetch()
         return None
@@ -102,3 +145,156 @@ class AdminMailState(PagedState, AdminState):
             return rx.toast.error(exc.message)
         await self._fetch()
         return rx.toast.success(f"Queued again for {status.recipient}.")
+
+    @rx.event
+    @admin_only
+    async def view_message(self, message_id: str):
+        """Open one message as it was rendered (one-time links stay hidden)."""
+        try:
+            m = await asyncio.to_thread(mail.message_view, clip(message_id, 60))
+        except DomainError as exc:
+            self.error = exc.message
+            return rx.toast.error(exc.message)
+        self.shown = MessageDetail(
+            id=str(m.id),
+            recipient=m.recipient,
+            subject=m.subject,
+            template=TEMPLATE_LABELS.get(m.template, m.template),
+            status=m.status.value.capitalize(),
+            created=utc(m.created_at),
+            sent=utc(m.sent_at),
+            attempts=m.attempts,
+            last_error=clip(m.last_error or "", 500),
+            html=m.html,
+            text=m.text or "(This message is written when it is sent.)",
+            attachments=", ".join(f"{name} ({size / 1024:.1f} kB)" for name, _, size in m.attachments),
+        )
+        self.view_open = True
+        return None
+
+    @rx.event
+    @admin_only
+    async def close_view(self):
+        self.view_open = False
+
+
+class AdminAnnounceState(AdminState):
+    """Write to every ticket holder of an event (or of one package): write → preview → send."""
+
+    event_options: list[Option] = []
+    package_options: list[Option] = []
+    event_id: str = ""
+    package_id: str = ""
+    subject: str = ""
+    body: str = ""
+    errors: dict[str, str] = {}
+    previewing: bool = False
+    preview_people: int = 0
+    preview_sample: str = ""
+    preview_html: str = ""
+    sent_note: str = ""
+
+    def _forget(self) -> None:
+        self.event_options, self.package_options, self.errors = [], [], {}
+        self.previewing, self.preview_html, self.preview_sample, self.preview_people = False, "", "", 0
+
+    @rx.event
+    @admin_only(bounce=True)
+    async def load(self):
+        choices = await asyncio.to_thread(reports.list_events_admin, None, "published", 1, 100)
+        self.event_options = [
+            Option(r.id, f"{r.title} — {format_date_short(r.starts_at, r.timezone)}") for r in choices.items
+        ]
+        self.errors, self.previewing, self.sent_note = {}, False, ""
+        return None
+
+    @rx.event
+    @admin_only
+    async def choose_event(self, event_id: str):
+        self.event_id, self.package_id, self.previewing, self.errors = clip(event_id, 60), "", False, {}
+        self.package_options = []
+        if not self.event_id:
+            return None
+        try:
+            detail = await asyncio.to_thread(catalogue.get_event, self.event_id, include_unpublished=True)
+        except DomainError as exc:
+            self.event_id, self.errors = "", {"event_id": exc.message}
+            return None
+        self.package_options = [Option(p.id, p.title) for p in detail.packages]
+        return None
+
+    @rx.event
+    @admin_only
+    async def preview(self, form_data: dict[str, Any]):
+        """Show who it reaches and the mail as the first of them will read it; nothing is sent yet."""
+        data = form_data if isinstance(form_data, dict) else {}
+        self.subject = " ".join(clip(data.get("subject"), 300).split())
+        self.body = clip(data.get("body"), 6000).strip()
+        package = clip(data.get("package_id"), 60)
+        self.package_id = package if any(o.value == package for o in self.package_options) else ""
+        self.sent_note, self.errors = "", {}
+        if not self.event_id:
+            self.errors = {"event_id": "Choose the event whose ticket holders you write to."}
+        if not 3 <= len(self.subject) <= 150:
+            self.errors["subject"] = "Write a subject of 3 to 150 characters."
+        if not 1 <= len(self.body) <= 5000:
+            self.errors["body"] = "Write a message of at most 5,000 characters."
+        if self.errors:
+            self.previewing = False
+            return None
+        try:
+            audience = await asyncio.to_thread(
+                roster.announcement_audience, self.event_id, self.package_id or None
+            )
+            detail = await asyncio.to_thread(catalogue.get_event, self.event_id, include_unpublished=True)
+            html, _ = await asyncio.to_thread(
+                mail.render,
+                "announcement",
+                {
+                    "display_name": audience.sample[0] if audience.sample else "Ada",
+                    "event_title": detail.title,
+                    "starts_at": format_datetime_short(detail.starts_at, detail.timezone),
+                    "paragraphs": [p.strip() for p in self.body.split("\n\n") if p.strip()],
+                    "event_path": routes.event(detail.slug),
+                },
+                subject=self.subject,
+            )
+        except DomainError as exc:
+            self.errors = {"form": exc.message}
+            return None
+        self.preview_people = audience.people
+        names = ", ".join(audience.sample)
+        more = audience.people - len(audience.sample)
+        self.preview_sample = names + (f" and {more} more" if more > 0 else "")
+        self.preview_html, self.previewing = html, True
+        return None
+
+    @rx.event
+    @admin_only
+    async def edit(self):
+        self.previewing = False
+
+    @rx.event
+    @admin_only
+    async def send(self, *, actor: Actor):
+        """Send what was previewed: one outbox row per ticket holder, one audit entry."""
+        if not self.previewing:
+            self.errors = {"form": "Preview the message before you send it."}
+            return None
+        try:
+            count = await asyncio.to_thread(
+                registrations.announce,
+                self.event_id,
+                self.subject,
+                self.body,
+                actor=actor,
+                package_id=self.package_id or None,
+            )
+        except DomainError as exc:
+            self.errors = exc.by_field() or {"form": exc.message}
+            self.previewing = False
+            return rx.toast.error(exc.message)
+        self.previewing, self.preview_html = False, ""
+        self.subject, self.body = "", ""
+        self.sent_note = f"Queued for {count} ticket holder{'s' if count != 1 else ''}."
+        return rx.toast.success(self.sent_note)

@@ -1,9 +1,11 @@
-"""The registrations section (/admin/registrations): one event's registrations; cancel on someone's behalf."""
+"""The registrations section (/admin/registrations): every event's registrations or one event's, searched by
+name, e-mail or ticket code; cancel on someone's behalf, resend a confirmation, export an event as CSV."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
 
@@ -19,7 +21,7 @@ from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.events import catalogue, reports
 from khala.lib.dates import format_date_short, format_datetime_short
-from khala.registrations import queries
+from khala.registrations import queries, roster
 from khala.registrations import service as registrations
 
 REGISTRATIONS_PAGE_SIZE = 25
@@ -38,6 +40,17 @@ class RegistrationRowView:
     ticket_code: str = ""
     created: str = ""
     cancellable: bool = False
+    event_id: str = ""
+    event_title: str = ""
+    checked_in: str = ""  # when the ticket was scanned at the door ("" = not yet)
+
+
+def export_url(event_id: str) -> str:
+    return f"/admin/events/{event_id}/registrations.csv"
+
+
+def checkin_url(event_id: str) -> str:
+    return f"/admin/checkin/{event_id}"
 
 
 class AdminRegistrationsState(PagedState, AdminState):
@@ -45,6 +58,7 @@ class AdminRegistrationsState(PagedState, AdminState):
     event_title: str = ""
     event_options: list[Option] = []
     status_filter: str = ""
+    query: str = ""
     rows: list[RegistrationRowView] = []
     summary: str = ""
     confirm_id: str = ""
@@ -56,36 +70,43 @@ class AdminRegistrationsState(PagedState, AdminState):
         self.event_title, self.summary, self.confirm_id = "", "", ""
 
     def _no_event(self) -> None:
-        self.rows, self.summary, self.event_title = [], "", ""
-        self._forget_page()
+        self.summary, self.event_title = "", ""
 
     async def _fetch(self) -> None:
         self.confirm_id = ""
-        if not self.event_id:
-            self._no_event()
-            return
-        try:
-            detail, result, stats = await asyncio.gather(
-                asyncio.to_thread(catalogue.get_event, self.event_id, include_unpublished=True),
-                asyncio.to_thread(
-                    queries.list_for_event,
-                    self.event_id,
-                    status=self.status_filter or None,
-                    page=self.page,
-                    page_size=REGISTRATIONS_PAGE_SIZE,
-                ),
-                asyncio.to_thread(queries.registration_stats, self.event_id),
+        calls = [
+            asyncio.to_thread(
+                roster.search_registrations,
+                self.query,
+                event_id=self.event_id or None,
+                status=self.status_filter or None,
+                page=self.page,
+                page_size=REGISTRATIONS_PAGE_SIZE,
             )
+        ]
+        if self.event_id:
+            calls += [
+                asyncio.to_thread(catalogue.get_event, self.event_id, include_unpublished=True),
+                asyncio.to_thread(queries.registration_stats, self.event_id),
+            ]
+        try:
+            result, *event = await asyncio.gather(*calls)
         except DomainError as exc:
             self.error = exc.message
             self.event_id = ""
             self._no_event()
+            self.rows = []
+            self._forget_page()
             return
-        self.event_title = detail.title
-        self.summary = (
-            f"{stats.confirmed} confirmed ({stats.seats_confirmed} seats) · "
-            f"{stats.waitlisted} waiting ({stats.seats_waitlisted} seats) · {stats.cancelled} cancelled"
-        )
+        if event:
+            detail, stats = event
+            self.event_title = detail.title
+            self.summary = (
+                f"{stats.confirmed} confirmed ({stats.seats_confirmed} seats) · "
+                f"{stats.waitlisted} waiting ({stats.seats_waitlisted} seats) · {stats.cancelled} cancelled"
+            )
+        else:
+            self._no_event()
         self.rows = [
             RegistrationRowView(
                 id=r.id,
@@ -96,8 +117,11 @@ class AdminRegistrationsState(PagedState, AdminState):
                 package=r.package_title,
                 quantity=r.quantity,
                 ticket_code=r.ticket_code,
-                created=format_datetime_short(r.created_at, detail.timezone),
+                created=format_datetime_short(r.created_at, r.timezone),
                 cancellable=r.cancellable,
+                event_id=r.event_id,
+                event_title=r.event_title,
+                checked_in=format_datetime_short(r.checked_in_at, r.timezone),
             )
             for r in result.items
         ]
@@ -106,14 +130,19 @@ class AdminRegistrationsState(PagedState, AdminState):
     @rx.event
     @admin_only(bounce=True)
     async def load(self):
+        """on_load: ``?event=<id>`` picks an event, ``?q=`` searches; otherwise the latest registrations of
+        every event."""
         self.error = ""
         choices = await asyncio.to_thread(reports.list_events_admin, None, None, 1, EVENT_CHOICES)
         self.event_options = [
             Option(r.id, f"{r.title} — {format_date_short(r.starts_at, r.timezone)}") for r in choices.items
         ]
-        wanted = clip(self.router.url.query_parameters.get("event", ""), 60)
+        params = self.router.url.query_parameters
+        wanted = clip(params.get("event", ""), 60)
         if wanted:
             self.event_id, self.page = wanted, 1
+        if "q" in params:
+            self.query, self.page = clip(params.get("q", ""), 100).strip(), 1
         await self._fetch()
         return None
 
@@ -130,6 +159,17 @@ class AdminRegistrationsState(PagedState, AdminState):
     async def filter_status(self, status: str):
         status = clip(status, 20)
         self.status_filter = "" if status == "all" or status not in queries.ADMIN_STATUS_FILTERS else status
+        self.page = 1
+        await self._fetch()
+        return None
+
+    @rx.event
+    @admin_only
+    async def search(self, form_data: dict[str, Any]):
+        """Search by name, e-mail or ticket code (across events unless one is chosen)."""
+        self.error = ""
+        data = form_data if isinstance(form_data, dict) else {}
+        self.query = clip(data.get("q"), 100).strip()
         self.page = 1
         await self._fetch()
         return None
@@ -154,4 +194,19 @@ class AdminRegistrationsState(PagedState, AdminState):
         await self._fetch()
         return rx.toast.success(
             "Registration cancelled; its seats are free again and the waiting list, if any, moved up."
+        )
+
+    @rx.event
+    @admin_only
+    async def resend(self, registration_id: str, *, actor: Actor):
+        """Mail the holder their confirmation (or waiting-list place) again."""
+        self.error = ""
+        try:
+            await asyncio.to_thread(registrations.resend_confirmation, clip(registration_id, 60), actor=actor)
+        except DomainError as exc:
+            self.error = exc.message
+            return rx.toast.error(exc.message)
+        row = next((r for r in self.rows if r.id == registration_id), None)
+        return rx.toast.success(
+            f"Confirmation sent again to {row.email}." if row else "Confirmation sent again."
         )

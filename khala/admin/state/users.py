@@ -1,4 +1,6 @@
-"""The users section (/admin/users): a page of accounts; grant or revoke the administrator role."""
+"""The users section (/admin/users): accounts searched and filtered; grant or revoke the administrator role
+(never one's own, never the last administrator's); disable an account (its sessions end at once, it cannot
+sign in, its data stays) or enable it again."""
 
 from __future__ import annotations
 
@@ -7,27 +9,29 @@ from typing import Any
 
 import reflex as rx
 
-from khala.accounts import auth, service, sessions
-from khala.admin.state.base import AdminState, PagedState, admin_only, clip
+from khala.accounts import auth, service, sessions, standing
+from khala.admin.state.base import AdminState, PagedState, admin_only, clip, page_number
 from khala.audit.service import Actor
 from khala.errors import DomainError, InvalidInput
-from khala.lib.paging import Page, offset_of
 
 USERS_PAGE_SIZE = 50
+ROLE_FILTERS = {"", "admin", "disabled", "unverified"}
 
 
 class UsersAdminState(PagedState, AdminState):
-    """Administrators' view of accounts: a page of users (newest first), search, grant/revoke admin."""
+    """Administrators' view of accounts: a page of users (newest first), search, roles, disabling."""
 
     query: str = ""
+    role: str = ""
     users: list[dict[str, str]] = []
     error: str = ""
+    confirm_disable: str = ""  # the account whose "Disable" waits for a second click
     reauth_open: bool = False  # the "confirm your password" dialog
     reauth_error: str = ""
     _pending_grant: str = ""  # backend only: the grant waiting for the password
 
     def _forget(self) -> None:
-        self.users = []
+        self.users, self.confirm_disable = [], ""
         self._forget_page()
 
     def _refused(self, exc: DomainError, args: tuple[Any, ...], *, bounce: bool) -> Any:
@@ -35,41 +39,50 @@ class UsersAdminState(PagedState, AdminState):
         self.error = exc.message
         return reply
 
-    async def _fetch(self) -> None:
-        rows, total = await asyncio.to_thread(
-            service.list_users,
-            self.query,
-            offset=offset_of(self.page, USERS_PAGE_SIZE),
-            limit=USERS_PAGE_SIZE,
+    async def _fetch(self, me: str = "") -> None:
+        result = await asyncio.to_thread(
+            standing.list_accounts, self.query, role=self.role, page=self.page, page_size=USERS_PAGE_SIZE
         )
-        self._show_page(Page(rows, total, self.page, USERS_PAGE_SIZE))
+        self._show_page(result)
         self.users = [
             {
-                "id": str(r.id),
+                "id": r.id,
                 "email": r.email,
                 "display_name": r.display_name,
                 "is_admin": "yes" if r.is_admin else "",
                 "is_verified": "yes" if r.is_verified else "",
+                "disabled": "yes" if r.disabled_at else "",
+                "is_me": "yes" if r.id == me else "",
                 "created": r.created_at.strftime("%Y-%m-%d"),
             }
-            for r in rows
+            for r in result.items
         ]
 
     @rx.event
     @admin_only(bounce=True)
-    async def load(self):
+    async def load(self, *, actor: Actor):
         """on_load: the page of accounts shown last time (search and page are kept while the tab lives)."""
-        self.error = ""
-        await self._fetch()
+        self.error, self.confirm_disable = "", ""
+        await self._fetch(str(actor.id))
         return None
 
     @rx.event
     @admin_only
-    async def search(self, form_data: dict[str, Any]):
-        self.error = ""
-        self.query = clip(form_data.get("query"), 100)
+    async def search(self, form_data: dict[str, Any], *, actor: Actor):
+        data = form_data if isinstance(form_data, dict) else {}
+        self.error, self.confirm_disable = "", ""
+        self.query = clip(data.get("query"), 100)
+        role = clip(data.get("role"), 20)
+        self.role = role if role in ROLE_FILTERS else ""
         self.page = 1
-        await self._fetch()
+        await self._fetch(str(actor.id))
+        return None
+
+    @rx.event
+    @admin_only
+    async def go_to_page(self, page: int, *, actor: Actor):
+        self.page = page_number(page)
+        await self._fetch(str(actor.id))
         return None
 
     # Granting admin needs the password again (recent authentication, 10 minutes per session): set_admin
@@ -117,5 +130,35 @@ class UsersAdminState(PagedState, AdminState):
             if not isinstance(exc, InvalidInput):
                 self._forget()
             return None
-        await self._fetch()
+        await self._fetch(str(actor.id))
         return None
+
+    @rx.event
+    @admin_only
+    async def ask_disable(self, user_id: str):
+        self.confirm_disable = clip(user_id, 60)
+
+    @rx.event
+    @admin_only
+    async def disable(self, user_id: str, *, actor: Actor):
+        """Disable an account: its sessions end now, sign-in is refused, its registrations stay."""
+        self.error, self.confirm_disable = "", ""
+        try:
+            row = await asyncio.to_thread(standing.disable_user, clip(user_id, 60), actor=actor)
+        except DomainError as exc:
+            self.error = exc.message
+            return rx.toast.error(exc.message)
+        await self._fetch(str(actor.id))
+        return rx.toast.success(f"{row.email} is disabled; its sessions have ended.")
+
+    @rx.event
+    @admin_only
+    async def enable(self, user_id: str, *, actor: Actor):
+        self.error, self.confirm_disable = "", ""
+        try:
+            row = await asyncio.to_thread(standing.enable_user, clip(user_id, 60), actor=actor)
+        except DomainError as exc:
+            self.error = exc.message
+            return rx.toast.error(exc.message)
+        await self._fetch(str(actor.id))
+        return rx.toast.success(f"{row.email} can sign in again.")
