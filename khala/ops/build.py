@@ -64,6 +64,8 @@ def _source_files(root: Path) -> Iterator[Path]:
             for f in sorted(path.rglob("*")):
                 if not f.is_file() or "__pycache__" in f.parts:
                     continue
+                if f.relative_to(root).parts[:2] == ("assets", "external"):
+                    continue  # Reflex's links to shared assets of khala/ (made by the build, hashed as khala/)
                 if only_py and f.suffix != ".py":
                     continue
                 yield f
