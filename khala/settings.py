@@ -91,7 +91,7 @@ class Settings(BaseSettings):
             return v
         sources = [str(o).strip() for o in items if str(o).strip()]
         for o in sources:  # one CSP source expression each: nothing that could end the directive
-            if any(c in o for c in ";,\"\n\r") or (o.startswith("'") and o not in ("'self'", "'none'")):
+            if any(c in o for c in ';,"\n\r') or (o.startswith("'") and o not in ("'self'", "'none'")):
                 raise ValueError(f"KHALA_EMBED_ORIGINS: {o!r} is not an origin such as https://club.example")
         return sources
 
