@@ -17,7 +17,7 @@ from sqlalchemy import String, cast, delete, or_
 from sqlmodel import Session, select
 
 from khala.accounts import sessions
-from khala.accounts.models import AccountToken, User, UserSession
+from khala.accounts.models import AccountToken, CalendarFeed, User, UserSession
 from khala.accounts.service import data_exporters, on_user_delete, require_password
 from khala.accounts.sessions import active_user
 from khala.audit import service as audit
@@ -83,6 +83,7 @@ def delete_account(user_id: uuid.UUID, password: str, *, actor: Actor) -> None:
         session.add(user)
         sessions.end_sessions(session, user_id)
         session.exec(delete(AccountToken).where(AccountToken.user_id == user_id))
+        session.exec(delete(CalendarFeed).where(CalendarFeed.user_id == user_id))  # its secret feed address
         audit.record(session, actor, "user.deleted", user, {"deleted_at": [None, user.deleted_at]})
 
 

@@ -100,3 +100,21 @@ def _purpose(secret: str) -> str:
     with session_scope() as session:
         token = sessions.find_token(session, secret)
         return token.purpose if token else ""
+
+
+def test_deleting_an_account_scrubs_its_addresses_from_the_audit_trail(db, smtp_sink) -> None:
+    """The person's e-mail addresses and name leave the audit trail with the account (same transaction)."""
+    from khala.audit.models import AuditEntry
+    from tests.security.conftest import database_dump
+
+    service.sign_up("dora@example.com", "Dora Explorer", PASSWORD, ip="10.1.0.6")
+    user_id = _user_id("dora@example.com")
+    service.request_email_change(user_id, "dora.new@example.com", PASSWORD, actor=Actor.system("t"), ip="10.1.0.7")
+    smtp_sink.worker().drain()
+    privacy.delete_account(user_id, PASSWORD, actor=Actor.system("test"))
+    dump = database_dump(db)
+    for personal in ("dora@example.com", "dora.new@example.com", "Dora Explorer"):
+        assert personal not in dump, [line for line in dump.splitlines() if personal in line]
+    with session_scope() as session:
+        deleted = session.exec(select(AuditEntry).where(AuditEntry.action == "user.deleted")).one()
+    assert deleted.object_id == str(user_id)
