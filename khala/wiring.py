@@ -21,7 +21,9 @@ def _connect(hooks: MutableSequence[F], fn: F) -> None:
 
 def install() -> None:
     from khala.accounts import service as accounts
+    from khala.events import reports as event_reports
     from khala.events import service as events
+    from khala.images import service as images
     from khala.locations import service as locations
     from khala.mail import rendering as mail_rendering
     from khala.registrations import notify
@@ -36,6 +38,9 @@ def install() -> None:
     _connect(events.on_seats_added, registrations.promote_waitlist)
     # locations → events: a renamed or moved venue refreshes the searchable columns of its events.
     _connect(locations.on_location_change, events.refresh_events_at)
+    # locations, images → events: a venue or an image that events use cannot be deleted; the admin shows which.
+    _connect(locations.users_of, event_reports.events_at_locations)
+    _connect(images.users_of, event_reports.events_showing_images)
     # accounts → registrations: deleting an account gives its seats back; the data export lists its tickets.
     _connect(accounts.on_user_delete, registrations.cancel_all_for_user)
     accounts.data_exporters["registrations"] = registration_queries.export_for_user

@@ -16,6 +16,7 @@ from khala.admin.components import (
     overview,
     registrations_section,
     users_section,
+    venues_section,
 )
 from khala.admin.components.api_keys import api_keys_section
 from khala.admin.components.audit import audit_section
@@ -26,7 +27,8 @@ from khala.admin.state import (
     AdminMailState,
     AdminOverviewState,
     AdminRegistrationsState,
-    AdminState,
+    AdminVenuesState,
+    ImageUploadState,
     UsersAdminState,
 )
 from khala.admin.state.api_keys import AdminApiKeysState
@@ -68,9 +70,14 @@ def admin_users_page() -> rx.Component:
     return admin_gate(users_section())
 
 
-@template("/admin/images", "Admin · Images", on_load=AdminState.check_access, meta=_NOINDEX)
+@template("/admin/images", "Admin · Images", on_load=ImageUploadState.load, meta=_NOINDEX)
 def admin_images_page() -> rx.Component:
     return admin_gate(images_section())
+
+
+@template("/admin/venues", "Admin · Venues and categories", on_load=AdminVenuesState.load, meta=_NOINDEX)
+def admin_venues_page() -> rx.Component:
+    return admin_gate(venues_section())
 
 
 @template("/admin/checkin", "Admin · Check-in", on_load=AdminCheckinState.load, meta=_NOINDEX)

@@ -24,6 +24,7 @@ from khala.demo.nordics import NORDICS
 from khala.demo.posters import poster
 from khala.demo.sweden import SWEDEN
 from khala.errors import DomainError
+from khala.events import categories
 from khala.events import service as events
 from khala.events.models import Category, Event, EventStatus
 from khala.images.service import store_image
@@ -60,7 +61,7 @@ def _categories(s: Session, created: dict[str, int]) -> dict[str, int]:
     for slug, name in CATEGORIES:
         category = s.exec(select(Category).where(Category.slug == slug)).first()
         if category is None:
-            category = events.create_category(s, slug=slug, name=name, actor=DEMO)
+            category = categories.create_category(s, slug=slug, name=name, actor=DEMO)
             created["categories"] += 1
         ids[slug] = category.id  # type: ignore[assignment]
     return ids

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from khala.audit.service import Actor
 from khala.db import session_scope
 from khala.errors import InvalidInput
-from khala.events import catalogue, service
+from khala.events import catalogue, copying, service
 from khala.events.catalogue import EventDetail, PackageView
 from khala.events.models import Category, Package
 
@@ -99,3 +99,35 @@ def delete_package(package_id: str | uuid.UUID, *, actor: Actor) -> None:
 def get_package(package_id: str | uuid.UUID) -> PackageView:
     with session_scope() as s:
         return _package_view(s, service.package_row(s, package_id))
+
+
+def duplicate_event(event_id: str | uuid.UUID, *, actor: Actor) -> EventDetail:
+    """``copying.duplicate_event``: a draft copy with its packages."""
+    with session_scope(write=True) as s:
+        copy_id = copying.duplicate_event(s, event_id, actor=actor).id
+    return catalogue.get_event(copy_id, include_unpublished=True)
+
+
+def close_sales(package_id: str | uuid.UUID, *, actor: Actor) -> PackageView:
+    """``service.close_sales``: stop selling a package now."""
+    with session_scope(write=True) as s:
+        return _package_view(s, service.close_sales(s, package_id, actor=actor))
+
+
+def reorder_packages(event_id: str | uuid.UUID, package_ids: list[str], *, actor: Actor) -> list[PackageView]:
+    """``service.reorder_packages``: the event's packages in this order."""
+    with session_scope(write=True) as s:
+        return [_package_view(s, p) for p in service.reorder_packages(s, event_id, package_ids, actor=actor)]
+
+
+def move_package(package_id: str | uuid.UUID, offset: int, *, actor: Actor) -> list[PackageView]:
+    """Move a package ``offset`` places up (negative) or down in its event's order (kept within the list);
+    ``service.reorder_packages`` with the new order."""
+    with session_scope(write=True) as s:
+        package = service.package_row(s, package_id)
+        order = [str(p.id) for p in service.packages_of(s, package.event_id)]
+        here = order.index(str(package.id))
+        there = max(0, min(len(order) - 1, here + int(offset)))
+        order.insert(there, order.pop(here))
+        moved = service.reorder_packages(s, package.event_id, order, actor=actor)
+        return [_package_view(s, p) for p in moved]

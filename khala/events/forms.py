@@ -67,6 +67,13 @@ def _whole(value: str | int | None, field: str, errors: dict[str, str], message:
     return int(text)
 
 
+def _amount_text(minor: int, currency: str) -> str:
+    """Minor units as the price field takes them back: ``24950`` SEK → ``"249.50"``, ``25000`` → ``"250"``."""
+    places = money.exponent(currency)
+    whole, frac = divmod(minor, 10**places) if places else (minor, 0)
+    return f"{whole}.{str(frac).rjust(places, '0')}" if frac else str(whole)
+
+
 def _chosen(s: Session, *, category: str, venue_id: str, image_id: str, errors: dict[str, str]) -> dict:
     """The category slug and the venue and image ids as the typed values (None when left empty)."""
     category_id = None
@@ -178,56 +185,100 @@ def event_form_values(event_id: str | uuid.UUID) -> dict[str, str]:
         }
 
 
-def add_package_from_form(
-    event_id: str,
-    *,
-    title: str,
-    price: str = "",
-    currency: str = "",
-    capacity: str = "",
-    max_per_registration: str = "10",
-    sales_opens_at: str = "",
-    sales_closes_at: str = "",
-    perks: str = "",
-    description: str = "",
-    actor: Actor,
-) -> str:
+class PackageFormFields(TypedDict):
+    """The package form's fields as typed (the same for adding and editing a package)."""
+
+    title: str
+    price: NotRequired[str]  # major units, "249.50"; empty = free
+    currency: NotRequired[str]  # empty: settings.default_currency
+    capacity: NotRequired[str]  # empty = unlimited
+    max_per_registration: NotRequired[str]
+    sales_opens_at: NotRequired[str]  # wall time in the event's zone; empty = now
+    sales_closes_at: NotRequired[str]  # empty = when the event starts
+    perks: NotRequired[str]  # one per line
+    description: NotRequired[str]
+
+
+def _read_package_form(timezone: str, f: PackageFormFields) -> tuple[dict, dict[str, str]]:
+    """(typed values for ``service.add_package``/``update_package``, parse errors by form field)."""
+    errors: dict[str, str] = {}
+    code = (f.get("currency") or "").strip().upper()[:10] or money.default_currency()
+    try:
+        price_minor = money.parse_amount(f.get("price") or "", code)
+    except ValueError:
+        errors["price"] = "Enter the price as a number, e.g. 250 or 249.50."
+        price_minor = 0
+    cap = _whole(
+        f.get("capacity"), "capacity", errors, "Capacity must be a whole number (empty = unlimited)."
+    )
+    most = _whole(
+        f.get("max_per_registration", "10"),
+        "max_per_registration",
+        errors,
+        "Enter a whole number of seats, e.g. 10.",
+    )
+    values = {
+        "title": f["title"],
+        "price_minor": price_minor,
+        "currency": code,
+        "description": f.get("description") or "",
+        "perks": str(f.get("perks") or "").splitlines(),
+        "capacity": cap,
+        "max_per_registration": 10 if most is None else most,
+        "sales_opens_at": _time(f.get("sales_opens_at"), timezone, "sales_opens_at", errors, "sales opening"),
+        "sales_closes_at": _time(
+            f.get("sales_closes_at"), timezone, "sales_closes_at", errors, "sales closing"
+        ),
+    }
+    return values, errors
+
+
+def add_package_from_form(event_id: str, *, actor: Actor, **fields: Unpack[PackageFormFields]) -> str:
     """Add a package to an event from what an administrator typed: the price in major units ("249.50"; the
     currency's own decimals), an empty capacity for unlimited seats, perks one per line, the sales window as
     wall times in the event's time zone. Returns the package id; InvalidInput per field, NotFound for an
     unknown event."""
     with session_scope(write=True) as s:
         event = service.event_row(s, event_id)
-        errors: dict[str, str] = {}
-        code = (currency or "").strip().upper()[:10] or money.default_currency()
+        values, errors = _read_package_form(event.timezone, fields)
         try:
-            price_minor = money.parse_amount(price, code)
-        except ValueError:
-            errors["price"] = "Enter the price as a number, e.g. 250 or 249.50."
-            price_minor = 0
-        cap = _whole(capacity, "capacity", errors, "Capacity must be a whole number (empty = unlimited).")
-        most = _whole(
-            max_per_registration, "max_per_registration", errors, "Enter a whole number of seats, e.g. 10."
-        )
-        opens = _time(sales_opens_at, event.timezone, "sales_opens_at", errors, "sales opening")
-        closes = _time(sales_closes_at, event.timezone, "sales_closes_at", errors, "sales closing")
-        try:
-            package = service.add_package(
-                s,
-                event.id,
-                title=title,
-                price_minor=price_minor,
-                currency=code,
-                description=description or "",
-                perks=str(perks or "").splitlines(),
-                capacity=cap,
-                max_per_registration=10 if most is None else most,
-                sales_opens_at=opens,
-                sales_closes_at=closes,
-                actor=actor,
-            )
+            package = service.add_package(s, event.id, actor=actor, **values)
         except InvalidInput as exc:
             raise InvalidInput(_merge(exc.errors, errors)) from None
         if errors:
             raise InvalidInput(errors)
         return str(package.id)
+
+
+def update_package_from_form(package_id: str, *, actor: Actor, **fields: Unpack[PackageFormFields]) -> None:
+    """Change a package from what an administrator typed (the add form's fields, every one taken as given):
+    ``service.update_package``'s rules, so the capacity cannot go below the seats taken, and a raised
+    capacity moves the waiting list up at once. InvalidInput per field, NotFound for an unknown package."""
+    with session_scope(write=True) as s:
+        package = service.package_row(s, package_id)
+        event = service.event_row(s, package.event_id)
+        values, errors = _read_package_form(event.timezone, fields)
+        try:
+            service.update_package(s, package.id, actor=actor, **values)
+        except InvalidInput as exc:
+            raise InvalidInput(_merge(exc.errors, errors)) from None
+        if errors:
+            raise InvalidInput(errors)
+
+
+def package_form_values(package_id: str) -> dict[str, str]:
+    """A package as the edit form shows it: the price in major units, wall times in the event's zone."""
+    with reading(None) as s:
+        package = service.package_row(s, package_id)
+        event = service.event_row(s, package.event_id)
+        return {
+            "title": package.title,
+            "price": _amount_text(package.price_minor, package.currency),
+            "currency": package.currency,
+            "capacity": "" if package.capacity is None else str(package.capacity),
+            "max_per_registration": str(package.max_per_registration),
+            "sales_opens_at": dates.local_input(package.sales_opens_at, event.timezone),
+            "sales_closes_at": dates.local_input(package.sales_closes_at, event.timezone),
+            "perks": "\n".join(package.perks or []),
+            "description": package.description,
+        }

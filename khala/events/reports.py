@@ -1,9 +1,13 @@
-"""The admin dashboard's reads: counts for the overview and the list of every event (drafts included)."""
+"""The admin dashboard's reads: counts for the overview, the list of every event (drafts included), and
+which events use a venue, an image or a category (the deletion guards and the admin lists)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -14,7 +18,12 @@ from khala.events.catalogue import MAX_PAGE_SIZE, check_query, reading, text_con
 from khala.events.models import Event, EventStatus, Package
 from khala.events.service import ADMIN_STATUSES, STATUS_MESSAGE
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
+from khala.lib.usage import EXAMPLES, Usage
 from khala.locations.models import Location
+
+# The admin list's sort keys (each ascending or descending).
+SORTS = ("starts", "title", "status", "venue", "seats", "price")
+SORT_MESSAGE = "Sort by starts, title, status, venue, seats or price."
 
 
 @dataclass(frozen=True)
@@ -83,12 +92,28 @@ def list_events_admin(
     page: int | str = 1,
     page_size: int | str = 25,
     *,
+    sort: str = "starts",
+    descending: bool = True,
     session: Session | None = None,
 ) -> Page[AdminEventRow]:
-    """One page of every event (drafts and cancelled included), latest start first."""
+    """One page of every event (drafts and cancelled included), latest start first unless ``sort`` (one of
+    ``SORTS``) and ``descending`` say otherwise; ties go by start, then id."""
     text = check_query(text)
     if status and status not in ADMIN_STATUSES:
         raise InvalidInput({"status": STATUS_MESSAGE})
+    if sort not in SORTS:
+        raise InvalidInput({"sort": SORT_MESSAGE})
+    key: Any = {
+        "starts": col(Event.starts_at),
+        "title": func.lower(col(Event.title)),
+        "status": col(Event.status),
+        "venue": func.lower(col(Location.name)),
+        "seats": col(Event.seats_taken),
+        "price": col(Event.min_price_minor),
+    }[sort]
+    order = [(key.desc() if descending else key.asc()).nulls_last()]
+    if sort != "starts":
+        order.append(col(Event.starts_at).desc())
     size = clamp_page_size(page_size, default=25, maximum=MAX_PAGE_SIZE)
     conditions: list[sa.ColumnElement[bool]] = [col(Event.status) == status] if status else []
     conditions += text_conditions(text)
@@ -105,7 +130,7 @@ def list_events_admin(
             select(Event, Location, package_count)
             .where(*conditions)
             .join(Location, col(Event.location_id) == col(Location.id), isouter=True)
-            .order_by(col(Event.starts_at).desc(), col(Event.id))
+            .order_by(*order, col(Event.id))
             .offset(offset_of(current, size))
             .limit(size)
         ).all()
@@ -129,3 +154,47 @@ def list_events_admin(
         for e, loc, n in rows
     ]
     return Page(items=items, total=total, page=current, page_size=size)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Where venues, images and categories are used (hooks of locations and images, connected in wiring.py)
+
+_EXAMPLE_ROWS = 500  # events read for the examples of one batch of ids (the counts are exact)
+
+
+def _label(title: str, status: str) -> str:
+    return title if status == EventStatus.published.value else f"{title} ({status})"
+
+
+def _events_by(session: Session, column: Any, ids: Iterable[Any]) -> dict[Any, Usage]:
+    keys = list(dict.fromkeys(ids))
+    if not keys:
+        return {}
+    counts = session.exec(select(column, func.count()).where(column.in_(keys)).group_by(column)).all()
+    rows = session.exec(
+        select(column, Event.title, Event.status)
+        .where(column.in_(keys))
+        .order_by(col(Event.starts_at).desc(), col(Event.id))
+        .limit(_EXAMPLE_ROWS)
+    ).all()
+    examples: dict[Any, list[str]] = {}
+    for key, title, status in rows:
+        shown = examples.setdefault(key, [])
+        if len(shown) < EXAMPLES:
+            shown.append(_label(title, str(status)))
+    return {key: Usage(int(n), tuple(examples.get(key, ()))) for key, n in counts}
+
+
+def events_at_locations(session: Session, location_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Usage]:
+    """The events at each venue (``locations.service.users_of``)."""
+    return _events_by(session, col(Event.location_id), location_ids)
+
+
+def events_showing_images(session: Session, image_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Usage]:
+    """The events showing each image (``images.service.users_of``)."""
+    return _events_by(session, col(Event.image_id), image_ids)
+
+
+def events_in_categories(session: Session, category_ids: Iterable[int]) -> dict[int, Usage]:
+    """The events in each category."""
+    return _events_by(session, col(Event.category_id), category_ids)

@@ -1,7 +1,8 @@
 """Changes to the catalogue: typed functions that hold every rule, each writing one audit entry.
 
-``create_event``, ``update_event``, ``add_package`` and ``create_category`` are building blocks that run in
-the caller's transaction (``<verb>(session, …)``; the caller commits); ``set_status`` opens its own. Every
+``create_event``, ``update_event``, ``duplicate_event`` and the package functions are building blocks that
+run in the caller's transaction (``<verb>(session, …)``; the caller commits); ``set_status`` opens its own
+(categories live in ``categories.py``). Every
 rule about what a valid event or package is lives here, once, with a message per field: the admin form
 (``forms.py``) only turns text into values and calls these, the demo and the tests call them directly.
 
@@ -101,7 +102,7 @@ def slugify(text: str) -> str:
     return slug[:80] or "event"
 
 
-def _unique_slug(session: Session, base: str) -> str:
+def unique_slug(session: Session, base: str) -> str:
     slug, n = base, 1
     while session.exec(select(Event.id).where(Event.slug == slug)).first() is not None:
         n += 1
@@ -190,7 +191,7 @@ def create_event(
         errors["status"] = STATUS_MESSAGE
     if errors:
         raise InvalidInput(errors)
-    event = Event(slug=_unique_slug(session, slugify(slug or d["title"])), status=status, **d)
+    event = Event(slug=unique_slug(session, slugify(slug or d["title"])), status=status, **d)
     session.add(event)
     session.flush()
     refresh_event(session, event.id)
@@ -347,28 +348,6 @@ def add_package(
     return package
 
 
-def create_category(session: Session, *, slug: str, name: str, actor: Actor) -> Category:
-    """Add a category (the caller commits), with one ``category.created`` entry. InvalidInput per field,
-    also when the slug is taken."""
-    slug, name = (slug or "").strip().lower(), _one_line(name)
-    errors: dict[str, str] = {}
-    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) or len(slug) > 60:
-        errors["slug"] = "Use up to 60 lower-case letters, digits and dashes, e.g. food-drink."
-    elif session.exec(select(Category.id).where(Category.slug == slug)).first() is not None:
-        errors["slug"] = f"The category '{slug}' already exists."
-    if not name:
-        errors["name"] = "A category name is required."
-    elif len(name) > 60:
-        errors["name"] = "The name can be at most 60 characters."
-    if errors:
-        raise InvalidInput(errors)
-    category = Category(slug=slug, name=name)
-    session.add(category)
-    session.flush()
-    audit.record(session, actor, "category.created", category, {"slug": slug, "name": name})
-    return category
-
-
 def refresh_event(session: Session, event_id: uuid.UUID) -> None:
     """Recompute an event's denormalised catalogue columns from its packages and venue."""
     event = session.get(Event, event_id)
@@ -448,10 +427,15 @@ def set_status(event_id: str | uuid.UUID, status: str, *, actor: Actor) -> str:
 on_seats_added: list[Callable[[Session, uuid.UUID], object]] = []
 
 
-def package_row(session: Session, package_id: object) -> Package:
-    package = session.get(Package, parse_id(package_id, "package"))
+def package_row(session: Session, package_id: object, *, lock: bool = False) -> Package:
+    """The package with that id; ``lock`` holds its row until the transaction ends (PostgreSQL: FOR NO KEY
+    UPDATE, as registrations take seats, so the seats taken cannot move under a capacity check)."""
+    query = select(Package).where(Package.id == parse_id(package_id, "package"))
+    package = session.exec(query.with_for_update(key_share=True) if lock else query).first()
     if package is None:
         raise NotFound("We could not find that package.")
+    if lock:
+        session.refresh(package)
     return package
 
 
@@ -473,7 +457,7 @@ def update_package(
     """Change the given fields of a package (the rest stay) under ``add_package``'s rules; the capacity
     cannot go below the seats already taken. One entry: ``package.capacity_changed`` when only the capacity
     changed, else ``package.updated`` (none when nothing did). Freed seats go to the waiting list."""
-    package = package_row(session, package_id)
+    package = package_row(session, package_id, lock=True)
     given = {
         "title": title,
         "description": description,
@@ -488,7 +472,11 @@ def update_package(
     d = {k: getattr(package, k) if v is UNSET else v for k, v in given.items()}
     errors = _check_package(d)
     if d["capacity"] is not None and "capacity" not in errors and d["capacity"] < package.taken:
-        errors["capacity"] = f"{package.taken} seats are already taken; the capacity cannot be lower."
+        taken = "1 seat is" if package.taken == 1 else f"{package.taken} seats are"
+        errors["capacity"] = (
+            f"{taken} already taken, so the capacity cannot be lower than {package.taken}. "
+            "To stop selling, close sales instead."
+        )
     if errors:
         raise InvalidInput(errors)
     before = audit.snapshot(package, PACKAGE_FIELDS)
@@ -510,17 +498,77 @@ def update_package(
 
 
 def delete_package(session: Session, package_id: str | uuid.UUID, *, actor: Actor) -> None:
-    """Remove a package nobody ever registered for (Conflict otherwise: lower its capacity to close it);
-    writes ``package.deleted``."""
+    """Remove a package nobody ever registered for (Conflict otherwise, even when every registration was
+    cancelled: they are its history; close its sales instead); writes ``package.deleted``."""
     from_db = package_row(session, package_id)
+    title, event_id = from_db.title, from_db.event_id  # a failed flush expires the row
     snapshot = audit.snapshot(from_db, PACKAGE_FIELDS)
     audit.record(session, actor, "package.deleted", from_db, data=snapshot)
     session.delete(from_db)
     try:
         session.flush()
     except sa.exc.IntegrityError:
-        raise Conflict("People have registered for this package; it cannot be deleted.") from None
-    refresh_event(session, from_db.event_id)
+        raise Conflict(
+            f"People have registered for “{title}”, so it cannot be deleted; close its sales instead."
+        ) from None
+    refresh_event(session, event_id)
+
+
+def close_sales(
+    session: Session, package_id: str | uuid.UUID, *, actor: Actor, now: datetime | None = None
+) -> Package:
+    """Stop selling a package now (its sales close at ``now``; seats taken stay); ``package.sales_closed``.
+    A package whose sales have already closed stays as it is, and nothing is written."""
+    package = package_row(session, package_id)
+    now = now or utcnow()
+    if package.sales_closes_at is not None and package.sales_closes_at <= now:
+        return package
+    before = audit.snapshot(package, ("sales_opens_at", "sales_closes_at"))
+    if package.sales_opens_at is not None and package.sales_opens_at >= now:
+        package.sales_opens_at = None  # never opened: closed from now on
+    package.sales_closes_at = now
+    session.add(package)
+    session.flush()
+    refresh_event(session, package.event_id)  # open pages re-read the sales state
+    changes = audit.diff(before, audit.snapshot(package, ("sales_opens_at", "sales_closes_at")))
+    audit.record(session, actor, "package.sales_closed", package, changes)
+    return package
+
+
+def packages_of(session: Session, event_id: uuid.UUID) -> list[Package]:
+    """An event's packages in their order."""
+    return list(
+        session.exec(
+            select(Package)
+            .where(Package.event_id == event_id)
+            .order_by(col(Package.position), col(Package.id))
+        ).all()
+    )
+
+
+def reorder_packages(
+    session: Session, event_id: str | uuid.UUID, package_ids: Sequence[str | uuid.UUID], *, actor: Actor
+) -> list[Package]:
+    """Show an event's packages in the order of ``package_ids`` (every one of its packages, once);
+    ``event.packages_reordered`` with the order before and after (nothing when it is the same)."""
+    event = event_row(session, event_id)
+    packages = packages_of(session, event.id)
+    current = [str(p.id) for p in packages]
+    wanted = [str(p) for p in package_ids]
+    if sorted(wanted) != sorted(current):
+        raise InvalidInput({"form": "The new order must list each of the event's packages once."})
+    by_id = {str(p.id): p for p in packages}
+    moved = [by_id[pid] for pid in wanted]
+    if wanted == current and [p.position for p in moved] == list(range(len(moved))):
+        return moved
+    for position, package in enumerate(moved):
+        package.position = position
+        session.add(package)
+    session.flush()
+    refresh_event(session, event.id)
+    if wanted != current:
+        audit.record(session, actor, "event.packages_reordered", event, {"packages": [current, wanted]})
+    return moved
 
 
 def delete_event(session: Session, event_id: str | uuid.UUID, *, actor: Actor) -> None:
@@ -530,10 +578,11 @@ def delete_event(session: Session, event_id: str | uuid.UUID, *, actor: Actor) -
     audit.record(
         session, actor, "event.deleted", event, data=audit.snapshot(event, ("slug", "status", *DETAIL_FIELDS))
     )
-    for package in session.exec(select(Package).where(Package.event_id == event.id)).all():
-        session.delete(package)
-    session.delete(event)
     try:
+        for package in session.exec(select(Package).where(Package.event_id == event.id)).all():
+            session.delete(package)
+        session.flush()  # the packages first (no ORM relationship tells the flush that order)
+        session.delete(event)
         session.flush()
     except sa.exc.IntegrityError:
         raise Conflict(

@@ -14,6 +14,9 @@ non-empty, at most ``settings.upload_max_bytes`` (10 MB), a JPEG, PNG or WebP by
 required (``alt_text`` field). Animated images keep their first frame; colour profiles are
 converted to sRGB; EXIF orientation is applied. The pixel work lives in ``khala.images.processing``.
 
+An image that events show cannot be deleted (``users_of``, connected in ``khala/wiring.py``, says which);
+``list_library`` is the admin's grid: a page of images with their card URLs and usage.
+
 Sessions: ``store_image``/``get_image``/``delete_image`` take the caller's session;
 ``create_image``/``get_image_by_id``/``update_image``/``remove_image`` open their own (for Reflex state and
 API routes). Changes take a keyword-only ``actor`` and write ``image.uploaded``, ``image.updated`` or
@@ -29,16 +32,17 @@ import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO, Literal, NotRequired, TypedDict, Unpack
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from khala.audit import service as audit
 from khala.audit.service import Actor
 from khala.db import session_scope
-from khala.errors import InvalidInput, NotFound
+from khala.errors import Conflict, InvalidInput, NotFound
 from khala.images.models import Image
 from khala.images.processing import (
     RENDITION_FORMAT,
@@ -50,6 +54,8 @@ from khala.images.processing import (
 )
 from khala.images.storage import ImageStore, InvalidKey, SignedUrl, check_key, get_store
 from khala.lib.ids import parse_id, parse_ids
+from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
+from khala.lib.usage import Usage, events_phrase, merged
 from khala.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -420,13 +426,20 @@ def get_image_by_id(image_id: uuid.UUID | str) -> Image:
 def delete_image(
     session: Session, image_id: uuid.UUID | str, *, actor: Actor, store: ImageStore | None = None
 ) -> None:
-    """Delete the row (events showing it fall back to no image: ``ON DELETE SET NULL``) and its blobs;
-    writes ``image.deleted``.
+    """Delete an image nothing uses (Conflict naming the events showing it otherwise): the row and its
+    blobs; writes ``image.deleted``. (Should an event take it up meanwhile, ``ON DELETE SET NULL`` leaves
+    that event without an image rather than failing.)
 
     The row goes first (flushed); blob removal is best effort, since a leftover blob is harmless
     while a row without blobs would only show the placeholder.
     """
     image = get_image(session, image_id)
+    usage = _usage(session, [image.id])[image.id]
+    if usage:
+        raise Conflict(
+            f"“{image.name}” is the image of {events_phrase(usage.count)} ({usage.text()}); "
+            "choose another image for them before deleting it."
+        )
     base = image.storage_key
     audit.record(
         session, actor, "image.deleted", image, data={**audit.snapshot(image, _AUDITED), "storage_key": base}
@@ -450,3 +463,68 @@ def images_by_id(image_ids: Iterable[uuid.UUID | str | None]) -> dict[str, Image
         return {}
     with session_scope() as s:
         return {str(i.id): i for i in s.exec(select(Image).where(col(Image.id).in_(ids))).all()}
+
+
+# ------------------------------------------------------------------------------------- the library
+
+# Called with (session, image ids): what uses each image, as {id: Usage} (the events showing it). An image in
+# use cannot be deleted; the library shows the usage. Connected in khala/wiring.py.
+users_of: list[Callable[[Session, list[uuid.UUID]], Mapping[uuid.UUID, Usage]]] = []
+
+
+def _usage(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Usage]:
+    return merged(ids, (hook(session, ids) for hook in users_of))
+
+
+@dataclass(frozen=True)
+class LibraryImage:
+    id: str
+    name: str
+    alt_text: str
+    description: str
+    width: int
+    height: int
+    created_at: datetime
+    card: SignedUrl
+    usage: Usage
+
+
+def list_library(
+    *, query: str | None = None, page: object = 1, page_size: object = 24, store: ImageStore | None = None
+) -> Page[LibraryImage]:
+    """One page of images, newest first, with a signed card URL and what uses each; ``query`` matches
+    (part of) the name or the alt text, case-insensitively."""
+    size = clamp_page_size(page_size, default=24, maximum=100)
+    text = " ".join(str(query or "").split()).lower()[:100]
+    conditions = []
+    if text:
+        conditions.append(
+            func.lower(col(Image.name)).contains(text, autoescape=True)
+            | func.lower(col(Image.alt_text)).contains(text, autoescape=True)
+        )
+    with session_scope() as s:
+        total = s.exec(select(func.count()).select_from(Image).where(*conditions)).one()
+        number = clamp_page(page, total, size)
+        rows = s.exec(
+            select(Image)
+            .where(*conditions)
+            .order_by(col(Image.created_at).desc(), col(Image.id))
+            .offset(offset_of(number, size))
+            .limit(size)
+        ).all()
+        usage = _usage(s, [r.id for r in rows])
+    items = [
+        LibraryImage(
+            id=str(r.id),
+            name=r.name,
+            alt_text=r.alt_text,
+            description=r.description,
+            width=r.width,
+            height=r.height,
+            created_at=r.created_at,
+            card=image_url(r, "card", store=store),
+            usage=usage[r.id],
+        )
+        for r in rows
+    ]
+    return Page(items=items, total=total, page=number, page_size=size)

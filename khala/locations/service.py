@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote_plus
@@ -23,6 +23,7 @@ from khala.db import session_scope
 from khala.errors import Conflict, InvalidInput, NotFound
 from khala.lib.ids import parse_id
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
+from khala.lib.usage import Usage, events_phrase, merged
 from khala.locations.models import Location
 
 FIELDS = ("name", "street", "postal_code", "city", "region", "country", "latitude", "longitude")
@@ -189,6 +190,9 @@ def map_url(location: Place | None) -> str:
 # Called inside an update's transaction with (session, location id): the events at the venue refresh their
 # catalogue columns (its name and city are searchable). Connected in khala/wiring.py.
 on_location_change: list[Callable[[Session, uuid.UUID], object]] = []
+# Called with (session, venue ids): what uses each venue, as {id: Usage} (the events at it). A venue in use
+# cannot be deleted; the admin list shows the usage. Connected in khala/wiring.py.
+users_of: list[Callable[[Session, list[uuid.UUID]], Mapping[uuid.UUID, Usage]]] = []
 
 
 @dataclass(frozen=True)
@@ -281,10 +285,58 @@ def update_location(location_id: str | uuid.UUID, *, actor: Actor, **fields: Any
         return view(location)
 
 
+def _usage(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Usage]:
+    return merged(ids, (hook(session, ids) for hook in users_of))
+
+
+@dataclass(frozen=True)
+class VenueRow:
+    """A venue as the admin list shows it: its fields and what uses it."""
+
+    venue: LocationView
+    usage: Usage
+
+
+def list_venues_in_use(
+    *, query: str | None = None, page: object = 1, page_size: object = 25
+) -> Page[VenueRow]:
+    """One page of venues by name and city, each with what uses it; ``query`` matches (part of) the name,
+    street or city, case-insensitively."""
+    size = clamp_page_size(page_size)
+    text = _line(query).lower()[:100]
+    conditions = []
+    if text:
+        conditions.append(
+            func.lower(col(Location.name)).contains(text, autoescape=True)
+            | func.lower(col(Location.city)).contains(text, autoescape=True)
+            | func.lower(col(Location.street)).contains(text, autoescape=True)
+        )
+    with session_scope() as s:
+        total = s.exec(select(func.count()).select_from(Location).where(*conditions)).one()
+        number = clamp_page(page, total, size)
+        rows = s.exec(
+            select(Location)
+            .where(*conditions)
+            .order_by(func.lower(col(Location.name)), func.lower(col(Location.city)), col(Location.id))
+            .offset(offset_of(number, size))
+            .limit(size)
+        ).all()
+        usage = _usage(s, [r.id for r in rows])
+        items = [VenueRow(view(r), usage[r.id]) for r in rows]
+    return Page(items=items, total=total, page=number, page_size=size)
+
+
 def delete_location(location_id: str | uuid.UUID, *, actor: Actor) -> None:
-    """Remove a venue no event uses (Conflict otherwise); writes ``location.deleted``."""
+    """Remove a venue nothing uses (Conflict naming the events at it otherwise); writes
+    ``location.deleted``."""
     with session_scope(write=True) as s:
         location = _row(s, location_id)
+        usage = _usage(s, [location.id])[location.id]
+        if usage:
+            raise Conflict(
+                f"{location.name} is the venue of {events_phrase(usage.count)} ({usage.text()}); "
+                "move them to another venue before deleting it."
+            )
         audit.record(s, actor, "location.deleted", location, data=audit.snapshot(location, FIELDS))
         s.delete(location)
         try:

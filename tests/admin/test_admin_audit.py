@@ -209,3 +209,108 @@ def test_uploading_and_deleting_an_image(admin, image_store, png) -> None:
     run(state.delete_image(image_id))
     assert _one(trail, user, "image.deleted").object_id == image_id
     assert images.list_images() == []
+
+
+def test_event_editor_actions_are_audited_once_each_as_the_admin(
+    admin, make_event, make_user, image_store, png
+):
+    from khala.events import forms
+
+    user, token = admin
+    event = make_event(
+        "Gala", packages=[{"title": "Std", "capacity": 1}, {"title": "Spare"}], status=EventStatus.draft
+    )
+    events.set_status(event.id, "published", actor=SYSTEM)
+    std = catalogue.get_event(event.id).packages[0].id
+    holder, waiting = make_user(), make_user()
+    registrations.register(holder.id, std, actor=Actor.user(holder))
+    registrations.register(waiting.id, std, actor=Actor.user(waiting), waitlist=True)
+    state = _state(token, AdminEventsState)
+    run(state.load())
+    run(state.open_event(str(event.id)))
+    trail = Trail()
+
+    run(state.edit_package(std))
+    run(state.save_package({**state.package_values, "capacity": "2"}))
+    entry = _one(trail, user, "package.capacity_changed", by_the_system=("registration.promoted",))
+    assert entry.changes == {"capacity": [1, 2]}
+    run(state.edit_package(std))
+    run(state.save_package({**state.package_values, "title": "Standard", "price": "100"}))
+    assert set(_one(trail, user, "package.updated").changes) == {"title", "price_minor"}
+    spare = state.selected.packages[1].id
+    run(state.move_package_up(spare))
+    _one(trail, user, "event.packages_reordered")
+    run(state.close_package_sales(std))
+    _one(trail, user, "package.sales_closed")
+    run(state.remove_package(spare))
+    assert _one(trail, user, "package.deleted").object_id == spare
+
+    run(state.duplicate_event(str(event.id)))
+    copy = _one(trail, user, "event.duplicated")
+    assert copy.object_id == state.selected.id and copy.data["source"] == str(event.id)
+    run(state.delete_event(copy.object_id))
+    assert _one(trail, user, "event.deleted").object_id == copy.object_id
+
+    run(state.start_create())
+    run(state.set_inline_alt("The stage"))
+    data = png()
+    upload = rx.UploadFile(
+        file=BytesIO(data),
+        path=Path("stage.png"),
+        size=len(data),
+        headers=Headers({"content-type": "image/png"}),
+    )
+    run(state.upload_event_image([upload]))
+    assert _one(trail, user, "image.uploaded").object_id == state.picked_image
+
+    # refused changes write nothing: capacity below the seats taken, a package people registered for
+    run(state.open_event(str(event.id)))
+    run(state.edit_package(std))
+    run(state.save_package({**state.package_values, "capacity": "1"}))
+    assert "cannot be lower than 2" in state.package_edit_errors["capacity"]
+    run(state.remove_package(std))
+    assert trail.new() == []
+    assert forms.package_form_values(std)["capacity"] == "2"
+
+
+def test_venue_and_category_actions_are_audited_once_each_as_the_admin(admin, make_event) -> None:
+    from khala.admin.state import AdminVenuesState
+
+    user, token = admin
+    used = make_event("Gala", venue="Cirkus", category="jazz")
+    state = _state(token, AdminVenuesState, "/admin/venues")
+    run(state.load())
+    trail = Trail()
+    run(state.save_venue({"venue_id": "", "name": "Stadshallen", "city": "Lund", "country": "SE"}))
+    venue = _one(trail, user, "location.created")
+    run(
+        state.save_venue(
+            {"venue_id": venue.object_id, "name": "Stadshallen", "city": "Malmö", "country": "SE"}
+        )
+    )
+    assert _one(trail, user, "location.updated").changes == {"city": ["Lund", "Malmö"]}
+    run(state.delete_venue(venue.object_id))
+    _one(trail, user, "location.deleted")
+    run(state.create_category({"name": "Food", "slug": "food"}))
+    _one(trail, user, "category.created")
+    run(state.edit_category("food"))
+    run(state.save_category({"name": "Food & Drink", "slug": "food"}))
+    assert _one(trail, user, "category.updated").changes == {"name": ["Food", "Food & Drink"]}
+    run(state.delete_category("food"))
+    _one(trail, user, "category.deleted")
+    # in use: refused, nothing written
+    run(state.delete_venue(str(used.location_id)))
+    run(state.delete_category("jazz"))
+    assert trail.new() == []
+
+
+def test_editing_an_images_alt_text_is_audited(admin, image_store, png) -> None:
+    user, token = admin
+    image = images.create_image(png(), name="poster.png", alt_text="A poster", actor=SYSTEM)
+    state = _state(token, ImageUploadState, "/admin/images")
+    run(state.load())
+    trail = Trail()
+    run(state.save_alt_text(str(image.id), {"alt_text": "A red poster"}))
+    assert _one(trail, user, "image.updated").changes == {"alt_text": ["A poster", "A red poster"]}
+    run(state.save_alt_text(str(image.id), {"alt_text": ""}))  # required: refused, nothing written
+    assert trail.new() == []

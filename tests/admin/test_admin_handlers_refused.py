@@ -101,6 +101,7 @@ class World:
     venue_id: str
     png: bytes
     private: tuple[str, ...]
+    package_id: str = ""
     key_id: str = ""
 
 
@@ -138,6 +139,7 @@ def world(make_event, make_user, image_store, png) -> World:
         venue_id=str(event.location_id),
         png=png(),
         private=("Hidden Holder", "holder@example.com", "someone@example.com", "waiting@example.com"),
+        package_id=package_id,
         key_id=keys.create_key("Door tablet", "write", actor=SYSTEM).key.id,
     )
 
@@ -170,6 +172,8 @@ def _form(w: World) -> dict[str, str]:
         "street": "Main street 1",
         "postal_code": "123 45",
         "country": "SE",
+        # an image's alt text
+        "alt_text": "A red poster",
         # the administrator's password (granting admin asks for it again)
         "password": PASSWORD,
         # searches
@@ -195,9 +199,12 @@ def _argument(cls: type, handler_name: str, name: str, w: World) -> Any:
         "event_id": w.event_id,
         "registration_id": w.holder,
         "message_id": w.mail,
-        "key_id": w.key_id,
         "user_id": w.user_id,
         "image_id": w.image_id,
+        "package_id": w.package_id,
+        "key_id": w.key_id,
+        "venue_id": w.venue_id,
+        "slug": "music",  # the world's category
         "status": "cancelled",
         "is_admin": True,
         "page": 2,

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from khala.audit.service import Actor
 from khala.db import session_scope
-from khala.errors import InvalidInput, NotFound
+from khala.errors import Conflict, InvalidInput, NotFound
 from khala.events.models import Event
 from khala.images import processing, service
 from khala.images.models import Image
@@ -327,12 +327,23 @@ def test_placeholder_asset_exists() -> None:
     assert (ROOT / "assets" / PLACEHOLDER_URL.lstrip("/")).is_file()
 
 
-def test_delete_image_unlinks_events(db, use_local: LocalStore, make_image) -> None:
+def test_delete_image_is_refused_while_events_show_it(
+    db, use_local: LocalStore, make_image, monkeypatch
+) -> None:
     image = upload(make_image())
     now = datetime.now(UTC)
     with session_scope(write=True) as s:
         event = Event(slug="e1", title="E1", starts_at=now, ends_at=now, image_id=image.id)
         s.add(event)
+    with (
+        pytest.raises(Conflict, match=r"is the image of 1 event \(E1 \(draft\)\)"),
+        session_scope(write=True) as s,
+    ):
+        service.delete_image(s, str(image.id), actor=UPLOADER)
+    with session_scope() as s:
+        assert s.get(Event, event.id).image_id == image.id
+    # An event that took the image up after the check (no hook sees it here) is left without one.
+    monkeypatch.setattr(service, "users_of", [])
     with session_scope(write=True) as s:
         service.delete_image(s, str(image.id), actor=UPLOADER)
     with session_scope() as s:

@@ -10,6 +10,7 @@ from khala.admin.components.overview import overview
 from khala.admin.components.registrations import registrations_section
 from khala.admin.components.shell import admin_gate
 from khala.admin.components.users import users_section
+from khala.admin.components.venues import venues_section
 
 __all__ = [
     "admin_gate",
@@ -19,4 +20,5 @@ __all__ = [
     "overview",
     "registrations_section",
     "users_section",
+    "venues_section",
 ]

@@ -1,12 +1,17 @@
-"""The events section's forms: new event, edit details, new venue, add a package."""
+"""The events section's forms: new event, edit details (both with the Markdown description's live preview
+and the image picked from the library or uploaded inline), new venue. The package forms are in
+``packages.py``."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from khala.admin.components.images import ACCEPT
 from khala.admin.components.shell import INPUT_STYLE, card, form_message, grid, labelled, select
-from khala.admin.state.events import AdminEventsState
-from khala.lib import dates, money
+from khala.admin.state.events import EVENT_IMAGE_UPLOAD, AdminEventsState
+from khala.events.service import MAX_DESCRIPTION
+from khala.images.service import MAX_ALT
+from khala.lib import dates
 from khala.ui import theme
 from khala.ui.forms import field, form_error
 
@@ -19,6 +24,182 @@ TIMEZONES = [
     "Europe/Berlin",
     "UTC",
 ]
+
+
+def _description(prefix: str, e: rx.Var) -> rx.Component:
+    """The Markdown description beside its preview, rendered by the server exactly as the event page
+    will show it (sanitized), a moment after each keystroke."""
+    s = AdminEventsState
+    id_ = f"{prefix}-description"
+    return rx.grid(
+        labelled(
+            "Description (Markdown)",
+            rx.text_area(
+                id=id_,
+                name="description",
+                rows="10",
+                value=s.description_draft,
+                on_change=s.preview_description,
+                debounce_timeout=250,
+                max_length=MAX_DESCRIPTION,
+                aria_describedby=f"{id_}-error {id_}-hint",
+                width="100%",
+                size="3",
+            ),
+            id_,
+            e,
+            "description",
+        ),
+        rx.vstack(
+            rx.text("Preview", style={"font_weight": "600", "color": theme.TEXT}, id=f"{id_}-hint"),
+            rx.box(
+                rx.cond(
+                    s.preview_html != "",
+                    rx.html(s.preview_html, class_name="khala-md"),
+                    rx.text(
+                        "Headings, lists, links and tables show here as you type.", color=theme.TEXT_MUTED
+                    ),
+                ),
+                aria_live="polite",
+                data_testid="admin-description-preview",
+                style={
+                    **theme.panel_style,
+                    "min_height": "8rem",
+                    "max_height": "22rem",
+                    "overflow_y": "auto",
+                    "width": "100%",
+                    "overflow_wrap": "anywhere",
+                },
+            ),
+            spacing="1",
+            width="100%",
+            align="stretch",
+        ),
+        columns=rx.breakpoints(initial="1", md="2"),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _image_picker(prefix: str, e: rx.Var) -> rx.Component:
+    """The event's image: chosen from the library, or uploaded here with its alt text (then chosen)."""
+    s = AdminEventsState
+    id_ = f"{prefix}-image"
+    upload = rx.vstack(
+        rx.upload.root(
+            rx.hstack(
+                rx.icon("image-up", size=20, color=theme.SECONDARY, aria_hidden="true"),
+                rx.text(
+                    rx.cond(
+                        rx.selected_files(EVENT_IMAGE_UPLOAD).length() > 0,
+                        rx.selected_files(EVENT_IMAGE_UPLOAD)[0],
+                        "Or drop a new image here (JPEG, PNG, WebP)",
+                    ),
+                    size="2",
+                    color=theme.TEXT,
+                ),
+                spacing="2",
+                align="center",
+            ),
+            id=EVENT_IMAGE_UPLOAD,
+            accept=ACCEPT,
+            max_files=1,
+            multiple=False,
+            border=f"2px dashed {theme.BORDER_STRONG}",
+            border_radius=theme.RADIUS,
+            padding="0.75rem",
+            width="100%",
+            cursor="pointer",
+        ),
+        rx.cond(
+            s.inline_errors.contains("file"),
+            rx.text(s.inline_errors["file"], color=theme.DANGER, size="2", role="alert"),
+        ),
+        rx.flex(
+            rx.input(
+                value=s.inline_alt,
+                on_change=s.set_inline_alt,
+                debounce_timeout=200,
+                max_length=MAX_ALT,
+                placeholder="Alt text: what the image shows",
+                aria_label="Alt text of the new image",
+                size="2",
+                flex="1",
+                min_width="10rem",
+            ),
+            rx.button(
+                rx.cond(s.inline_uploading, rx.spinner(size="1"), rx.icon("upload", size=14)),
+                "Upload and use",
+                type="button",
+                on_click=s.upload_event_image(rx.upload_files(upload_id=EVENT_IMAGE_UPLOAD)),
+                disabled=s.inline_uploading,
+                style=theme.secondary_button,
+                size="2",
+                data_testid=f"{prefix}-image-upload",
+            ),
+            gap="0.5rem",
+            wrap="wrap",
+            width="100%",
+        ),
+        rx.cond(
+            s.inline_errors.contains("alt_text"),
+            rx.text(s.inline_errors["alt_text"], color=theme.DANGER, size="2", role="alert"),
+        ),
+        rx.cond(
+            s.inline_errors.contains("form"),
+            rx.text(s.inline_errors["form"], color=theme.DANGER, size="2", role="alert"),
+        ),
+        spacing="2",
+        width="100%",
+        align="stretch",
+    )
+    return rx.box(
+        labelled(
+            "Image",
+            rx.flex(
+                rx.cond(
+                    s.picked_url != "",
+                    rx.image(
+                        src=s.picked_url,
+                        alt="",
+                        width="96px",
+                        height="64px",
+                        object_fit="cover",
+                        border_radius=theme.RADIUS_SM,
+                        flex_shrink="0",
+                    ),
+                    rx.center(
+                        rx.icon("image", size=20, color=theme.TEXT_MUTED, aria_hidden="true"),
+                        width="96px",
+                        height="64px",
+                        background=theme.PANEL,
+                        border_radius=theme.RADIUS_SM,
+                        flex_shrink="0",
+                    ),
+                ),
+                rx.el.select(
+                    rx.el.option("No image (placeholder)", value=""),
+                    rx.foreach(s.images, lambda o: rx.el.option(o.label, value=o.value)),
+                    name="image_id",
+                    id=id_,
+                    value=s.picked_image,
+                    on_change=s.pick_image,
+                    aria_describedby=f"{id_}-error",
+                    style={**INPUT_STYLE, "flex": "1", "min_width": "0"},
+                ),
+                gap="0.75rem",
+                align="center",
+                width="100%",
+            ),
+            id_,
+            e,
+            "image_id",
+        ),
+        upload,
+        style={**theme.panel_style, "padding": "0.75rem"},
+        grid_column=rx.breakpoints(initial="auto", sm="1 / -1"),
+        width="100%",
+    )
 
 
 def _event_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[rx.Component]:
@@ -58,20 +239,7 @@ def _event_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[
             hint="One line for the event card.",
             default_value=value("summary"),
         ),
-        labelled(
-            "Description (Markdown)",
-            rx.el.textarea(
-                id=f"{prefix}-description",
-                name="description",
-                rows=6,
-                default_value=value("description"),
-                aria_describedby=f"{prefix}-description-error",
-                style=INPUT_STYLE,
-            ),
-            f"{prefix}-description",
-            e,
-            "description",
-        ),
+        _description(prefix, e),
         grid(
             labelled(
                 "Category",
@@ -99,26 +267,7 @@ def _event_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[
                 e,
                 "venue_id",
             ),
-            labelled(
-                "Image",
-                select(
-                    "image_id",
-                    f"{prefix}-image",
-                    AdminEventsState.images,
-                    empty="No image (placeholder)",
-                    default_value=value("image_id"),
-                ),
-                f"{prefix}-image",
-                e,
-                "image_id",
-            ),
-            rx.box(
-                rx.text("Upload new images under ", size="2", color=theme.TEXT_MUTED, as_="span"),
-                rx.link("Images", href="/admin/images", style=theme.link_style, size="2"),
-                rx.text(" (with their alt text).", size="2", color=theme.TEXT_MUTED, as_="span"),
-                align_self="end",
-                padding_bottom="0.5rem",
-            ),
+            _image_picker(prefix, e),
             local_time("Starts (in the event's time zone)", "starts_at", f"{prefix}-starts", True),
             local_time("Ends (empty = two hours later)", "ends_at", f"{prefix}-ends", False),
             labelled(
@@ -269,105 +418,4 @@ def venue_form() -> rx.Component:
             width="100%",
         ),
         margin_bottom="1.5rem",
-    )
-
-
-def package_form() -> rx.Component:
-    s = AdminEventsState
-    e = s.package_errors
-    return rx.form(
-        rx.vstack(
-            rx.heading("Add a package", as_="h3", size="3"),
-            form_error(form_message(e)),
-            grid(
-                field("Package title", "title", errors=e, id_="package-title", max_length=100),
-                field(
-                    "Price",
-                    "price",
-                    errors=e,
-                    id_="package-price",
-                    required=False,
-                    hint="In whole units, e.g. 250 or 249.50; empty = free.",
-                ),
-                field(
-                    "Currency",
-                    "currency",
-                    errors=e,
-                    id_="package-currency",
-                    default_value=money.default_currency(),
-                    max_length=3,
-                ),
-                field(
-                    "Capacity",
-                    "capacity",
-                    errors=e,
-                    id_="package-capacity",
-                    required=False,
-                    hint="Seats in this package; empty = unlimited.",
-                ),
-                field(
-                    "Max seats per registration",
-                    "max_per_registration",
-                    errors=e,
-                    id_="package-max",
-                    default_value="10",
-                ),
-                field(
-                    "Description",
-                    "description",
-                    errors=e,
-                    id_="package-description",
-                    required=False,
-                    max_length=300,
-                ),
-                labelled(
-                    "Sales open (event's time zone; empty = now)",
-                    rx.el.input(
-                        id="package-opens",
-                        name="sales_opens_at",
-                        type="datetime-local",
-                        aria_describedby="package-opens-error",
-                        style=INPUT_STYLE,
-                    ),
-                    "package-opens",
-                    e,
-                    "sales_opens_at",
-                ),
-                labelled(
-                    "Sales close (empty = when the event starts)",
-                    rx.el.input(
-                        id="package-closes",
-                        name="sales_closes_at",
-                        type="datetime-local",
-                        aria_describedby="package-closes-error",
-                        style=INPUT_STYLE,
-                    ),
-                    "package-closes",
-                    e,
-                    "sales_closes_at",
-                ),
-            ),
-            labelled(
-                "Perks (one per line)",
-                rx.el.textarea(
-                    id="package-perks",
-                    name="perks",
-                    rows=3,
-                    aria_describedby="package-perks-error",
-                    style=INPUT_STYLE,
-                ),
-                "package-perks",
-                e,
-                "perks",
-            ),
-            rx.button(
-                "Add package", type="submit", style=theme.primary_button, data_testid="admin-add-package"
-            ),
-            spacing="3",
-            width="100%",
-            align="stretch",
-        ),
-        on_submit=s.add_package,
-        key=s.package_key.to_string(),
-        width="100%",
     )

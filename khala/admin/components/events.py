@@ -1,15 +1,20 @@
-"""The events section: filters, the list, the managed event (status, packages) and its forms."""
+"""The events section: filters, the sortable list, the managed event (status, details, packages) and its
+forms."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from khala.admin.components.event_forms import edit_form, event_form, package_form, venue_form
-from khala.admin.components.shell import INPUT_STYLE, STATUS_TONES, card, pager, select, table, tone
-from khala.admin.state.events import AdminEventsState, EventRowView, PackageRowView
+from khala.admin.components.event_forms import edit_form, event_form, venue_form
+from khala.admin.components.packages import add_package_form, packages_list
+from khala.admin.components.shell import INPUT_STYLE, STATUS_TONES, card, pager, select, tone
+from khala.admin.state.events import SORT_LABELS, AdminEventsState, EventRowView
 from khala.ui import theme
 from khala.ui.forms import form_error
 from khala.ui.widgets import badge
+
+# Columns a phone leaves out (the title, status and start stay).
+WIDE_ONLY = rx.breakpoints(initial="none", md="table-cell")
 
 
 def _event_row(row: EventRowView) -> rx.Component:
@@ -24,24 +29,87 @@ def _event_row(row: EventRowView) -> rx.Component:
                     "color": theme.PRIMARY_TEXT,
                     "font_weight": "600",
                     "text_align": "left",
+                    "height": "auto",
+                    "white_space": "normal",
                     **theme.focus_ring,
                 },
             )
         ),
         rx.table.cell(badge(row.status_label, tone(row.status, STATUS_TONES))),
-        rx.table.cell(row.when),
-        rx.table.cell(row.venue),
-        rx.table.cell(row.seats),
-        rx.table.cell(row.price),
+        rx.table.cell(row.when, white_space="nowrap"),
+        rx.table.cell(row.venue, display=WIDE_ONLY),
+        rx.table.cell(row.seats, display=WIDE_ONLY, white_space="nowrap"),
+        rx.table.cell(row.price, display=WIDE_ONLY, white_space="nowrap"),
         rx.table.cell(
-            rx.link(
-                "Registrations",
-                href="/admin/registrations?event=" + row.id,
-                style=theme.link_style,
-                aria_label="Registrations of " + row.title,
-            )
+            rx.hstack(
+                rx.button(
+                    rx.icon("copy", size=14, aria_hidden="true"),
+                    "Duplicate",
+                    on_click=AdminEventsState.duplicate_event(row.id),
+                    size="1",
+                    type="button",
+                    style=theme.secondary_button,
+                    aria_label="Duplicate " + row.title,
+                ),
+                rx.link(
+                    "Registrations",
+                    href="/admin/registrations?event=" + row.id,
+                    style=theme.link_style,
+                    size="2",
+                    aria_label="Registrations of " + row.title,
+                ),
+                spacing="3",
+                align="center",
+            ),
+            display=WIDE_ONLY,
         ),
         data_testid="admin-event-row",
+    )
+
+
+def _sort_header(key: str) -> rx.Component:
+    """A column header that sorts the list by its column; ``aria-sort`` says how it is sorted now."""
+    s = AdminEventsState
+    active = s.sort_key == key
+    return rx.table.column_header_cell(
+        rx.button(
+            SORT_LABELS[key],
+            rx.cond(
+                active,
+                rx.icon(rx.cond(s.sort_desc, "arrow-down", "arrow-up"), size=14, aria_hidden="true"),
+                rx.icon("arrow-up-down", size=14, aria_hidden="true", opacity="0.45"),
+            ),
+            on_click=s.sort_by(key),
+            variant="ghost",
+            type="button",
+            style={"color": theme.TEXT, "font_weight": "700", "padding": "0 0.25rem", **theme.focus_ring},
+            aria_label=f"Sort by {SORT_LABELS[key].lower()}",
+            data_testid=f"admin-sort-{key}",
+        ),
+        aria_sort=rx.cond(active, rx.cond(s.sort_desc, "descending", "ascending"), "none"),
+        display=WIDE_ONLY if key in ("venue", "seats", "price") else None,
+    )
+
+
+def _events_table() -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.el.caption("Events; the column headers sort the list", class_name="khala-sr"),
+            rx.table.header(
+                rx.table.row(
+                    *[_sort_header(k) for k in ("title", "status", "starts", "venue", "seats", "price")],
+                    rx.table.column_header_cell(
+                        rx.el.span("Actions", class_name="khala-sr"), display=WIDE_ONLY
+                    ),
+                )
+            ),
+            rx.table.body(rx.foreach(AdminEventsState.rows, _event_row)),
+            variant="surface",
+            size="2",
+            width="100%",
+        ),
+        overflow_x="auto",
+        width="100%",
     )
 
 
@@ -101,17 +169,6 @@ def _event_filters() -> rx.Component:
         ),
         on_submit=s.search,
         width="100%",
-    )
-
-
-def _package_row(p: PackageRowView) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(p.title),
-        rx.table.cell(p.price),
-        rx.table.cell(p.seats),
-        rx.table.cell(p.max_per_registration),
-        rx.table.cell(p.sales),
-        rx.table.cell(p.perks),
     )
 
 
@@ -181,10 +238,75 @@ def _status_actions() -> rx.Component:
                 data_testid="admin-edit-event",
             ),
         ),
+        rx.button(
+            rx.icon("copy", size=14, aria_hidden="true"),
+            "Duplicate",
+            on_click=s.duplicate_event(ev.id),
+            style=theme.secondary_button,
+            type="button",
+            data_testid="admin-duplicate-event",
+        ),
         rx.link("Registrations", href="/admin/registrations?event=" + ev.id, style=theme.link_style),
+        rx.cond(ev.status == "draft", _delete_dialog()),
         spacing="3",
         align="center",
         wrap="wrap",
+    )
+
+
+def _delete_dialog() -> rx.Component:
+    s = AdminEventsState
+    ev = s.selected
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("trash-2", size=14, aria_hidden="true"),
+                "Delete draft",
+                style={**theme.secondary_button, "color": theme.DANGER},
+                type="button",
+            )
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete “", ev.title, "”?"),
+            rx.alert_dialog.description(
+                "The draft and its packages are removed. An event people registered for cannot be "
+                "deleted; cancel it instead."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", style=theme.secondary_button)),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete the draft",
+                        on_click=s.delete_event(ev.id),
+                        style={
+                            **theme.primary_button,
+                            "background": theme.DANGER,
+                            "color": theme.ON_SECONDARY,
+                        },
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+                wrap="wrap",
+            ),
+        ),
+    )
+
+
+def _poster() -> rx.Component:
+    ev = AdminEventsState.selected
+    return rx.cond(
+        ev.image_url != "",
+        rx.image(
+            src=ev.image_url,
+            alt=ev.image_alt,
+            width=rx.breakpoints(initial="100%", sm="160px"),
+            height=rx.breakpoints(initial="auto", sm="100px"),
+            object_fit="cover",
+            border_radius=theme.RADIUS,
+            flex_shrink="0",
+        ),
     )
 
 
@@ -192,7 +314,8 @@ def _selected_event() -> rx.Component:
     s = AdminEventsState
     ev = s.selected
     return card(
-        rx.hstack(
+        rx.flex(
+            _poster(),
             rx.vstack(
                 rx.hstack(
                     rx.heading(ev.title, as_="h2", size="5"),
@@ -202,36 +325,38 @@ def _selected_event() -> rx.Component:
                     wrap="wrap",
                 ),
                 rx.text(ev.when, " · ", ev.timezone, color=theme.TEXT_MUTED),
-                rx.text(ev.venue, color=theme.TEXT_MUTED),
+                rx.text(
+                    ev.venue, rx.cond(ev.category != "", " · " + ev.category, ""), color=theme.TEXT_MUTED
+                ),
                 spacing="1",
+                flex="1",
+                min_width="0",
             ),
-            rx.spacer(),
             rx.button(
                 rx.icon("x", size=18, aria_hidden="true"),
                 aria_label="Close the event panel",
                 on_click=s.close_event,
                 variant="ghost",
                 type="button",
+                position="absolute",
+                top="0",
+                right="0",
             ),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            gap="1rem",
             width="100%",
-            align="start",
+            align=rx.breakpoints(initial="stretch", sm="start"),
+            position="relative",
+            padding_right="2.5rem",
         ),
         rx.box(_status_actions(), margin_y="1rem"),
         rx.cond(s.status_error != "", form_error(s.status_error)),
         rx.cond(s.editing, edit_form()),
-        rx.cond(
-            ev.packages.length() > 0,
-            table(
-                ["Package", "Price", "Seats (taken / capacity)", "Max per registration", "Sales", "Perks"],
-                rx.table.body(rx.foreach(ev.packages, _package_row)),
-                "Packages of the event",
-            ),
-            rx.text("No packages yet: add one below.", color=theme.TEXT_MUTED),
-        ),
+        packages_list(),
         rx.cond(
             ev.status != "cancelled",
             rx.box(
-                package_form(),
+                add_package_form(),
                 margin_top="1.25rem",
                 padding_top="1.25rem",
                 border_top=f"1px solid {theme.BORDER}",
@@ -251,11 +376,7 @@ def events_section() -> rx.Component:
         rx.cond(s.selected.id != "", _selected_event()),
         rx.cond(
             s.total > 0,
-            table(
-                ["Event", "Status", "Starts", "Venue", "Seats", "Price", ""],
-                rx.table.body(rx.foreach(s.rows, _event_row)),
-                "Events, latest start first",
-            ),
+            _events_table(),
             rx.text("No events match.", color=theme.TEXT_MUTED, padding="1rem 0"),
         ),
         pager(s, "events"),

@@ -1,4 +1,5 @@
-"""The images section: the upload form (drop zone, alt text, description) and the stored result.
+"""The images section: the library (a grid of cards: the image, its alt text editable in place, where it is
+used, delete while unused) and the upload form (drop zone, alt text, description) with the stored result.
 
 ``ImageUploadState`` checks the caller is an administrator in every handler; the page's gate only decides what
 to render.
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.admin.state.images import UPLOAD_ID, ImageUploadState
+from khala.admin.components.shell import INPUT_STYLE, card, pager
+from khala.admin.state.images import UPLOAD_ID, ImageUploadState, LibraryCard
 from khala.images import service
 from khala.ui import theme
 
@@ -122,12 +124,180 @@ def image_preview() -> rx.Component:
     )
 
 
-def images_section() -> rx.Component:
-    return rx.box(
-        rx.text(
-            "Upload an event image with its alt text; it is re-encoded and stored in the image store.",
-            color=theme.TEXT_MUTED,
-            margin_bottom="1rem",
+def _delete_dialog(c: LibraryCard) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("trash-2", size=14, aria_hidden="true"),
+                "Delete",
+                type="button",
+                size="1",
+                style={**theme.secondary_button, "color": theme.DANGER},
+                aria_label="Delete " + c.name,
+            )
         ),
-        rx.box(image_upload_form(), max_width="640px"),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete “", c.name, "”?"),
+            rx.alert_dialog.description("The image and its stored files are removed for good."),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", style=theme.secondary_button)),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete the image",
+                        on_click=ImageUploadState.delete_image(c.id),
+                        style={
+                            **theme.primary_button,
+                            "background": theme.DANGER,
+                            "color": theme.ON_SECONDARY,
+                        },
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+                wrap="wrap",
+            ),
+        ),
+    )
+
+
+def library_card(c: LibraryCard) -> rx.Component:
+    s = ImageUploadState
+    alt_id = "alt-" + c.id
+    return rx.box(
+        rx.image(
+            src=c.url,
+            alt=c.alt_text,
+            width="100%",
+            height="140px",
+            object_fit="cover",
+            background=theme.PANEL,
+        ),
+        rx.vstack(
+            rx.text(c.name, weight="bold", size="2", color=theme.TEXT, style={"overflow_wrap": "anywhere"}),
+            rx.text(c.size, " · uploaded ", c.uploaded, size="1", color=theme.TEXT_MUTED),
+            rx.form(
+                rx.el.label(
+                    "Alt text", html_for=alt_id, style={"font_weight": "600", "font_size": "0.85rem"}
+                ),
+                rx.el.textarea(
+                    id=alt_id,
+                    name="alt_text",
+                    default_value=c.alt_text,
+                    rows=2,
+                    required=True,
+                    max_length=service.MAX_ALT,
+                    aria_describedby="alt-error-" + c.id,
+                    style={**INPUT_STYLE, "font_size": "0.9rem"},
+                ),
+                rx.cond(
+                    s.card_errors.contains(c.id),
+                    rx.text(
+                        s.card_errors[c.id],
+                        color=theme.DANGER,
+                        size="1",
+                        role="alert",
+                        id="alt-error-" + c.id,
+                    ),
+                ),
+                rx.button(
+                    "Save alt text",
+                    type="submit",
+                    size="1",
+                    style=theme.secondary_button,
+                    margin_top="0.375rem",
+                    aria_label="Save the alt text of " + c.name,
+                ),
+                on_submit=lambda form: ImageUploadState.save_alt_text(c.id, form),
+                width="100%",
+            ),
+            rx.cond(
+                c.used,
+                rx.text(
+                    rx.icon("link", size=12, aria_hidden="true"),
+                    " Used by ",
+                    c.usage,
+                    size="1",
+                    color=theme.TEXT,
+                    data_testid="admin-image-usage",
+                ),
+                rx.hstack(
+                    rx.text("Not used by any event", size="1", color=theme.TEXT_MUTED),
+                    rx.spacer(),
+                    _delete_dialog(c),
+                    width="100%",
+                    align="center",
+                ),
+            ),
+            spacing="2",
+            padding="0.75rem",
+            align="stretch",
+        ),
+        style={**theme.card_style},
+        data_testid="admin-library-card",
+    )
+
+
+def _library() -> rx.Component:
+    s = ImageUploadState
+    return rx.vstack(
+        rx.form(
+            rx.hstack(
+                rx.el.label("Search images", html_for="admin-image-q", class_name="khala-sr"),
+                rx.el.input(
+                    id="admin-image-q",
+                    name="q",
+                    type="search",
+                    placeholder="Search name or alt text",
+                    default_value=s.query,
+                    style={**INPUT_STYLE, "flex": "1", "min_width": "10rem"},
+                ),
+                rx.button("Search", type="submit", style=theme.secondary_button),
+                spacing="3",
+                width="100%",
+                wrap="wrap",
+            ),
+            on_submit=s.search,
+            width="100%",
+        ),
+        rx.cond(
+            s.total > 0,
+            rx.grid(
+                rx.foreach(s.cards, library_card),
+                columns=rx.breakpoints(initial="1", xs="2", md="3", lg="4"),
+                spacing="4",
+                width="100%",
+            ),
+            rx.text("No images yet: upload the first one.", color=theme.TEXT_MUTED, padding="1rem 0"),
+        ),
+        pager(s, "images"),
+        spacing="3",
+        width="100%",
+        align="stretch",
+    )
+
+
+def images_section() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            card(
+                rx.heading("Upload an image", as_="h2", size="4", margin_bottom="0.5rem"),
+                rx.text(
+                    "It is re-encoded (no metadata survives) and stored in the image store; the alt text "
+                    "is what screen readers say.",
+                    color=theme.TEXT_MUTED,
+                    size="2",
+                    margin_bottom="0.75rem",
+                ),
+                image_upload_form(),
+                width="100%",
+                max_width="640px",
+            ),
+            width="100%",
+        ),
+        rx.heading("Library", as_="h2", size="4", margin_top="0.5rem"),
+        _library(),
+        spacing="4",
+        width="100%",
+        align="stretch",
     )

@@ -13,6 +13,7 @@ from khala.ui.forms import field_error
 SECTIONS: list[tuple[str, str, str]] = [
     ("Overview", "/admin", "layout-dashboard"),
     ("Events", "/admin/events", "calendar-plus"),
+    ("Venues", "/admin/venues", "map-pin"),
     ("Registrations", "/admin/registrations", "ticket"),
     ("Check-in", "/admin/checkin", "scan-line"),
     ("Mail", "/admin/mail", "mail"),

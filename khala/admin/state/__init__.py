@@ -11,6 +11,7 @@ from khala.admin.state.mail import AdminMailState, MailRowView
 from khala.admin.state.overview import AdminOverviewState
 from khala.admin.state.registrations import AdminRegistrationsState, RegistrationRowView
 from khala.admin.state.users import UsersAdminState
+from khala.admin.state.venues import AdminVenuesState
 
 __all__ = [
     "AdminEventsState",
@@ -18,6 +19,7 @@ __all__ = [
     "AdminOverviewState",
     "AdminRegistrationsState",
     "AdminState",
+    "AdminVenuesState",
     "EventEditView",
     "EventRowView",
     "ImageUploadState",

@@ -1,4 +1,6 @@
-"""The events section (/admin/events): the list, new event and venue forms, packages, status changes."""
+"""The events section (/admin/events): the searchable, sortable list; new, edit, duplicate and delete an
+event (Markdown description with a live preview, an image from the library or uploaded inline); status
+changes; a new venue in passing. The package editor is ``packages.PackagesMixin``."""
 
 from __future__ import annotations
 
@@ -17,15 +19,27 @@ from khala.admin.state.base import (
     clip,
     seats,
 )
+from khala.admin.state.images import close_files, store_upload
+from khala.admin.state.packages import PackageRowView, PackagesMixin, package_rows
 from khala.audit.service import Actor
 from khala.errors import DomainError, InvalidInput
-from khala.events import catalogue, forms, reports
+from khala.events import catalogue, commands, forms, reports
 from khala.events import service as events
+from khala.events.markdown import render_markdown
 from khala.images import service as images
 from khala.lib import dates, money
 from khala.locations import service as locations
 
 EVENTS_PAGE_SIZE = 20
+EVENT_IMAGE_UPLOAD = "event-image-upload"
+SORT_LABELS = {
+    "title": "Event",
+    "status": "Status",
+    "starts": "Starts",
+    "venue": "Venue",
+    "seats": "Seats",
+    "price": "Price",
+}
 
 
 @dataclass
@@ -49,20 +63,12 @@ class EventRowView(EventHeading):
 
 
 @dataclass
-class PackageRowView:
-    id: str = ""
-    title: str = ""
-    price: str = ""
-    seats: str = ""
-    max_per_registration: int = 0
-    sales: str = ""
-    perks: str = ""
-
-
-@dataclass
 class EventEditView(EventHeading):
     timezone: str = ""
     venue: str = ""
+    category: str = ""
+    image_url: str = ""
+    image_alt: str = ""
     packages: list[PackageRowView] = field(default_factory=list)
 
 
@@ -81,18 +87,14 @@ def _event_row(r: reports.AdminEventRow) -> EventRowView:
     )
 
 
-def _edit_view(d: catalogue.EventDetail) -> EventEditView:
-    def sales(p: catalogue.PackageView) -> str:
-        opens = dates.format_datetime_short(p.opens_at, d.timezone)
-        closes = dates.format_datetime_short(p.closes_at, d.timezone)
-        if opens and closes:
-            return f"{opens} – {closes}"
-        if opens:
-            return f"from {opens}"
-        if closes:
-            return f"until {closes}"
-        return "until the event starts"
+def _poster(image_id: str | None) -> tuple[str, str]:
+    """(card URL, alt text) of an image; ("", "") for none. Blocking (the store may be asked)."""
+    image = images.images_by_id([image_id]).get(str(image_id)) if image_id else None
+    return (images.image_url(image, "card").url, image.alt_text) if image else ("", "")
 
+
+def _edit_view(d: catalogue.EventDetail) -> EventEditView:
+    url, alt = _poster(d.image_id)
     return EventEditView(
         id=d.id,
         slug=d.slug,
@@ -102,19 +104,15 @@ def _edit_view(d: catalogue.EventDetail) -> EventEditView:
         when=dates.format_date_long(d.starts_at, d.ends_at, d.timezone),
         timezone=d.timezone,
         venue=", ".join(x for x in (d.venue, d.city) if x),
-        packages=[
-            PackageRowView(
-                id=p.id,
-                title=p.title,
-                price=money.format_price(p.price_minor, p.currency),
-                seats=seats(p.taken, p.capacity),
-                max_per_registration=p.max_per_registration,
-                sales=sales(p),
-                perks=", ".join(p.perks),
-            )
-            for p in d.packages
-        ],
+        category=d.category_name,
+        image_url=url,
+        image_alt=alt,
+        packages=package_rows(d),
     )
+
+
+def _detail_view(event_id: str) -> EventEditView:
+    return _edit_view(catalogue.get_event(event_id, include_unpublished=True))
 
 
 def _event_form(form_data: dict[str, Any]) -> dict[str, str]:
@@ -132,10 +130,12 @@ def _event_form(form_data: dict[str, Any]) -> dict[str, str]:
     }
 
 
-class AdminEventsState(PagedState, AdminState):
+class AdminEventsState(PackagesMixin, PagedState, AdminState):
     # the list (one page)
     query: str = ""
     status_filter: str = ""
+    sort_key: str = "starts"
+    sort_desc: bool = True
     rows: list[EventRowView] = []
     # the "new event" form
     creating: bool = False
@@ -144,14 +144,20 @@ class AdminEventsState(PagedState, AdminState):
     categories: list[Option] = []
     venues: list[Option] = []
     images: list[Option] = []
+    # shared by the new and the edit form (one is open at a time): the description's preview, the image
+    description_draft: str = ""
+    preview_html: str = ""
+    picked_image: str = ""
+    picked_url: str = ""
+    inline_alt: str = ""
+    inline_errors: dict[str, str] = {}
+    inline_uploading: bool = False
     # the "new venue" form
     adding_venue: bool = False
     venue_errors: dict[str, str] = {}
     venue_key: int = 0
     # the event being managed (packages, status)
     selected: EventEditView = EventEditView()
-    package_errors: dict[str, str] = {}
-    package_key: int = 0
     status_error: str = ""
     # editing the managed event's details
     editing: bool = False
@@ -167,9 +173,23 @@ class AdminEventsState(PagedState, AdminState):
         self.creating = False
         self.adding_venue = False
         self._stop_editing()
+        self._stop_package_edit()
+        self._reset_drafts()
+
+    def _refused(self, exc: DomainError, args: tuple[Any, ...], *, bounce: bool) -> Any:
+        """A refused inline upload is closed at once."""
+        for arg in args:
+            if isinstance(arg, list):
+                close_files([f for f in arg if isinstance(f, rx.UploadFile)])
+        return super()._refused(exc, args, bounce=bounce)
 
     def _stop_editing(self) -> None:
         self.editing, self.edit_values, self.edit_errors = False, {}, {}
+
+    def _reset_drafts(self, description: str = "", image_id: str = "", image_url: str = "") -> None:
+        self.description_draft, self.preview_html = description, render_markdown(description)
+        self.picked_image, self.picked_url = image_id, image_url
+        self.inline_alt, self.inline_errors, self.inline_uploading = "", {}, False
 
     async def _load_choices(self) -> None:
         cats, venues, pictures = await asyncio.gather(
@@ -182,19 +202,23 @@ class AdminEventsState(PagedState, AdminState):
         self.images = [Option(iid, label) for iid, label in pictures]
 
     async def _fetch(self) -> None:
+        def page(query: str | None, status: str | None, number: int, sort: str, desc: bool):
+            return reports.list_events_admin(
+                query, status, number, EVENTS_PAGE_SIZE, sort=sort, descending=desc
+            )
+
         try:
             result = await asyncio.to_thread(
-                reports.list_events_admin, self.query, self.status_filter or None, self.page, EVENTS_PAGE_SIZE
+                page, self.query, self.status_filter or None, self.page, self.sort_key, self.sort_desc
             )
         except InvalidInput:
-            self.query, self.status_filter = "", ""
-            result = await asyncio.to_thread(reports.list_events_admin, None, None, 1, EVENTS_PAGE_SIZE)
+            self.query, self.status_filter, self.sort_key, self.sort_desc = "", "", "starts", True
+            result = await asyncio.to_thread(page, None, None, 1, "starts", True)
         self.rows = [_event_row(r) for r in result.items]
         self._show_page(result)
 
     async def _reselect(self, event_id: str) -> None:
-        detail = await asyncio.to_thread(catalogue.get_event, event_id, include_unpublished=True)
-        self.selected = _edit_view(detail)
+        self.selected = await asyncio.to_thread(_detail_view, event_id)
 
     @rx.event
     @admin_only(bounce=True)
@@ -220,8 +244,25 @@ class AdminEventsState(PagedState, AdminState):
 
     @rx.event
     @admin_only
+    async def sort_by(self, value: str):
+        """Sort the list by a column (``reports.SORTS``); the same column again turns the order round."""
+        key = clip(value, 20)
+        if key not in reports.SORTS:
+            return None
+        if key == self.sort_key:
+            self.sort_desc = not self.sort_desc
+        else:
+            self.sort_key, self.sort_desc = key, key in ("starts", "seats", "price")
+        self.page = 1
+        await self._fetch()
+        return None
+
+    @rx.event
+    @admin_only
     async def start_create(self):
         await self._load_choices()
+        self._stop_editing()
+        self._reset_drafts()
         self.form_errors = {}
         self.creating = True
         return None
@@ -289,6 +330,7 @@ class AdminEventsState(PagedState, AdminState):
     async def open_event(self, event_id: str):
         self.package_errors, self.status_error = {}, ""
         self._stop_editing()
+        self._stop_package_edit()
         try:
             await self._reselect(clip(event_id, 60))
         except DomainError as exc:
@@ -301,6 +343,7 @@ class AdminEventsState(PagedState, AdminState):
         self.selected = EventEditView()
         self.package_errors, self.status_error = {}, ""
         self._stop_editing()
+        self._stop_package_edit()
 
     @rx.event
     @admin_only
@@ -312,7 +355,9 @@ class AdminEventsState(PagedState, AdminState):
         except DomainError as exc:
             return rx.toast.error(exc.message)
         await self._load_choices()
+        self.creating = False
         self.edit_values, self.edit_errors = values, {}
+        self._reset_drafts(values["description"], values["image_id"], self.selected.image_url)
         self.edit_key += 1
         self.editing = True
         return None
@@ -346,34 +391,77 @@ class AdminEventsState(PagedState, AdminState):
 
     @rx.event
     @admin_only
-    async def add_package(self, form_data: dict[str, Any], *, actor: Actor):
-        self.package_errors = {}
-        event_id = self.selected.id
-        if not event_id:
-            self.package_errors = {"form": "Choose an event first."}
-            return None
+    async def preview_description(self, value: str) -> None:
+        """The description as typed (debounced), rendered as the event page will show it."""
+        self.description_draft = clip(value, events.MAX_DESCRIPTION + 1)
+        self.preview_html = render_markdown(self.description_draft)
+
+    @rx.event
+    @admin_only
+    async def pick_image(self, value: str):
+        """Choose the form's image from the library ("" for none)."""
+        image_id = clip(value, 60)
+        url, _ = await asyncio.to_thread(_poster, image_id) if image_id else ("", "")
+        if image_id and not url:
+            return rx.toast.error(events.CHOOSE_IMAGE)
+        self.picked_image, self.picked_url = image_id, url
+        return None
+
+    @rx.event
+    @admin_only
+    async def set_inline_alt(self, value: str) -> None:
+        self.inline_alt = clip(value, images.MAX_ALT * 2)
+        self.inline_errors = {k: v for k, v in self.inline_errors.items() if k != "alt_text"}
+
+    @rx.event
+    @admin_only
+    async def upload_event_image(self, files: list[rx.UploadFile], *, actor: Actor):
+        """Upload an image (with its alt text) from the event form; the form then uses it."""
+        self.inline_errors, self.inline_uploading = {}, True
+        yield
         try:
-            await asyncio.to_thread(
-                forms.add_package_from_form,
-                event_id,
-                title=clip(form_data.get("title"), 300),
-                price=clip(form_data.get("price"), 40),
-                currency=clip(form_data.get("currency"), 10),
-                capacity=clip(form_data.get("capacity"), 20),
-                max_per_registration=clip(form_data.get("max_per_registration"), 20),
-                sales_opens_at=clip(form_data.get("sales_opens_at"), 40),
-                sales_closes_at=clip(form_data.get("sales_closes_at"), 40),
-                perks=clip(form_data.get("perks"), 4000),
-                description=clip(form_data.get("description"), 600),
-                actor=actor,
-            )
+            image = await store_upload(files, alt_text=self.inline_alt, actor=actor)
         except DomainError as exc:
-            self.package_errors = exc.by_field()
-            return None
-        self.package_key += 1
-        await self._reselect(event_id)
+            self.inline_errors = exc.by_field()
+            return
+        finally:
+            self.inline_uploading = False
+        await self._load_choices()
+        self.picked_image = str(image.id)
+        self.picked_url, _ = await asyncio.to_thread(_poster, self.picked_image)
+        self.inline_alt = ""
+        yield rx.clear_selected_files(EVENT_IMAGE_UPLOAD)
+        yield rx.toast.success(f"Uploaded “{image.name}”; the event will show it once you save.")
+
+    @rx.event
+    @admin_only
+    async def duplicate_event(self, event_id: str, *, actor: Actor):
+        try:
+            copy = await asyncio.to_thread(commands.duplicate_event, clip(event_id, 60), actor=actor)
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        self._stop_editing()
+        self._stop_package_edit()
+        self.query, self.status_filter, self.page = "", "", 1
         await self._fetch()
-        return rx.toast.success("Package added.")
+        await self._reselect(copy.id)
+        return rx.toast.success(f"Created the draft “{copy.title}” with {len(copy.packages)} package(s).")
+
+    @rx.event
+    @admin_only
+    async def delete_event(self, event_id: str, *, actor: Actor):
+        """Delete an event nobody ever registered for (the refusal says to cancel it instead)."""
+        event_id = clip(event_id, 60)
+        try:
+            await asyncio.to_thread(commands.delete_event, event_id, actor=actor)
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        if self.selected.id == event_id:
+            self.selected = EventEditView()
+            self._stop_editing()
+            self._stop_package_edit()
+        await self._fetch()
+        return rx.toast.success("Event deleted.")
 
     @rx.event
     @admin_only

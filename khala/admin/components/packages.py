@@ -1,0 +1,316 @@
+"""The package editor of the managed event: one card per package (seats, price, sales window, perks) with
+its actions (edit, move up/down, close sales, remove), the edit form in place, and the "add a package" form.
+Cards rather than a table, so the editor reads the same on a phone."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khala.admin.components.shell import INPUT_STYLE, form_message, grid, labelled
+from khala.admin.state.events import AdminEventsState
+from khala.admin.state.packages import PackageRowView
+from khala.lib import money
+from khala.ui import theme
+from khala.ui.forms import field, form_error
+from khala.ui.widgets import badge
+
+SALES_TONES = {"open": "open", "not_yet": "few", "closed": "muted", "event_past": "muted"}
+DANGER_BUTTON = {**theme.secondary_button, "color": theme.DANGER}
+
+
+def _value(values: rx.Var | None, name: str, default: str = "") -> str | rx.Var:
+    return values[name] if values is not None else default
+
+
+def package_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[rx.Component]:
+    """The package form's fields; ``prefix`` keeps ids unique, ``values`` pre-fills them (editing)."""
+
+    def local_time(label: str, name: str, id_: str) -> rx.Component:
+        return labelled(
+            label,
+            rx.el.input(
+                id=id_,
+                name=name,
+                type="datetime-local",
+                default_value=_value(values, name),
+                aria_describedby=f"{id_}-error",
+                style=INPUT_STYLE,
+            ),
+            id_,
+            e,
+            name,
+        )
+
+    return [
+        grid(
+            field(
+                "Package title",
+                "title",
+                errors=e,
+                id_=f"{prefix}-title",
+                max_length=100,
+                default_value=_value(values, "title"),
+            ),
+            field(
+                "Price",
+                "price",
+                errors=e,
+                id_=f"{prefix}-price",
+                required=False,
+                hint="In whole units, e.g. 250 or 249.50; empty = free.",
+                default_value=_value(values, "price"),
+            ),
+            field(
+                "Currency",
+                "currency",
+                errors=e,
+                id_=f"{prefix}-currency",
+                default_value=_value(values, "currency", money.default_currency()),
+                max_length=3,
+            ),
+            field(
+                "Capacity",
+                "capacity",
+                errors=e,
+                id_=f"{prefix}-capacity",
+                required=False,
+                hint="Seats in this package; empty = unlimited. Never below the seats taken.",
+                default_value=_value(values, "capacity"),
+            ),
+            field(
+                "Max seats per registration",
+                "max_per_registration",
+                errors=e,
+                id_=f"{prefix}-max",
+                default_value=_value(values, "max_per_registration", "10"),
+            ),
+            field(
+                "Description",
+                "description",
+                errors=e,
+                id_=f"{prefix}-description",
+                required=False,
+                max_length=300,
+                default_value=_value(values, "description"),
+            ),
+            local_time("Sales open (event's time zone; empty = now)", "sales_opens_at", f"{prefix}-opens"),
+            local_time("Sales close (empty = when the event starts)", "sales_closes_at", f"{prefix}-closes"),
+        ),
+        labelled(
+            "Perks (one per line)",
+            rx.el.textarea(
+                id=f"{prefix}-perks",
+                name="perks",
+                rows=3,
+                default_value=_value(values, "perks"),
+                aria_describedby=f"{prefix}-perks-error",
+                style=INPUT_STYLE,
+            ),
+            f"{prefix}-perks",
+            e,
+            "perks",
+        ),
+    ]
+
+
+def _edit_form() -> rx.Component:
+    s = AdminEventsState
+    e = s.package_edit_errors
+    return rx.form(
+        rx.vstack(
+            form_error(form_message(e)),
+            *package_fields("package-edit", e, s.package_values),
+            rx.hstack(
+                rx.button(
+                    "Save package",
+                    type="submit",
+                    style=theme.primary_button,
+                    data_testid="admin-save-package",
+                ),
+                rx.button(
+                    "Cancel", type="button", on_click=s.cancel_package_edit, style=theme.secondary_button
+                ),
+                spacing="3",
+                wrap="wrap",
+            ),
+            spacing="3",
+            width="100%",
+            align="stretch",
+        ),
+        on_submit=s.save_package,
+        key=s.package_edit_key.to_string(),
+        width="100%",
+        margin_top="0.75rem",
+    )
+
+
+def _remove_dialog(p: PackageRowView) -> rx.Component:
+    s = AdminEventsState
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("trash-2", size=14, aria_hidden="true"),
+                "Remove",
+                type="button",
+                size="1",
+                style=DANGER_BUTTON,
+                aria_label="Remove " + p.title,
+            )
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remove “", p.title, "”?"),
+            rx.alert_dialog.description(
+                "Only a package nobody ever registered for can be removed; "
+                "for one with registrations, close its sales instead."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", style=theme.secondary_button)),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Remove the package",
+                        on_click=s.remove_package(p.id),
+                        style={
+                            **theme.primary_button,
+                            "background": theme.DANGER,
+                            "color": theme.ON_SECONDARY,
+                        },
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+                wrap="wrap",
+            ),
+        ),
+    )
+
+
+def _actions(p: PackageRowView) -> rx.Component:
+    s = AdminEventsState
+    small = {**theme.secondary_button, "padding": "0 0.5rem"}
+    return rx.hstack(
+        rx.button(
+            rx.icon("arrow-up", size=14, aria_hidden="true"),
+            on_click=s.move_package_up(p.id),
+            disabled=p.first,
+            type="button",
+            size="1",
+            style=small,
+            aria_label="Move " + p.title + " up",
+        ),
+        rx.button(
+            rx.icon("arrow-down", size=14, aria_hidden="true"),
+            on_click=s.move_package_down(p.id),
+            disabled=p.last,
+            type="button",
+            size="1",
+            style=small,
+            aria_label="Move " + p.title + " down",
+        ),
+        rx.button(
+            rx.icon("pencil", size=14, aria_hidden="true"),
+            "Edit",
+            on_click=s.edit_package(p.id),
+            type="button",
+            size="1",
+            style=theme.secondary_button,
+            aria_label="Edit " + p.title,
+            data_testid="admin-edit-package",
+        ),
+        rx.cond(
+            (p.sales_state == "open") | (p.sales_state == "not_yet"),
+            rx.button(
+                rx.icon("circle-stop", size=14, aria_hidden="true"),
+                "Close sales",
+                on_click=s.close_package_sales(p.id),
+                type="button",
+                size="1",
+                style=theme.secondary_button,
+                aria_label="Close sales of " + p.title,
+            ),
+        ),
+        rx.cond(p.taken == 0, _remove_dialog(p)),
+        spacing="2",
+        wrap="wrap",
+        align="center",
+    )
+
+
+def package_card(p: PackageRowView) -> rx.Component:
+    s = AdminEventsState
+    return rx.box(
+        rx.flex(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(p.title, weight="bold", size="3", color=theme.TEXT),
+                    badge(p.sales_label, rx.match(p.sales_state, *SALES_TONES.items(), "soldout")),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.text(
+                    rx.text.strong(p.price),
+                    " · ",
+                    p.seats,
+                    " seats · at most ",
+                    p.max_per_registration,
+                    " per registration",
+                    size="2",
+                    color=theme.TEXT,
+                ),
+                rx.text("Sales ", p.sales, size="2", color=theme.TEXT_MUTED),
+                rx.cond(p.perks != "", rx.text("Perks: ", p.perks, size="2", color=theme.TEXT_MUTED)),
+                rx.cond(p.description != "", rx.text(p.description, size="2", color=theme.TEXT_MUTED)),
+                spacing="1",
+                flex="1",
+                min_width="14rem",
+            ),
+            _actions(p),
+            gap="0.75rem",
+            wrap="wrap",
+            justify="between",
+            width="100%",
+        ),
+        rx.cond(s.editing_package == p.id, _edit_form()),
+        style={**theme.panel_style, "padding": "0.875rem 1rem"},
+        width="100%",
+        data_testid="admin-package",
+    )
+
+
+def packages_list() -> rx.Component:
+    ev = AdminEventsState.selected
+    return rx.vstack(
+        rx.heading("Packages", as_="h3", size="3"),
+        rx.cond(
+            ev.packages.length() > 0,
+            rx.vstack(rx.foreach(ev.packages, package_card), spacing="2", width="100%"),
+            rx.text("No packages yet: add one below.", color=theme.TEXT_MUTED),
+        ),
+        spacing="2",
+        width="100%",
+        align="stretch",
+    )
+
+
+def add_package_form() -> rx.Component:
+    s = AdminEventsState
+    e = s.package_errors
+    return rx.form(
+        rx.vstack(
+            rx.heading("Add a package", as_="h3", size="3"),
+            form_error(form_message(e)),
+            *package_fields("package", e),
+            rx.box(
+                rx.button(
+                    "Add package", type="submit", style=theme.primary_button, data_testid="admin-add-package"
+                )
+            ),
+            spacing="3",
+            width="100%",
+            align="stretch",
+        ),
+        on_submit=s.add_package,
+        key=s.package_key.to_string(),
+        width="100%",
+    )
