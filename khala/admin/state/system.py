@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import reflex as rx
 
 from khala.admin.state.base import AdminState, admin_only, utc
-from khala.db import utcnow
 from khala.ops import health
 
 
@@ -46,5 +46,5 @@ class AdminSystemState(AdminState):
             for c in report.checks
         ]
         self.facts = [FactView(k.replace("_", " ").capitalize(), str(v)) for k, v in report.info.items()]
-        self.checked_at = utc(utcnow())
+        self.checked_at = utc(datetime.now(UTC))
         return None
