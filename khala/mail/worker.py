@@ -293,6 +293,8 @@ class Worker:
     sent: int = field(default=0, init=False)
     failed: int = field(default=0, init=False)
     retried: int = field(default=0, init=False)
+    # Set while ``run`` works: a batch stops between messages when it is set, and hands back the rest.
+    _stopping: threading.Event | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.transport is None:
@@ -311,6 +313,12 @@ class Worker:
             return 0
         renew_at = time.monotonic() + self.lease_seconds / 2
         for i, message in enumerate(batch):
+            if self._stopping is not None and self._stopping.is_set():
+                # Shutting down (SIGTERM): finish nothing new; the rest is due again for the other workers now,
+                # not when its lease runs out.
+                released = outbox.release([m.id for m in batch[i:]], owner=self.owner, engine=self._engine)
+                log.info("mail worker %s stopping: released %d leased message(s)", self.owner, released)
+                break
             if time.monotonic() > renew_at:
                 rest = [m.id for m in batch[i:]]
                 mine = outbox.renew(
@@ -412,6 +420,7 @@ class Worker:
             ).start()
         errors = 0
         next_purge = time.monotonic()
+        self._stopping = stop
         while not stop.is_set():
             try:
                 if self.purge_every and time.monotonic() >= next_purge:
