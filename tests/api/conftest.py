@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from khala.api import keys, ratelimit
-from khala.rest import standalone
 from khala.audit.service import Actor
+from khala.rest import standalone
 from khala.settings import get_settings
 
 BASE = "http://testserver/api/v1"

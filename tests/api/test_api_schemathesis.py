@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from khala.api import keys, ratelimit
-from khala.rest import standalone
 from khala.audit.service import Actor
+from khala.rest import standalone
 
 MAX_EXAMPLES = 30
 

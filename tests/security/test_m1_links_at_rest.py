@@ -109,7 +109,9 @@ def test_deleting_an_account_scrubs_its_addresses_from_the_audit_trail(db, smtp_
 
     service.sign_up("dora@example.com", "Dora Explorer", PASSWORD, ip="10.1.0.6")
     user_id = _user_id("dora@example.com")
-    service.request_email_change(user_id, "dora.new@example.com", PASSWORD, actor=Actor.system("t"), ip="10.1.0.7")
+    service.request_email_change(
+        user_id, "dora.new@example.com", PASSWORD, actor=Actor.system("t"), ip="10.1.0.7"
+    )
     smtp_sink.worker().drain()
     privacy.delete_account(user_id, PASSWORD, actor=Actor.system("test"))
     dump = database_dump(db)

@@ -188,5 +188,3 @@ class EventDetailState(rx.State):
             self.packages = []
             return
         await self._load(key)
-
-

@@ -53,5 +53,3 @@ class DiscoverState(rx.State):
         self.loaded = True
         hub.watch(client_token(self), {c.id: c.version for c in self._all()}, scope="page")
         return focus
-
-

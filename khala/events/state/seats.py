@@ -55,4 +55,3 @@ def connect() -> None:
     """Let the hub push to this app's tabs; the app assembly calls it once (nothing is connected at import)."""
     hub.deliver = _deliver
     hub.is_connected = _still_connected
-
