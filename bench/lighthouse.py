@@ -71,7 +71,13 @@ def audit(url: str, out: Path) -> dict[str, object]:
         f"--chrome-flags={CHROME_FLAGS}",
         "--quiet",
     ]
-    subprocess.run(cmd, env=env, check=True, timeout=300)
+    for attempt in (1, 2):  # Chromium on a loaded 2-core machine now and then loses the page: once more
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
+        if done.returncode == 0:
+            break
+        print(f"  lighthouse failed on {url} (attempt {attempt}): {done.stderr.strip()[-300:]}")
+    else:
+        raise RuntimeError(f"lighthouse failed twice on {url}")
     report = json.loads(out.read_text())
     a = report["audits"]
     sizes = {i["resourceType"]: i for i in a["resource-summary"]["details"]["items"]}
