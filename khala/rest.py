@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -23,11 +24,12 @@ from fastapi.responses import HTMLResponse
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Scope
 from swagger_ui_bundle import swagger_ui_path
 
 from khala import wiring
-from khala.api import problems
+from khala.api import keys, problems
+from khala.api.auth import GATEWAY_HEADER, HEADER
 from khala.api.http import ETagMiddleware
 from khala.api.schemas import PREFIX, FieldError, Health, Problem
 from khala.events import api_v1 as events_api
@@ -180,7 +182,20 @@ def create_app() -> FastAPI:
 
 def mounted() -> ASGIApp:
     """The API as ``khala/khala.py`` mounts it at ``/api/v1`` (uploads are size-capped before parsing)."""
-    return limit_upload_size(create_app(), paths=(PREFIX + "/images",))
+    return limit_upload_size(create_app(), paths=(PREFIX + "/images",), authorize=_upload_key_refusal)
+
+
+async def _upload_key_refusal(scope: Scope) -> tuple[int, str, str] | None:
+    """An image upload through the API needs a write key, checked before a byte of the body is read (the
+    route checks it again, with the rate limit)."""
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+    given = headers.get(HEADER.lower()) or headers.get(GATEWAY_HEADER.lower())
+    key = await run_in_threadpool(keys.authenticate, given) if given else None
+    if key is None:
+        return 401, "Not signed in", f"Send an API key with the write scope in the {HEADER} header."
+    if not key.can_write:
+        return 403, "Not allowed", "This API key can only read; uploading an image needs the write scope."
+    return None
 
 
 def standalone() -> Starlette:

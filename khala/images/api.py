@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
@@ -80,6 +81,7 @@ def limit_upload_size(
     max_bytes: int | None = None,
     paths: tuple[str, ...] = UPLOAD_PATHS,
     require_admin: bool = True,
+    authorize: Callable[[Scope], Awaitable[tuple[int, str, str] | None]] | None = None,
 ) -> ASGIApp:
     """Wrap an ASGI app so POSTs to Reflex's upload route are authorized by the request itself and
     refused when larger than the image limit, before Starlette spools anything to disk.
@@ -90,8 +92,10 @@ def limit_upload_size(
     (429), checked before the body is read. The size limit is ``settings.upload_max_bytes +
     MULTIPART_OVERHEAD`` per request unless ``max_bytes`` is given. A declared ``Content-Length`` above it
     is refused at once; otherwise the body is counted as it streams in and the request is cut off as soon as
-    it passes the limit. ``require_admin=False`` leaves only the size limit (its own tests).
+    it passes the limit. ``authorize`` replaces the admin-cookie check with another (the REST API's key);
+    ``require_admin=False`` leaves only the size limit (its own tests).
     """
+    check = authorize or (_refusal if require_admin else None)
     limit = max_bytes if max_bytes is not None else get_settings().upload_max_bytes + MULTIPART_OVERHEAD
 
     async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
@@ -102,8 +106,8 @@ def limit_upload_size(
         ):
             await app(scope, receive, send)
             return
-        if require_admin:
-            refusal = await _refusal(scope)
+        if check is not None:
+            refusal = await check(scope)
             if refusal is not None:
                 await _problem(send, *refusal)
                 return
@@ -166,8 +170,15 @@ async def _too_large(send: Send, limit: int) -> None:
     )
 
 
+# The same codes the REST API's problem+json carries (khala.errors).
+_CODES = {401: "not-authenticated", 403: "forbidden", 413: "too-large", 429: "rate-limited"}
+
+
 async def _problem(send: Send, status: int, title: str, detail: str) -> None:
-    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail}).encode()
+    code = _CODES.get(status, "error")
+    body = json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code}
+    ).encode()
     await send(
         {
             "type": "http.response.start",
