@@ -25,6 +25,8 @@ log = logging.getLogger("khala.request")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 IMMUTABLE = b"public, max-age=31536000, immutable"  # Vite's content-hashed /assets/* files
+# Fonts and images from assets/ keep their names across releases: a day, then a cheap revalidation.
+STATIC = b"public, max-age=86400, stale-while-revalidate=604800"
 REVALIDATE = b"no-cache"  # pages: always ask, so a new release is seen at once (ETag keeps it cheap)
 
 
@@ -142,6 +144,8 @@ class OpsMiddleware:
                 out.append((b"cache-control", IMMUTABLE))
             elif content_type.startswith(b"text/html"):
                 out.append((b"cache-control", REVALIDATE))
+            elif content_type.startswith((b"font/", b"image/")):
+                out.append((b"cache-control", STATIC))
         out.append((b"x-request-id", rid.encode()))
         return out
 

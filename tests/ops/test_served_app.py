@@ -96,6 +96,11 @@ def test_security_headers_on_pages_api_and_media(served) -> None:
     assert page.headers["cache-control"] == "no-cache"
     if asset:
         assert get(server.url + asset).headers["cache-control"] == "public, max-age=31536000, immutable"
+    # Fonts and images keep their names across releases: cached for a day, then revalidated.
+    for path in ("/fonts/inter-latin-400-normal.woff2", "/khala-logo.svg"):
+        static = get(server.url + path)
+        assert static.status_code == 200, path
+        assert static.headers["cache-control"] == "public, max-age=86400, stale-while-revalidate=604800", path
 
 
 def test_metrics_need_the_token(served) -> None:
