@@ -10,10 +10,8 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
-import fcntl
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +24,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+
+from khala.ops import launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -174,66 +174,21 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, smtp_sink: SmtpSink) -> I
             [py, "-m", "khala", *cmd], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
         )
 
-    lock_file = open(ROOT / ".web.lock", "w")  # noqa: SIM115 - held for the whole session
-    deadline = time.monotonic() + 1200
-    while True:
+    # The journeys run the app as production does: the frontend built once (only when its sources changed),
+    # then `python -m khala serve` (migrations, prebuilt pages and backend on one port). The shared .web lock
+    # keeps a concurrent rebuild from swapping the build under a running server.
+    env["KHALA_HOST"] = "127.0.0.1"
+    with launcher.current_build():
+        server = launcher.start(env, ARTIFACTS / "server.log")
+        app = LiveApp(f"http://localhost:{port}", data_dir, database_url, env, server.log_path)
         try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                pytest.fail("another test run held the .web build lock for 20 minutes")
-            time.sleep(1)
-    log_path = ARTIFACTS / "server.log"
-    log = open(log_path, "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            py,
-            "-m",
-            "reflex",
-            "run",
-            "--env",
-            "prod",
-            "--frontend-port",
-            str(port),
-            "--backend-port",
-            str(port),
-            "--backend-host",
-            "127.0.0.1",
-            "--loglevel",
-            "info",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    app = LiveApp(f"http://localhost:{port}", data_dir, database_url, env, log_path)
-    try:
-
-        def up() -> bool:
-            if proc.poll() is not None:
-                raise AssertionError(f"app server exited ({proc.returncode}):\n{app.log_tail()}")
-            return _get(f"{app.url}/ping") == 200 and _get(f"{app.url}/") == 200
-
-        try:
-            wait_until(up, timeout=300, interval=0.5, what="the app server")
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\n{app.log_tail()}") from None
-        yield app
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
-        fcntl.flock(lock_file, fcntl.LOCK_UN)
-        lock_file.close()
+            try:
+                server.wait_ready("/", timeout=120)
+            except (RuntimeError, TimeoutError) as exc:
+                raise AssertionError(f"the app server did not start: {exc}\n{app.log_tail()}") from None
+            yield app
+        finally:
+            server.stop(timeout=20)
 
 
 @pytest.fixture
