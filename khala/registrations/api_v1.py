@@ -26,6 +26,17 @@ _REG_ID = "9b1f7c9e-58a4-4c1e-a3c5-8e1f0d2b7a61"
 _PKG_ID = "6c0f0a4e-3a51-4b0e-9d43-0f9e3e1c2a10"
 _EVT_ID = "0d3c8f2e-4b7a-4f5e-9c1d-2a6b8e0f4c37"
 _USER_ID = "5e2a9d1c-7b3f-4e8a-b6c0-1d9f3a7e5b24"
+_REGISTRATION_EXAMPLE = {
+    "id": _REG_ID,
+    "user_id": _USER_ID,
+    "package_id": _PKG_ID,
+    "event_id": _EVT_ID,
+    "quantity": 2,
+    "status": "confirmed",
+    "ticket_code": "7KQ2M9XH4D",
+    "created_at": "2026-12-01T09:30:00Z",
+    "waitlist_position": None,
+}
 
 
 class RegistrationIn(BaseModel):
@@ -45,19 +56,7 @@ class RegistrationIn(BaseModel):
 
 
 class Registration(BaseModel):
-    model_config = examples(
-        {
-            "id": _REG_ID,
-            "user_id": _USER_ID,
-            "package_id": _PKG_ID,
-            "event_id": _EVT_ID,
-            "quantity": 2,
-            "status": "confirmed",
-            "ticket_code": "7KQ2M9XH4D",
-            "created_at": "2026-12-01T09:30:00Z",
-            "waitlist_position": None,
-        }
-    )
+    model_config = examples(_REGISTRATION_EXAMPLE)
 
     id: UUID
     user_id: UUID
@@ -73,15 +72,7 @@ class Registration(BaseModel):
 class CreatedRegistration(Registration):
     model_config = examples(
         {
-            "id": _REG_ID,
-            "user_id": _USER_ID,
-            "package_id": _PKG_ID,
-            "event_id": _EVT_ID,
-            "quantity": 2,
-            "status": "confirmed",
-            "ticket_code": "7KQ2M9XH4D",
-            "created_at": "2026-12-01T09:30:00Z",
-            "waitlist_position": None,
+            **_REGISTRATION_EXAMPLE,
             "attendee_email": "ada@example.com",
             "account_created": True,
         }
@@ -157,15 +148,7 @@ class CheckInIn(BaseModel):
 class CheckIn(Registration):
     model_config = examples(
         {
-            "id": _REG_ID,
-            "user_id": _USER_ID,
-            "package_id": _PKG_ID,
-            "event_id": _EVT_ID,
-            "quantity": 2,
-            "status": "confirmed",
-            "ticket_code": "7KQ2M9XH4D",
-            "created_at": "2026-12-01T09:30:00Z",
-            "waitlist_position": None,
+            **_REGISTRATION_EXAMPLE,
             "checked_in_at": "2026-12-12T18:55:03Z",
         }
     )
