@@ -17,6 +17,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run serve test lint format bench install install-dev tools chromium migrate seed build clean help lock \
+	messages compile-messages \
 	image-os-deps image-runtime
 
 help:
@@ -26,6 +27,7 @@ help:
 	@echo "make test   - install test tools (Playwright, Chromium, Azurite) and run the whole suite"
 	@echo "make lint   - ruff check, ruff format --check, lint-imports, lock check, pip-audit, hadolint (Dockerfile)"
 	@echo "make lock   - regenerate requirements.lock / requirements-dev.lock (hashes) after editing requirements*.txt"
+	@echo "make messages - extract our words into khala/locale/messages.pot, update the en/sv catalogs, compile them"
 	@echo "make bench  - every benchmark; writes bench/RESULTS.md (+ bench/results/*.json)"
 
 $(BIN)/python:
@@ -45,9 +47,24 @@ $(VENV)/.dev-installed: requirements-dev.lock requirements-dev.txt $(VENV)/.inst
 	touch $@
 
 UV_COMPILE := $(BIN)/uv pip compile --generate-hashes --universal --python-version 3.11 --custom-compile-command "make lock"
-lock: $(VENV)/.dev-installed
+# Not behind the install steps: a pin added to requirements*.txt makes them refuse until the lock is regenerated.
+lock: | $(BIN)/python
+	@test -x $(BIN)/uv || $(BIN)/pip install -q uv
 	$(UV_COMPILE) requirements.txt -o requirements.lock
 	$(UV_COMPILE) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
+
+# Translations (khala/lib/i18n.py): .po files are the source and committed; the .mo files are compiled from them
+# (not committed: a missing or stale .mo is compiled in memory at first use, so a fresh clone still speaks Swedish).
+LOCALE_DIR := khala/locale
+PYBABEL_KEYWORDS := -k _ -k N_ -k t -k gettext -k ngettext:1,2 -k tn:1,2 -k pgettext:1c,2 -k npgettext:1c,2,3
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(PYBABEL_KEYWORDS) --no-location --sort-output \
+	  --project Khala --msgid-bugs-address "" -o $(LOCALE_DIR)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching
+	$(BIN)/pybabel compile -d $(LOCALE_DIR) -D messages --statistics
+
+compile-messages: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d $(LOCALE_DIR) -D messages
 
 # bun (Reflex's frontend toolchain) and Azurite come from the npm registry into a project-local folder.
 $(TOOLS)/.installed: $(TOOLS)/package.json
@@ -73,7 +90,7 @@ seed: migrate
 
 # The frontend is compiled and bundled once; rebuilt only when khala/**/*.py, assets/, rxconfig.py, reflex.lock
 # or the Reflex version changed (hash stamped in .web/build/khala-build.json).
-build: install
+build: install compile-messages
 	$(BIN)/python -m khala build --if-changed
 	$(BIN)/python -m compileall -q -j 0 khala rxconfig.py >/dev/null
 
@@ -88,7 +105,7 @@ run: seed build
 	@echo
 	$(BIN)/python -m khala serve --host $(HOST) --port $(PORT)
 
-test: install-dev build
+test: install-dev compile-messages build
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed

@@ -24,10 +24,12 @@ from khala.events.seo_http import seo_pages
 from khala.events.state import seats
 from khala.images.api import limit_upload_size
 from khala.images.api import router as images_router
+from khala.lib import i18n
 from khala.mail.worker import run_worker_forever
 from khala.ops.api import router as ops_router
 from khala.ops.middleware import ops_middleware
 from khala.registrations.api import router as registrations_router
+from khala.ui.i18n import LanguageMiddleware
 
 wiring.install()  # the cross-domain hooks, connected once (khala/wiring.py)
 redact_secrets_in_logs()  # passwords, codes, tokens and session cookies never reach a log line (Reflex's too)
@@ -48,8 +50,10 @@ app = rx.App(
     # (no cross-site websocket hijacking with the user's cookie); outermost, every response gets the security
     # headers, a request id, a log line and its latency by route (khala/ops/middleware.py). Inside it, the shared
     # pages (/events/<slug>, /, /events, /calendar) get their head and status in the first response (seo_http).
-    api_transformer=[api, limit_upload_size, origin_guard, seo_pages, ops_middleware],
+    # i18n.asgi_middleware: every HTTP request runs in its visitor's language (cookie, else Accept-Language).
+    api_transformer=[api, limit_upload_size, origin_guard, seo_pages, i18n.asgi_middleware, ops_middleware],
 )
+app.add_middleware(LanguageMiddleware())  # every Reflex event runs in the tab's language (khala/ui/i18n.py)
 app.register_lifespan_task(run_worker_forever)  # one mail delivery loop per process
 app.register_lifespan_task(purge_expired_forever)  # hourly: expired sessions and used tokens
 app.register_lifespan_task(purge_idempotency_forever)  # hourly: REST API Idempotency-Key answers past a day

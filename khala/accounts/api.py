@@ -27,13 +27,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from khala.accounts import auth, network, sessions
+from khala.accounts import auth, language, network, sessions
+from khala.audit.service import Actor
 from khala.errors import DomainError
+from khala.lib import i18n
 from khala.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
+LANGUAGE_MAX_AGE = 365 * 24 * 3600
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -112,6 +115,8 @@ async def complete(request: Request) -> Response:
         httponly=True,
         samesite="strict",
     )
+    if locale := await asyncio.to_thread(language.locale_of, user.id):
+        _language_cookie(response, locale)  # the account's language follows the person to this browser
     return response
 
 
@@ -145,6 +150,33 @@ async def signout(request: Request) -> Response:
     response.delete_cookie(
         auth.cookie_name(), path="/", secure=auth.cookie_secure(), httponly=True, samesite="lax"
     )
+    return response
+
+
+# ── the language switcher ──────────────────────────────────────────────────────────────────────────────
+
+
+def _language_cookie(response: Response, lang: str) -> None:
+    # Readable by the page (not HttpOnly): it holds only "en" or "sv".
+    response.set_cookie(
+        i18n.COOKIE, lang, max_age=LANGUAGE_MAX_AGE, path="/", secure=auth.cookie_secure(), samesite="lax"
+    )
+
+
+@router.post("/language")
+async def choose_language(request: Request) -> Response:
+    """The shell's switcher (form: ``lang``, ``next``): remembered in a cookie and, signed in, on the account;
+    back to the same URL. Only from our own pages (no cross-site language flipping)."""
+    form = await _form(request)
+    target = sessions.safe_next(form.get("next"))
+    lang = i18n.normalize(form.get("lang"))
+    response = _no_store(RedirectResponse(target, status_code=303))
+    if lang is None or not same_origin_post(request):
+        return response
+    _language_cookie(response, lang)
+    user = await asyncio.to_thread(sessions.resolve_session, request.cookies.get(auth.cookie_name()))
+    if user is not None:
+        await asyncio.to_thread(language.set_locale, user.id, lang, actor=Actor.user(user))
     return response
 
 

@@ -26,6 +26,8 @@ class User(SQLModel, table=True):
     deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     # Set when an administrator disabled the account (accounts.standing): no sign-in, data kept.
     disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # The language the person chose ("en"/"sv", khala.lib.i18n); None = not chosen yet (their browser's decides).
+    locale: str | None = Field(default=None, max_length=8)
 
     @property
     def is_verified(self) -> bool:

@@ -35,12 +35,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from khala.accounts import passwords, sessions, standing, throttle
+from khala.accounts.mailing import send as _mail
 from khala.accounts.models import TokenPurpose, User
 from khala.accounts.sessions import BadToken, CurrentUser, active_user, current_of, user_by_email
 from khala.audit import service as audit
 from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.errors import Forbidden, InvalidInput, NotFound
+from khala.lib import i18n
+from khala.lib.i18n import N_
 from khala.lib.ids import parse_id
 from khala.mail import service as mail
 from khala.settings import get_settings
@@ -102,13 +105,6 @@ def validate_display_name(raw: str) -> str:
     return name
 
 
-def _mail(session: Session, user_or_email: User | str, template: str, subject: str, **context: Any) -> None:
-    to = user_or_email if isinstance(user_or_email, str) else user_or_email.email
-    if not isinstance(user_or_email, str):
-        context.setdefault("display_name", user_or_email.display_name)
-    mail.enqueue(session, to=to, subject=subject, template=template, context=context)
-
-
 def _link_token(
     session: Session, user: User, purpose: TokenPurpose, ttl: timedelta, *, new_email: str | None = None
 ) -> str:
@@ -129,7 +125,7 @@ def _may_mail(address: str, device: str | None, user: User | None) -> bool:
 def _account_exists_mail(session: Session, owner: User) -> None:
     """The answer to someone using an address that already has an account (sign-up, e-mail change)."""
     if owner.deleted_at is None and throttle.mails_by_address.try_consume(owner.email):
-        _mail(session, owner, "account_exists", "You already have a Khala account")
+        _mail(session, owner, "account_exists", N_("You already have a Khala account"))
 
 
 # ── sign-up and verification ───────────────────────────────────────────────────────────────────────────
@@ -166,7 +162,9 @@ def sign_up(email: str, display_name: str, password: str, *, ip: str | None = No
             if existing is not None:
                 _account_exists_mail(session, existing)
             else:
-                user = User(email=email, display_name=name, password_hash=password_hash)
+                user = User(
+                    email=email, display_name=name, password_hash=password_hash, locale=i18n.get_language()
+                )
                 session.add(user)
                 session.flush()
                 audit.record(
@@ -218,7 +216,8 @@ def _send_verification(session: Session, user: User) -> None:
         session,
         user.email,
         "verify_email",
-        "Confirm your e-mail address",
+        N_("Confirm your e-mail address"),
+        locale=user.locale,
         verify_path=f"/verify?token={sealed}",
         expires_hours=int(VERIFY_TTL.total_seconds() // 3600),
     )
@@ -282,7 +281,8 @@ def _confirm_email_token(secret: str, keep_secret: str | None) -> TokenOutcome:
                 session,
                 old_email,
                 "email_changed",
-                "Your e-mail address was changed",
+                N_("Your e-mail address was changed"),
+                locale=user.locale,
                 display_name=user.display_name,
                 new_email=new_email,
             )
@@ -342,7 +342,7 @@ def _send_reset(session: Session, user: User, ttl: timedelta) -> None:
         session,
         user,
         "password_reset",
-        "Choose a new password",
+        N_("Choose a new password"),
         reset_path=f"/reset-password?token={sealed}",
         expires_minutes=int(ttl.total_seconds() // 60),
     )
@@ -448,7 +448,7 @@ def change_password(
         session.add(fresh)
         ended = sessions.end_sessions(session, user_id, except_secret=keep_secret)
         burnt = sessions.burn_tokens(session, user_id)
-        _mail(session, fresh, "password_changed", "Your Khala password was changed")
+        _mail(session, fresh, "password_changed", N_("Your Khala password was changed"))
         audit.record(
             session,
             actor,
@@ -488,7 +488,8 @@ def request_email_change(
                 session,
                 new_email,
                 "email_change",
-                "Confirm your new e-mail address",
+                N_("Confirm your new e-mail address"),
+                locale=user.locale,
                 new_email=new_email,
                 confirm_path=f"/verify?token={sealed}",
                 expires_hours=int(EMAIL_CHANGE_TTL.total_seconds() // 3600),

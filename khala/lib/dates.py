@@ -1,7 +1,8 @@
 """Dates and times for people: shown in the event's own IANA time zone, read from form text as wall time.
 
 Times are stored in UTC (timezone-aware); these helpers turn them into the words a page or a mail shows,
-and turn what a person typed into a datetime-local field back into UTC.
+and turn what a person typed into a datetime-local field back into UTC. Names and time styles come from CLDR (Babel),
+in the current language (``khala.lib.i18n``) unless a ``locale`` is given.
 """
 
 from __future__ import annotations
@@ -9,6 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import dates as babel_dates
+from babel.lists import format_list as format_list_babel
+
+from khala.lib import i18n
 from khala.settings import get_settings
 
 MAX_INPUT = 40
@@ -44,34 +49,90 @@ def local(dt: datetime, timezone: str | None) -> datetime:
     return dt.astimezone(zone(timezone))
 
 
-def format_date_short(dt: datetime, timezone: str | None) -> str:
-    """``"Sat 14 Mar 2026 · 19:00 CET"`` (card line)."""
+# Date patterns per language (CLDR supplies the names: "lördag"/"Saturday", "dec."/"Dec"); times are CLDR's
+# short time of the locale ("19:30" in Swedish, "7:30 PM" in English).
+_PATTERNS: dict[str, dict[str, str]] = {
+    "en": {"short": "EEE d MMM y", "long": "EEEE d MMMM y", "day": "EEEE d MMMM", "medium": "d MMM y"},
+    "sv": {"short": "EEE d MMM y", "long": "EEEE d MMMM y", "day": "EEEE d MMMM", "medium": "d MMM y"},
+}
+# What joins a date and its time: "Saturday 5 December, 7:30 PM" / "lördag 5 december 19:30".
+_DATE_TIME_SEP = {"en": ", ", "sv": " "}
+
+
+def _lang(locale: str | None) -> str:
+    return i18n.normalize(locale) or i18n.get_language()
+
+
+def _date(d: datetime, kind: str, locale: str | None) -> str:
+    lang = _lang(locale)
+    pattern = _PATTERNS.get(lang, _PATTERNS["en"])[kind]
+    return babel_dates.format_date(d.date(), pattern, locale=i18n.babel_locale(lang))
+
+
+def _time(d: datetime, locale: str | None) -> str:
+    text = babel_dates.format_time(d.time(), "short", locale=i18n.babel_locale(_lang(locale)))
+    return text.replace("\u202f", "\u00a0")
+
+
+def format_date_short(dt: datetime, timezone: str | None, locale: str | None = None) -> str:
+    """``"Sat 14 Mar 2026 · 7:00 PM CET"`` / ``"lör 14 mars 2026 · 19:00 CET"`` (card line)."""
     d = local(dt, timezone)
-    return f"{d:%a} {d.day} {d:%b %Y} · {d:%H:%M} {d.tzname() or ''}".strip()
+    return f"{_date(d, 'short', locale)} · {_time(d, locale)} {d.tzname() or ''}".strip()
 
 
-def format_date_long(start: datetime, end: datetime | None, timezone: str | None) -> str:
-    """``"Saturday 14 March 2026, 19:00-23:00 CET"`` (with an en dash); spans over several days show both dates."""
+def format_date_long(
+    start: datetime, end: datetime | None, timezone: str | None, locale: str | None = None
+) -> str:
+    """``"Saturday 14 March 2026, 7:00 PM-11:00 PM CET"`` / ``"lördag 14 mars 2026 19:00-23:00 CET"``.
+
+    With an en dash between the times; spans over several days show both dates.
+    """
+    lang = _lang(locale)
     s = local(start, timezone)
-    head = f"{s:%A} {s.day} {s:%B %Y}, {s:%H:%M}"
+    head = f"{_date(s, 'long', lang)}{_DATE_TIME_SEP.get(lang, ', ')}{_time(s, lang)}"
     if end is None:
-        return f"{head} {s.tzname() or ''}"
+        return f"{head} {s.tzname() or ''}".strip()
     e = local(end, timezone)
     if e.date() == s.date():
-        return f"{head}–{e:%H:%M} {e.tzname() or ''}"
-    return f"{head} – {e:%A} {e.day} {e:%B %Y}, {e:%H:%M} {e.tzname() or ''}"
+        return f"{head}–{_time(e, lang)} {e.tzname() or ''}".strip()
+    tail = f"{_date(e, 'long', lang)}{_DATE_TIME_SEP.get(lang, ', ')}{_time(e, lang)}"
+    return f"{head} – {tail} {e.tzname() or ''}".strip()
 
 
-def format_time(dt: datetime, timezone: str | None) -> str:
-    return f"{local(dt, timezone):%H:%M}"
+def format_day_time(dt: datetime, timezone: str | None, locale: str | None = None) -> str:
+    """``"Saturday 5 December, 7:30 PM"`` / ``"lördag 5 december 19:30"`` (the event's zone, no year)."""
+    lang = _lang(locale)
+    d = local(dt, timezone)
+    return f"{_date(d, 'day', lang)}{_DATE_TIME_SEP.get(lang, ', ')}{_time(d, lang)}"
 
 
-def format_datetime_short(dt: datetime | None, timezone: str | None) -> str:
-    """``"12 Mar 2026, 10:00 CET"`` (sales windows, mails, tickets); None → ``""``."""
+def format_time(dt: datetime, timezone: str | None, locale: str | None = None) -> str:
+    """``"7:00 PM"`` / ``"19:00"`` in ``timezone``."""
+    return _time(local(dt, timezone), locale)
+
+
+def format_datetime_short(dt: datetime | None, timezone: str | None, locale: str | None = None) -> str:
+    """``"12 Mar 2026, 10:00 AM CET"`` / ``"12 mars 2026 10:00 CET"`` (sales windows, mails, tickets); None → ``""``."""
     if dt is None:
         return ""
+    lang = _lang(locale)
     d = local(dt, timezone)
-    return f"{d.day} {d:%b %Y}, {d:%H:%M} {d.tzname() or ''}"
+    return f"{_date(d, 'medium', lang)}{_DATE_TIME_SEP.get(lang, ', ')}{_time(d, lang)} {d.tzname() or ''}".strip()
+
+
+def format_relative(dt: datetime, now: datetime | None = None, locale: str | None = None) -> str:
+    """``"in 3 days"`` / ``"om 3 dagar"``, ``"2 hours ago"`` / ``"för 2 timmar sedan"`` (CLDR units, rounded)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    delta = dt - (now or datetime.now(UTC))
+    return babel_dates.format_timedelta(
+        delta, add_direction=True, threshold=1.5, locale=i18n.babel_locale(_lang(locale))
+    )
+
+
+def format_list(items: list[str], locale: str | None = None) -> str:
+    """``["A", "B", "C"]`` → ``"A, B and C"`` / ``"A, B och C"``."""
+    return format_list_babel(items, locale=i18n.babel_locale(_lang(locale))) if items else ""
 
 
 def parse_local_datetime(value: str | None, timezone: str) -> datetime | None:

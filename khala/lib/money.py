@@ -1,62 +1,36 @@
 """Money: integer minor units plus an ISO 4217 currency code, read from text and written for people.
 
-One currency table for the whole app (the admin form's parser, the catalogue, the mails and the tickets),
-so a currency with three decimals (TND, KWD …) or none (JPY, ISK …) parses and shows the same everywhere.
+One source for the whole app (the admin form's parser, the catalogue, the mails and the tickets): CLDR's
+currency digits and symbols through Babel, so a currency with three decimals (TND, KWD …) or none (JPY, ISK …)
+parses and shows the same everywhere, in the visitor's language (``khala.lib.i18n``).
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from functools import lru_cache
 
+from babel import Locale
+from babel.numbers import format_currency, get_currency_precision
+
+from khala.lib import i18n
 from khala.settings import get_settings
-
-# ISO 4217 minor-unit exponents that are not 2 (every other code has two decimals).
-EXPONENTS: dict[str, int] = {
-    # no minor unit
-    "BIF": 0,
-    "CLP": 0,
-    "DJF": 0,
-    "GNF": 0,
-    "ISK": 0,
-    "JPY": 0,
-    "KMF": 0,
-    "KRW": 0,
-    "PYG": 0,
-    "RWF": 0,
-    "UGX": 0,
-    "UYI": 0,
-    "VND": 0,
-    "VUV": 0,
-    "XAF": 0,
-    "XOF": 0,
-    "XPF": 0,
-    # thousandths
-    "BHD": 3,
-    "IQD": 3,
-    "JOD": 3,
-    "KWD": 3,
-    "LYD": 3,
-    "OMR": 3,
-    "TND": 3,
-    # ten-thousandths (units of account)
-    "CLF": 4,
-    "UYW": 4,
-}
 
 _CODE = re.compile(r"[A-Z]{3}")
 _AMOUNT = re.compile(r"-?\d{1,9}([.,]\d+)?")
-_SYMBOL_BEFORE = {"EUR": "€", "USD": "$", "GBP": "£"}
-_KRONA = {"SEK", "NOK", "DKK"}
-_COMMA_LOCALES = ("sv", "nb", "nn", "da")
+# A currency written with letters right before the digits gets a no-break space ("SEK 1,250", not "SEK1,250").
+_LETTERS_THEN_DIGIT = re.compile(r"^(-?)([^\W\d_]{2,})(?=\d)")
 
 
 def default_currency() -> str:
     return get_settings().default_currency
 
 
+@lru_cache(maxsize=256)
 def exponent(currency: str | None) -> int:
-    """How many decimals ``currency`` has (2 for anything not in the table)."""
-    return EXPONENTS.get((currency or "").upper(), 2)
+    """How many decimals ``currency`` has, from CLDR (JPY 0, SEK 2, KWD 3; 2 for an unknown code)."""
+    return get_currency_precision((currency or "").upper() or "XXX")
 
 
 def is_currency_code(code: str | None) -> bool:
@@ -85,39 +59,38 @@ def parse_amount(value: str | int | None, currency: str) -> int:
     return sign * (abs(int(whole)) * 10**places + int(frac.ljust(places, "0") or 0))
 
 
-def _group(number: int, sep: str) -> str:
-    return f"{number:,}".replace(",", sep)
+def _locale(locale: str | None) -> str:
+    return locale.replace("-", "_") if locale else i18n.babel_locale()
 
 
-def format_price(minor: int | None, currency: str | None = None, locale: str = "sv-SE") -> str:
-    """``25000, "SEK"`` → ``"250 kr"``; ``1250, "EUR"`` → ``"€12,50"``; ``0`` → ``"Free"``; None → ``""``.
+def format_price(minor: int | None, currency: str | None = None, locale: str | None = None) -> str:
+    """Minor units for people, in the current language (or the Babel/BCP 47 ``locale`` given).
 
-    Whole amounts drop the decimals (``"250 kr"``), others keep all of the currency's (``"249,50 kr"``,
-    ``"TND 12,345"``). Unknown currencies use the ISO code (``"CHF 12,50"``). ``currency`` defaults to
-    ``settings.default_currency``.
+    ``25000, "SEK"`` → ``"250 kr"`` in Swedish, ``"SEK 250"`` in English; ``1250, "EUR"`` → ``"12,50 €"`` /
+    ``"€12.50"``; ``0`` → ``"Free"``/``"Gratis"``; None → ``""``. Whole amounts drop the decimals, others keep all
+    of the currency's (CLDR digits: JPY none, KWD three). ``currency`` defaults to ``settings.default_currency``.
     """
     if minor is None:
         return ""
     if minor == 0:
-        return "Free"
+        return i18n.gettext("Free")
     currency = (currency or default_currency()).upper()
     places = exponent(currency)
-    whole, frac = divmod(abs(int(minor)), 10**places) if places else (abs(int(minor)), 0)
-    comma = locale.lower().startswith(_COMMA_LOCALES)
-    thousands, decimal = ("\u00a0", ",") if comma else (",", ".")
-    number = _group(whole, thousands)
-    if frac:
-        number += decimal + str(frac).rjust(places, "0")
-    sign = "-" if minor < 0 else ""
-    if currency in _KRONA:
-        return f"{sign}{number}\u00a0kr"
-    if currency in _SYMBOL_BEFORE:
-        return f"{sign}{_SYMBOL_BEFORE[currency]}{number}"
-    return f"{sign}{currency}\u00a0{number}"
+    amount = Decimal(int(minor)).scaleb(-places)
+    loc = _locale(locale)
+    if places and int(minor) % 10**places:
+        text = format_currency(amount, currency, locale=loc)
+    else:
+        pattern = Locale.parse(loc).currency_formats["standard"].pattern
+        pattern = re.sub(r"0\.0+", "0", pattern.split(";")[0])
+        text = format_currency(amount, currency, format=pattern, locale=loc, currency_digits=False)
+    return _LETTERS_THEN_DIGIT.sub("\\1\\2\u00a0", text.replace("\u2212", "-"), count=1)
 
 
 def from_price(minor: int | None, currency: str | None = None) -> str:
-    """The card's price line: ``"Free"``, ``"from 250 kr"`` or ``""`` when there is nothing to sell."""
+    """The card's price line: ``"Free"``, ``"from 250 kr"`` (``"från 250 kr"``) or ``""`` with nothing to sell."""
     if minor is None:
         return ""
-    return "Free" if minor == 0 else f"from {format_price(minor, currency)}"
+    if minor == 0:
+        return i18n.gettext("Free")
+    return i18n.gettext("from %(price)s") % {"price": format_price(minor, currency)}

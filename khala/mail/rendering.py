@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from khala.db import get_engine, session_scope
 from khala.errors import InvalidInput
+from khala.lib import i18n
 from khala.mail.models import Attachment, OutboxMessage
 from khala.settings import get_settings
 
@@ -41,13 +42,21 @@ TEMPLATES = (
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    # {% trans %} / _() / ngettext() in the templates speak the current language (khala.lib.i18n), which the
+    # sender sets to the recipient's around the render. New-style: _("Hi %(name)s", name=n) formats and escapes.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    return env
 
 
 def absolute_url(path: str) -> str:
@@ -102,12 +111,14 @@ def materialize(message: OutboxMessage, *, session: Session | None = None) -> Ou
     renderer = renderers.get(message.deferred.get("renderer", ""))
     if renderer is None:
         raise NothingToSend(f"no mail renderer {message.deferred.get('renderer')!r} is connected")
-    if session is None:
-        with session_scope(get_engine()) as own:
-            made = renderer(own, dict(message.deferred.get("args") or {}))
-    else:
-        made = renderer(session, dict(message.deferred.get("args") or {}))
-    html, text = render(message.template, made.context, subject=message.subject)
+    # In the recipient's language, recorded when the mail was queued (``mail.enqueue_later``).
+    with i18n.use_language(message.deferred.get("locale")):
+        if session is None:
+            with session_scope(get_engine()) as own:
+                made = renderer(own, dict(message.deferred.get("args") or {}))
+        else:
+            made = renderer(session, dict(message.deferred.get("args") or {}))
+        html, text = render(message.template, made.context, subject=message.subject)
     copy = OutboxMessage(**{column: getattr(message, column) for column in OutboxMessage.model_fields})
     copy.html_body, copy.text_body = html, text
     copy.attachments = [a.to_json() for a in made.attachments]

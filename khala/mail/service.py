@@ -67,6 +67,7 @@ from khala.audit import service as audit
 from khala.audit.service import Actor
 from khala.db import get_engine, session_scope, utcnow
 from khala.errors import Conflict, InvalidInput, NotFound
+from khala.lib import i18n
 from khala.lib.ids import parse_id
 from khala.mail import outbox
 from khala.mail.models import FINAL_STATUSES, Attachment, OutboxMessage, OutboxStatus
@@ -81,6 +82,7 @@ __all__ = [
     "OutboxStatus",
     "Rendered",
     "absolute_url",
+    "deferred_row",
     "delivery_status",
     "enqueue",
     "enqueue_later",
@@ -206,8 +208,12 @@ def enqueue(
     attachments: list[Attachment] | None = None,
     reply_to: str | None = None,
     to_name: str | None = None,
+    locale: str | None = None,
 ) -> OutboxMessage:
     """Render a mail and add it to the outbox inside the caller's transaction.
+
+    The templates' words are in ``locale`` (the recipient's language; default: the current one). The caller
+    gives the ``subject`` already in that language.
 
     Nothing is sent until the caller's transaction commits; then in-process workers are woken.
     Raises ``InvalidInput`` for a bad address, template or attachment.
@@ -218,7 +224,8 @@ def enqueue(
     if not subject_line:
         raise InvalidInput({"subject": "a mail needs a subject"})
     name = clean_header(to_name, max_length=200) if to_name else None
-    html, text = render(template, context, subject=subject_line)
+    with i18n.use_language(locale or i18n.get_language()):
+        html, text = render(template, context, subject=subject_line)
     stored = []
     for a in attachments or []:
         if len(a.data) > MAX_ATTACHMENT_BYTES:
@@ -258,26 +265,75 @@ def enqueue_later(
     renderer: str,
     args: dict[str, Any],
     to_name: str | None = None,
+    locale: str | None = None,
 ) -> OutboxMessage:
     """Add a mail whose body is made when it is sent: the row keeps only which ``renderer`` makes its context
     and attachments from ``args`` (ids, small values). The sender's transaction stays short (no template, QR
     or calendar work inside it), and the mail shows the facts as they are when it leaves."""
+    row = deferred_row(
+        to=to,
+        subject=subject,
+        template=template,
+        renderer=renderer,
+        args=args,
+        to_name=to_name,
+        locale=locale,
+    )
+    message = OutboxMessage(**row)
+    session.add(message)
+    send_now_hint(session)
+    return message
+
+
+def deferred_row(
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    renderer: str,
+    args: dict[str, Any],
+    to_name: str | None = None,
+    now: datetime | None = None,
+    locale: str | None = None,
+) -> dict[str, Any]:
+    """The column values of the row ``enqueue_later`` adds, for a caller that writes it with its own INSERT
+    in its own transaction (the registration hot path queues the ticket in the statement that takes the
+    seat). That caller also wakes the workers: ``NOTIFY`` on ``outbox.PG_CHANNEL`` inside its transaction on
+    PostgreSQL, and ``outbox.notify()`` after the commit."""
     if renderer not in renderers:
         raise InvalidInput({"renderer": f"no mail renderer {renderer!r} is connected"})
     subject_line = clean_header(subject)
     if not subject_line:
         raise InvalidInput({"subject": "a mail needs a subject"})
     name = clean_header(to_name, max_length=200) if to_name else None
-    return _add(
-        session,
-        recipient=clean_address(to),
-        recipient_name=name or None,
-        subject=subject_line,
-        template=template,
-        html_body="",
-        text_body="",
-        deferred={"renderer": renderer, "args": audit.jsonable(args)},
-    )
+    message_uuid = uuid.uuid4()
+    now = now or utcnow()
+    return {
+        "id": message_uuid,
+        "message_id": f"<{message_uuid.hex}@{_mail_domain()}>",
+        "recipient": clean_address(to),
+        "recipient_name": name or None,
+        "reply_to": None,
+        "subject": subject_line,
+        "template": template,
+        "html_body": "",
+        "text_body": "",
+        "attachments": [],
+        # rendered at send time in the recipient's language (``locale``; default: the current one)
+        "deferred": {
+            "renderer": renderer,
+            "args": audit.jsonable(args),
+            "locale": i18n.normalize(locale) or i18n.get_language(),
+        },
+        "status": OutboxStatus.QUEUED.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": None,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "created_at": now,
+        "sent_at": None,
+    }
 
 
 def _add(session: Session, **fields: Any) -> OutboxMessage:
@@ -520,7 +576,6 @@ class MessageView:
 
     id: uuid.UUID
     recipient: str
-    recipient_name: str | None
     subject: str
     template: str
     status: OutboxStatus
@@ -544,7 +599,6 @@ def message_view(message_id: uuid.UUID | str) -> MessageView:
         return MessageView(
             id=row.id,
             recipient=row.recipient,
-            recipient_name=row.recipient_name,
             subject=row.subject,
             template=row.template,
             status=OutboxStatus(row.status),

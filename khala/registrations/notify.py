@@ -8,8 +8,9 @@ from sqlmodel import Session, col, select
 
 from khala.accounts.models import User
 from khala.events.models import Event, Package
-from khala.lib import routes
+from khala.lib import i18n, routes
 from khala.lib.dates import format_datetime_short
+from khala.lib.i18n import N_
 from khala.lib.ids import parse_id
 from khala.lib.money import format_price
 from khala.locations.models import Location
@@ -34,35 +35,38 @@ def on_event_status_change(session: Session, event: Event, old_status: str) -> i
         .join(Package, col(Package.id) == col(Registration.package_id))
         .where(Registration.event_id == event.id, col(Registration.status).in_(ACTIVE))
     ).all()
-    when = format_datetime_short(event.starts_at, event.timezone)
     sent = 0
     for user, package in rows:
         if user.deleted_at is not None:
             continue
+        with i18n.use_language(user.locale or i18n.get_language()) as lang:
+            subject = i18n.gettext("Cancelled by the organiser: %(title)s") % {"title": event.title}
+            context = {
+                "display_name": user.display_name,
+                "event_title": event.title,
+                "package_name": package.title,
+                "starts_at": format_datetime_short(event.starts_at, event.timezone),
+                "reason": i18n.gettext("The organiser has cancelled this event."),
+                "event_path": routes.event(event.slug),
+            }
         mail.enqueue(
             session,
             to=user.email,
             to_name=user.display_name,
-            subject=f"Cancelled by the organiser: {event.title}",
+            subject=subject,
             template="registration_cancelled",
-            context={
-                "display_name": user.display_name,
-                "event_title": event.title,
-                "package_name": package.title,
-                "starts_at": when,
-                "reason": "The organiser has cancelled this event.",
-                "event_path": routes.event(event.slug),
-            },
+            context=context,
+            locale=lang,
         )
         sent += 1
     return sent
 
 
 _SUBJECTS = {
-    "confirmed": "You're in: {title}",
-    "promoted": "A seat freed up — you're in: {title}",
-    "waitlisted": "You're on the waiting list: {title}",
-    "cancelled": "Cancelled: {title}",
+    "confirmed": N_("You're in: %(title)s"),
+    "promoted": N_("A seat freed up — you're in: %(title)s"),
+    "waitlisted": N_("You're on the waiting list: %(title)s"),
+    "cancelled": N_("Cancelled: %(title)s"),
 }
 _TEMPLATES = {
     "confirmed": "registration_confirmed",
@@ -83,18 +87,31 @@ def registration_changed(session: Session, kind: str, registration: Registration
         return None
     user = session.get(User, registration.user_id)
     event = session.get(Event, registration.event_id)
-    if user is None or event is None or user.deleted_at is not None:
+    fields = mail_fields(kind, registration.id, user, event)
+    if fields is None:
         return None
-    message = mail.enqueue_later(
-        session,
-        to=user.email,
-        to_name=user.display_name,
-        subject=_SUBJECTS[kind].format(title=event.title),
-        template=_TEMPLATES[kind],
-        renderer=RENDERER,
-        args={"registration_id": registration.id, "kind": kind},
-    )
-    return str(message.id)
+    return str(mail.enqueue_later(session, **fields).id)
+
+
+def mail_fields(kind: str, registration_id: object, user: Any, event: Any) -> dict[str, Any] | None:
+    """What ``mail.enqueue_later`` (or ``mail.deferred_row``) gets for a registration change's mail; None
+    when there is nobody to write to. ``user`` and ``event`` need only the fields read here."""
+    if kind not in _TEMPLATES or user is None or event is None or user.deleted_at is not None:
+        return None
+    # The recipient's language; someone who never chose one (a box-office sale through the API) gets the
+    # request's (Accept-Language), which is the current language here.
+    lang = i18n.normalize(getattr(user, "locale", None)) or i18n.get_language()
+    with i18n.use_language(lang):
+        subject = i18n.gettext(_SUBJECTS[kind]) % {"title": event.title}
+    return {
+        "to": user.email,
+        "to_name": user.display_name,
+        "locale": lang,
+        "subject": subject,
+        "template": _TEMPLATES[kind],
+        "renderer": RENDERER,
+        "args": {"registration_id": registration_id, "kind": kind},
+    }
 
 
 def render_registration_mail(session: Session, args: dict[str, Any]) -> mail.Rendered:
@@ -166,12 +183,15 @@ def announcement(
         "event_path": routes.event(event.slug),
     }
     for user in holders.values():
+        with i18n.use_language(user.locale or i18n.get_language()) as lang:
+            when = format_datetime_short(event.starts_at, event.timezone)
         mail.enqueue(
             session,
             to=user.email,
             to_name=user.display_name,
             subject=subject,
             template="announcement",
-            context={**context, "display_name": user.display_name},
+            context={**context, "starts_at": when, "display_name": user.display_name},
+            locale=lang,
         )
     return len(holders)

@@ -13,7 +13,9 @@ from typing import Any
 
 import reflex as rx
 
+from khala.lib.i18n import N_
 from khala.ui import theme
+from khala.ui.i18n import LanguageState, language_switcher, t
 from khala.ui.nav import ShellState
 
 try:  # accounts: the signed-in user for the account menu and the admin link
@@ -26,12 +28,12 @@ SIGN_IN_URL = "/login"
 ACCOUNT_URL = "/account"
 
 NAV_ITEMS: list[tuple[str, str, str]] = [
-    ("Discover", "/", "compass"),
-    ("Events", "/events", "ticket"),
-    ("Calendar", "/calendar", "calendar-days"),
-    ("My tickets", "/tickets", "bookmark"),
+    (N_("Discover"), "/", "compass"),
+    (N_("Events"), "/events", "ticket"),
+    (N_("Calendar"), "/calendar", "calendar-days"),
+    (N_("My tickets"), "/tickets", "bookmark"),
 ]
-ADMIN_ITEM = ("Admin", "/admin", "shield")
+ADMIN_ITEM = (N_("Admin"), "/admin", "shield")
 
 
 def _is_active(href: str) -> rx.Var[bool]:
@@ -44,7 +46,7 @@ def _is_active(href: str) -> rx.Var[bool]:
 def nav_link(label: str, href: str, icon: str) -> rx.Component:
     active = _is_active(href)
     return rx.link(
-        rx.hstack(rx.icon(icon, size=18, aria_hidden="true"), rx.text(label), spacing="3", align="center"),
+        rx.hstack(rx.icon(icon, size=18, aria_hidden="true"), rx.text(t(label)), spacing="3", align="center"),
         href=href,
         aria_current=rx.cond(active, "page", "false"),
         on_click=ShellState.close_nav,
@@ -68,9 +70,9 @@ def nav_link(label: str, href: str, icon: str) -> rx.Component:
 
 def logo(height: str = "36px") -> rx.Component:
     return rx.link(
-        rx.image(src="/khala-logo.svg", alt="Khala — home", height=height, width="auto"),
+        rx.image(src="/khala-logo.svg", alt=t("Khala — home"), height=height, width="auto"),
         href="/",
-        aria_label="Khala — home",
+        aria_label=t("Khala — home"),
         style={"display": "inline-flex", "border_radius": theme.RADIUS_SM, **theme.focus_ring},
     )
 
@@ -85,7 +87,7 @@ def sidebar() -> rx.Component:
             rx.spacer(),
             rx.el.button(
                 rx.icon("x", size=20, aria_hidden="true"),
-                aria_label="Close menu",
+                aria_label=t("Close menu"),
                 on_click=ShellState.close_nav,
                 class_name="khala-menu-button",
                 style={
@@ -103,7 +105,7 @@ def sidebar() -> rx.Component:
             padding_bottom="1.25rem",
         ),
         rx.vstack(*items, spacing="1", align="stretch", width="100%"),
-        aria_label="Main",
+        aria_label=t("Main"),
         id="khala-sidebar",
         class_name="khala-sidebar",
         data_open=ShellState.nav_open.to(str),
@@ -126,7 +128,7 @@ def sidebar() -> rx.Component:
 
 def account_menu() -> rx.Component:
     if SessionState is None:
-        return rx.link("Sign in", href=SIGN_IN_URL, style=theme.link_style)
+        return rx.link(t("Sign in"), href=SIGN_IN_URL, style=theme.link_style)
     return rx.cond(
         SessionState.signed_in,
         rx.menu.root(
@@ -136,7 +138,7 @@ def account_menu() -> rx.Component:
                     rx.text(SessionState.display_name, class_name="khala-account-name"),
                     rx.icon("chevron-down", size=16, aria_hidden="true"),
                     # the accessible name starts with the visible text (WCAG 2.5.3), which is the person's name
-                    aria_label=SessionState.display_name + ", account menu",
+                    aria_label=SessionState.display_name + t(", account menu"),
                     style={
                         **theme.secondary_button,
                         "display": "inline-flex",
@@ -150,16 +152,16 @@ def account_menu() -> rx.Component:
                 )
             ),
             rx.menu.content(
-                rx.menu.item("Account", on_click=rx.redirect(ACCOUNT_URL)),
-                rx.menu.item("My tickets", on_click=rx.redirect("/tickets")),
-                rx.cond(SessionState.is_admin, rx.menu.item("Admin", on_click=rx.redirect("/admin"))),
+                rx.menu.item(t("Account"), on_click=rx.redirect(ACCOUNT_URL)),
+                rx.menu.item(t("My tickets"), on_click=rx.redirect("/tickets")),
+                rx.cond(SessionState.is_admin, rx.menu.item(t("Admin"), on_click=rx.redirect("/admin"))),
                 rx.menu.separator(),
-                rx.menu.item("Sign out", on_click=SessionState.sign_out),
+                rx.menu.item(t("Sign out"), on_click=SessionState.sign_out),
                 align="end",
             ),
         ),
         rx.link(
-            "Sign in",
+            t("Sign in"),
             href=SIGN_IN_URL,
             underline="none",
             style={**theme.primary_button, "padding": "0.45rem 1rem", "display": "inline-block"},
@@ -171,7 +173,7 @@ def header(title: str | rx.Var) -> rx.Component:
     return rx.el.header(
         rx.el.button(
             rx.icon("menu", size=22, aria_hidden="true"),
-            aria_label="Open menu",
+            aria_label=t("Open menu"),
             aria_controls="khala-sidebar",
             aria_expanded=ShellState.nav_open.to(str),
             on_click=ShellState.toggle_nav,
@@ -187,7 +189,7 @@ def header(title: str | rx.Var) -> rx.Component:
             },
         ),
         rx.heading(
-            title,
+            t(title) if isinstance(title, str) else title,
             as_="h1",
             size="6",
             weight="bold",
@@ -208,12 +210,14 @@ def header(title: str | rx.Var) -> rx.Component:
 def footer() -> rx.Component:
     return rx.el.footer(
         rx.hstack(
-            rx.text(f"© {SITE_NAME} — open-source event platform", size="2"),
+            rx.text(f"© {SITE_NAME} — ", t("open-source event platform"), size="2"),
             rx.spacer(),
             rx.hstack(
-                rx.link("Events", href="/events", style=theme.link_style, size="2"),
-                rx.link("Calendar", href="/calendar", style=theme.link_style, size="2"),
+                rx.link(t("Events"), href="/events", style=theme.link_style, size="2"),
+                rx.link(t("Calendar"), href="/calendar", style=theme.link_style, size="2"),
+                language_switcher(),
                 spacing="4",
+                align="center",
             ),
             wrap="wrap",
             width="100%",
@@ -249,7 +253,7 @@ def page_shell(*content: rx.Component, title: str | rx.Var = "") -> rx.Component
     # The global CSS (theme.GLOBAL_CSS) is in the bundled stylesheet (ui/stylesheet.py), not inline here.
     return rx.box(
         font_preloads(),
-        rx.el.a("Skip to content", href="#main", class_name="khala-skip"),
+        rx.el.a(t("Skip to content"), href="#main", class_name="khala-skip"),
         sidebar(),
         rx.cond(
             ShellState.nav_open,
@@ -302,7 +306,7 @@ def template(
     meta: list[dict[str, str]] | None = None,
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """``@rx.page`` with the shell around the page and the account session loaded first."""
-    loads: list[Any] = []
+    loads: list[Any] = [LanguageState.detect]  # the tab's language first: <html lang>, the words on the page
     if SessionState is not None:
         loads.append(SessionState.load_session)
     if on_load is not None:

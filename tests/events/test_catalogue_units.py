@@ -118,7 +118,7 @@ def test_detail_view_map_link_packages_and_meta(make_event) -> None:
     assert view.meta_description.endswith("A night of jazz.")
     seat, free = view.packages
     assert (seat.price_label, seat.seats_label, seat.perks, seat.can_register) == (
-        "250\u00a0kr",
+        "SEK\u00a0250",  # English: CLDR puts the code first
         "5 seats left",
         ["Drink"],
         True,

@@ -200,7 +200,7 @@ def test_widget_page_and_loader(site, make_event, monkeypatch) -> None:
     page = r.text
     assert f'href="{base}/events/{jazz.slug}"' in page and "Jazz &lt;night&gt;" in page
     assert "Talk" not in page and "Draft gig" not in page
-    assert "from 150\u00a0kr" in page and "Upcoming music events" in page
+    assert "from SEK\u00a0150" in page and "Upcoming music events" in page
     assert f'href="{base}/events?category=music"' in page and 'target="_blank"' in page
     csp = r.headers["content-security-policy"]
     assert "frame-ancestors *" in csp and "default-src 'none'" in csp and embed.RESIZE_HASH in csp
