@@ -56,56 +56,62 @@ UPLOADS_PER_CLIENT = "30/minute;300/hour"
 REGISTRATION_CHANGES_PER_USER = "10/hour;40/day"
 
 
-_lock = threading.Lock()
-_storage: Storage | None = None
-_limiter: MovingWindowRateLimiter | None = None
+class Counters:
+    """Where a set of rate limits keeps its counters: made on first use from ``KHALA_REDIS_URL`` (in memory
+    without it), swappable in tests. The accounts throttles and the API's per-key limit each have one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._storage: Storage | None = None
+        self._limiter: MovingWindowRateLimiter | None = None
+
+    def limiter(self) -> MovingWindowRateLimiter:
+        with self._lock:
+            if self._limiter is None:
+                url = get_settings().redis_url or "memory://"
+                if url.startswith(("redis://", "rediss://")):
+                    # A prefix of our own keeps the counters apart from Reflex's state keys.
+                    self._storage = storage_from_string(url, key_prefix="khala-limits")
+                else:
+                    self._storage = storage_from_string(url)
+                self._limiter = MovingWindowRateLimiter(self._storage)
+            return self._limiter
+
+    def storage(self) -> Storage:
+        self.limiter()
+        assert self._storage is not None
+        return self._storage
+
+    def use_storage(self, url: str | None) -> None:
+        """Point these counters at a fresh storage (tests); ``None`` goes back to the configured one."""
+        with self._lock:
+            if url is None:
+                self._storage = self._limiter = None
+                return
+            self._storage = storage_from_string(url)
+            self._limiter = MovingWindowRateLimiter(self._storage)
+
+    def reset(self) -> None:
+        """Forget every counter (tests)."""
+        self.storage().reset()
 
 
-def _get_limiter() -> MovingWindowRateLimiter:
-    global _storage, _limiter
-    with _lock:
-        if _limiter is None:
-            url = get_settings().redis_url or "memory://"
-            if url.startswith(("redis://", "rediss://")):
-                # A prefix of our own keeps the counters apart from Reflex's state keys.
-                _storage = storage_from_string(url, key_prefix="khala-limits")
-            else:
-                _storage = storage_from_string(url)
-            _limiter = MovingWindowRateLimiter(_storage)
-        return _limiter
-
-
-def use_storage(url: str | None) -> None:
-    """Point every throttle at a fresh storage (tests); ``None`` goes back to the configured one."""
-    global _storage, _limiter
-    with _lock:
-        if url is None:
-            _storage = _limiter = None
-            return
-        _storage = storage_from_string(url)
-        _limiter = MovingWindowRateLimiter(_storage)
-
-
-def reset() -> None:
-    """Forget every counter (tests)."""
-    _get_limiter()
-    if _storage is not None:
-        _storage.reset()
+_counters = Counters()
+_get_limiter = _counters.limiter
+use_storage = _counters.use_storage
+reset = _counters.reset
 
 
 def remember(name: str, identifier: str, seconds: int) -> None:
     """Note that ``identifier`` did ``name`` (e.g. confirmed the password), for ``seconds``; in the same
     storage as the counters, so every worker sees it."""
-    _get_limiter()
-    assert _storage is not None
-    _storage.clear(f"{name}/{identifier}")
-    _storage.incr(f"{name}/{identifier}", int(seconds))
+    storage = _counters.storage()
+    storage.clear(f"{name}/{identifier}")
+    storage.incr(f"{name}/{identifier}", int(seconds))
 
 
 def remembered(name: str, identifier: str) -> bool:
-    _get_limiter()
-    assert _storage is not None
-    return _storage.get(f"{name}/{identifier}") > 0
+    return _counters.storage().get(f"{name}/{identifier}") > 0
 
 
 def client_key(ip: str | None) -> str:

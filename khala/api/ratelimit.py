@@ -7,22 +7,21 @@ shares them (the same storage rules as the sign-in throttles in ``accounts/throt
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
-from limits.storage import Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
+from khala.accounts.throttle import Counters
 from khala.errors import RateLimited
 from khala.settings import get_settings
 
 NAMESPACE = "api-key"
 
-_lock = threading.Lock()
-_storage: Storage | None = None
-_limiter: MovingWindowRateLimiter | None = None
+_counters = Counters()
+_get_limiter = _counters.limiter
+use_storage = _counters.use_storage  # tests
+reset = _counters.reset  # tests
 _items: tuple[str, list[RateLimitItem]] | None = None
 
 
@@ -35,43 +34,12 @@ class Allowance:
     reset_after: int  # seconds
 
 
-def _get_limiter() -> MovingWindowRateLimiter:
-    global _storage, _limiter
-    with _lock:
-        if _limiter is None:
-            url = get_settings().redis_url or "memory://"
-            if url.startswith(("redis://", "rediss://")):
-                _storage = storage_from_string(url, key_prefix="khala-limits")
-            else:
-                _storage = storage_from_string(url)
-            _limiter = MovingWindowRateLimiter(_storage)
-        return _limiter
-
-
 def _tiers() -> list[RateLimitItem]:
     global _items
     spec = get_settings().api_rate_limit
     if _items is None or _items[0] != spec:
         _items = (spec, parse_many(spec))
     return _items[1]
-
-
-def use_storage(url: str | None) -> None:
-    """Point the limiter at a fresh storage (tests); ``None`` goes back to the configured one."""
-    global _storage, _limiter
-    with _lock:
-        if url is None:
-            _storage = _limiter = None
-            return
-        _storage = storage_from_string(url)
-        _limiter = MovingWindowRateLimiter(_storage)
-
-
-def reset() -> None:
-    """Forget every counter (tests)."""
-    _get_limiter()
-    if _storage is not None:
-        _storage.reset()
 
 
 def consume(key_id: str) -> Allowance:
