@@ -71,6 +71,8 @@ PACKAGE_FIELDS = (
     "sales_closes_at",
     "position",
 )
+# What add_package and update_package take (the rest are set by the service).
+PACKAGE_INPUT = tuple(f for f in PACKAGE_FIELDS if f not in ("event_id", "position"))
 _STATUS_ACTION = {
     EventStatus.published: "event.published",
     EventStatus.draft: "event.unpublished",
@@ -252,6 +254,12 @@ def update_event(
     return event
 
 
+def _package_input(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The editable package fields among the arguments of ``add_package`` or ``update_package`` (which pass
+    their ``locals()``): the one list of what a package form may set."""
+    return {name: arguments[name] for name in PACKAGE_INPUT}
+
+
 def _check_package(d: dict[str, Any]) -> dict[str, str]:
     """Normalise a package's values in ``d`` in place; the errors by field (empty when all is well)."""
     errors: dict[str, str] = {}
@@ -309,38 +317,15 @@ def add_package(
     if event.status == EventStatus.cancelled:
         raise InvalidInput({"form": "The event is cancelled; it cannot get new packages."})
     currency = currency or money.default_currency()
-    values = {
-        "title": title,
-        "description": description,
-        "perks": perks,
-        "price_minor": price_minor,
-        "currency": currency,
-        "capacity": capacity,
-        "max_per_registration": max_per_registration,
-        "sales_opens_at": sales_opens_at,
-        "sales_closes_at": sales_closes_at,
-    }
+    values = _package_input(locals())
     errors = _check_package(values)
-    title, description, clean_perks = values["title"], values["description"], values["perks"]
     if errors:
         raise InvalidInput(errors)
     if position is None:
         position = session.exec(
             select(func.count()).select_from(Package).where(Package.event_id == event.id)
         ).one()
-    package = Package(
-        event_id=event.id,
-        title=title,
-        description=description,
-        perks=clean_perks,
-        price_minor=price_minor,
-        currency=currency,
-        capacity=capacity,
-        max_per_registration=max_per_registration,
-        sales_opens_at=sales_opens_at,
-        sales_closes_at=sales_closes_at,
-        position=position,
-    )
+    package = Package(event_id=event.id, position=position, **values)
     session.add(package)
     session.flush()
     refresh_event(session, event.id)
@@ -458,17 +443,7 @@ def update_package(
     cannot go below the seats already taken. One entry: ``package.capacity_changed`` when only the capacity
     changed, else ``package.updated`` (none when nothing did). Freed seats go to the waiting list."""
     package = package_row(session, package_id, lock=True)
-    given = {
-        "title": title,
-        "description": description,
-        "perks": perks,
-        "price_minor": price_minor,
-        "currency": currency,
-        "capacity": capacity,
-        "max_per_registration": max_per_registration,
-        "sales_opens_at": sales_opens_at,
-        "sales_closes_at": sales_closes_at,
-    }
+    given = _package_input(locals())
     d = {k: getattr(package, k) if v is UNSET else v for k, v in given.items()}
     errors = _check_package(d)
     if d["capacity"] is not None and "capacity" not in errors and d["capacity"] < package.taken:
