@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote_plus
@@ -233,22 +233,27 @@ def _row(session: Session, location_id: object) -> Location:
     return location
 
 
+def _page_of(
+    s: Session, conditions: Sequence[Any], order: Sequence[Any], page: object, size: int
+) -> tuple[Sequence[Location], int, int]:
+    """One page of the venues that meet ``conditions``, in ``order``: (rows, total, page number)."""
+    total = s.exec(select(func.count()).select_from(Location).where(*conditions)).one()
+    number = clamp_page(page, total, size)
+    rows = s.exec(
+        select(Location).where(*conditions).order_by(*order).offset(offset_of(number, size)).limit(size)
+    ).all()
+    return rows, total, number
+
+
 def list_locations(
     *, city: str | None = None, page: object = 1, page_size: object = 50
 ) -> Page[LocationView]:
     """One page of venues by name (and city), optionally in one city (case-insensitive)."""
     size = clamp_page_size(page_size)
     conditions = [func.lower(col(Location.city)) == _line(city).lower()] if city else []
+    order = (col(Location.name), col(Location.city), col(Location.id))
     with session_scope() as s:
-        total = s.exec(select(func.count()).select_from(Location).where(*conditions)).one()
-        number = clamp_page(page, total, size)
-        rows = s.exec(
-            select(Location)
-            .where(*conditions)
-            .order_by(col(Location.name), col(Location.city), col(Location.id))
-            .offset(offset_of(number, size))
-            .limit(size)
-        ).all()
+        rows, total, number = _page_of(s, conditions, order, page, size)
         return Page(items=[view(r) for r in rows], total=total, page=number, page_size=size)
 
 
@@ -311,16 +316,9 @@ def list_venues_in_use(
             | func.lower(col(Location.city)).contains(text, autoescape=True)
             | func.lower(col(Location.street)).contains(text, autoescape=True)
         )
+    order = (func.lower(col(Location.name)), func.lower(col(Location.city)), col(Location.id))
     with session_scope() as s:
-        total = s.exec(select(func.count()).select_from(Location).where(*conditions)).one()
-        number = clamp_page(page, total, size)
-        rows = s.exec(
-            select(Location)
-            .where(*conditions)
-            .order_by(func.lower(col(Location.name)), func.lower(col(Location.city)), col(Location.id))
-            .offset(offset_of(number, size))
-            .limit(size)
-        ).all()
+        rows, total, number = _page_of(s, conditions, order, page, size)
         usage = _usage(s, [r.id for r in rows])
         items = [VenueRow(view(r), usage[r.id]) for r in rows]
     return Page(items=items, total=total, page=number, page_size=size)
