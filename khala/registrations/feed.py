@@ -11,14 +11,14 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from sqlmodel import col, select
+from sqlmodel import col
 
 from khala.accounts import calendar_feeds
 from khala.db import session_scope
-from khala.events.models import Event, EventStatus, Package
+from khala.events.models import Event, EventStatus
 from khala.lib.ics import calendar
-from khala.locations.models import Location
 from khala.registrations.models import Registration, RegistrationStatus
+from khala.registrations.queries import tickets_of
 from khala.registrations.tickets import calendar_entry
 
 FEED_NAME = "Khala · My tickets"
@@ -29,14 +29,8 @@ def tickets_calendar(user_id: uuid.UUID) -> bytes:
     """The user's confirmed tickets as one calendar (past ones included: it is their diary)."""
     with session_scope() as s:
         rows = s.exec(
-            select(Registration, Package, Event, Location)
-            .join(Package, col(Package.id) == col(Registration.package_id))
-            .join(Event, col(Event.id) == col(Registration.event_id))
-            .join(Location, col(Location.id) == col(Event.location_id), isouter=True)
-            .where(
-                Registration.user_id == user_id,
-                col(Registration.status) == RegistrationStatus.confirmed.value,
-            )
+            tickets_of(user_id)
+            .where(col(Registration.status) == RegistrationStatus.confirmed.value)
             .order_by(col(Event.starts_at), col(Registration.id))
             .limit(MAX_TICKETS)
         ).all()

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from khala.accounts.models import User
 from khala.audit.service import Actor
@@ -180,16 +181,24 @@ class TicketView:
         return self.status in ACTIVE and self.starts_at > utcnow()
 
 
+def tickets_of(user_id: uuid.UUID) -> Select[tuple[Registration, Package, Event, Location | None]]:
+    """A user's registrations with their package, event and venue (None for an event without one)."""
+    return (
+        select(Registration, Package, Event, Location)
+        .join(Package, col(Package.id) == col(Registration.package_id))
+        .join(Event, col(Event.id) == col(Registration.event_id))
+        .join(Location, col(Location.id) == col(Event.location_id), isouter=True)
+        .where(Registration.user_id == user_id)
+    )
+
+
 def tickets_for_user(user_id: str | uuid.UUID, *, limit: int = 200) -> list[TicketView]:
     """A user's active registrations with their events, soonest first (past ones last)."""
     uid = parse_id(user_id, "account")
     with session_scope() as s:
         rows = s.exec(
-            select(Registration, Package, Event, Location)
-            .join(Package, col(Package.id) == col(Registration.package_id))
-            .join(Event, col(Event.id) == col(Registration.event_id))
-            .join(Location, col(Location.id) == col(Event.location_id), isouter=True)
-            .where(Registration.user_id == uid, col(Registration.status).in_(ACTIVE))
+            tickets_of(uid)
+            .where(col(Registration.status).in_(ACTIVE))
             .order_by(col(Event.starts_at))
             .limit(limit)
         ).all()
@@ -342,6 +351,26 @@ class AdminRegistrationRow:
     checked_in_at: datetime | None = None  # when the ticket was scanned at the door
 
 
+def admin_row_fields(
+    r: Registration, email: str | None, name: str | None, package_title: str, started: bool
+) -> dict[str, object]:
+    """The ``AdminRegistrationRow`` fields of a registration with its holder (None for a deleted account) and
+    package; ``started``: its event has begun, so a confirmed place can no longer be cancelled."""
+    return {
+        "id": str(r.id),
+        "status": str(r.status),
+        "quantity": r.quantity,
+        "ticket_code": r.ticket_code,
+        "created_at": r.created_at,
+        "user_email": email or "",
+        "user_name": name or "(deleted account)",
+        "package_title": package_title,
+        "cancellable": r.status == RegistrationStatus.waitlisted
+        or (r.status == RegistrationStatus.confirmed and not started),
+        "checked_in_at": r.checked_in_at,
+    }
+
+
 ADMIN_STATUS_FILTERS = ("", "confirmed", "waitlisted", "cancelled")
 
 
@@ -380,19 +409,7 @@ def list_for_event(
         ).all()
         started = event.starts_at <= now
     items = [
-        AdminRegistrationRow(
-            id=str(r.id),
-            status=str(r.status),
-            quantity=r.quantity,
-            ticket_code=r.ticket_code,
-            created_at=r.created_at,
-            user_email=email or "",
-            user_name=name or "(deleted account)",
-            package_title=title,
-            cancellable=r.status == RegistrationStatus.waitlisted
-            or (r.status == RegistrationStatus.confirmed and not started),
-            checked_in_at=r.checked_in_at,
-        )
+        AdminRegistrationRow(**admin_row_fields(r, email, name, title, started))
         for r, email, name, title in rows
     ]
     return Page(items=items, total=total, page=current, page_size=size)

@@ -24,7 +24,7 @@ from khala.lib.dates import format_datetime_short
 from khala.lib.ids import parse_id
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.registrations.models import Registration, RegistrationStatus
-from khala.registrations.queries import ADMIN_STATUS_FILTERS, AdminRegistrationRow
+from khala.registrations.queries import ADMIN_STATUS_FILTERS, AdminRegistrationRow, admin_row_fields
 
 _CODE_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
@@ -107,17 +107,7 @@ def search_registrations(
         ).all()
         items = [
             RegistrationSearchRow(
-                id=str(r.id),
-                status=str(r.status),
-                quantity=r.quantity,
-                ticket_code=r.ticket_code,
-                created_at=r.created_at,
-                user_email=email or "",
-                user_name=name or "(deleted account)",
-                package_title=title,
-                cancellable=r.status == RegistrationStatus.waitlisted
-                or (r.status == RegistrationStatus.confirmed and event.starts_at > now),
-                checked_in_at=r.checked_in_at,
+                **admin_row_fields(r, email, name, title, event.starts_at <= now),
                 event_id=str(event.id),
                 event_title=event.title,
                 timezone=event.timezone,
