@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import httpx
 from _common import ROOT, database, pct, table, using, write_json
+from _loadgen import HTTPError, Pool
 
 GRANIAN = str(Path(sys.executable).with_name("granian"))
 
@@ -127,10 +129,7 @@ async def rush(
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(attempts):
         queue.put_nowait(i)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=base, headers={"X-API-Key": secret}, limits=limits, timeout=60
-    ) as c:
+    async with Pool(base, concurrency, headers={"X-API-Key": secret}) as pool:
         start = time.perf_counter()
 
         async def worker() -> None:
@@ -138,11 +137,13 @@ async def rush(
                 i = queue.get_nowait()
                 t = time.perf_counter()
                 try:
-                    r = await c.post(
-                        f"/packages/{package_id}/registrations", json={"email": f"rush{i}@bench.invalid"}
+                    status, _, body = await pool.request(
+                        "POST",
+                        f"/packages/{package_id}/registrations",
+                        json_body={"email": f"rush{i}@bench.invalid"},
                     )
-                    key = str(r.status_code) + (f" {r.json().get('code')}" if r.status_code >= 400 else "")
-                except httpx.HTTPError as exc:
+                    key = str(status) + (f" {json.loads(body).get('code')}" if status >= 400 else "")
+                except (OSError, HTTPError, asyncio.IncompleteReadError) as exc:
                     key = type(exc).__name__
                 done = time.perf_counter()
                 latencies.append(done - t)
@@ -160,6 +161,7 @@ async def rush(
         "registered": len(ok_times),
         "seconds_until_sold_out": round(sold_by, 3),
         "registrations_per_s": round(len(ok_times) / sold_by, 1) if ok_times else 0.0,
+        "attempts_per_s": round(attempts / total, 1),
         "p50_ms": round(pct(latencies, 50) * 1000, 1),
         "p95_ms": round(pct(latencies, 95) * 1000, 1),
         "total_s": round(total, 3),

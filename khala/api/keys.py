@@ -7,17 +7,24 @@ stored, so a copy of the database calls nothing.
 
 Every change is audited: ``api_key.created``, ``api_key.revoked`` (by whoever made it: the CLI is
 ``Actor.system("cli")``). Using a key is not a change; ``last_used_at`` is kept to the minute.
+
+A key that authenticated is remembered by its process for ``CACHE_SECONDS`` (by the hash of its secret), so a
+busy client costs no query per request. Revoking forgets it at once in the revoking process; every other
+process (another worker, the server when the CLI revoked) refuses it within ``CACHE_SECONDS``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -25,7 +32,7 @@ from sqlmodel import Session, col, select
 from khala.api.models import SCOPES, ApiKey
 from khala.audit import service as audit
 from khala.audit.service import Actor
-from khala.db import session_scope, utcnow
+from khala.db import get_engine, session_scope, utcnow
 from khala.errors import Conflict, InvalidInput, NotFound
 
 SECRET_PREFIX = "khala"  # noqa: S105 - the secret's fixed label, not a secret
@@ -34,6 +41,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 _SECRET_RE = re.compile(rf"^{SECRET_PREFIX}_([0-9a-f]{{{PREFIX_BYTES * 2}}})_([A-Za-z0-9_-]{{43}})$")
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 FIELDS = ("name", "prefix", "scope", "created_by", "revoked_at")
+CACHE_SECONDS = 5.0
+_CACHE_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,13 @@ def authenticate(secret: str | None, *, now: datetime | None = None) -> KeyView 
     prefix = match.group(1) if match else ""
     given = hash_secret(secret.strip()) if match and secret else ""
     now = now or utcnow()
+    if given:
+        remembered = _cache.get(given)
+        if remembered is not None:
+            if now - (remembered.last_used_at or now) >= LAST_USED_RESOLUTION:
+                _touch(uuid.UUID(remembered.id), now)
+                _cache.put(given, dataclasses.replace(remembered, last_used_at=now))
+            return remembered
     with session_scope() as s:
         key = s.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first() if prefix else None
         stored = key.secret_hash if key is not None else _DUMMY_HASH
@@ -121,7 +137,56 @@ def authenticate(secret: str | None, *, now: datetime | None = None) -> KeyView 
         view = _view(key)
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         _touch(key.id, now)
+        _cache.put(given, dataclasses.replace(view, last_used_at=now))
+    else:
+        _cache.put(given, view)
     return view
+
+
+def remembered(secret: str | None, *, now: datetime | None = None) -> KeyView | None:
+    """The key of ``secret`` when this process authenticated it within ``CACHE_SECONDS`` and its use needs
+    no noting yet: no query, so an async caller may ask on its event loop (else: ``authenticate``)."""
+    if not secret or not _SECRET_RE.match(secret.strip()):
+        return None
+    view = _cache.get(hash_secret(secret.strip()))
+    if view is None or (now or utcnow()) - (view.last_used_at or EPOCH) >= LAST_USED_RESOLUTION:
+        return None
+    return view
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class _Cache:
+    """Keys that authenticated lately in this process, by secret hash, per database engine."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, object, KeyView]] = {}
+
+    def get(self, secret_hash: str) -> KeyView | None:
+        entry = self._entries.get(secret_hash)
+        if entry is None:
+            return None
+        expires, engine, view = entry
+        if expires < time.monotonic() or engine is not get_engine():
+            with self._lock:
+                self._entries.pop(secret_hash, None)
+            return None
+        return view
+
+    def put(self, secret_hash: str, view: KeyView) -> None:
+        with self._lock:
+            if len(self._entries) >= _CACHE_LIMIT:
+                self._entries.clear()
+            self._entries[secret_hash] = (time.monotonic() + CACHE_SECONDS, get_engine(), view)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_cache = _Cache()
 
 
 def _touch(key_id: uuid.UUID, now: datetime) -> None:
@@ -170,7 +235,15 @@ def _find(s: Session, id_or_prefix: str) -> ApiKey:
 
 
 def revoke_key(id_or_prefix: str, *, actor: Actor, now: datetime | None = None) -> KeyView:
-    """Stop a key from working (at once, for every process); Conflict when it already was revoked."""
+    """Stop a key from working: at once in this process, within ``CACHE_SECONDS`` in every other one;
+    Conflict when it already was revoked."""
+    try:
+        return _revoke(id_or_prefix, actor=actor, now=now)
+    finally:
+        _cache.clear()  # before and after the commit alike: nothing here vouches for a key any more
+
+
+def _revoke(id_or_prefix: str, *, actor: Actor, now: datetime | None) -> KeyView:
     with session_scope(write=True) as s:
         key = _find(s, id_or_prefix)
         if key.revoked_at is not None:

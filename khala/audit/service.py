@@ -26,7 +26,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from khala.audit.models import AuditEntry
-from khala.db import session_scope
+from khala.db import session_scope, utcnow
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 
 ActorKind = Literal["user", "api_key", "system"]
@@ -125,6 +125,26 @@ def record(
     ``obj`` names what changed (its table name and id); ``object_type``/``object_id`` override that.
     ``changes`` maps field names to ``[before, after]`` (see ``diff``), or to a single value for a creation.
     """
+    entry = AuditEntry(
+        **values(actor, action, obj, changes, object_type=object_type, object_id=object_id, data=data)
+    )
+    session.add(entry)
+    return entry
+
+
+def values(
+    actor: Actor,
+    action: str,
+    obj: _HasId | None = None,
+    changes: Mapping[str, Any] | None = None,
+    *,
+    object_type: str | None = None,
+    object_id: object = None,
+    data: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of the entry ``record`` adds, for a caller that writes it with its own INSERT in
+    its own transaction (the registration hot path, in the statement that takes the seat)."""
     if not isinstance(actor, Actor):
         raise TypeError(f"actor must be an audit Actor, not {type(actor).__name__}")
     if not action or "." not in action:
@@ -133,18 +153,18 @@ def record(
         object_type = object_type_of(obj) if obj is not None else ""
     if object_id is None and obj is not None:
         object_id = getattr(obj, "id", None)
-    entry = AuditEntry(
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_label=actor.label,
-        action=action[:80],
-        object_type=object_type[:40],
-        object_id="" if object_id is None else str(object_id)[:64],
-        changes=jsonable(dict(changes or {})),
-        data=jsonable(dict(data or {})),
-    )
-    session.add(entry)
-    return entry
+    return {
+        "id": uuid.uuid4(),
+        "at": at or utcnow(),
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "actor_label": actor.label,
+        "action": action[:80],
+        "object_type": object_type[:40],
+        "object_id": "" if object_id is None else str(object_id)[:64],
+        "changes": jsonable(dict(changes or {})),
+        "data": jsonable(dict(data or {})),
+    }
 
 
 # ---------------------------------------------------------------- reading the trail

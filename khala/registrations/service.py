@@ -19,22 +19,19 @@ from sqlmodel import Session, col, select
 from khala.accounts import service as accounts
 from khala.accounts.models import User
 from khala.audit import service as audit
-from khala.audit.models import AuditEntry
 from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.errors import AlreadyRegistered, Conflict, InvalidInput, NotFound, SalesClosed, SoldOut
 from khala.events.models import Event, EventStatus, Package
 from khala.events.service import bump_seats
 from khala.lib.ids import parse_id
-from khala.mail.models import OutboxMessage
-from khala.registrations import notify
+from khala.registrations import notify, seats
 from khala.registrations.models import ACTIVE, Registration, RegistrationStatus
 from khala.registrations.queries import (
     RegistrationView,
     acts_for_owner,
     sales_message,
     view,
-    waitlist_position,
 )
 
 # Promotions from the waiting list happen because seats freed up, not because anyone asked for them.
@@ -46,10 +43,11 @@ TICKET_CODE_LENGTH = 10
 
 
 def new_ticket_code() -> str:
-    return "".join(secrets.choice(_TICKET_ALPHABET) for _ in range(TICKET_CODE_LENGTH))
+    # One read of the system's random source; 32 letters divide 256, so ``byte & 31`` is unbiased.
+    return "".join(_TICKET_ALPHABET[b & 31] for b in secrets.token_bytes(TICKET_CODE_LENGTH))
 
 
-def _check_sales(event: Event, package: Package, now: datetime) -> None:
+def _check_sales(event: seats.EventFacts, package: seats.PackageFacts, now: datetime) -> None:
     if event.status == EventStatus.cancelled:
         state = "event_cancelled"
     elif event.status != EventStatus.published:
@@ -65,33 +63,66 @@ def _check_sales(event: Event, package: Package, now: datetime) -> None:
     raise SalesClosed(sales_message(state, package.title, package.sales_opens_at, event.timezone))
 
 
-def _audit_created(s: Session, actor: Actor, registration: Registration) -> AuditEntry:
-    return audit.record(
-        s,
-        actor,
-        "registration.created",
-        registration,
-        {
-            "status": str(registration.status),
-            "quantity": registration.quantity,
-            "package_id": registration.package_id,
-            "user_id": registration.user_id,
-        },
-        data={"ticket_code": registration.ticket_code},
-    )
-
-
-def _sold_out(package: Package) -> SoldOut:
+def _sold_out(package: seats.PackageFacts) -> SoldOut:
     left = (package.capacity or 0) - package.taken
     if left > 0:
         return SoldOut(f"Only {left} seat{'s' if left != 1 else ''} left in {package.title}.")
     return SoldOut(f"{package.title} is sold out.")
 
 
-def _withdraw_mail(session: Session, message_id: str | None) -> None:
-    """Take back a mail enqueued earlier in this same transaction (it was never committed, so never sent)."""
-    if message_id:
-        session.execute(sa.delete(OutboxMessage).where(col(OutboxMessage.id) == uuid.UUID(message_id)))
+def _checked(
+    facts: seats.Facts | None, quantity: int, now: datetime, *, waitlist: bool, need_holder: bool = True
+) -> seats.Facts:
+    """The refusals that need no lock, in the order a person hears them."""
+    if facts is None:
+        raise NotFound("We could not find that package.")
+    package, event = facts.package, facts.event
+    if event.status == EventStatus.draft:
+        raise NotFound("We could not find that event.")
+    if need_holder and facts.holder is None:
+        raise NotFound("We could not find that account.")
+    if quantity > package.max_per_registration:
+        raise InvalidInput(
+            {"quantity": f"You can take at most {package.max_per_registration} seats at a time."}
+        )
+    _check_sales(event, package, now)
+    if facts.existing_id is not None:
+        raise AlreadyRegistered(
+            "You already have a registration for this package.", registration_id=str(facts.existing_id)
+        )
+    if not waitlist and package.capacity is not None and package.taken + quantity > package.capacity:
+        raise _sold_out(package)  # fast refusal; the conditional UPDATE below stays the guarantee
+    return facts
+
+
+def _take(
+    facts: seats.Facts,
+    quantity: int,
+    *,
+    actor: Actor,
+    waitlist: bool,
+    send_confirmation: bool,
+    now: datetime,
+    account: seats.NewAccount | None = None,
+) -> RegistrationView:
+    try:
+        done = seats.take(
+            facts,
+            quantity,
+            ticket_code=new_ticket_code(),
+            actor=actor,
+            waitlist=waitlist,
+            send_confirmation=send_confirmation,
+            now=now,
+            account=account,
+        )
+    except IntegrityError as exc:
+        # The partial unique index caught a concurrent duplicate of the same user and package (or, with a new
+        # account, its address got one meanwhile: register_attendee then registers that account).
+        raise AlreadyRegistered("You already have a registration for this package.") from exc
+    if done is None:
+        raise _sold_out(seats.package_now(facts.package.id) or facts.package)
+    return done
 
 
 def register(
@@ -113,99 +144,20 @@ def register(
     ``actor`` is who asks (the user, or an administrator / API key registering them at the box office).
     ``send_confirmation=False`` takes the seat without mailing the attendee (a box office handing over the
     ticket in person; the demo catalogue's made-up attendees).
+
+    One query reads what the checks need; the seat, the registration, the outbox row naming its mail (the
+    worker renders it) and the audit entry are then written together (``seats.take``: one statement on
+    PostgreSQL), so the package row is locked only for that write and its commit.
     """
     uid = parse_id(user_id, "account")
     pid = parse_id(package_id, "package")
     now = now or utcnow()
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise InvalidInput({"quantity": "Choose at least one seat."})
-    try:
-        with session_scope(write=True) as s:
-            package = s.get(Package, pid)
-            if package is None:
-                raise NotFound("We could not find that package.")
-            event = s.get(Event, package.event_id)
-            if event is None or event.status == EventStatus.draft:
-                raise NotFound("We could not find that event.")
-            # Kept in a name: the session's identity map holds rows weakly, and the mail reads this user again.
-            user = s.get(User, uid)
-            if user is None:
-                raise NotFound("We could not find that account.")
-            if quantity > package.max_per_registration:
-                raise InvalidInput(
-                    {"quantity": f"You can take at most {package.max_per_registration} seats at a time."}
-                )
-            _check_sales(event, package, now)
-            existing = s.exec(
-                select(Registration).where(
-                    Registration.user_id == uid,
-                    Registration.package_id == pid,
-                    col(Registration.status).in_(ACTIVE),
-                )
-            ).first()
-            if existing is not None:
-                raise AlreadyRegistered(
-                    "You already have a registration for this package.", registration_id=str(existing.id)
-                )
-            if not waitlist and package.capacity is not None and package.taken + quantity > package.capacity:
-                raise _sold_out(package)  # fast refusal; the conditional UPDATE below stays the guarantee
-            # Everything that is slow happens before the seat is taken: the registration row (its unique
-            # index catches a concurrent duplicate) and the confirmation mail (QR, .ics, rendering) are
-            # written first, so on PostgreSQL the package row stays locked only for the conditional UPDATE,
-            # the event's counter and the commit.
-            registration = Registration(
-                user_id=uid,
-                package_id=pid,
-                event_id=event.id,
-                quantity=quantity,
-                status=RegistrationStatus.confirmed,
-                ticket_code=new_ticket_code(),
-                created_at=now,
-                updated_at=now,
-            )
-            s.add(registration)
-            s.flush()
-            mail_id = (
-                notify.registration_changed(s, RegistrationStatus.confirmed.value, registration)
-                if send_confirmation
-                else None
-            )
-            entry = _audit_created(s, actor, registration)
-            s.flush()
-            taken = s.execute(
-                sa.update(Package)
-                .where(
-                    col(Package.id) == pid,
-                    sa.or_(
-                        col(Package.capacity).is_(None), Package.taken + quantity <= col(Package.capacity)
-                    ),
-                )
-                .values(taken=Package.taken + quantity)
-            ).rowcount
-            if taken == 1:
-                bump_seats(s, event.id, quantity)
-                return view(registration, None, mail_id)
-            if not waitlist:
-                s.refresh(package)
-                raise _sold_out(package)
-            # No seat: the registration joins the waiting list instead, and its mail says so.
-            _withdraw_mail(s, mail_id)
-            registration.status = RegistrationStatus.waitlisted
-            s.add(registration)
-            s.flush()
-            entry.action = "registration.waitlisted"
-            entry.changes = {**entry.changes, "status": str(RegistrationStatus.waitlisted)}
-            s.add(entry)
-            position = waitlist_position(s, registration)
-            mail_id = (
-                notify.registration_changed(s, RegistrationStatus.waitlisted.value, registration)
-                if send_confirmation
-                else None
-            )
-            return view(registration, position, mail_id)
-    except IntegrityError as exc:
-        # The partial unique index caught a concurrent duplicate of the same user and package.
-        raise AlreadyRegistered("You already have a registration for this package.") from exc
+    facts = _checked(seats.read(pid, user_id=uid), quantity, now, waitlist=waitlist)
+    return _take(
+        facts, quantity, actor=actor, waitlist=waitlist, send_confirmation=send_confirmation, now=now
+    )
 
 
 def cancel(
@@ -409,30 +361,31 @@ def register_attendee(
     waitlist: bool = False,
     now: datetime | None = None,
 ) -> BoxOfficeRegistration:
-    """Register the holder of ``email`` for a package at the box office: the account is found or created
-    (``find_or_create_attendee``), then seats are taken exactly as ``register`` does, mail included."""
+    """Register the holder of ``email`` for a package at the box office: the account is found, or created
+    (unverified, without a password, audited as ``user.created_for_registration``) together with the seats,
+    which are taken exactly as ``register`` does, mail included. Refused or sold out: no account is made."""
     pid = parse_id(package_id, "package")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise InvalidInput({"quantity": "Choose at least one seat."})
     address = accounts.validate_email(email)
+    name = accounts.validate_display_name(display_name or address.split("@", 1)[0])
     now = now or utcnow()
-    with session_scope() as s:
-        # The refusals that need no account come before one is made for nothing (``register`` checks
-        # them again in its transaction, and its conditional UPDATE stays the guarantee).
-        package = s.get(Package, pid)
-        event = s.get(Event, package.event_id) if package is not None else None
-        if package is None or event is None or event.status == EventStatus.draft:
-            raise NotFound("We could not find that package.")
-        if quantity > package.max_per_registration:
-            raise InvalidInput(
-                {"quantity": f"You can take at most {package.max_per_registration} seats at a time."}
-            )
-        _check_sales(event, package, now)
-        if not waitlist and package.capacity is not None and package.taken + quantity > package.capacity:
-            raise _sold_out(package)
-    user_id, created = find_or_create_attendee(address, actor=actor, display_name=display_name)
-    registration = register(user_id, pid, quantity, actor=actor, waitlist=waitlist, now=now)
-    return BoxOfficeRegistration(registration, address, created)
+    facts = _checked(seats.read(pid, email=address), quantity, now, waitlist=waitlist, need_holder=False)
+    if facts.holder is not None:
+        registration = _take(facts, quantity, actor=actor, waitlist=waitlist, send_confirmation=True, now=now)
+        return BoxOfficeRegistration(registration, address, False)
+    # A new address: the account is made in the transaction that takes the seat (no seat, no account).
+    account = seats.new_account(address, name, actor=actor)
+    try:
+        registration = _take(
+            facts, quantity, actor=actor, waitlist=waitlist, send_confirmation=True, now=now, account=account
+        )
+    except AlreadyRegistered:
+        # The address got an account meanwhile: register that account as any other.
+        user_id, _ = find_or_create_attendee(address, actor=actor, display_name=display_name)
+        registration = register(user_id, pid, quantity, actor=actor, waitlist=waitlist, now=now)
+        return BoxOfficeRegistration(registration, address, False)
+    return BoxOfficeRegistration(registration, address, True)
 
 
 _CROCKFORD_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})

@@ -66,3 +66,16 @@ def test_cli_create_list_revoke(db, capsys):
     assert main(["api-key", "revoke", key.prefix]) == 2
     assert main(["api-key", "list", "--active"]) == 0
     assert key.prefix not in capsys.readouterr().out
+
+
+def test_a_key_used_again_within_seconds_costs_no_query_and_revocation_is_at_once(db, count_queries):
+    made = keys.create_key("Partner site", "read", actor=Actor.system("cli"))
+    assert keys.authenticate(made.secret) is not None  # looked up, and its use noted
+    with count_queries() as q:
+        assert keys.authenticate(made.secret).id == made.key.id
+        assert keys.remembered(made.secret).id == made.key.id
+    assert q.count == 0, q.report()
+    assert keys.remembered(made.secret.replace("_", "-")) is None  # only the exact secret
+    keys.revoke_key(made.key.prefix, actor=Actor.system("cli"))
+    assert keys.remembered(made.secret) is None
+    assert keys.authenticate(made.secret) is None

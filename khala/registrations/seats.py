@@ -1,0 +1,364 @@
+"""Taking seats: the registration hot path in SQLAlchemy Core (no ORM unit of work, few round trips).
+
+``read`` fetches everything ``service.register`` checks in one statement, outside any write transaction: the
+package, its event, the account and an active registration of theirs. ``take`` then writes, together with the
+conditional seat UPDATE that is the guarantee (``taken + q <= capacity``), the registration, the outbox row
+that names its mail (rendered later by the worker) and the audit entry:
+
+- on PostgreSQL as one statement of data-modifying CTEs that commits on its own: a registration is one round
+  trip, and the package and event rows stay locked only while that statement runs and commits;
+- on SQLite, and for the waiting list everywhere, as one BEGIN IMMEDIATE transaction of a few short statements
+  whose values were all prepared before it began.
+
+A concurrent duplicate (same account, same package) trips the partial unique index: IntegrityError, which the
+service reports as AlreadyRegistered. Nothing here decides who may register; the service does, from ``read``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from khala.accounts.models import User
+from khala.audit import service as audit
+from khala.audit.models import AuditEntry
+from khala.audit.service import Actor
+from khala.db import connect, get_engine, write_transaction
+from khala.events.models import Event, Package
+from khala.mail import outbox
+from khala.mail import service as mail
+from khala.mail.models import OutboxMessage
+from khala.registrations import notify
+from khala.registrations.models import ACTIVE, Registration, RegistrationStatus
+from khala.registrations.queries import RegistrationView, waitlist_position
+
+_P: sa.Table = Package.__table__  # type: ignore[attr-defined]
+_E: sa.Table = Event.__table__  # type: ignore[attr-defined]
+_U: sa.Table = User.__table__  # type: ignore[attr-defined]
+_R: sa.Table = Registration.__table__  # type: ignore[attr-defined]
+_O: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_A: sa.Table = AuditEntry.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class PackageFacts:
+    id: uuid.UUID
+    event_id: uuid.UUID
+    title: str
+    capacity: int | None
+    taken: int
+    max_per_registration: int
+    sales_opens_at: datetime | None
+    sales_closes_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventFacts:
+    id: uuid.UUID
+    title: str
+    status: str
+    starts_at: datetime
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """The account the seats are for (what the checks and the mail need of it)."""
+
+    id: uuid.UUID
+    email: str
+    display_name: str
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    package: PackageFacts
+    event: EventFacts
+    holder: Holder | None  # None: no such account
+    existing_id: uuid.UUID | None  # the holder's active registration for this package, if any
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def _read_statement(by_email: bool) -> sa.Select:
+    if by_email:
+        who = sa.and_(_U.c.email == sa.bindparam("email"), _U.c.deleted_at.is_(None))
+    else:
+        who = _U.c.id == sa.bindparam("user_id", type_=_U.c.id.type)
+    existing = (
+        sa.select(_R.c.id)
+        .where(_R.c.user_id == _U.c.id, _R.c.package_id == _P.c.id, _R.c.status.in_(ACTIVE))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(
+            *(_P.c[name] for name in _PACKAGE_FIELDS),
+            _E.c.title.label("event_title"),
+            _E.c.status.label("event_status"),
+            _E.c.starts_at,
+            _E.c.timezone,
+            _U.c.id.label("holder_id"),
+            _U.c.email,
+            _U.c.display_name,
+            _U.c.deleted_at,
+            existing.label("existing_id"),
+        )
+        .select_from(_P.join(_E, _E.c.id == _P.c.event_id).outerjoin(_U, who))
+        .where(_P.c.id == sa.bindparam("package_id", type_=_P.c.id.type))
+    )
+
+
+_PACKAGE_FIELDS = tuple(f.name for f in dataclasses.fields(PackageFacts))
+_READ_BY_ID = _read_statement(by_email=False)
+_READ_BY_EMAIL = _read_statement(by_email=True)
+_PACKAGE_NOW = sa.select(*(_P.c[name] for name in _PACKAGE_FIELDS)).where(
+    _P.c.id == sa.bindparam("package_id", type_=_P.c.id.type)
+)
+
+
+def read(
+    package_id: uuid.UUID, *, user_id: uuid.UUID | None = None, email: str | None = None
+) -> Facts | None:
+    """The package, its event, the account (by id, or by address among accounts not deleted) and their
+    active registration of the package, in one query; None when there is no such package."""
+    with connect() as conn:
+        if email is not None:
+            row = conn.execute(_READ_BY_EMAIL, {"package_id": package_id, "email": email}).first()
+        else:
+            row = conn.execute(_READ_BY_ID, {"package_id": package_id, "user_id": user_id}).first()
+    if row is None:
+        return None
+    m = row._mapping
+    package = PackageFacts(*(m[name] for name in _PACKAGE_FIELDS))
+    event = EventFacts(package.event_id, m["event_title"], m["event_status"], m["starts_at"], m["timezone"])
+    holder = None
+    if m["holder_id"] is not None:
+        holder = Holder(m["holder_id"], m["email"], m["display_name"], m["deleted_at"])
+    return Facts(package, event, holder, m["existing_id"])
+
+
+def package_now(package_id: uuid.UUID) -> PackageFacts | None:
+    """The package as it is now (after a refused seat: how many are left)."""
+    with connect() as conn:
+        row = conn.execute(_PACKAGE_NOW, {"package_id": package_id}).first()
+    return PackageFacts(*row) if row is not None else None
+
+
+# ------------------------------------------------------------------------------------------------ writing
+
+# Parameter names of UPDATEs must not be column names of the table updated (SQLAlchemy would SET them).
+_QUANTITY = sa.bindparam("take_quantity", type_=sa.Integer)
+_TAKE_SEAT = (
+    sa.update(_P)
+    .where(
+        _P.c.id == sa.bindparam("take_package", type_=_P.c.id.type),
+        sa.or_(_P.c.capacity.is_(None), _P.c.taken + _QUANTITY <= _P.c.capacity),
+    )
+    .values(taken=_P.c.taken + _QUANTITY)
+)
+_COUNT_SEATS = (
+    sa.update(_E)
+    .where(_E.c.id == sa.bindparam("take_event", type_=_E.c.id.type))
+    .values(seats_taken=_E.c.seats_taken + _QUANTITY, seats_version=_E.c.seats_version + 1)
+)
+_NOTIFY = sa.text(f"NOTIFY {outbox.PG_CHANNEL}")
+
+
+def _binds(prefix: str, table: sa.Table) -> list[sa.BindParameter]:
+    return [sa.bindparam(prefix + c.name, type_=c.type) for c in table.columns]
+
+
+def _pg_take_statement(with_mail: bool, with_account: bool) -> sa.Select:
+    """PostgreSQL: take the seat, count it on the event, insert the registration, its audit entry, (with mail)
+    its outbox row plus the workers' NOTIFY and (with an account) the new account and its audit entry, in one
+    statement. Every insert reads from the seat UPDATE's RETURNING, so with no seat nothing is written and no
+    row comes back. (The foreign keys are checked at the end of the statement, when the account exists.)"""
+    seat = _TAKE_SEAT.returning(_P.c.event_id).cte("seat")
+    counter = (
+        sa.update(_E)
+        .where(_E.c.id == seat.c.event_id)
+        .values(seats_taken=_E.c.seats_taken + _QUANTITY, seats_version=_E.c.seats_version + 1)
+        .cte("counter")
+    )
+    reg = _insert_from(_R, "r_", seat).returning(_R.c.id).cte("reg")
+    parts = [counter, _insert_from(_A, "a_", reg).cte("trail")]
+    if with_account:
+        account = _insert_from(_U, "u_", seat).returning(_U.c.id).cte("account")
+        parts += [account, _insert_from(_A, "ua_", account).cte("account_trail")]
+    columns: list[Any] = [reg.c.id]
+    if with_mail:
+        parts.append(_insert_from(_O, "o_", reg).cte("mail"))
+        columns.append(
+            sa.func.pg_notify(sa.literal_column(f"'{outbox.PG_CHANNEL}'"), sa.literal_column("''"))
+        )
+    return sa.select(*columns).select_from(reg).add_cte(*parts)
+
+
+def _insert_from(table: sa.Table, prefix: str, source: sa.CTE) -> sa.Insert:
+    """INSERT INTO table (every column) SELECT :prefix<column>, … FROM source: one row per source row."""
+    values = sa.select(*(sa.bindparam(prefix + c.name, type_=c.type) for c in table.columns))
+    return sa.insert(table).from_select([c.name for c in table.columns], values.select_from(source))
+
+
+_PG_TAKE = {(m, a): _pg_take_statement(m, a) for m in (True, False) for a in (True, False)}
+
+
+def _prefixed(prefix: str, row: dict[str, Any]) -> dict[str, Any]:
+    return {prefix + k: v for k, v in row.items()}
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """An account to create with the registration, in its transaction (the box office, for a new address):
+    if no seat is taken, no account is made either."""
+
+    holder: Holder
+    row: dict[str, Any]
+    trail: dict[str, Any]
+
+
+def new_account(email: str, display_name: str, *, actor: Actor) -> NewAccount:
+    """An unverified account without a password for ``email``, audited as ``user.created_for_registration``;
+    its owner can set a password later with "forgot password". Written by ``take``."""
+    user = User(email=email, display_name=display_name)
+    row = {c.name: getattr(user, c.name) for c in _U.columns}
+    trail = audit.values(
+        actor,
+        "user.created_for_registration",
+        object_type="user",
+        object_id=user.id,
+        changes={"email": email, "display_name": display_name},
+    )
+    return NewAccount(Holder(user.id, email, display_name), row, trail)
+
+
+def take(
+    facts: Facts,
+    quantity: int,
+    *,
+    ticket_code: str,
+    actor: Actor,
+    waitlist: bool,
+    send_confirmation: bool,
+    now: datetime,
+    account: NewAccount | None = None,
+) -> RegistrationView | None:
+    """Take the seats for ``facts.holder`` (checked by the caller; ``account`` when it is to be created with
+    them) and write what goes with them; None when the seats are not there and ``waitlist`` is false (nothing
+    was written). With ``waitlist`` and no seat the registration joins the waiting list (status waitlisted,
+    its own mail and audit action). IntegrityError for a concurrent duplicate, or an address that got an
+    account meanwhile."""
+    holder = account.holder if account is not None else facts.holder
+    assert holder is not None, "the caller checks the account"
+    package, event = facts.package, facts.event
+    rid = uuid.uuid4()
+    registration = {
+        "id": rid,
+        "user_id": holder.id,
+        "package_id": package.id,
+        "event_id": event.id,
+        "quantity": quantity,
+        "status": RegistrationStatus.confirmed.value,
+        "ticket_code": ticket_code,
+        "created_at": now,
+        "updated_at": now,
+        "checked_in_at": None,
+    }
+
+    def trail(status: RegistrationStatus) -> dict[str, Any]:
+        created = status == RegistrationStatus.confirmed
+        return audit.values(
+            actor,
+            "registration.created" if created else "registration.waitlisted",
+            object_type="registration",
+            object_id=rid,
+            changes={
+                "status": str(status),
+                "quantity": quantity,
+                "package_id": package.id,
+                "user_id": holder.id,
+            },
+            data={"ticket_code": ticket_code},
+        )
+
+    def mail_row(status: RegistrationStatus) -> dict[str, Any] | None:
+        fields = notify.mail_fields(status.value, rid, holder, event) if send_confirmation else None
+        return mail.deferred_row(**fields) if fields is not None else None
+
+    seats = {"take_package": package.id, "take_event": event.id, "take_quantity": quantity}
+    confirmed_mail = mail_row(RegistrationStatus.confirmed)
+    confirmed_trail = trail(RegistrationStatus.confirmed)
+    engine = get_engine()
+    if engine.dialect.name == "postgresql" and not waitlist:
+        params = {**seats, **_prefixed("r_", registration), **_prefixed("a_", confirmed_trail)}
+        if confirmed_mail is not None:
+            params.update(_prefixed("o_", confirmed_mail))
+        if account is not None:
+            params.update(_prefixed("u_", account.row))
+            params.update(_prefixed("ua_", account.trail))
+        statement = _PG_TAKE[confirmed_mail is not None, account is not None]
+        with connect(engine) as conn:
+            done = conn.execute(statement, params).first()
+        if done is None:
+            return None
+        return _finish(registration, confirmed_mail)
+
+    position = None
+    with write_transaction(engine) as conn:
+        if conn.execute(_TAKE_SEAT, seats).rowcount == 1:
+            conn.execute(_COUNT_SEATS, seats)
+            message, entry = confirmed_mail, confirmed_trail
+        elif not waitlist:
+            return None
+        else:
+            registration["status"] = RegistrationStatus.waitlisted.value
+            message = mail_row(RegistrationStatus.waitlisted)
+            entry = trail(RegistrationStatus.waitlisted)
+        if account is not None:
+            conn.execute(_U.insert(), account.row)
+            conn.execute(_A.insert(), account.trail)
+        conn.execute(_R.insert(), registration)
+        conn.execute(_A.insert(), entry)
+        if message is not None:
+            conn.execute(_O.insert(), message)
+            if engine.dialect.name == "postgresql":
+                conn.execute(_NOTIFY)
+        if registration["status"] == RegistrationStatus.waitlisted:
+            position = _position(conn, registration)
+    return _finish(registration, message, position)
+
+
+def _position(conn: Connection, registration: dict[str, Any]) -> int:
+    with Session(bind=conn) as s:
+        return waitlist_position(s, SimpleNamespace(**registration))  # type: ignore[arg-type]
+
+
+def _finish(
+    registration: dict[str, Any], message: dict[str, Any] | None, position: int | None = None
+) -> RegistrationView:
+    """After the commit: wake this process's mail workers, and say what was registered."""
+    if message is not None:
+        outbox.notify()
+    return RegistrationView(
+        id=str(registration["id"]),
+        user_id=str(registration["user_id"]),
+        package_id=str(registration["package_id"]),
+        event_id=str(registration["event_id"]),
+        quantity=registration["quantity"],
+        status=registration["status"],
+        ticket_code=registration["ticket_code"],
+        created_at=registration["created_at"],
+        waitlist_position=position,
+        mail_message_id=str(message["id"]) if message is not None else None,
+    )

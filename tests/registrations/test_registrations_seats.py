@@ -1,0 +1,134 @@
+"""The Core hot path (registrations/seats.py): what it writes with a seat, and what it leaves alone without one."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlmodel import col, func, select
+
+from khala.accounts.models import User
+from khala.audit import service as audit
+from khala.audit.models import AuditEntry
+from khala.audit.service import Actor
+from khala.db import session_scope, utcnow
+from khala.errors import SoldOut
+from khala.events.models import Event, Package
+from khala.mail.models import OutboxMessage
+from khala.registrations import seats
+from khala.registrations import service as registrations
+from khala.registrations.models import Registration
+
+BOX_OFFICE = Actor.system("box office")
+
+
+def _package(event) -> Package:
+    with session_scope() as s:
+        return s.exec(select(Package).where(Package.event_id == event.id)).one()
+
+
+def _count(model, *where) -> int:
+    with session_scope() as s:
+        return s.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def test_a_seat_comes_with_its_registration_mail_audit_and_counter(make_event, make_user) -> None:
+    event = make_event(packages=[{"title": "A", "capacity": 3}])
+    pkg, user = _package(event), make_user()
+    version = event.seats_version
+    reg = registrations.register(user.id, pkg.id, 2, actor=Actor.user(user))
+    with session_scope() as s:
+        row = s.get(Registration, uuid.UUID(reg.id))
+        mail = s.get(OutboxMessage, uuid.UUID(reg.mail_message_id))
+        entry = s.exec(select(AuditEntry).where(AuditEntry.object_id == reg.id)).one()
+        counted = s.get(Event, event.id)
+    assert (row.status, row.quantity, row.ticket_code, row.created_at) == (
+        "confirmed",
+        2,
+        reg.ticket_code,
+        reg.created_at,
+    )
+    assert mail.recipient == user.email and mail.deferred["args"] == {
+        "registration_id": reg.id,
+        "kind": "confirmed",
+    }
+    assert mail.status == "queued" and mail.html_body == "" and mail.attachments == []
+    assert entry.action == "registration.created" and entry.actor_id == user.id
+    assert entry.changes == {
+        "status": "confirmed",
+        "quantity": 2,
+        "package_id": str(pkg.id),
+        "user_id": str(user.id),
+    }
+    assert entry.data == {"ticket_code": reg.ticket_code}
+    assert (counted.seats_taken, counted.seats_version) == (2, version + 1)
+    assert _package(event).taken == 2
+
+
+def test_no_seat_writes_nothing_not_even_the_new_account(make_event, make_user) -> None:
+    """The facts were read while a seat was left; it went before the write: nothing is written, and the
+    box office's new account is not made for nothing either."""
+    event = make_event(packages=[{"title": "A", "capacity": 1}])
+    pkg = _package(event)
+    facts = seats.read(pkg.id, email="late@example.com")
+    assert facts is not None and facts.holder is None and facts.package.taken == 0
+    first = make_user()
+    registrations.register(first.id, pkg.id, actor=Actor.user(first))
+    account = seats.new_account("late@example.com", "Late", actor=BOX_OFFICE)
+    now = utcnow()
+    done = seats.take(
+        facts,
+        1,
+        ticket_code="LATE000000",
+        actor=BOX_OFFICE,
+        waitlist=False,
+        send_confirmation=True,
+        now=now,
+        account=account,
+    )
+    assert done is None
+    assert _count(User, User.email == "late@example.com") == 0
+    assert _count(Registration) == 1 and _count(OutboxMessage) == 1
+    assert _count(AuditEntry, col(AuditEntry.action).in_(["user.created_for_registration"])) == 0
+    assert _package(event).taken == 1
+
+
+def test_box_office_sold_out_makes_no_account(make_event, make_user) -> None:
+    event = make_event(packages=[{"title": "A", "capacity": 1}])
+    pkg = _package(event)
+    registrations.register_attendee("first@example.com", pkg.id, actor=BOX_OFFICE)
+    with pytest.raises(SoldOut):
+        registrations.register_attendee("second@example.com", pkg.id, actor=BOX_OFFICE)
+    assert _count(User, User.email == "second@example.com") == 0
+
+
+def test_box_office_address_that_got_an_account_meanwhile_registers_that_account(
+    make_event, make_user, monkeypatch
+) -> None:
+    event = make_event(packages=[{"title": "A", "capacity": 5}])
+    pkg = _package(event)
+    stale = seats.read(pkg.id, email="meanwhile@example.com")  # read before the account existed
+    person = make_user(email="meanwhile@example.com")
+    reads = iter([stale])
+    real_read = seats.read
+    monkeypatch.setattr(seats, "read", lambda *a, **k: next(reads, None) or real_read(*a, **k))
+    done = registrations.register_attendee("meanwhile@example.com", pkg.id, actor=BOX_OFFICE)
+    assert done.account_created is False and done.registration.user_id == str(person.id)
+    assert _count(User, User.email == "meanwhile@example.com") == 1
+    assert _package(event).taken == 1
+
+
+def test_waiting_list_through_the_transaction_path(make_event, make_user) -> None:
+    event = make_event(packages=[{"title": "A", "capacity": 1}])
+    pkg = _package(event)
+    first, second, third = make_user(), make_user(), make_user()
+    assert registrations.register(first.id, pkg.id, waitlist=True, actor=audit.SYSTEM).status == "confirmed"
+    two = registrations.register(second.id, pkg.id, waitlist=True, actor=audit.SYSTEM)
+    three = registrations.register(third.id, pkg.id, waitlist=True, actor=audit.SYSTEM)
+    assert (two.status, two.waitlist_position, three.waitlist_position) == ("waitlisted", 1, 2)
+    with session_scope() as s:
+        mail = s.get(OutboxMessage, uuid.UUID(two.mail_message_id))
+        entry = s.exec(select(AuditEntry).where(AuditEntry.object_id == two.id)).one()
+    assert mail.deferred["args"]["kind"] == "waitlisted"
+    assert entry.action == "registration.waitlisted" and entry.changes["status"] == "waitlisted"
+    assert _package(event).taken == 1
