@@ -175,17 +175,8 @@ def create_event(
     Without ``ends_at`` the event lasts two hours; ``timezone`` defaults to ``settings.default_timezone``.
     InvalidInput with a message per field.
     """
-    d: dict[str, Any] = {
-        "title": title,
-        "summary": summary,
-        "description": description,
-        "category_id": category_id,
-        "location_id": location_id,
-        "image_id": image_id,
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "timezone": timezone or dates.default_timezone(),
-    }
+    timezone = timezone or dates.default_timezone()
+    d = _given(DETAIL_FIELDS, locals())
     errors = _check_details(session, d)
     try:
         status = EventStatus(status)
@@ -225,17 +216,7 @@ def update_event(
     did). InvalidInput per field, NotFound for an unknown event.
     """
     event = event_row(session, event_id)
-    given = {
-        "title": title,
-        "summary": summary,
-        "description": description,
-        "category_id": category_id,
-        "location_id": location_id,
-        "image_id": image_id,
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "timezone": timezone,
-    }
+    given = _given(DETAIL_FIELDS, locals())
     d = {k: getattr(event, k) if v is UNSET else v for k, v in given.items()}
     errors = _check_details(session, d)
     if errors:
@@ -254,10 +235,10 @@ def update_event(
     return event
 
 
-def _package_input(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The editable package fields among the arguments of ``add_package`` or ``update_package`` (which pass
-    their ``locals()``): the one list of what a package form may set."""
-    return {name: arguments[name] for name in PACKAGE_INPUT}
+def _given(fields: tuple[str, ...], arguments: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` (``DETAIL_FIELDS`` or ``PACKAGE_INPUT``) among the arguments a create or update function
+    passes as its ``locals()``: those tuples stay the one list of what a form may set."""
+    return {name: arguments[name] for name in fields}
 
 
 def _check_package(d: dict[str, Any]) -> dict[str, str]:
@@ -317,7 +298,7 @@ def add_package(
     if event.status == EventStatus.cancelled:
         raise InvalidInput({"form": "The event is cancelled; it cannot get new packages."})
     currency = currency or money.default_currency()
-    values = _package_input(locals())
+    values = _given(PACKAGE_INPUT, locals())
     errors = _check_package(values)
     if errors:
         raise InvalidInput(errors)
@@ -443,7 +424,7 @@ def update_package(
     cannot go below the seats already taken. One entry: ``package.capacity_changed`` when only the capacity
     changed, else ``package.updated`` (none when nothing did). Freed seats go to the waiting list."""
     package = package_row(session, package_id, lock=True)
-    given = _package_input(locals())
+    given = _given(PACKAGE_INPUT, locals())
     d = {k: getattr(package, k) if v is UNSET else v for k, v in given.items()}
     errors = _check_package(d)
     if d["capacity"] is not None and "capacity" not in errors and d["capacity"] < package.taken:
