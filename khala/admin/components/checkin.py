@@ -66,6 +66,7 @@ def _counts() -> rx.Component:
         ),
         aria_live="polite",
         data_testid="door-counts",
+        width="100%",
     )
 
 
@@ -262,6 +263,7 @@ def _arrivals() -> rx.Component:
             rx.vstack(rx.foreach(s.arrivals, _arrival), spacing="0", width="100%"),
             rx.text("Nobody checked in yet.", size="2", color=theme.TEXT_MUTED),
         ),
+        width="100%",
     )
 
 
@@ -273,7 +275,7 @@ def _event_picker() -> rx.Component:
         rx.vstack(
             rx.foreach(
                 s.event_options,
-                lambda o: rx.el.a(
+                lambda o: rx.link(
                     rx.hstack(
                         rx.icon("scan-line", size=18, aria_hidden="true"),
                         rx.text(o.label),
@@ -281,10 +283,14 @@ def _event_picker() -> rx.Component:
                         align="center",
                     ),
                     href="/admin/checkin/" + o.value,
+                    reload_document=True,  # a fresh load: this page's Permissions-Policy lets the camera on
+                    underline="none",
                     style={
                         **theme.secondary_button,
                         "text_decoration": "none",
                         "width": "100%",
+                        "display": "flex",
+                        "padding": "0.75rem 1rem",
                         "justify_content": "flex-start",
                     },
                 ),

@@ -20,6 +20,32 @@ function cameraAllowed() {
   }
 }
 
+const KINDS = {
+  "permission-denied": "The camera is not allowed: allow it for this site, or type the code.",
+  "no-camera": "No camera found on this device: type the code instead.",
+  "in-use": "The camera is in use by another app.",
+  "insecure-context": "The camera needs a secure (https) connection.",
+  unsupported: "This browser cannot scan codes: type the code instead.",
+};
+
+function text(value) {
+  if (!value) return "";
+  if (typeof value === "string") return value;
+  if (typeof value.message === "string") return value.message;
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    return String(value);
+  }
+}
+
+function describe(error) {
+  if (!error) return "The camera could not start.";
+  const known = error.kind && KINDS[error.kind];
+  const detail = text(error.message) || text(error.cause) || text(error);
+  return known ? known : "The camera could not start (" + (error.kind ? error.kind + ": " : "") + detail + ").";
+}
+
 export function TicketScanner({ paused = false, onCode, onProblem }) {
   const last = useRef({ code: "", at: 0 });
   const [allowed] = useState(cameraAllowed);
@@ -51,7 +77,8 @@ export function TicketScanner({ paused = false, onCode, onProblem }) {
 
   const handleError = useCallback(
     (error) => {
-      if (onProblem) onProblem(String((error && (error.message || error.name)) || error || "camera error"));
+      console.error("ticket scanner:", error);
+      if (onProblem) onProblem(describe(error));
     },
     [onProblem]
   );
@@ -62,7 +89,9 @@ export function TicketScanner({ paused = false, onCode, onProblem }) {
     onError: handleError,
     paused,
     formats: ["qr_code"],
-    constraints: { facingMode: "environment" },
+    // Any camera will do (the library's defaults ask for at least 640 px each way, which some webcams and
+    // Chromium's test camera refuse as "overconstrained"); prefer the back camera and a sharp picture.
+    constraints: { facingMode: "environment", width: { ideal: 1280 }, height: { ideal: 720 } },
     allowMultiple: true,
     scanDelay: 500,
     sound: false,

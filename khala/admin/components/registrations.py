@@ -12,12 +12,22 @@ from khala.ui.forms import form_error
 from khala.ui.widgets import badge
 
 DANGER_BUTTON = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}
+LINK_BUTTON = {
+    **theme.secondary_button,
+    "display": "inline-flex",
+    "align_items": "center",
+    "gap": "0.4rem",
+    "padding": "0.4rem 0.8rem",
+    "font_size": "0.875rem",
+    "text_decoration": "none",
+    "white_space": "nowrap",
+}
 
 
 def plain_link(label: rx.Component | str, href: rx.Var | str, **props) -> rx.Component:
     """A link that loads the page afresh (the check-in screen needs its own Permissions-Policy for the
     camera; the CSV is a download)."""
-    return rx.el.a(label, href=href, style={**theme.secondary_button, "text_decoration": "none"}, **props)
+    return rx.link(label, href=href, reload_document=True, underline="none", style=LINK_BUTTON, **props)
 
 
 def _actions(r: RegistrationRowView) -> rx.Component:

@@ -291,7 +291,9 @@ class AdminCheckinState(AdminState):
         self.result = DoorResult(
             kind="ok",
             headline="Checked in",
-            detail=f"{ticket.package_title} × {ticket.quantity}" if ticket else "",
+            detail=f"{ticket.quantity} seat{'s' if ticket.quantity != 1 else ''} · {ticket.event_title}"
+            if ticket
+            else "",
             name=ticket.holder_name if ticket else "",
             email=ticket.holder_email if ticket else "",
             package=ticket.package_title if ticket else "",
