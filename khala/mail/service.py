@@ -464,11 +464,10 @@ class OutboxPage:
 
 
 @dataclass(frozen=True)
-class MailStatusRow:
-    """One outbox row for the admin list (no bodies, no attachments)."""
+class OutboxHeader:
+    """What every admin view of an outbox message shows of it."""
 
     id: uuid.UUID
-    message_id: str
     recipient: str
     subject: str
     template: str
@@ -476,8 +475,30 @@ class MailStatusRow:
     attempts: int
     last_error: str | None
     created_at: datetime
-    next_attempt_at: datetime
     sent_at: datetime | None
+
+
+def _header(row: OutboxMessage) -> dict[str, Any]:
+    """The ``OutboxHeader`` fields of an outbox row."""
+    return {
+        "id": row.id,
+        "recipient": row.recipient,
+        "subject": row.subject,
+        "template": row.template,
+        "status": OutboxStatus(row.status),
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "created_at": row.created_at,
+        "sent_at": row.sent_at,
+    }
+
+
+@dataclass(frozen=True)
+class MailStatusRow(OutboxHeader):
+    """One outbox row for the admin list (no bodies, no attachments)."""
+
+    message_id: str
+    next_attempt_at: datetime
 
 
 def list_outbox(
@@ -511,19 +532,7 @@ def list_outbox(
             .limit(per_page)
         ).scalars()
         items = [
-            MailStatusRow(
-                id=r.id,
-                message_id=r.message_id,
-                recipient=r.recipient,
-                subject=r.subject,
-                template=r.template,
-                status=OutboxStatus(r.status),
-                attempts=r.attempts,
-                last_error=r.last_error,
-                created_at=r.created_at,
-                next_attempt_at=r.next_attempt_at,
-                sent_at=r.sent_at,
-            )
+            MailStatusRow(**_header(r), message_id=r.message_id, next_attempt_at=r.next_attempt_at)
             for r in rows
         ]
     return OutboxPage(items=items, total=total, page=page, per_page=per_page)
@@ -570,19 +579,10 @@ HIDDEN_LINK = "[one-time link hidden]"
 
 
 @dataclass(frozen=True)
-class MessageView:
+class MessageView(OutboxHeader):
     """One outbox message with its bodies for the admin's rendered view. One-time links stay sealed: the
     reader sees where they were, never a working secret."""
 
-    id: uuid.UUID
-    recipient: str
-    subject: str
-    template: str
-    status: OutboxStatus
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None
     html: str
     text: str
     attachments: tuple[tuple[str, str, int], ...]  # (filename, content type, bytes)
@@ -597,15 +597,7 @@ def message_view(message_id: uuid.UUID | str) -> MessageView:
             raise NotFound(NOT_FOUND)
         row = materialize(row, session=session)  # a deferred mail is shown as it would be sent now
         return MessageView(
-            id=row.id,
-            recipient=row.recipient,
-            subject=row.subject,
-            template=row.template,
-            status=OutboxStatus(row.status),
-            attempts=row.attempts,
-            last_error=row.last_error,
-            created_at=row.created_at,
-            sent_at=row.sent_at,
+            **_header(row),
             html=_SEALED.sub(HIDDEN_LINK, row.html_body or ""),
             text=_SEALED.sub(HIDDEN_LINK, row.text_body or ""),
             attachments=tuple(
