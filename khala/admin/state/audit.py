@@ -131,12 +131,10 @@ class AdminAuditState(PagedState, AdminState):
     @rx.event
     @admin_only(bounce=True)
     async def load(self):
-        """on_load: the filters may come in the query string (an event's "History" link)."""
+        """on_load: the filters come from the query string (an event's "History" link); none → everything."""
         self.error = ""
-        params = dict(self.router.url.query_parameters)
-        if params:
-            self._take(params)
-            self.page = 1
+        self._take(dict(self.router.url.query_parameters))  # a fresh visit shows everything
+        self.page = 1
         self.actions = await asyncio.to_thread(audit.actions_in_use)
         await self._fetch()
         return None

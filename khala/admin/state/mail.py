@@ -148,6 +148,13 @@ class AdminMailState(PagedState, AdminState):
 
     @rx.event
     @admin_only
+    async def refresh(self):
+        """The outbox again (after an announcement was queued)."""
+        await self._fetch()
+        return None
+
+    @rx.event
+    @admin_only
     async def view_message(self, message_id: str):
         """Open one message as it was rendered (one-time links stay hidden)."""
         try:
@@ -297,4 +304,4 @@ class AdminAnnounceState(AdminState):
         self.previewing, self.preview_html = False, ""
         self.subject, self.body = "", ""
         self.sent_note = f"Queued for {count} ticket holder{'s' if count != 1 else ''}."
-        return rx.toast.success(self.sent_note)
+        return [rx.toast.success(self.sent_note), AdminMailState.refresh]
