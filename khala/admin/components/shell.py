@@ -63,9 +63,14 @@ def section_tab(label: str, href: str, icon: str) -> rx.Component:
 
 def section_tabs() -> rx.Component:
     return rx.el.nav(
-        rx.hstack(*[section_tab(*s) for s in SECTIONS], spacing="2", wrap="wrap"),
+        rx.hstack(
+            *[section_tab(*s) for s in SECTIONS],
+            spacing="2",
+            wrap=rx.breakpoints(initial="nowrap", sm="wrap"),
+        ),
         aria_label="Admin sections",
-        style={"margin_bottom": "1.5rem"},
+        # On a phone the tabs scroll sideways instead of pushing the section (the door's form) off screen.
+        style={"margin_bottom": "1.5rem", "overflow_x": "auto", "padding_bottom": "0.25rem"},
     )
 
 
