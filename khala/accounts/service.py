@@ -185,12 +185,18 @@ def signed_up_message(email: str) -> str:
     )
 
 
-def resend_verification(email: str, *, ip: str | None = None, device: str | None = None) -> str:
-    """Mail a new verification link if the address has an unverified account. Same answer either way."""
-    email = validate_email(email)
+def _count_mail_request(email: str, ip: str | None) -> None:
+    """Count a request that may mail ``email`` (a new link, a reset, an address change) against the client
+    and the address-and-client pair; RateLimited once either is full."""
     client = throttle.client_key(ip)
     throttle.mail_requests_by_ip.consume(client)
     throttle.mails_by_address_and_client.consume(throttle.pair_key(email, client))
+
+
+def resend_verification(email: str, *, ip: str | None = None, device: str | None = None) -> str:
+    """Mail a new verification link if the address has an unverified account. Same answer either way."""
+    email = validate_email(email)
+    _count_mail_request(email, ip)
     with session_scope(write=True) as session:
         user = user_by_email(session, email)
         if user is not None and not user.is_verified and _may_mail(email, device, user):
@@ -319,9 +325,7 @@ def request_password_reset(email: str, *, ip: str | None = None, device: str | N
     """Mail a 1-hour reset link if the address has an account. Same answer either way (the handler also
     pads the time it takes)."""
     email = validate_email(email)
-    client = throttle.client_key(ip)
-    throttle.mail_requests_by_ip.consume(client)
-    throttle.mails_by_address_and_client.consume(throttle.pair_key(email, client))
+    _count_mail_request(email, ip)
     with session_scope(write=True) as session:
         user = user_by_email(session, email)
         if user is not None and _may_mail(email, device, user):
@@ -471,9 +475,7 @@ def request_email_change(
     user = require_password(user_id, password, field="password")
     if new_email == user.email:
         raise InvalidInput({"email": "That is already your address."})
-    client = throttle.client_key(ip)
-    throttle.mail_requests_by_ip.consume(client)
-    throttle.mails_by_address_and_client.consume(throttle.pair_key(new_email, client))
+    _count_mail_request(new_email, ip)
     with session_scope(write=True) as session:
         user = active_user(session, user_id)
         other = session.exec(select(User).where(User.email == new_email)).first()
