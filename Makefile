@@ -56,7 +56,7 @@ lock: | $(BIN)/python
 # Translations (khala/lib/i18n.py): .po files are the source and committed; the .mo files are compiled from them
 # (not committed: a missing or stale .mo is compiled in memory at first use, so a fresh clone still speaks Swedish).
 LOCALE_DIR := khala/locale
-PYBABEL_KEYWORDS := -k _ -k N_ -k t -k gettext -k ngettext:1,2 -k tn:1,2 -k pgettext:1c,2 -k npgettext:1c,2,3
+PYBABEL_KEYWORDS := -k _ -k N_ -k t -k gettext -k ngettext:1,2 -k tn:1,2 -k pgettext:1c,2 -k tp:1c,2 -k npgettext:1c,2,3
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg $(PYBABEL_KEYWORDS) --no-location --sort-output \
 	  --project Khala --msgid-bugs-address "" -o $(LOCALE_DIR)/messages.pot .

@@ -6,6 +6,8 @@ import reflex as rx
 
 from khala.accounts.state import CalendarFeedState
 from khala.ui import theme
+from khala.ui.i18n import t as _
+from khala.ui.i18n import tp
 
 
 def auth_card(*children: rx.Component) -> rx.Component:
@@ -37,23 +39,25 @@ def calendar_feed_section() -> rx.Component:
     s = CalendarFeedState
     return rx.vstack(
         rx.text(
-            "Subscribe to your tickets in your calendar app (Google Calendar, Apple Calendar, Outlook): new "
-            "tickets, time changes and cancellations show up there by themselves.",
+            _(
+                "Subscribe to your tickets in your calendar app (Google Calendar, Apple Calendar, Outlook): new "
+                "tickets, time changes and cancellations show up there by themselves."
+            ),
         ),
         rx.cond(
             s.url != "",
             rx.callout(
                 rx.vstack(
-                    rx.text("Your calendar address. Copy it now: we show it only this once."),
+                    rx.text(_("Your calendar address. Copy it now: we show it only this once.")),
                     rx.input(
                         value=s.url,
                         read_only=True,
                         id="calendar-feed-url",
-                        aria_label="Your calendar address",
+                        aria_label=_("Your calendar address"),
                         width="100%",
                     ),
                     rx.hstack(
-                        rx.button("Copy", on_click=rx.set_clipboard(s.url), size="1", variant="soft"),
+                        rx.button(_("Copy"), on_click=rx.set_clipboard(s.url), size="1", variant="soft"),
                         rx.link("Open in my calendar app", href=s.webcal, size="2", style=theme.link_style),
                         align="center",
                         wrap="wrap",
@@ -69,18 +73,18 @@ def calendar_feed_section() -> rx.Component:
             s.active,
             rx.vstack(
                 rx.text(
-                    "Your calendar address is on (made ",
+                    _("Your calendar address is on (made "),
                     s.since,
-                    rx.cond(s.last_used != "", rx.fragment("; last read ", s.last_used), ""),
-                    "). Anyone who has it sees your tickets: make a new one if it got out.",
+                    rx.cond(s.last_used != "", rx.fragment(_("; last read "), s.last_used), ""),
+                    _("). Anyone who has it sees your tickets: make a new one if it got out."),
                     size="2",
                 ),
                 rx.hstack(
                     rx.button(
-                        "Make a new address", on_click=s.make_link, variant="soft", id="calendar-feed-new"
+                        _("Make a new address"), on_click=s.make_link, variant="soft", id="calendar-feed-new"
                     ),
                     rx.button(
-                        "Turn off",
+                        _("Turn off"),
                         on_click=s.turn_off,
                         variant="soft",
                         color_scheme="red",
@@ -90,7 +94,7 @@ def calendar_feed_section() -> rx.Component:
                 ),
                 align="start",
             ),
-            rx.button("Make my calendar address", on_click=s.make_link, id="calendar-feed-make"),
+            rx.button(_("Make my calendar address"), on_click=s.make_link, id="calendar-feed-make"),
         ),
         align="start",
         width="100%",
@@ -100,18 +104,20 @@ def calendar_feed_section() -> rx.Component:
 
 
 def password_confirm_dialog(state: type[rx.State]) -> rx.Component:
-    """ "Confirm your password" before a privileged action (recent authentication). ``state`` has
+    """_("Confirm your password") before a privileged action (recent authentication). ``state`` has
     ``reauth_open``, ``reauth_error``, ``confirm_password(form_data)`` and ``close_reauth()`` (the admin states
     do: ``khala.admin.state.base.AdminState``)."""
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Confirm your password"),
+            rx.dialog.title(_("Confirm your password")),
             rx.dialog.description(
-                "Granting administrator rights needs your password again (we ask at most every 10 minutes)."
+                _(
+                    "Granting administrator rights needs your password again (we ask at most every 10 minutes)."
+                )
             ),
             rx.form(
                 rx.vstack(
-                    rx.el.label("Your password", html_for="reauth-password"),
+                    rx.el.label(_("Your password"), html_for="reauth-password"),
                     rx.input(
                         id="reauth-password",
                         name="password",
@@ -124,8 +130,10 @@ def password_confirm_dialog(state: type[rx.State]) -> rx.Component:
                         state.reauth_error != "", rx.text(state.reauth_error, color_scheme="red", size="2")
                     ),
                     rx.hstack(
-                        rx.button("Cancel", type="button", variant="soft", on_click=state.close_reauth),
-                        rx.button("Confirm", type="submit", id="reauth-confirm"),
+                        rx.button(
+                            tp("dialog", "Cancel"), type="button", variant="soft", on_click=state.close_reauth
+                        ),
+                        rx.button(_("Confirm"), type="submit", id="reauth-confirm"),
                         justify="end",
                         width="100%",
                     ),

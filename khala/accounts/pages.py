@@ -17,38 +17,40 @@ from khala.accounts.state import (
     SignupState,
     VerifyState,
 )
+from khala.lib.i18n import N_
 from khala.ui import theme
 from khala.ui.forms import field, field_error, form_error, notice
+from khala.ui.i18n import t as _
 from khala.ui.layout import template
 
 # ── /login ─────────────────────────────────────────────────────────────────────────────────────────────
 
 
-@template(route="/login", title="Sign in", on_load=LoginState.clear)
+@template(route="/login", title=N_("Sign in"), on_load=LoginState.clear)
 def login_page() -> rx.Component:
     return auth_card(
         rx.cond(
             rx.State.router.url.query_parameters.contains("expired"),
             rx.callout(
-                "That sign-in took too long. Please sign in again.", icon="info", margin_bottom="1rem"
+                _("That sign-in took too long. Please sign in again."), icon="info", margin_bottom="1rem"
             ),
         ),
         rx.cond(
             SessionState.signed_in,
             rx.vstack(
-                rx.text("You are signed in as ", rx.text.strong(SessionState.email), "."),
-                link("Go to your account", "/account"),
+                rx.text(_("You are signed in as "), rx.text.strong(SessionState.email), "."),
+                link(_("Go to your account"), "/account"),
             ),
             rx.form(
                 rx.vstack(
                     form_error(LoginState.error),
-                    field("E-mail address", "email", type_="email", autocomplete="username"),
-                    field("Password", "password", type_="password", autocomplete="current-password"),
-                    primary_button("Sign in", loading=LoginState.submitting, id="login-submit"),
+                    field(_("E-mail address"), "email", type_="email", autocomplete="username"),
+                    field(_("Password"), "password", type_="password", autocomplete="current-password"),
+                    primary_button(_("Sign in"), loading=LoginState.submitting, id="login-submit"),
                     rx.hstack(
-                        link("Forgot your password?", "/forgot-password"),
+                        link(_("Forgot your password?"), "/forgot-password"),
                         rx.spacer(),
-                        link("Create an account", "/signup"),
+                        link(_("Create an account"), "/signup"),
                         width="100%",
                         wrap="wrap",
                     ),
@@ -65,22 +67,24 @@ def login_page() -> rx.Component:
 # ── /signup ────────────────────────────────────────────────────────────────────────────────────────────
 
 
-@template(route="/signup", title="Create an account", on_load=SignupState.clear)
+@template(route="/signup", title=N_("Create an account"), on_load=SignupState.clear)
 def signup_page() -> rx.Component:
     return auth_card(
         rx.cond(
             SignupState.done_message != "",
             rx.vstack(
                 rx.callout(SignupState.done_message, icon="mail", color_scheme="green", role="status"),
-                rx.button("Send the link again", on_click=SignupState.resend, variant="soft", id="resend"),
-                rx.link("Sign in", href=SignupState.login_href, color=theme.PRIMARY_TEXT, underline="always"),
+                rx.button(_("Send the link again"), on_click=SignupState.resend, variant="soft", id="resend"),
+                rx.link(
+                    _("Sign in"), href=SignupState.login_href, color=theme.PRIMARY_TEXT, underline="always"
+                ),
                 spacing="3",
             ),
             rx.form(
                 rx.vstack(
                     field_error(SignupState.errors, "form"),
                     field(
-                        "E-mail address",
+                        _("E-mail address"),
                         "email",
                         type_="email",
                         errors=SignupState.errors,
@@ -88,27 +92,27 @@ def signup_page() -> rx.Component:
                         max_length=254,
                     ),
                     field(
-                        "Your name",
+                        _("Your name"),
                         "display_name",
                         errors=SignupState.errors,
                         autocomplete="name",
-                        hint="Shown to organisers of the events you register for.",
+                        hint=_("Shown to organisers of the events you register for."),
                         max_length=100,
                     ),
                     field(
-                        "Password",
+                        _("Password"),
                         "password",
                         type_="password",
                         errors=SignupState.errors,
                         autocomplete="new-password",
-                        hint="At least 10 characters. A few random words work well.",
+                        hint=_("At least 10 characters. A few random words work well."),
                         max_length=1024,
                     ),
-                    primary_button("Create account", loading=SignupState.submitting, id="signup-submit"),
+                    primary_button(_("Create account"), loading=SignupState.submitting, id="signup-submit"),
                     rx.text(
-                        "Already have an account? ",
+                        _("Already have an account? "),
                         rx.link(
-                            "Sign in",
+                            _("Sign in"),
                             href=SignupState.login_href,
                             color=theme.PRIMARY_TEXT,
                             underline="always",
@@ -131,8 +135,8 @@ def signup_page() -> rx.Component:
 def _ask_again_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            field("E-mail address", "email", type_="email", autocomplete="email"),
-            primary_button("Send me a new link"),
+            field(_("E-mail address"), "email", type_="email", autocomplete="email"),
+            primary_button(_("Send me a new link")),
             notice(VerifyState.resend_message),
             spacing="3",
             width="100%",
@@ -141,7 +145,7 @@ def _ask_again_form() -> rx.Component:
     )
 
 
-@template(route="/verify", title="Confirm your address", on_load=VerifyState.load)
+@template(route="/verify", title=N_("Confirm your address"), on_load=VerifyState.load)
 def verify_page() -> rx.Component:
     return auth_card(
         rx.match(
@@ -151,19 +155,21 @@ def verify_page() -> rx.Component:
                 "verified",
                 rx.vstack(
                     rx.callout(VerifyState.message, icon="check", color_scheme="green", id="verify-ok"),
-                    rx.cond(SessionState.signed_in, link("Browse events", "/"), link("Sign in", "/login")),
+                    rx.cond(
+                        SessionState.signed_in, link(_("Browse events"), "/"), link(_("Sign in"), "/login")
+                    ),
                 ),
             ),
             (
                 "email_changed",
                 rx.vstack(
                     rx.callout(VerifyState.message, icon="check", color_scheme="green", id="verify-ok"),
-                    link("Back to your account", "/account"),
+                    link(_("Back to your account"), "/account"),
                 ),
             ),
             rx.vstack(
                 rx.callout(VerifyState.message, icon="triangle_alert", color_scheme="red", id="verify-bad"),
-                rx.text("Ask for a new confirmation link:"),
+                rx.text(_("Ask for a new confirmation link:")),
                 _ask_again_form(),
                 spacing="3",
             ),
@@ -174,7 +180,7 @@ def verify_page() -> rx.Component:
 # ── password reset ─────────────────────────────────────────────────────────────────────────────────────
 
 
-@template(route="/forgot-password", title="Forgot your password?", on_load=ForgotPasswordState.clear)
+@template(route="/forgot-password", title=N_("Forgot your password?"), on_load=ForgotPasswordState.clear)
 def forgot_password_page() -> rx.Component:
     return auth_card(
         rx.cond(
@@ -182,10 +188,10 @@ def forgot_password_page() -> rx.Component:
             rx.callout(ForgotPasswordState.message, icon="mail", color_scheme="green", role="status"),
             rx.form(
                 rx.vstack(
-                    rx.text("We will mail you a link to choose a new one."),
+                    rx.text(_("We will mail you a link to choose a new one.")),
                     form_error(ForgotPasswordState.error),
-                    field("E-mail address", "email", type_="email", autocomplete="email"),
-                    primary_button("Send the link"),
+                    field(_("E-mail address"), "email", type_="email", autocomplete="email"),
+                    primary_button(_("Send the link")),
                     spacing="4",
                     width="100%",
                 ),
@@ -195,7 +201,7 @@ def forgot_password_page() -> rx.Component:
     )
 
 
-@template(route="/reset-password", title="Choose a new password", on_load=ResetPasswordState.load)
+@template(route="/reset-password", title=N_("Choose a new password"), on_load=ResetPasswordState.load)
 def reset_password_page() -> rx.Component:
     return auth_card(
         rx.match(
@@ -207,23 +213,23 @@ def reset_password_page() -> rx.Component:
                     rx.vstack(
                         field_error(ResetPasswordState.errors, "token"),
                         field(
-                            "New password",
+                            _("New password"),
                             "password",
                             type_="password",
                             errors=ResetPasswordState.errors,
                             autocomplete="new-password",
-                            hint="At least 10 characters.",
+                            hint=_("At least 10 characters."),
                             max_length=1024,
                         ),
                         field(
-                            "New password again",
+                            _("New password again"),
                             "password_again",
                             type_="password",
                             errors=ResetPasswordState.errors,
                             autocomplete="new-password",
                             max_length=1024,
                         ),
-                        primary_button("Save the new password"),
+                        primary_button(_("Save the new password")),
                         spacing="4",
                         width="100%",
                     ),
@@ -234,12 +240,12 @@ def reset_password_page() -> rx.Component:
                 "done",
                 rx.vstack(
                     rx.callout(ResetPasswordState.message, icon="check", color_scheme="green"),
-                    link("Sign in", "/login"),
+                    link(_("Sign in"), "/login"),
                 ),
             ),
             rx.vstack(
                 rx.callout(ResetPasswordState.message, icon="triangle_alert", color_scheme="red"),
-                link("Ask for a new link", "/forgot-password"),
+                link(_("Ask for a new link"), "/forgot-password"),
             ),
         ),
     )
@@ -265,18 +271,18 @@ def _sessions_table() -> rx.Component:
             lambda s: rx.hstack(
                 rx.vstack(
                     rx.text(s["device"], size="2", weight="medium"),
-                    rx.text("Last active ", s["last_seen"], " · signed in ", s["created"], size="1"),
+                    rx.text(_("Last active "), s["last_seen"], _(" · signed in "), s["created"], size="1"),
                     spacing="0",
                 ),
                 rx.spacer(),
-                rx.cond(s["current"] != "", rx.badge("This device", color_scheme="green")),
+                rx.cond(s["current"] != "", rx.badge(_("This device"), color_scheme="green")),
                 width="100%",
                 border_bottom=f"1px solid {theme.BORDER}",
                 padding_y="0.5rem",
             ),
         ),
         rx.button(
-            "Sign out everywhere",
+            _("Sign out everywhere"),
             on_click=AccountState.sign_out_everywhere,
             variant="soft",
             color_scheme="red",
@@ -286,23 +292,23 @@ def _sessions_table() -> rx.Component:
     )
 
 
-@template(route="/account", title="Your account", on_load=AccountState.load)
+@template(route="/account", title=N_("Your account"), on_load=AccountState.load)
 def account_page() -> rx.Component:
     errors = AccountState.errors
     return rx.box(
         rx.cond(
             AccountState.loaded,
             rx.vstack(
-                rx.text("Signed in as ", rx.text.strong(AccountState.email, id="account-email")),
+                rx.text(_("Signed in as "), rx.text.strong(AccountState.email, id="account-email")),
                 notice(AccountState.notice),
                 field_error(errors, "form"),
                 rx.cond(
                     ~AccountState.is_verified,
                     rx.callout(
                         rx.hstack(
-                            rx.text("Please confirm your e-mail address to register for events."),
+                            rx.text(_("Please confirm your e-mail address to register for events.")),
                             rx.button(
-                                "Send the link again", on_click=AccountState.resend_verification, size="1"
+                                _("Send the link again"), on_click=AccountState.resend_verification, size="1"
                             ),
                             wrap="wrap",
                         ),
@@ -311,18 +317,18 @@ def account_page() -> rx.Component:
                     ),
                 ),
                 _section(
-                    "Name",
+                    _("Name"),
                     rx.form(
                         rx.vstack(
                             field(
-                                "Your name",
+                                _("Your name"),
                                 "display_name",
                                 errors=errors,
                                 default_value=AccountState.display_name,
                                 autocomplete="name",
                                 max_length=100,
                             ),
-                            rx.button("Save name", type="submit"),
+                            rx.button(_("Save name"), type="submit"),
                             align="start",
                         ),
                         on_submit=AccountState.save_name,
@@ -330,20 +336,24 @@ def account_page() -> rx.Component:
                     ),
                 ),
                 _section(
-                    "E-mail address",
+                    _("E-mail address"),
                     rx.form(
                         rx.vstack(
                             field(
-                                "New e-mail address", "email", type_="email", errors=errors, id_="new-email"
+                                _("New e-mail address"),
+                                "email",
+                                type_="email",
+                                errors=errors,
+                                id_="new-email",
                             ),
                             field(
-                                "Your password",
+                                _("Your password"),
                                 "password",
                                 type_="password",
                                 errors=errors,
                                 autocomplete="current-password",
                             ),
-                            rx.button("Send confirmation link", type="submit"),
+                            rx.button(_("Send confirmation link"), type="submit"),
                             align="start",
                         ),
                         on_submit=AccountState.change_email,
@@ -351,18 +361,18 @@ def account_page() -> rx.Component:
                     ),
                 ),
                 _section(
-                    "Password",
+                    _("Password"),
                     rx.form(
                         rx.vstack(
                             field(
-                                "Current password",
+                                _("Current password"),
                                 "current_password",
                                 type_="password",
                                 errors=errors,
                                 autocomplete="current-password",
                             ),
                             field(
-                                "New password",
+                                _("New password"),
                                 "new_password",
                                 type_="password",
                                 errors=errors,
@@ -370,48 +380,52 @@ def account_page() -> rx.Component:
                                 max_length=1024,
                             ),
                             field(
-                                "New password again",
+                                _("New password again"),
                                 "new_password_again",
                                 type_="password",
                                 errors=errors,
                                 autocomplete="new-password",
                                 max_length=1024,
                             ),
-                            rx.button("Change password", type="submit"),
+                            rx.button(_("Change password"), type="submit"),
                             align="start",
                         ),
                         on_submit=AccountState.change_password,
                         reset_on_submit=True,
                     ),
                 ),
-                _section("Where you are signed in", _sessions_table()),
-                _section("Your tickets in your calendar", calendar_feed_section()),
+                _section(_("Where you are signed in"), _sessions_table()),
+                _section(_("Your tickets in your calendar"), calendar_feed_section()),
                 _section(
-                    "Your data",
-                    rx.text("Download everything we keep about you (profile and registrations) as JSON."),
-                    rx.button("Download my data", on_click=AccountState.download_data, margin_top="0.5rem"),
+                    _("Your data"),
+                    rx.text(_("Download everything we keep about you (profile and registrations) as JSON.")),
+                    rx.button(
+                        _("Download my data"), on_click=AccountState.download_data, margin_top="0.5rem"
+                    ),
                 ),
                 _section(
-                    "Delete account",
+                    _("Delete account"),
                     rx.text(
-                        "Your registrations are cancelled and your name and address removed. "
-                        "This cannot be undone."
+                        _(
+                            "Your registrations are cancelled and your name and address removed. "
+                            "This cannot be undone."
+                        )
                     ),
                     rx.cond(
                         AccountState.confirm_delete,
                         rx.form(
                             rx.vstack(
                                 field(
-                                    "Your password",
+                                    _("Your password"),
                                     "delete_password",
                                     type_="password",
                                     errors=errors,
                                     autocomplete="current-password",
                                 ),
                                 rx.hstack(
-                                    rx.button("Delete my account", type="submit", color_scheme="red"),
+                                    rx.button(_("Delete my account"), type="submit", color_scheme="red"),
                                     rx.button(
-                                        "Keep it",
+                                        _("Keep it"),
                                         type="button",
                                         variant="soft",
                                         on_click=AccountState.ask_delete(False),
@@ -422,7 +436,7 @@ def account_page() -> rx.Component:
                             on_submit=AccountState.delete_account,
                         ),
                         rx.button(
-                            "Delete my account…",
+                            _("Delete my account…"),
                             color_scheme="red",
                             variant="soft",
                             on_click=AccountState.ask_delete(True),
@@ -430,7 +444,7 @@ def account_page() -> rx.Component:
                         ),
                     ),
                 ),
-                rx.button("Sign out", on_click=SessionState.sign_out, variant="outline", id="sign-out"),
+                rx.button(_("Sign out"), on_click=SessionState.sign_out, variant="outline", id="sign-out"),
                 spacing="4",
                 width="100%",
                 max_width="720px",

@@ -31,6 +31,9 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from khala.errors import InvalidInput, RateLimited
+from khala.lib import i18n
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,7 +72,7 @@ def normalise_email(raw: str) -> str:
     return unicodedata.normalize("NFKC", (raw or "").strip()).lower()
 
 
-TOO_COMMON = "This password is too common. Choose one that is harder to guess."
+TOO_COMMON = N_("This password is too common. Choose one that is harder to guess.")
 
 
 def validate_password(password: str, email: str = "", *, field: str = "password", name: str = "") -> str:
@@ -77,20 +80,21 @@ def validate_password(password: str, email: str = "", *, field: str = "password"
     not guessable from the address or name), else InvalidInput with a message for ``field``."""
     password = password or ""
     if len(password) < PASSWORD_MIN:
-        raise InvalidInput({field: f"Use at least {PASSWORD_MIN} characters."})
+        raise InvalidInput({field: _("Use at least %(num)d characters.") % {"num": PASSWORD_MIN}})
     if len(password) > PASSWORD_MAX:
-        raise InvalidInput({field: f"Use at most {PASSWORD_MAX:,} characters."})
+        raise InvalidInput({field: _("Use at most %(num)s characters.") % {"num": f"{PASSWORD_MAX:,}"}})
     lowered = password.strip().lower()
     email = normalise_email(email)
     if email and (lowered == email or lowered == email.split("@", 1)[0]):
-        raise InvalidInput({field: "Do not use your e-mail address as password."})
+        raise InvalidInput({field: _("Do not use your e-mail address as password.")})
     if lowered in COMMON_PASSWORDS or len(set(lowered)) <= 2 or _mostly_one_character(lowered):
-        raise InvalidInput({field: TOO_COMMON})
+        raise InvalidInput({field: _(TOO_COMMON)})
     inputs = [p for p in (email, *email.split("@"), *(name or "").lower().split()) if p]
     result = zxcvbn(password[:_ZXCVBN_MAX], user_inputs=inputs, max_length=_ZXCVBN_MAX)
     if result["score"] < MIN_STRENGTH:
-        hint = (result.get("feedback") or {}).get("warning") or ""
-        message = "This password is too easy to guess. Add a few more uncommon words."
+        # zxcvbn's own warning is English: shown only to English readers
+        hint = (result.get("feedback") or {}).get("warning") or "" if i18n.get_language() == "en" else ""
+        message = _("This password is too easy to guess. Add a few more uncommon words.")
         raise InvalidInput({field: f"{hint} {message}".strip() if hint else message})
     return password
 
@@ -107,7 +111,7 @@ HASH_WORKERS = max(1, (os.cpu_count() or 2) // 2)
 HASH_QUEUE_LIMIT = 16  # waiting + running, in total: ≈ 2 s of work on two cores
 HASH_QUEUE_PER_CLIENT = 4  # … and per client (IPv4 address or IPv6 /64)
 HASH_NICE = 10  # CPU priority of the pool's threads (and of argon2's lane threads, which inherit it)
-BUSY = "The site is busy right now. Please try again in a few seconds."
+BUSY = N_("The site is busy right now. Please try again in a few seconds.")
 
 # Each argon2 run takes 64 MiB: cap how many run at once in any thread (the CLI and tests call the service
 # directly), so a burst queues instead of exhausting memory.
@@ -137,7 +141,7 @@ def pending_hash_jobs() -> int:
 def _admit(client: str) -> None:
     with _pending_lock:
         if sum(_pending.values()) >= HASH_QUEUE_LIMIT or _pending[client] >= HASH_QUEUE_PER_CLIENT:
-            raise RateLimited(BUSY, retry_after=5)
+            raise RateLimited(_(BUSY), retry_after=5)
         _pending[client] += 1
 
 

@@ -22,8 +22,6 @@ a mailed link the actor is the account itself (the link proves who is asking).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,12 +36,14 @@ from khala.accounts import passwords, sessions, standing, throttle
 from khala.accounts.mailing import send as _mail
 from khala.accounts.models import TokenPurpose, User
 from khala.accounts.sessions import BadToken, CurrentUser, active_user, current_of, user_by_email
+from khala.accounts.validation import validate_display_name, validate_email
 from khala.audit import service as audit
 from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.errors import Forbidden, InvalidInput, NotFound
 from khala.lib import i18n
 from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.lib.ids import parse_id
 from khala.mail import service as mail
 from khala.settings import get_settings
@@ -52,15 +52,6 @@ VERIFY_TTL = timedelta(hours=24)
 EMAIL_CHANGE_TTL = timedelta(hours=24)
 RESET_TTL = timedelta(hours=1)
 ADMIN_SETUP_TTL = timedelta(hours=1)
-
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Display names are shown to others and put in mails: no links (scheme://, www., a bare domain name) and
-# no phone numbers, so nobody can make us carry their call to action (L11).
-_NAME_URL_RE = re.compile(
-    r"[a-z][a-z0-9+.-]*://|\bwww\.|@|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,24})\b(?:/|\s|$)",
-    re.IGNORECASE,
-)
-_NAME_DIGITS_RE = re.compile(r"\d")
 
 # ── hooks other domains register into (accounts imports none of them; khala.wiring connects them) ─────
 # Called inside the deleting transaction with (session, user_id): e.g. registrations cancels the user's
@@ -79,30 +70,6 @@ class TokenOutcome:
 
 
 # ── small helpers ──────────────────────────────────────────────────────────────────────────────────────
-
-
-def validate_email(raw: str) -> str:
-    email = passwords.normalise_email(raw)
-    if not email:
-        raise InvalidInput({"email": "Enter your e-mail address."})
-    if len(email) > 254 or not _EMAIL_RE.match(email):
-        raise InvalidInput({"email": "Enter a valid e-mail address, like name@example.com."})
-    return email
-
-
-def validate_display_name(raw: str) -> str:
-    name = " ".join(unicodedata.normalize("NFKC", raw or "").split())
-    if not name:
-        raise InvalidInput({"display_name": "Enter the name others should see."})
-    if len(name) > 100:
-        raise InvalidInput({"display_name": "Use at most 100 characters."})
-    if any(unicodedata.category(c).startswith("C") for c in name):
-        raise InvalidInput({"display_name": "The name contains characters we cannot show."})
-    if _NAME_URL_RE.search(name) or len(_NAME_DIGITS_RE.findall(name)) >= 5:
-        raise InvalidInput(
-            {"display_name": "A name cannot contain links, e-mail addresses or phone numbers."}
-        )
-    return name
 
 
 def _link_token(
@@ -179,10 +146,10 @@ def sign_up(email: str, display_name: str, password: str, *, ip: str | None = No
 
 
 def signed_up_message(email: str) -> str:
-    return (
-        f"Almost done: we sent a link to {email}. Open it within 24 hours to confirm your address. "
+    return _(
+        "Almost done: we sent a link to %(email)s. Open it within 24 hours to confirm your address. "
         "No mail? Check the spam folder or ask for a new link."
-    )
+    ) % {"email": email}
 
 
 def _count_mail_request(email: str, ip: str | None) -> None:
@@ -201,7 +168,9 @@ def resend_verification(email: str, *, ip: str | None = None, device: str | None
         user = user_by_email(session, email)
         if user is not None and not user.is_verified and _may_mail(email, device, user):
             _send_verification(session, user)
-    return f"If {email} has an account waiting for confirmation, we sent it a new link."
+    return _("If %(email)s has an account waiting for confirmation, we sent it a new link.") % {
+        "email": email
+    }
 
 
 def resend_verification_for(user_id: uuid.UUID) -> str:
@@ -209,10 +178,10 @@ def resend_verification_for(user_id: uuid.UUID) -> str:
     with session_scope(write=True) as session:
         user = active_user(session, user_id)
         if user.is_verified:
-            return "Your address is already confirmed."
+            return _("Your address is already confirmed.")
         throttle.mails_by_address_and_client.consume(throttle.pair_key(user.email, f"user:{user.id}"))
         _send_verification(session, user)
-        return f"We sent a new link to {user.email}."
+        return _("We sent a new link to %(email)s.") % {"email": user.email}
 
 
 def _send_verification(session: Session, user: User) -> None:
@@ -265,14 +234,16 @@ def _confirm_email_token(secret: str, keep_secret: str | None) -> TokenOutcome:
         token = sessions.take_token(session, secret, (TokenPurpose.verify_email, TokenPurpose.email_change))
         user = session.get(User, token.user_id)
         if user is None or user.deleted_at is not None:
-            raise BadToken("unknown", sessions.UNKNOWN_LINK)
+            raise BadToken("unknown", _(sessions.UNKNOWN_LINK))
         fields = ("email", "email_verified_at")
         before = audit.snapshot(user, fields)
         now = utcnow()
         if token.purpose == TokenPurpose.email_change.value:
             new_email = token.new_email or ""
             if user_by_email(session, new_email) is not None:
-                raise InvalidInput({"token": f"{new_email} is already used by another account."})
+                raise InvalidInput(
+                    {"token": _("%(email)s is already used by another account.") % {"email": new_email}}
+                )
             old_email = user.email
             user.email = new_email
             user.email_verified_at = now
@@ -280,7 +251,9 @@ def _confirm_email_token(secret: str, keep_secret: str | None) -> TokenOutcome:
             try:
                 session.flush()
             except IntegrityError as exc:
-                raise InvalidInput({"token": f"{new_email} is already used by another account."}) from exc
+                raise InvalidInput(
+                    {"token": _("%(email)s is already used by another account.") % {"email": new_email}}
+                ) from exc
             burnt = sessions.burn_tokens(session, user.id)
             ended = sessions.end_sessions(session, user.id, except_secret=keep_secret)
             _mail(
@@ -369,7 +342,7 @@ def reset_password(secret: str, new_password: str, *, ip: str | None = None) -> 
         token = sessions.check_token(sessions.find_token(session, secret), (TokenPurpose.password_reset,))
         user = session.get(User, token.user_id)
         if user is None or user.deleted_at is not None:
-            raise BadToken("unknown", sessions.UNKNOWN_LINK)
+            raise BadToken("unknown", _(sessions.UNKNOWN_LINK))
         email, name = user.email, user.display_name
     passwords.validate_password(new_password, email, name=name)
     throttle.resets_by_client.consume(throttle.client_key(ip))
@@ -420,7 +393,7 @@ def require_password(user_id: uuid.UUID, password: str, field: str = "current_pa
     with session_scope() as session:
         user = active_user(session, user_id)
     if not passwords.verify_password(user.password_hash, password or ""):
-        raise InvalidInput({field: "That is not your current password."})
+        raise InvalidInput({field: _("That is not your current password.")})
     throttle.password_checks_by_user.clear(key)
     return user
 
@@ -474,7 +447,7 @@ def request_email_change(
     new_email = validate_email(new_email)
     user = require_password(user_id, password, field="password")
     if new_email == user.email:
-        raise InvalidInput({"email": "That is already your address."})
+        raise InvalidInput({"email": _("That is already your address.")})
     _count_mail_request(new_email, ip)
     with session_scope(write=True) as session:
         user = active_user(session, user_id)
@@ -497,7 +470,9 @@ def request_email_change(
                 expires_hours=int(EMAIL_CHANGE_TTL.total_seconds() // 3600),
             )
         audit.record(session, actor, "user.email_change_requested", user, data={"new_email": new_email})
-    return f"We sent a link to {new_email}. Your address changes when you open it (valid 24 hours)."
+    return _("We sent a link to %(email)s. Your address changes when you open it (valid 24 hours).") % {
+        "email": new_email
+    }
 
 
 # ── admin bootstrap ────────────────────────────────────────────────────────────────────────────────────
@@ -585,13 +560,13 @@ def set_admin(user_id: uuid.UUID | str, is_admin: bool, *, actor: Actor) -> Curr
         if actor.kind == "user":
             acting = session.get(User, actor.id)
             if acting is None or acting.deleted_at is not None or not acting.is_admin:
-                raise Forbidden("Only administrators can do that.")
+                raise Forbidden(_("Only administrators can do that."))
         target = parse_id(user_id, "user", message="No such user.")
         if not is_admin:  # never oneself, never the last administrator
             standing.keep_an_administrator(session, target, actor)
         user = session.get(User, target)
         if user is None or user.deleted_at is not None:
-            raise NotFound("No such user.")
+            raise NotFound(_("No such user."))
         before = audit.snapshot(user, ("is_admin",))
         user.is_admin = bool(is_admin)
         session.add(user)

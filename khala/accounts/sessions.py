@@ -36,6 +36,8 @@ from khala.audit import service as audit
 from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.errors import Forbidden, InvalidInput, NotAuthenticated, NotVerified
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.settings import get_settings
 
 SESSION_TTL = timedelta(days=14)  # idle timeout, sliding: every use pushes it forward
@@ -47,8 +49,8 @@ RECENT_AUTH = timedelta(minutes=10)  # step-up: the password confirmed this long
 DEVICE_MAX_AGE = timedelta(days=365)  # the "known device" cookie
 LOGIN_CODE_TTL = timedelta(minutes=2)
 
-SIGN_IN_FAILED = "Wrong e-mail address or password."
-ACCOUNT_DISABLED = "This account has been disabled by an administrator."
+SIGN_IN_FAILED = N_("Wrong e-mail address or password.")
+ACCOUNT_DISABLED = N_("This account has been disabled by an administrator.")
 
 _SAFE_NEXT_RE = re.compile(r"^/(?![/\\])[^\s]*$")
 
@@ -83,9 +85,9 @@ class BadToken(InvalidInput):
         self.reason = reason
 
 
-UNKNOWN_LINK = "This link is not valid. Ask for a new one."
-USED_LINK = "This link has already been used. Ask for a new one if you still need it."
-EXPIRED_LINK = "This link has expired. Ask for a new one."
+UNKNOWN_LINK = N_("This link is not valid. Ask for a new one.")
+USED_LINK = N_("This link has already been used. Ask for a new one if you still need it.")
+EXPIRED_LINK = N_("This link has expired. Ask for a new one.")
 
 
 # ── building blocks (inside a caller's transaction) ───────────────────────────────────────────────────
@@ -105,7 +107,7 @@ def active_user(session: Session, user_id: uuid.UUID) -> User:
     """The user's row; NotAuthenticated when it is gone or deleted."""
     user = session.get(User, user_id)
     if user is None or user.deleted_at is not None or user.disabled_at is not None:
-        raise NotAuthenticated("Please sign in again.")
+        raise NotAuthenticated(_("Please sign in again."))
     return user
 
 
@@ -160,11 +162,11 @@ def find_token(session: Session, secret: str) -> AccountToken | None:
 def check_token(token: AccountToken | None, purposes: tuple[TokenPurpose, ...]) -> AccountToken:
     """Raise BadToken if ``token`` is missing, of another purpose, used or expired."""
     if token is None or token.purpose not in {p.value for p in purposes}:
-        raise BadToken("unknown", UNKNOWN_LINK)
+        raise BadToken("unknown", _(UNKNOWN_LINK))
     if token.used_at is not None:
-        raise BadToken("used", USED_LINK)
+        raise BadToken("used", _(USED_LINK))
     if token.expires_at <= utcnow():
-        raise BadToken("expired", EXPIRED_LINK)
+        raise BadToken("expired", _(EXPIRED_LINK))
     return token
 
 
@@ -178,7 +180,7 @@ def take_token(session: Session, secret: str, purposes: tuple[TokenPurpose, ...]
         .values(used_at=utcnow())
     )
     if burnt.rowcount != 1:
-        raise BadToken("used", USED_LINK)
+        raise BadToken("used", _(USED_LINK))
     return token
 
 
@@ -240,9 +242,9 @@ def authenticate(email: str, password: str, *, ip: str | None = None, device: st
     if not ok or user is None:
         throttle.sign_in_failures_by_client.hit(client)
         _record_failure(user, ip, client, pair, address, known=known)
-        raise InvalidInput({"__all__": SIGN_IN_FAILED})
+        raise InvalidInput({"__all__": _(SIGN_IN_FAILED)})
     if user.disabled_at is not None:  # only said once the password was right
-        raise InvalidInput({"__all__": ACCOUNT_DISABLED})
+        raise InvalidInput({"__all__": _(ACCOUNT_DISABLED)})
     with session_scope(write=True) as session:
         fresh = active_user(session, user.id)
         if passwords.needs_rehash(fresh.password_hash):
@@ -487,7 +489,7 @@ def purge_expired(now: datetime | None = None) -> int:
 
 def check_user(user: CurrentUser | None) -> CurrentUser:
     if user is None:
-        raise NotAuthenticated("Please sign in first.")
+        raise NotAuthenticated(_("Please sign in first."))
     return user
 
 
@@ -501,5 +503,5 @@ def check_verified(user: CurrentUser | None) -> CurrentUser:
 def check_admin(user: CurrentUser | None) -> CurrentUser:
     user = check_user(user)
     if not user.is_admin:
-        raise Forbidden("Only administrators can do that.")
+        raise Forbidden(_("Only administrators can do that."))
     return user

@@ -30,6 +30,8 @@ from khala.accounts.sessions import BadToken
 from khala.audit.service import Actor
 from khala.errors import DomainError, NotAuthenticated
 from khala.lib import routes
+from khala.lib.i18n import gettext as _
+from khala.lib.i18n import ngettext
 
 T = TypeVar("T")
 # Mail-a-link requests to a typed address answer after at least this long, whether or not the address has an
@@ -248,9 +250,9 @@ class VerifyState(rx.State):
         else:
             self.status = outcome.kind
             self.message = (
-                f"Thank you! {outcome.email} is confirmed."
+                _("Thank you! %(email)s is confirmed.") % {"email": outcome.email}
                 if outcome.kind == "verified"
-                else f"Your address is now {outcome.email}."
+                else _("Your address is now %(email)s.") % {"email": outcome.email}
             )
         session = await self.get_state(SessionState)
         session._show(await auth.current_user(self))
@@ -322,7 +324,7 @@ class ResetPasswordState(rx.State):
         data = form(form_data)
         password = text(data, "password", passwords.PASSWORD_MAX + 1)
         if password != text(data, "password_again", passwords.PASSWORD_MAX + 1):
-            self.errors = {"password_again": "The two passwords differ."}
+            self.errors = {"password_again": _("The two passwords differ.")}
             return
         token = self._token()
         try:
@@ -338,7 +340,7 @@ class ResetPasswordState(rx.State):
             self.errors = exc.by_field()
             return
         self.status = "done"
-        self.message = f"Your new password is set. Sign in with {email}."
+        self.message = _("Your new password is set. Sign in with %(email)s.") % {"email": email}
 
 
 class AccountState(rx.State):
@@ -366,7 +368,7 @@ class AccountState(rx.State):
         self.sessions = [
             {
                 "id": str(r.id),
-                "device": r.user_agent[:120] or "Unknown device",
+                "device": r.user_agent[:120] or _("Unknown device"),
                 "ip": r.ip,
                 "created": r.created_at.strftime("%Y-%m-%d %H:%M UTC"),
                 "last_seen": r.last_seen_at.strftime("%Y-%m-%d %H:%M UTC"),
@@ -421,7 +423,7 @@ class AccountState(rx.State):
                 text(form(form_data), "display_name"),
                 actor=Actor.user(user),
             )
-            self.notice = "Your name is saved."
+            self.notice = _("Your name is saved.")
 
         return await self._guarded(work)
 
@@ -448,7 +450,7 @@ class AccountState(rx.State):
         new = text(data, "new_password", passwords.PASSWORD_MAX + 1)
         if new != text(data, "new_password_again", passwords.PASSWORD_MAX + 1):
             self._reset()
-            self.errors = {"new_password_again": "The two passwords differ."}
+            self.errors = {"new_password_again": _("The two passwords differ.")}
             return None
 
         async def work(user: CurrentUser):
@@ -461,7 +463,11 @@ class AccountState(rx.State):
                 actor=Actor.user(user),
                 keep_secret=auth.session_token(self),
             )
-            self.notice = f"Password changed. {ended} other session(s) were signed out."
+            self.notice = ngettext(
+                "Password changed. %(num)d other session was signed out.",
+                "Password changed. %(num)d other sessions were signed out.",
+                ended,
+            ) % {"num": ended}
 
         return await self._guarded(work)
 

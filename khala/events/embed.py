@@ -22,7 +22,8 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import urlencode
 
 from khala.events.catalogue import EventCard
-from khala.lib import dates, money, routes
+from khala.lib import dates, i18n, money, routes
+from khala.lib.i18n import gettext as _
 from khala.ui import theme
 
 DEFAULT_LIMIT = 5
@@ -110,7 +111,7 @@ def _item(c: EventCard, base_url: str) -> str:
     when = dates.format_date_short(c.starts_at, c.timezone)
     where = ", ".join(p for p in (c.venue, c.city) if p)
     if c.sold_out:
-        price = '<span class="p so">Sold out</span>'
+        price = f'<span class="p so">{html.escape(_("Sold out"))}</span>'
     elif c.min_price_minor is not None:
         price = f'<span class="p">{html.escape(money.from_price(c.min_price_minor, c.currency))}</span>'
     else:
@@ -118,7 +119,7 @@ def _item(c: EventCard, base_url: str) -> str:
     href = html.escape(base_url + routes.event(c.slug), quote=True)
     return (
         f'<li><a class="ev" href="{href}" target="_blank" rel="noopener">'
-        f'<span class="d" aria-hidden="true"><b>{start.day}</b><span>{start:%b}</span></span>'
+        f'<span class="d" aria-hidden="true"><b>{start.day}</b><span>{html.escape(dates.month_abbr(start))}</span></span>'
         f'<span class="i"><span class="t">{html.escape(c.title)}</span>'
         f'<span class="m"><time datetime="{start.isoformat(timespec="minutes")}">{html.escape(when)}</time>'
         f"{' · ' + html.escape(where) if where else ''}</span></span>{price}</a></li>"
@@ -127,19 +128,23 @@ def _item(c: EventCard, base_url: str) -> str:
 
 def page(cards: list[EventCard], base_url: str, *, filters: Mapping[str, str], heading: str = "") -> str:
     """The widget's HTML (the ``/embed`` response)."""
-    heading = heading or "Upcoming events"
+    heading = heading or _("Upcoming events")
     query = urlencode({k: v for k, v in filters.items() if k in FILTERS and v})
     more = html.escape(base_url + routes.EVENTS + (f"?{query}" if query else ""), quote=True)
     items = "".join(_item(c, base_url) for c in cards)
-    body = f"<ul>{items}</ul>" if items else '<p class="e">No upcoming events right now.</p>'
+    body = (
+        f"<ul>{items}</ul>"
+        if items
+        else f'<p class="e">{html.escape(_("No upcoming events right now."))}</p>'
+    )
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{i18n.get_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="robots" content="noindex"><title>{html.escape(heading)} · Khala</title>'
         f"<style>{STYLE}</style></head><body>"
         f'<main aria-labelledby="khala-embed-h"><h2 id="khala-embed-h">'
         f'<img src="/khala-mark.svg" alt="" width="22" height="22">{html.escape(heading)}</h2>{body}'
-        f'<p class="more"><a href="{more}" target="_blank" rel="noopener">All events on Khala →</a></p>'
+        f'<p class="more"><a href="{more}" target="_blank" rel="noopener">{html.escape(_("All events on Khala →"))}</a></p>'
         f"</main><script>{RESIZE}</script></body></html>"
     )
 

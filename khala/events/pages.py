@@ -12,9 +12,11 @@ from khala.events.state.calendar import CalendarState
 from khala.events.state.catalogue import EventsState
 from khala.events.state.detail import EventDetailState
 from khala.events.state.discover import DiscoverState
+from khala.lib.i18n import N_
 from khala.registrations.components import register_dialog
 from khala.registrations.state import RegistrationState
 from khala.ui import theme
+from khala.ui.i18n import t as _
 from khala.ui.layout import template
 
 
@@ -24,7 +26,7 @@ def _section(title: str, cards, size: int, *, more_href: str = "/events", empty:
         rx.hstack(
             rx.heading(title, as_="h2", size="5"),
             rx.spacer(),
-            rx.link("See all", href=more_href, style=theme.link_style, size="2"),
+            rx.link(_("See all"), href=more_href, style=theme.link_style, size="2"),
             align="center",
             margin_bottom="0.75rem",
         ),
@@ -63,8 +65,8 @@ CHIPS_ROW = {
 
 @template(
     route="/",
-    title="Discover",
-    heading="Discover events",
+    title=N_("Discover"),
+    heading=N_("Discover events"),
     page_title="Khala · Discover events",
     description="Concerts, talks, workshops and meetups near you — find them and get your tickets.",
     on_load=DiscoverState.load,
@@ -74,12 +76,12 @@ def discover_page() -> rx.Component:
         rx.box(
             rx.heading("What's on", as_="h2", size="7", weight="bold"),
             rx.text(
-                "Find something to do this week — search, filter by city and date, and save a seat.",
+                _("Find something to do this week — search, filter by city and date, and save a seat."),
                 size="3",
                 style={"color": theme.TEXT_MUTED},
             ),
             rx.link(
-                "Browse all events",
+                _("Browse all events"),
                 href="/events",
                 underline="none",
                 style={
@@ -120,24 +122,24 @@ def discover_page() -> rx.Component:
                     ]
                 ),
             ),
-            aria_label="Categories",
+            aria_label=_("Categories"),
             class_name="khala-chips",
             style=CHIPS_ROW,
         ),
-        _section("Upcoming highlights", DiscoverState.highlights, HIGHLIGHTS),
+        _section(_("Upcoming highlights"), DiscoverState.highlights, HIGHLIGHTS),
         _section(
-            "This weekend",
+            _("This weekend"),
             DiscoverState.weekend,
             SMALL_SECTION,
             more_href="/events?when=weekend",
-            empty="Nothing planned this weekend yet.",
+            empty=_("Nothing planned this weekend yet."),
         ),
         _section(
-            "Nearly sold out",
+            _("Nearly sold out"),
             DiscoverState.nearly_sold_out,
             SMALL_SECTION,
             more_href="/events?sort=popularity",
-            empty="Plenty of seats everywhere right now.",
+            empty=_("Plenty of seats everywhere right now."),
         ),
         event_modal(),
         register_dialog(),
@@ -146,7 +148,7 @@ def discover_page() -> rx.Component:
 
 @template(
     route="/events",
-    title="Events",
+    title=N_("Events"),
     description="Search and filter upcoming events by category, city, date and price.",
     on_load=EventsState.load_from_url,
 )
@@ -156,7 +158,7 @@ def events_page() -> rx.Component:
 
 @template(
     route="/events/[slug]",
-    title="Event",
+    title=N_("Event"),
     heading=EventDetailState.heading,
     page_title=EventDetailState.page_title,
     description=EventDetailState.page_description,
@@ -166,7 +168,7 @@ def event_page() -> rx.Component:
     return rx.box(
         rx.link(
             rx.icon("arrow-left", size=16, aria_hidden="true"),
-            "All events",
+            _("All events"),
             href="/events",
             style={
                 **theme.link_style,
@@ -188,7 +190,7 @@ def event_page() -> rx.Component:
 
 @template(
     route="/calendar",
-    title="Calendar",
+    title=N_("Calendar"),
     description="Every event of the month at a glance.",
     on_load=CalendarState.load_from_url,
 )

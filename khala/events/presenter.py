@@ -20,6 +20,8 @@ from khala.events.markdown import render_markdown
 from khala.images import service as images
 from khala.images.models import Image
 from khala.lib import dates, money
+from khala.lib.i18n import N_, ngettext
+from khala.lib.i18n import gettext as _
 
 WHEN_CHOICES = ("today", "weekend", "month", "custom")
 PAGE_SIZE = 24
@@ -107,9 +109,9 @@ def _image(rows: dict[str, Image], image_id: str | None, size: str) -> tuple[str
 def seats_badge(seats_left: int | None, sold_out: bool, few: int = 10) -> tuple[str, str]:
     """(label, tone) for a card badge: ``("Sold out", "soldout")``, ``("3 left", "few")`` or ``("", "")``."""
     if sold_out or seats_left == 0:
-        return "Sold out", "soldout"
+        return _("Sold out"), "soldout"
     if seats_left is not None and seats_left <= few:
-        return f"{seats_left} left", "few"
+        return ngettext("%(num)d left", "%(num)d left", seats_left) % {"num": seats_left}, "few"
     return "", ""
 
 
@@ -126,7 +128,7 @@ def card_view(card: catalogue.EventCard, rows: dict[str, Image] | None = None) -
         date_label=dates.format_date_short(card.starts_at, card.timezone),
         date_iso=local.isoformat(),
         day_key=local.date().isoformat(),
-        time_label=f"{local:%H:%M}",
+        time_label=dates.format_time(card.starts_at, card.timezone),
         price_label=money.from_price(card.min_price_minor, card.currency),
         badge=badge,
         badge_tone=tone,
@@ -243,29 +245,32 @@ def month_cards(year: int, month: int, tz: str | None = None) -> list[CardView]:
 # ------------------------------------------------------------------------------------------- detail
 
 _SALES_LABEL = {
-    "open": "On sale",
-    "not_yet": "Sales open {opens}",
-    "closed": "Sales closed",
-    "event_past": "This event has ended",
-    "event_cancelled": "Event cancelled",
+    "open": N_("On sale"),
+    "not_yet": N_("Sales open %(opens)s"),
+    "closed": N_("Sales closed"),
+    "event_past": N_("This event has ended"),
+    "event_cancelled": N_("Event cancelled"),
 }
 
 
 def _seat_text(left: int | None, sold_out: bool) -> tuple[str, str]:
     if sold_out or left == 0:
-        return "Sold out", "soldout"
+        return _("Sold out"), "soldout"
     if left is None:
-        return "Seats available", "open"
-    return (f"{left} seat{'s' if left != 1 else ''} left", "few" if left <= 10 else "open")
+        return _("Seats available"), "open"
+    return (
+        ngettext("%(num)d seat left", "%(num)d seats left", left) % {"num": left},
+        "few" if left <= 10 else "open",
+    )
 
 
 def package_row(p: catalogue.PackageView, tz: str) -> PackageRow:
     seats, tone = _seat_text(p.seats_left, p.sold_out)
-    label = _SALES_LABEL.get(p.sales_state, p.sales_state).format(
-        opens=dates.format_datetime_short(p.opens_at, tz)
-    )
+    label = _(_SALES_LABEL[p.sales_state]) if p.sales_state in _SALES_LABEL else p.sales_state
+    if p.sales_state == "not_yet":
+        label = _(_SALES_LABEL["not_yet"]) % {"opens": dates.format_datetime_short(p.opens_at, tz)}
     if p.sales_state == "open" and p.closes_at:
-        label = f"On sale until {dates.format_datetime_short(p.closes_at, tz)}"
+        label = _("On sale until %(closes)s") % {"closes": dates.format_datetime_short(p.closes_at, tz)}
     return PackageRow(
         id=p.id,
         title=p.title,

@@ -120,6 +120,11 @@ def format_datetime_short(dt: datetime | None, timezone: str | None, locale: str
     return f"{_date(d, 'medium', lang)}{_DATE_TIME_SEP.get(lang, ', ')}{_time(d, lang)} {d.tzname() or ''}".strip()
 
 
+def month_abbr(d: datetime, locale: str | None = None) -> str:
+    """``"Dec"`` / ``"dec."`` (a calendar leaf)."""
+    return babel_dates.format_date(d.date(), "MMM", locale=i18n.babel_locale(_lang(locale)))
+
+
 def format_relative(dt: datetime, now: datetime | None = None, locale: str | None = None) -> str:
     """``"in 3 days"`` / ``"om 3 dagar"``, ``"2 hours ago"`` / ``"för 2 timmar sedan"`` (CLDR units, rounded)."""
     if dt.tzinfo is None:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup
 from sqlmodel import Session
 
 from khala.db import get_engine, session_scope
@@ -66,17 +67,26 @@ def absolute_url(path: str) -> str:
     return f"{get_settings().public_url}/{path.lstrip('/')}"
 
 
+def _site_link(href: str, text: str) -> Markup:
+    return Markup('<a href="%s" style="color:#37437d;">%s</a>') % (href, text)
+
+
 def render(template: str, context: dict[str, Any], *, subject: str = "") -> tuple[str, str]:
     """Render ``template`` to ``(html, text)``."""
     if template not in TEMPLATES and not (TEMPLATES_DIR / f"{template}.html").is_file():
         raise InvalidInput({"template": f"unknown mail template {template!r}"})
     settings = get_settings()
+    host = urlsplit(settings.public_url).netloc
     ctx = {
         **context,
         "public_url": settings.public_url,
-        "public_host": urlsplit(settings.public_url).netloc,
+        "public_host": host,
         "url": absolute_url,
         "subject": subject,
+        "lang": i18n.get_language(),
+        # the site's address as a link, for sentences that name it ("… an action on %(site)s.")
+        "link": _site_link(settings.public_url, host),
+        "home_link": _site_link(absolute_url("/"), host),
     }
     env = _environment()
     html = env.get_template(f"{template}.html").render(ctx)
@@ -97,6 +107,10 @@ class Rendered:
 
     context: dict[str, Any]
     attachments: list[Attachment] = field(default_factory=list)
+    # The recipient's language as the renderer found it (their account's) and the subject in it; None keeps
+    # the language and the subject recorded when the mail was queued.
+    locale: str | None = None
+    subject: str | None = None
 
 
 # name -> renderer(session, args) -> Rendered; connected by khala/wiring.py.
@@ -111,15 +125,19 @@ def materialize(message: OutboxMessage, *, session: Session | None = None) -> Ou
     renderer = renderers.get(message.deferred.get("renderer", ""))
     if renderer is None:
         raise NothingToSend(f"no mail renderer {message.deferred.get('renderer')!r} is connected")
-    # In the recipient's language, recorded when the mail was queued (``mail.enqueue_later``).
+    # In the recipient's language: the one recorded when the mail was queued (``mail.enqueue_later``), unless
+    # the renderer found the recipient's own (their account's, as it is now).
     with i18n.use_language(message.deferred.get("locale")):
         if session is None:
             with session_scope(get_engine()) as own:
                 made = renderer(own, dict(message.deferred.get("args") or {}))
         else:
             made = renderer(session, dict(message.deferred.get("args") or {}))
-        html, text = render(message.template, made.context, subject=message.subject)
+    subject = made.subject or message.subject
+    with i18n.use_language(made.locale or message.deferred.get("locale")):
+        html, text = render(message.template, made.context, subject=subject)
     copy = OutboxMessage(**{column: getattr(message, column) for column in OutboxMessage.model_fields})
+    copy.subject = subject
     copy.html_body, copy.text_body = html, text
     copy.attachments = [a.to_json() for a in made.attachments]
     return copy

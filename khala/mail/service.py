@@ -398,15 +398,16 @@ class MailStatus:
 
     @property
     def summary(self) -> str:
+        to = {"to": self.recipient}
         if self.status == OutboxStatus.SENT:
-            return f"sent to {self.recipient}"
+            return i18n.gettext("sent to %(to)s") % to
         if self.status == OutboxStatus.CAPTURED:
-            return f"written to the server log for {self.recipient} (no mail server configured)"
+            return i18n.gettext("written to the server log for %(to)s (no mail server configured)") % to
         if self.status == OutboxStatus.FAILED:
-            return f"could not be delivered to {self.recipient}"
+            return i18n.gettext("could not be delivered to %(to)s") % to
         if self.attempts > 0 and self.last_error:
-            return f"queued for {self.recipient} — we will retry"
-        return f"being sent to {self.recipient}"
+            return i18n.gettext("queued for %(to)s — we will retry") % to
+        return i18n.gettext("being sent to %(to)s") % to
 
 
 def delivery_status(message_id: uuid.UUID | str) -> MailStatus:

@@ -7,16 +7,17 @@ import reflex as rx
 from khala.lib import routes
 from khala.registrations.state import RegistrationState, TicketRow, TicketsState
 from khala.ui import theme
+from khala.ui.i18n import t as _
 from khala.ui.widgets import badge
 
 
 def register_button(package_id: rx.Var, title: rx.Var, sales_state: rx.Var, sold_out: rx.Var) -> rx.Component:
     """The package's action: Register, Join waiting list, or the reason it can't be bought."""
     return rx.button(
-        rx.cond(sold_out, "Join waiting list", "Register"),
+        rx.cond(sold_out, _("Join waiting list"), _("Register")),
         on_click=RegistrationState.start(package_id, 1),
         disabled=sales_state != "open",
-        aria_label=rx.cond(sold_out, "Join the waiting list for ", "Register for ") + title,
+        aria_label=rx.cond(sold_out, _("Join the waiting list for "), _("Register for ")) + title,
         style=rx.cond(sold_out, theme.secondary_button, theme.primary_button),
         size="3",
         data_testid="register-" + package_id,
@@ -26,13 +27,13 @@ def register_button(package_id: rx.Var, title: rx.Var, sales_state: rx.Var, sold
 def _quantity_picker() -> rx.Component:
     s = RegistrationState
     return rx.vstack(
-        rx.el.label("Seats", html_for="register-quantity", style={"font_weight": "600"}),
+        rx.el.label(_("Seats"), html_for="register-quantity", style={"font_weight": "600"}),
         rx.hstack(
             rx.button(
                 "−",
                 on_click=s.set_quantity((s.quantity - 1).to_string()),
                 disabled=s.quantity <= 1,
-                aria_label="One seat fewer",
+                aria_label=_("One seat fewer"),
                 style=theme.secondary_button,
                 size="2",
             ),
@@ -55,7 +56,7 @@ def _quantity_picker() -> rx.Component:
                 "+",
                 on_click=s.set_quantity((s.quantity + 1).to_string()),
                 disabled=s.quantity >= s.max_quantity,
-                aria_label="One seat more",
+                aria_label=_("One seat more"),
                 style=theme.secondary_button,
                 size="2",
             ),
@@ -85,15 +86,17 @@ def register_dialog() -> rx.Component:
             "need_login",
             rx.vstack(
                 rx.text(
-                    "Sign in or create an account to register. We'll bring you back here with your choice kept."
+                    _(
+                        "Sign in or create an account to register. We'll bring you back here with your choice kept."
+                    )
                 ),
                 rx.hstack(
                     rx.link(
-                        rx.button("Sign in to continue", style=theme.primary_button, size="3"),
+                        rx.button(_("Sign in to continue"), style=theme.primary_button, size="3"),
                         href=s.login_href,
                     ),
                     rx.link(
-                        "Create an account",
+                        _("Create an account"),
                         href=s.signup_href,
                         style=theme.link_style,
                     ),
@@ -107,9 +110,11 @@ def register_dialog() -> rx.Component:
         (
             "need_verify",
             rx.vstack(
-                rx.text("Please confirm your e-mail address first — we sent you a link when you signed up."),
+                rx.text(
+                    _("Please confirm your e-mail address first — we sent you a link when you signed up.")
+                ),
                 rx.button(
-                    "Send the link again", on_click=s.resend_verification, style=theme.secondary_button
+                    _("Send the link again"), on_click=s.resend_verification, style=theme.secondary_button
                 ),
                 rx.cond(s.message != "", _notice(s.message, "muted")),
                 spacing="3",
@@ -123,20 +128,20 @@ def register_dialog() -> rx.Component:
                 _notice(s.message, "open"),
                 rx.cond(
                     s.ticket_code != "",
-                    rx.text("Ticket code: ", rx.el.strong(s.ticket_code, data_testid="ticket-code")),
+                    rx.text(_("Ticket code: "), rx.el.strong(s.ticket_code, data_testid="ticket-code")),
                 ),
-                rx.link("Go to My tickets", href=routes.TICKETS, style=theme.link_style),
+                rx.link(_("Go to My tickets"), href=routes.TICKETS, style=theme.link_style),
                 spacing="3",
             ),
         ),
         rx.vstack(
             rx.cond(s.seats_note != "", rx.text(s.seats_note, size="2", style={"color": theme.TEXT_MUTED})),
             _quantity_picker(),
-            rx.text("Total: ", rx.el.strong(s.total_price), size="4"),
+            rx.text(_("Total: "), rx.el.strong(s.total_price), size="4"),
             rx.cond(s.message != "", _notice(s.message, "few")),
             rx.button(
                 rx.cond(s.phase == "working", rx.spinner(size="2"), rx.fragment()),
-                rx.cond(s.waitlist, "Join the waiting list", "Confirm registration"),
+                rx.cond(s.waitlist, _("Join the waiting list"), _("Confirm registration")),
                 on_click=s.confirm,
                 disabled=s.phase == "working",
                 style=theme.primary_button,
@@ -156,7 +161,7 @@ def register_dialog() -> rx.Component:
             rx.box(body, margin_y="1rem"),
             rx.flex(
                 rx.dialog.close(
-                    rx.button("Close", style=theme.secondary_button, disabled=s.phase == "working")
+                    rx.button(_("Close"), style=theme.secondary_button, disabled=s.phase == "working")
                 ),
                 justify="end",
             ),
@@ -178,7 +183,7 @@ def ticket_card(t: TicketRow) -> rx.Component:
                 t.qr != "",
                 rx.image(
                     src=t.qr,
-                    alt="QR code for ticket " + t.ticket_code,
+                    alt=_("QR code for ticket ") + t.ticket_code,
                     width="132px",
                     height="132px",
                     style={"background": theme.SURFACE, "border_radius": theme.RADIUS_SM, "flex_shrink": "0"},
@@ -201,7 +206,7 @@ def ticket_card(t: TicketRow) -> rx.Component:
                 rx.hstack(
                     badge(t.status_label, rx.cond(t.waitlisted, "few", "open")),
                     rx.text(
-                        "Code ", rx.el.strong(t.ticket_code, style={"letter_spacing": "0.08em"}), size="2"
+                        _("Code "), rx.el.strong(t.ticket_code, style={"letter_spacing": "0.08em"}), size="2"
                     ),
                     spacing="3",
                     align="center",
@@ -211,7 +216,7 @@ def ticket_card(t: TicketRow) -> rx.Component:
                     rx.cond(
                         ~t.waitlisted,
                         rx.link(
-                            "Add to calendar",
+                            _("Add to calendar"),
                             href=routes.TICKETS + "/" + t.id + ".ics",
                             style=theme.link_style,
                             is_external=True,
@@ -220,7 +225,7 @@ def ticket_card(t: TicketRow) -> rx.Component:
                     rx.cond(
                         t.cancellable,
                         rx.button(
-                            rx.cond(t.waitlisted, "Leave waiting list", "Cancel"),
+                            rx.cond(t.waitlisted, _("Leave waiting list"), _("Cancel")),
                             on_click=TicketsState.ask_cancel(t.id),
                             style=theme.secondary_button,
                             size="2",
@@ -248,15 +253,17 @@ def cancel_dialog() -> rx.Component:
     s = TicketsState
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Cancel this registration?"),
+            rx.alert_dialog.title(_("Cancel this registration?")),
             rx.alert_dialog.description(
-                s.confirm_title, " — your seats go back to others and you'll get a mail."
+                s.confirm_title, _(" — your seats go back to others and you'll get a mail.")
             ),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button("Keep it", on_click=s.keep, style=theme.secondary_button)),
+                rx.alert_dialog.cancel(
+                    rx.button(_("Keep it"), on_click=s.keep, style=theme.secondary_button)
+                ),
                 rx.alert_dialog.action(
                     rx.button(
-                        "Yes, cancel",
+                        _("Yes, cancel"),
                         on_click=s.cancel,
                         style={
                             **theme.primary_button,
@@ -281,15 +288,15 @@ def tickets_view() -> rx.Component:
     return rx.vstack(
         rx.cond(s.notice != "", _notice(s.notice, "open")),
         rx.cond(s.error != "", _notice(s.error, "soldout")),
-        rx.heading("Upcoming", as_="h2", size="5"),
+        rx.heading(_("Upcoming"), as_="h2", size="5"),
         rx.cond(
             s.upcoming.length() > 0,
             rx.vstack(rx.foreach(s.upcoming, ticket_card), spacing="3", width="100%"),
             rx.cond(
                 s.loaded,
                 rx.box(
-                    rx.text("No upcoming tickets yet."),
-                    rx.link("Find something to do", href=routes.EVENTS, style=theme.link_style),
+                    rx.text(_("No upcoming tickets yet.")),
+                    rx.link(_("Find something to do"), href=routes.EVENTS, style=theme.link_style),
                     style=theme.panel_style,
                 ),
                 rx.box(
@@ -300,7 +307,7 @@ def tickets_view() -> rx.Component:
         rx.cond(
             s.past.length() > 0,
             rx.vstack(
-                rx.heading("Past", as_="h2", size="5", margin_top="1.5rem"),
+                rx.heading(_("Past"), as_="h2", size="5", margin_top="1.5rem"),
                 rx.foreach(s.past, ticket_card),
                 spacing="3",
                 width="100%",

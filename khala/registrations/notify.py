@@ -125,37 +125,44 @@ def render_registration_mail(session: Session, args: dict[str, Any]) -> mail.Ren
     event = session.get(Event, registration.event_id)
     if user is None or package is None or event is None or user.deleted_at is not None:
         raise NothingToSend("the account or the event is gone")
-    base = {
-        "display_name": user.display_name,
-        "event_title": event.title,
-        "package_name": package.title,
-        "starts_at": format_datetime_short(event.starts_at, event.timezone),
-        "event_path": routes.event(event.slug),
-    }
-    if kind == "waitlisted":
-        return mail.Rendered({**base, "position": waitlist_position(session, registration)})
-    if kind == "cancelled":
-        return mail.Rendered(base)
-    location = session.get(Location, event.location_id) if event.location_id else None
-    context = {
-        **base,
-        "ticket_path": routes.ticket(registration.ticket_code),
-        "cancel_path": routes.cancel_ticket(str(registration.id)),
-        "venue": address_line(location, with_name=True),
-        "map_url": map_url(location),
-        "quantity": registration.quantity,
-        "price": format_price(package.price_minor * registration.quantity, package.currency),
-        "reference": registration.ticket_code,
-        "qr_cid": QR_CID,
-        "has_calendar": True,
-    }
-    attachments = [
-        mail.Attachment("ticket-qr.png", "image/png", qr_png(registration.ticket_code), inline_cid=QR_CID),
-        mail.Attachment(
-            f"{event.slug}.ics", "text/calendar", ticket_ics(registration, event, package, location)
-        ),
-    ]
-    return mail.Rendered(context, attachments)
+    # At send time, in the recipient's language as their account says now (else the one recorded at enqueue).
+    with i18n.use_language(i18n.normalize(user.locale) or i18n.get_language()) as lang:
+        subject = i18n.gettext(_SUBJECTS[kind]) % {"title": event.title}
+        base = {
+            "display_name": user.display_name,
+            "event_title": event.title,
+            "package_name": package.title,
+            "starts_at": format_datetime_short(event.starts_at, event.timezone),
+            "event_path": routes.event(event.slug),
+        }
+        if kind == "waitlisted":
+            return mail.Rendered(
+                {**base, "position": waitlist_position(session, registration)}, locale=lang, subject=subject
+            )
+        if kind == "cancelled":
+            return mail.Rendered(base, locale=lang, subject=subject)
+        location = session.get(Location, event.location_id) if event.location_id else None
+        context = {
+            **base,
+            "ticket_path": routes.ticket(registration.ticket_code),
+            "cancel_path": routes.cancel_ticket(str(registration.id)),
+            "venue": address_line(location, with_name=True),
+            "map_url": map_url(location),
+            "quantity": registration.quantity,
+            "price": format_price(package.price_minor * registration.quantity, package.currency),
+            "reference": registration.ticket_code,
+            "qr_cid": QR_CID,
+            "has_calendar": True,
+        }
+        attachments = [
+            mail.Attachment(
+                "ticket-qr.png", "image/png", qr_png(registration.ticket_code), inline_cid=QR_CID
+            ),
+            mail.Attachment(
+                f"{event.slug}.ics", "text/calendar", ticket_ics(registration, event, package, location)
+            ),
+        ]
+    return mail.Rendered(context, attachments, locale=lang, subject=subject)
 
 
 def announcement(

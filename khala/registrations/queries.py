@@ -20,6 +20,8 @@ from khala.errors import Conflict, InvalidInput, NotFound
 from khala.events.catalogue import package_view
 from khala.events.models import Event, EventStatus, Package
 from khala.lib.dates import format_datetime_short
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.lib.ids import parse_id
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.locations.models import Location
@@ -247,14 +249,22 @@ def ticket_calendar(registration_id: str | uuid.UUID, user_id: str | uuid.UUID) 
 def sales_message(sales_state: str, package_title: str, opens_at: datetime | None, timezone: str) -> str:
     """Why a package cannot be bought right now, in words (the service refuses with the same words)."""
     if sales_state == "not_yet":
-        when = f" — sales open {format_datetime_short(opens_at, timezone)}." if opens_at else "."
-        return f"Sales for {package_title} have not opened yet{when}"
-    return {
-        "closed": f"Sales for {package_title} have closed.",
-        "event_past": "This event has already started; registration is closed.",
-        "event_cancelled": "This event has been cancelled.",
-        "not_published": "This event is not open for registration.",
-    }.get(sales_state, "This package is not on sale right now.")
+        if opens_at:
+            return _("Sales for %(package)s have not opened yet — sales open %(opens)s.") % {
+                "package": package_title,
+                "opens": format_datetime_short(opens_at, timezone),
+            }
+        return _("Sales for %(package)s have not opened yet.") % {"package": package_title}
+    if sales_state == "closed":
+        return _("Sales for %(package)s have closed.") % {"package": package_title}
+    return _(_SALES_MESSAGES.get(sales_state, N_("This package is not on sale right now.")))
+
+
+_SALES_MESSAGES = {
+    "event_past": N_("This event has already started; registration is closed."),
+    "event_cancelled": N_("This event has been cancelled."),
+    "not_published": N_("This event is not open for registration."),
+}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import reflex as rx
 
@@ -18,6 +19,8 @@ from khala.audit.service import Actor
 from khala.errors import AlreadyRegistered, DomainError, NotAuthenticated, NotVerified, SoldOut
 from khala.lib import routes
 from khala.lib.dates import format_datetime_short
+from khala.lib.i18n import gettext as _
+from khala.lib.i18n import ngettext
 from khala.lib.money import format_price
 from khala.mail import service as mail
 from khala.registrations import queries, service
@@ -36,19 +39,50 @@ def _quantity(value: object, maximum: int) -> int:
     return max(1, min(q, max(1, maximum)))
 
 
+async def _delivery(message_id: str, timeout: float) -> mail.MailStatus:
+    """``mail.wait_for_delivery`` without holding a thread while waiting: each look is a short query in a
+    thread, the waits between them are on the event loop (a sale rush has hundreds of these at once, and
+    the default executor only a handful of threads)."""
+    loop = asyncio.get_running_loop()
+    deadline, pause = loop.time() + timeout, 0.05
+    while True:
+        status = await asyncio.to_thread(mail.delivery_status, message_id)
+        left = deadline - loop.time()
+        if (
+            status.is_final
+            or (status.status == mail.OutboxStatus.QUEUED and status.attempts > 0)
+            or left <= 0
+        ):
+            return status
+        await asyncio.sleep(min(pause, left))
+        pause = min(pause * 2, 0.4)
+
+
 async def _mail_outcome(message_id: str | None, waitlisted: bool) -> str:
     """The truth about the confirmation mail, after giving the worker a moment to send it."""
-    lead = "You're on the waiting list" if waitlisted else "You're in"
+    lead = _("You're on the waiting list") if waitlisted else _("You're in")
     if not message_id:
         return f"{lead}."
-    status = await asyncio.to_thread(mail.wait_for_delivery, message_id, 2.0)
+    status = await _delivery(message_id, 2.0)
+    to = {"to": status.recipient}
     if status.status == mail.OutboxStatus.SENT:
-        return f"{lead} — confirmation sent to {status.recipient}."
+        return f"{lead} — " + _("confirmation sent to %(to)s.") % to
     if status.status == mail.OutboxStatus.CAPTURED:
-        return f"{lead} — no mail server is configured, so the confirmation was written to the server log."
+        return f"{lead} — " + _(
+            "no mail server is configured, so the confirmation was written to the server log."
+        )
     if status.status == mail.OutboxStatus.FAILED:
-        return f"{lead} — but the confirmation mail to {status.recipient} could not be delivered. Your ticket is on My tickets."
-    return f"{lead} — the confirmation mail to {status.recipient} is queued; we'll keep trying."
+        tail = _("but the confirmation mail to %(to)s could not be delivered. Your ticket is on My tickets.")
+        return f"{lead} — " + tail % to
+    return f"{lead} — " + _("the confirmation mail to %(to)s is queued; we'll keep trying.") % to
+
+
+def _throttled_register(
+    user: Any, package_id: str, quantity: int, waitlist: bool
+) -> queries.RegistrationView:
+    # Each registration mails a confirmation: register/cancel loops are rate limited per user (L12).
+    throttle.registration_changes_by_user.consume(str(user.id))
+    return service.register(user.id, package_id, quantity, actor=Actor.user(user), waitlist=waitlist)
 
 
 class RegistrationState(rx.State):
@@ -72,6 +106,8 @@ class RegistrationState(rx.State):
     login_href: str = routes.LOGIN
     signup_href: str = routes.SIGNUP
     _price_minor: int = 0
+    _mail_id: str = ""  # the confirmation mail of the last registration made here (followed by follow_mail)
+    _mail_tail: str = ""  # the waiting-list place, said after the mail's outcome
     _currency: str = ""  # the package's; empty until loaded (format_price then uses the default)
 
     def _set_links(self) -> None:
@@ -104,9 +140,14 @@ class RegistrationState(rx.State):
         self._set_quantity(_quantity(quantity, self.max_quantity))
         self.waitlist = summary.sold_out
         self.seats_note = (
-            "Sold out — join the waiting list and you'll get a seat automatically if one frees up."
+            _("Sold out — join the waiting list and you'll get a seat automatically if one frees up.")
             if summary.sold_out
-            else ("" if summary.seats_left is None else f"{summary.seats_left} left")
+            else (
+                ""
+                if summary.seats_left is None
+                else ngettext("%(num)d seat left", "%(num)d seats left", summary.seats_left)
+                % {"num": summary.seats_left}
+            )
         )
         self._set_links()
         self.dialog_open = True
@@ -125,9 +166,10 @@ class RegistrationState(rx.State):
         if existing is not None:
             self.phase, self.ticket_code = "done", existing.ticket_code
             self.message = (
-                f"You're already on the waiting list (position {existing.waitlist_position})."
+                _("You're already on the waiting list (position %(position)s).")
+                % {"position": existing.waitlist_position}
                 if existing.status == "waitlisted"
-                else "You already have a ticket for this package."
+                else _("You already have a ticket for this package.")
             )
             return
         self.phase = "choose"
@@ -158,29 +200,26 @@ class RegistrationState(rx.State):
 
     @rx.event
     async def confirm(self):
-        """Take the seats (or a waiting-list place). The caller is checked here, not by the page."""
+        """Take the seats (or a waiting-list place). The caller is checked here, not by the page.
+
+        Everything slow runs off the event loop (two short thread hops: the session, then the throttle and the
+        seat). The outcome is shown as soon as the seat is taken; the mail is followed by ``follow_mail``, a
+        background event that holds neither this tab's state lock nor a thread while it waits."""
         if self.phase != "choose":
             return  # a double click, or a repeated call: nothing happens twice
         self.phase = "working"
         yield
         try:
             user = await auth.require_verified(self)
-            # Each registration mails a confirmation: register/cancel loops are rate limited per user (L12).
-            await asyncio.to_thread(throttle.registration_changes_by_user.consume, str(user.id))
             reg = await asyncio.to_thread(
-                service.register,
-                user.id,
-                self.package_id,
-                self.quantity,
-                actor=Actor.user(user),
-                waitlist=self.waitlist,
+                _throttled_register, user, self.package_id, self.quantity, self.waitlist
             )
         except AlreadyRegistered:
-            self.phase, self.message = "done", "You already have a ticket for this package."
+            self.phase, self.message = "done", _("You already have a ticket for this package.")
             return
         except SoldOut as exc:
             self.phase, self.waitlist = "choose", True
-            self.message = f"{exc.message} You can join the waiting list instead."
+            self.message = f"{exc.message} " + _("You can join the waiting list instead.")
             return
         except NotAuthenticated:
             self.phase = "need_login"
@@ -191,11 +230,34 @@ class RegistrationState(rx.State):
         except DomainError as exc:
             self.phase, self.message = "error", exc.message
             return
-        self.ticket_code = reg.ticket_code
-        outcome = await _mail_outcome(reg.mail_message_id, reg.status == "waitlisted")
-        if reg.status == "waitlisted":
-            outcome += f" You're number {reg.waitlist_position} in line."
-        self.phase, self.message = "done", outcome
+        waitlisted = reg.status == "waitlisted"
+        lead = _("You're on the waiting list") if waitlisted else _("You're in")
+        self._mail_tail = (
+            " " + _("You're number %(position)s in line.") % {"position": reg.waitlist_position}
+            if waitlisted
+            else ""
+        )
+        self.ticket_code, self.phase = reg.ticket_code, "done"
+        self._mail_id = reg.mail_message_id or ""
+        if not reg.mail_message_id:
+            self.message = f"{lead}." + self._mail_tail
+            return
+        queued = _("the confirmation mail to %(to)s is queued; we'll keep trying.") % {"to": user.email}
+        self.message = f"{lead} — {queued}" + self._mail_tail
+        yield RegistrationState.follow_mail
+
+    @rx.event(background=True)
+    async def follow_mail(self):
+        """Tell what became of the confirmation mail of this tab's last registration (sent, written to the
+        log, failed, or still queued after two seconds). Only that mail: its id is kept server-side."""
+        async with self:
+            message_id, ticket_code, tail = self._mail_id, self.ticket_code, self._mail_tail
+        if not message_id:
+            return
+        outcome = await _mail_outcome(message_id, bool(tail)) + tail
+        async with self:
+            if self.phase == "done" and self.ticket_code == ticket_code:
+                self.message = outcome
 
     @rx.event
     async def resend_verification(self):
@@ -233,9 +295,9 @@ def _row(t: queries.TicketView) -> TicketRow:
         id=t.id,
         status=t.status,
         status_label=(
-            f"Waiting list · number {t.waitlist_position}"
+            _("Waiting list · number %(position)s") % {"position": t.waitlist_position}
             if waitlisted
-            else ("Event cancelled" if t.event_status == "cancelled" else "Confirmed")
+            else (_("Event cancelled") if t.event_status == "cancelled" else _("Confirmed"))
         ),
         quantity=t.quantity,
         ticket_code=t.ticket_code,
@@ -289,7 +351,7 @@ class TicketsState(rx.State):
     def ask_cancel(self, registration_id: str) -> None:
         match = next((t for t in self.upcoming if t.id == registration_id), None)
         if match is None or not match.cancellable:
-            self.error = (
+            self.error = _(
                 "That ticket can't be cancelled (it may already be cancelled or the event has started)."
             )
             return
@@ -316,9 +378,9 @@ class TicketsState(rx.State):
         except DomainError as exc:
             self.error = exc.message
             return
-        note = "Cancelled — your seats went back to the pool."
+        note = _("Cancelled — your seats went back to the pool.")
         if result.mail_message_id:
             status = await asyncio.to_thread(mail.wait_for_delivery, result.mail_message_id, 1.0)
-            note += f" A confirmation is {status.summary}."
+            note += " " + _("A confirmation is %(status)s.") % {"status": status.summary}
         self.notice = note
         await self._reload(str(user.id))

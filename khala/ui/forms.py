@@ -20,14 +20,14 @@ def field_error(errors: rx.Var, name: str, id_: str | None = None) -> rx.Compone
 
 
 def field(
-    label: str,
+    label: str | rx.Var,
     name: str,
     *,
     type_: str = "text",
     errors: rx.Var | None = None,
     autocomplete: str | None = None,
     required: bool = True,
-    hint: str | None = None,
+    hint: str | rx.Var | None = None,
     default_value: str | rx.Var | None = None,
     max_length: int | None = None,
     id_: str | None = None,
@@ -39,7 +39,7 @@ def field(
         extra["default_value"] = default_value
     if max_length is not None:
         extra["max_length"] = max_length
-    described_by = [f"{id_}-hint"] if hint else []
+    described_by = [f"{id_}-hint"] if hint is not None else []
     if errors is not None:
         described_by.append(f"{id_}-error")
         extra["aria_invalid"] = rx.cond(errors.contains(name), "true", "false")
@@ -57,7 +57,9 @@ def field(
             size="3",
             **extra,
         ),
-        rx.text(hint, size="1", color=theme.TEXT_MUTED, id=f"{id_}-hint") if hint else rx.fragment(),
+        rx.text(hint, size="1", color=theme.TEXT_MUTED, id=f"{id_}-hint")
+        if hint is not None
+        else rx.fragment(),
         field_error(errors, name, id_) if errors is not None else rx.fragment(),
         spacing="1",
         width="100%",

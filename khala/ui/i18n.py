@@ -82,6 +82,14 @@ def t(message: str) -> str | rx.Var[str]:
     return rx.cond(is_swedish(), swedish, message)
 
 
+def tp(context: str, message: str) -> str | rx.Var[str]:
+    """``t`` with a context, for a word that means two things (``tp("dialog", "Cancel")``: abort, not unbook)."""
+    swedish = i18n.translations(_SV).pgettext(context, message)
+    if swedish == message:
+        return message
+    return rx.cond(is_swedish(), swedish, message)
+
+
 def tn(singular: str, plural: str, n: int) -> str | rx.Var[str]:
     """A fixed-number plural compiled into the page (counts that change come from state: ``ngettext``)."""
     english = singular if n == 1 else plural

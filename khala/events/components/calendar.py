@@ -7,12 +7,14 @@ import reflex as rx
 from khala.events.components.cards import open_link
 from khala.events.presenter import CardView
 from khala.events.state.calendar import CalendarState, DayCell
+from khala.lib.i18n import N_
 from khala.ui import theme
+from khala.ui.i18n import t as _
 from khala.ui.widgets import badge
 
 # ------------------------------------------------------------------------------------------- calendar
 
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+WEEKDAYS = [N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")]
 CELL = {
     "min_height": "6.5rem",
     "padding": "4px",
@@ -112,7 +114,7 @@ def calendar_view() -> rx.Component:
     return rx.box(
         rx.flex(
             rx.heading(
-                rx.cond(CalendarState.month_label != "", CalendarState.month_label, "This month"),
+                rx.cond(CalendarState.month_label != "", CalendarState.month_label, _("This month")),
                 as_="h2",
                 size="6",
                 aria_live="polite",
@@ -122,18 +124,18 @@ def calendar_view() -> rx.Component:
             rx.hstack(
                 rx.button(
                     rx.icon("chevron-left", size=16, aria_hidden="true"),
-                    "Previous",
+                    _("Previous"),
                     on_click=CalendarState.prev_month,
                     style=theme.secondary_button,
-                    aria_label="Previous month",
+                    aria_label=_("Previous month"),
                 ),
                 rx.button("Today", on_click=CalendarState.this_month, style=theme.secondary_button),
                 rx.button(
-                    "Next",
+                    _("Next"),
                     rx.icon("chevron-right", size=16, aria_hidden="true"),
                     on_click=CalendarState.next_month,
                     style=theme.secondary_button,
-                    aria_label="Next month",
+                    aria_label=_("Next month"),
                 ),
                 spacing="2",
             ),
@@ -148,7 +150,7 @@ def calendar_view() -> rx.Component:
             ),
             rx.link(
                 rx.icon("calendar-plus", size=16, aria_hidden="true"),
-                "Subscribe in your calendar app",
+                _("Subscribe in your calendar app"),
                 href=CalendarState.subscribe_url,
                 id="calendar-subscribe",
                 size="2",
@@ -166,7 +168,7 @@ def calendar_view() -> rx.Component:
         ),
         rx.box(
             *[
-                rx.text(d, size="1", weight="bold", align="center", style={"color": theme.TEXT_MUTED})
+                rx.text(_(d), size="1", weight="bold", align="center", style={"color": theme.TEXT_MUTED})
                 for d in WEEKDAYS
             ],
             class_name="khala-cal-grid khala-cal-weekdays",

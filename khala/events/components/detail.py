@@ -8,6 +8,7 @@ from khala.events.presenter import PackageRow
 from khala.events.state.detail import EventDetailState
 from khala.registrations.components import register_button
 from khala.ui import theme
+from khala.ui.i18n import t as _
 from khala.ui.widgets import badge
 
 # ------------------------------------------------------------------------------------------- detail
@@ -42,7 +43,7 @@ def _package(p: PackageRow, level: str = "h4") -> rx.Component:
                         style={"display": "flex", "gap": "0.4rem", "align_items": "center"},
                     ),
                 ),
-                aria_label="Perks",
+                aria_label=_("Perks"),
                 style={
                     "list_style": "none",
                     "padding": "0",
@@ -125,7 +126,7 @@ def detail_body(*, in_modal: bool) -> rx.Component:
             rx.text("Time zone: ", d.timezone, size="1", style={"color": theme.TEXT_MUTED}),
             rx.el.a(
                 rx.icon("calendar-plus", size=16, aria_hidden="true"),
-                "Add to calendar",
+                _("Add to calendar"),
                 href=d.ics_url,
                 download=d.slug + ".ics",
                 style={
@@ -145,7 +146,7 @@ def detail_body(*, in_modal: bool) -> rx.Component:
             rx.cond(
                 d.map_url != "",
                 rx.el.a(
-                    "Show on map",
+                    _("Show on map"),
                     rx.el.span(" (opens in a new tab)", class_name="khala-sr"),
                     href=d.map_url,
                     target="_blank",
@@ -206,7 +207,7 @@ def not_found_block() -> rx.Component:
         rx.heading("We could not find that event", as_="h2", size="6"),
         rx.text("It may have been removed, or the link is wrong.", style={"color": theme.TEXT_MUTED}),
         rx.link(
-            "Browse all events",
+            _("Browse all events"),
             href="/events",
             underline="none",
             style={**theme.primary_button, "padding": "0.6rem 1.2rem"},
@@ -225,7 +226,7 @@ def _event_dialog() -> rx.Component:
             rx.dialog.close(
                 rx.icon_button(
                     rx.icon("x", size=20, aria_hidden="true"),
-                    aria_label="Close",
+                    aria_label=_("Close"),
                     variant="soft",
                     size="3",
                     radius="full",

@@ -7,6 +7,7 @@ import reflex as rx
 from khala.events.components.cards import card_grid, skeleton_grid
 from khala.events.state.catalogue import PRICE_OPTIONS, SORT_OPTIONS, WHEN_OPTIONS, EventsState
 from khala.ui import theme
+from khala.ui.i18n import t as _
 
 # --------------------------------------------------------------------------------------------- filters
 
@@ -21,7 +22,7 @@ def _select(id_: str, label: str, value, on_change, options, *, dynamic: bool = 
     if dynamic:
         items = rx.foreach(options, lambda o: rx.select.item(o[1], value=o[0]))
     else:
-        items = [rx.select.item(text, value=val) for val, text in options]
+        items = [rx.select.item(_(text), value=val) for val, text in options]
     return rx.vstack(
         _label(label, id_),
         rx.select.root(
@@ -38,13 +39,13 @@ def _select(id_: str, label: str, value, on_change, options, *, dynamic: bool = 
 
 def _city_select() -> rx.Component:
     return rx.vstack(
-        _label("City", "filter-city"),
+        _label(_("City"), "filter-city"),
         rx.select.root(
-            rx.select.trigger(id="filter-city", aria_label="City", style={"width": "100%"}),
+            rx.select.trigger(id="filter-city", aria_label=_("City"), style={"width": "100%"}),
             rx.select.content(
                 rx.foreach(
                     EventsState.city_options,
-                    lambda c: rx.select.item(rx.cond(c == "all", "All cities", c), value=c),
+                    lambda c: rx.select.item(rx.cond(c == "all", _("All cities"), c), value=c),
                 )
             ),
             value=EventsState.city,
@@ -58,7 +59,7 @@ def _city_select() -> rx.Component:
 
 def search_box() -> rx.Component:
     return rx.vstack(
-        _label("Search events", "search"),
+        _label(_("Search events"), "search"),
         rx.input(
             rx.input.slot(rx.icon("search", size=18, aria_hidden="true")),
             id="search",
@@ -66,7 +67,7 @@ def search_box() -> rx.Component:
             value=EventsState.q,
             on_change=EventsState.set_search,
             debounce_timeout=300,
-            placeholder="Title, venue or city…",
+            placeholder=_("Title, venue or city…"),
             max_length=200,
             auto_complete="off",
             size="3",
@@ -83,16 +84,16 @@ def filters_bar() -> rx.Component:
         rx.flex(
             _select(
                 "filter-category",
-                "Category",
+                _("Category"),
                 EventsState.category,
                 EventsState.set_category,
                 EventsState.category_options,
                 dynamic=True,
             ),
             _city_select(),
-            _select("filter-when", "Date", EventsState.when, EventsState.set_when, WHEN_OPTIONS),
-            _select("filter-price", "Price", EventsState.price, EventsState.set_price, PRICE_OPTIONS),
-            _select("filter-sort", "Sort by", EventsState.sort, EventsState.set_sort, SORT_OPTIONS),
+            _select("filter-when", _("Date"), EventsState.when, EventsState.set_when, WHEN_OPTIONS),
+            _select("filter-price", _("Price"), EventsState.price, EventsState.set_price, PRICE_OPTIONS),
+            _select("filter-sort", _("Sort by"), EventsState.sort, EventsState.set_sort, SORT_OPTIONS),
             gap="0.75rem",
             wrap="wrap",
             width="100%",
@@ -101,7 +102,7 @@ def filters_bar() -> rx.Component:
             EventsState.when == "custom",
             rx.flex(
                 rx.vstack(
-                    _label("From", "filter-from"),
+                    _label(_("From"), "filter-from"),
                     rx.input(
                         id="filter-from",
                         type="date",
@@ -111,7 +112,7 @@ def filters_bar() -> rx.Component:
                     spacing="1",
                 ),
                 rx.vstack(
-                    _label("To", "filter-to"),
+                    _label(_("To"), "filter-to"),
                     rx.input(
                         id="filter-to",
                         type="date",
@@ -125,7 +126,7 @@ def filters_bar() -> rx.Component:
             ),
         ),
         role="search",
-        aria_label="Find events",
+        aria_label=_("Find events"),
         on_submit=rx.prevent_default,
         style={
             **theme.panel_style,
@@ -144,7 +145,7 @@ def pagination() -> rx.Component:
             rx.hstack(
                 rx.button(
                     rx.icon("chevron-left", size=16, aria_hidden="true"),
-                    "Previous",
+                    _("Previous"),
                     on_click=EventsState.go_page(EventsState.page - 1),
                     disabled=EventsState.page <= 1,
                     style=theme.secondary_button,
@@ -152,7 +153,7 @@ def pagination() -> rx.Component:
                 ),
                 rx.text("Page ", EventsState.page, " of ", EventsState.pages, size="2", aria_current="page"),
                 rx.button(
-                    "Next",
+                    _("Next"),
                     rx.icon("chevron-right", size=16, aria_hidden="true"),
                     on_click=EventsState.go_page(EventsState.page + 1),
                     disabled=EventsState.page >= EventsState.pages,
@@ -164,7 +165,7 @@ def pagination() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            aria_label="Pages",
+            aria_label=_("Pages"),
             style={"margin_top": "1.5rem"},
         ),
     )
@@ -175,7 +176,9 @@ def empty_state() -> rx.Component:
         rx.icon("calendar-x", size=40, aria_hidden="true", color=theme.SECONDARY),
         rx.heading("No events match", as_="h3", size="5"),
         rx.text("Try other words, another date or fewer filters.", style={"color": theme.TEXT_MUTED}),
-        rx.button("Clear filters", on_click=EventsState.clear_filters, style=theme.primary_button, size="3"),
+        rx.button(
+            _("Clear filters"), on_click=EventsState.clear_filters, style=theme.primary_button, size="3"
+        ),
         align="center",
         spacing="3",
         padding="3rem 1rem",
@@ -201,7 +204,7 @@ def results() -> rx.Component:
             rx.cond(
                 EventsState.has_filters,
                 rx.button(
-                    "Clear filters",
+                    _("Clear filters"),
                     on_click=EventsState.clear_filters,
                     variant="ghost",
                     style={"color": theme.PRIMARY_TEXT, **theme.focus_ring},

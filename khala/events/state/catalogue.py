@@ -17,18 +17,20 @@ from khala.events.live import hub
 from khala.events.presenter import CardView
 from khala.events.state.common import ALL, DAY_RE, client_token, clip
 from khala.events.state.detail import EventDetailState
+from khala.lib.i18n import N_
 
 log = logging.getLogger(__name__)
 
-SORT_OPTIONS = [("date", "Date"), ("price", "Price"), ("popularity", "Popularity")]
+# Labels are English msgids (N_): the components compile both languages into the page (khala.ui.i18n.t).
+SORT_OPTIONS = [("date", N_("Date")), ("price", N_("Price")), ("popularity", N_("Popularity"))]
 WHEN_OPTIONS = [
-    ("any", "Any date"),
-    ("today", "Today"),
-    ("weekend", "This weekend"),
-    ("month", "This month"),
-    ("custom", "Custom range"),
+    ("any", N_("Any date")),
+    ("today", N_("Today")),
+    ("weekend", N_("This weekend")),
+    ("month", N_("This month")),
+    ("custom", N_("Custom range")),
 ]
-PRICE_OPTIONS = [("any", "Any price"), ("free", "Free"), ("paid", "Paid")]
+PRICE_OPTIONS = [("any", N_("Any price")), ("free", N_("Free")), ("paid", N_("Paid"))]
 # ------------------------------------------------------------------------------------------------ list
 
 
