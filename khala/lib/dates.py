@@ -7,7 +7,7 @@ in the current language (``khala.lib.i18n``) unless a ``locale`` is given.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates as babel_dates
@@ -118,6 +118,16 @@ def format_datetime_short(dt: datetime | None, timezone: str | None, locale: str
     lang = _lang(locale)
     d = local(dt, timezone)
     return f"{_date(d, 'medium', lang)}{_DATE_TIME_SEP.get(lang, ', ')}{_time(d, lang)} {d.tzname() or ''}".strip()
+
+
+def format_month(year: int, month: int, locale: str | None = None) -> str:
+    """``"December 2026"`` / ``"december 2026"`` (a calendar's heading)."""
+    return babel_dates.format_date(date(year, month, 1), "LLLL y", locale=i18n.babel_locale(_lang(locale)))
+
+
+def format_day(day: date, locale: str | None = None) -> str:
+    """``"Monday 3 November"`` / ``"måndag 3 november"`` (a calendar cell, for screen readers)."""
+    return babel_dates.format_date(day, "EEEE d MMMM", locale=i18n.babel_locale(_lang(locale)))
 
 
 def month_abbr(d: datetime, locale: str | None = None) -> str:

@@ -100,3 +100,16 @@ def test_dates_across_a_dst_change() -> None:
         assert night == "lördag 24 oktober 2026 19:00 – måndag 26 oktober 2026 18:00 CET"
     with i18n.use_language("en"):
         assert dates.format_date_short(after, "Europe/Stockholm") == "Mon 26 Oct 2026 · 6:00\u00a0PM CET"
+
+
+def test_calendar_headings_in_both_languages() -> None:
+    from datetime import date
+
+    from khala.lib import i18n
+
+    with i18n.use_language("sv"):
+        assert dates.format_month(2026, 12) == "december 2026"
+        assert dates.format_day(date(2026, 11, 2)) == "måndag 2 november"
+        assert dates.month_abbr(datetime(2026, 12, 5, tzinfo=UTC)) == "dec."
+    assert dates.format_month(2026, 12) == "December 2026"
+    assert dates.format_day(date(2026, 11, 2)) == "Monday 2 November"

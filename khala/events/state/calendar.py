@@ -17,7 +17,7 @@ from khala.events.live import hub
 from khala.events.presenter import CardView
 from khala.events.state.common import client_token
 from khala.events.state.detail import EventDetailState
-from khala.lib import routes
+from khala.lib import dates, routes
 from khala.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class CalendarState(rx.State):
     def month_label(self) -> str:
         if not self.month:
             return ""
-        return f"{pycalendar.month_name[self.month]} {self.year}"
+        return dates.format_month(self.year, self.month)
 
     @rx.var
     def agenda(self) -> list[DayCell]:
@@ -71,7 +71,7 @@ class CalendarState(rx.State):
                 DayCell(
                     key=d.isoformat(),
                     day=d.day,
-                    label=f"{d:%A} {d.day} {d:%B}",
+                    label=dates.format_day(d),
                     in_month=d.month == self.month,
                     is_today=d == today,
                     events=by_day.get(d.isoformat(), []) if d.month == self.month else [],

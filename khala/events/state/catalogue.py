@@ -18,6 +18,7 @@ from khala.events.presenter import CardView
 from khala.events.state.common import ALL, DAY_RE, client_token, clip
 from khala.events.state.detail import EventDetailState
 from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class EventsState(rx.State):
     @rx.var
     def result_label(self) -> str:
         if not self.loaded:
-            return "Loading events…"
+            return _("Loading events…")
         n = self.total
         return f"{n} event{'s' if n != 1 else ''}" + (
             f" · page {self.page} of {self.pages}" if self.pages > 1 else ""
@@ -74,7 +75,7 @@ class EventsState(rx.State):
 
     @rx.var
     def category_options(self) -> list[list[str]]:
-        return [[ALL, "All categories"], *self.categories]
+        return [[ALL, _("All categories")], *self.categories]
 
     @rx.var
     def city_options(self) -> list[str]:

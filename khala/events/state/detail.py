@@ -16,6 +16,7 @@ from khala.events.catalogue import SeatState
 from khala.events.live import hub
 from khala.events.presenter import DetailView, PackageRow
 from khala.events.state.common import SLUG_RE, client_token, clip
+from khala.lib.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +70,18 @@ class EventDetailState(rx.State):
     @rx.var
     def page_title(self) -> str:
         if self.not_found:
-            return "Event not found · Khala"
-        return f"{self.detail.title} · Khala" if self.detail.title else "Event · Khala"
+            return _("Event not found") + " · Khala"
+        return f"{self.detail.title} · Khala" if self.detail.title else _("Event") + " · Khala"
 
     @rx.var
     def page_description(self) -> str:
-        return self.detail.meta_description or "Find events, see what is on and get your tickets."
+        return self.detail.meta_description or _("Find events, see what is on and get your tickets.")
 
     @rx.var
     def heading(self) -> str:
         if self.not_found:
-            return "Event not found"
-        return self.detail.title or "Event"
+            return _("Event not found")
+        return self.detail.title or _("Event")
 
     def _close(self) -> rx.event.EventSpec | None:
         """Close the modal; returns a script that puts focus back on the card that opened it."""
