@@ -324,6 +324,9 @@ def template(
             return page_shell(page_fn(), title=heading if heading is not None else title)
 
         wrapped.__name__ = page_fn.__name__
+        # Reflex writes a page's memoized pieces into .web/app_components/<the page function's module>.jsx:
+        # the page's own module keeps each domain's libraries (the admin's charts) off the other pages.
+        wrapped.__module__ = page_fn.__module__
         return wrapped
 
     return decorator

@@ -11,6 +11,7 @@ from khala.audit.service import SYSTEM, Actor
 from khala.events import catalogue
 from khala.events import service as events
 from khala.events.models import EventStatus
+from khala.lib import money
 from khala.registrations import queries
 from khala.registrations import service as registrations
 from tests.handlers import run, state_tree, substate
@@ -51,7 +52,7 @@ def test_edit_a_package_in_place(editor, make_event) -> None:
     package = state.selected.packages[0]
     assert (package.title, package.price, package.seats, package.sales_label) == (
         "Std",
-        "250\u00a0kr",
+        money.format_price(25000, "SEK"),
         "0 / 10",
         "On sale",
     )
@@ -72,12 +73,12 @@ def test_edit_a_package_in_place(editor, make_event) -> None:
     p = state.selected.packages[0]
     assert (p.title, p.price, p.max_per_registration, p.perks, p.description) == (
         "Standard",
-        "199,50\u00a0kr",
+        money.format_price(19950, "SEK"),
         4,
         "Drink, Coat check",
         "Seated",
     )
-    assert state.rows[0].price == "from 199,50\u00a0kr"  # the list row follows
+    assert state.rows[0].price == money.from_price(19950, "SEK")  # the list row follows
 
 
 def test_the_capacity_floor_is_shown_at_the_field_and_raising_it_promotes(

@@ -151,8 +151,9 @@ def test_admin_cancels_a_registration_and_retries_failed_mail(page, live_app, ap
     )
     row.first.wait_for(timeout=30_000)
     screenshot(page, "admin-registrations")
-    who = row.first.get_by_role("button").first.get_attribute("aria-label") or ""
-    row.first.get_by_role("button").first.click()
+    cancel = row.first.get_by_role("button", name=re.compile("^Cancel the registration"))
+    who = cancel.get_attribute("aria-label") or ""
+    cancel.click()
     page.get_by_role("button", name="Confirm cancel").click()
     page.get_by_text("Registration cancelled").wait_for(timeout=30_000)
     assert "1 cancelled" in page.get_by_text(re.compile(r"\d+ cancelled$")).first.inner_text()
@@ -185,3 +186,190 @@ def test_admin_cancels_a_registration_and_retries_failed_mail(page, live_app, ap
     page.get_by_text(f"Queued again for {recipient}").wait_for(timeout=30_000)
     smtp_sink.wait_for(recipient, "retry me", timeout=30)
     assert registration_queries.registration_stats(event.id).cancelled >= 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The organiser's half of the journey: venue, event with two packages and an uploaded image, publish, the
+# public catalogue, a raised capacity that lets the waiting list in, reorder, close sales, duplicate; the
+# venues, images and overview sections; every page photographed at 1280 px and 375 px.
+
+PHONE = 375
+
+
+def _poster(path) -> str:
+    from PIL import Image as PILImage
+
+    PILImage.new("RGB", (1200, 800), (55, 67, 125)).save(path, "PNG")
+    return str(path)
+
+
+def _both_widths(page, name: str) -> None:
+    """Full-page screenshots at 1280 px and 375 px, once the page's images have loaded."""
+    loaded = "[...document.images].every(i => i.complete)"
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_function(loaded, timeout=15_000)
+    screenshot(page, name)
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    page.wait_for_function(loaded, timeout=15_000)
+    screenshot(page, f"{name}-narrow")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def _js_loaded_on(browser, live_app, path: str) -> str:
+    """Every script a fresh browser context loads for ``path`` (after hydration), concatenated."""
+    context = browser.new_context(base_url=live_app.url)
+    scripts: list = []
+    try:
+        pg = context.new_page()
+        pg.on("response", lambda r: scripts.append(r) if r.request.resource_type == "script" else None)
+        pg.goto(path)
+        pg.wait_for_load_state("networkidle")
+        return "\n".join(r.text() for r in scripts if r.ok)
+    finally:
+        context.close()
+
+
+def test_the_charts_load_on_admin_pages_only(browser, live_app) -> None:
+    # recharts writes its class names into the DOM; its code carries them as strings.
+    assert "recharts-wrapper" not in _js_loaded_on(browser, live_app, "/events")
+    assert "recharts-wrapper" not in _js_loaded_on(browser, live_app, "/")
+    assert "recharts-wrapper" in _js_loaded_on(browser, live_app, "/admin")
+
+
+def test_admin_runs_an_event_from_draft_to_sale(page, live_app, app_db, tmp_path) -> None:
+    from khala.audit.service import Actor
+    from khala.registrations import queries
+    from khala.registrations import service as registrations
+
+    email = f"organiser-{uuid.uuid4().hex[:8]}@example.com"
+    _account(email, admin=True)
+    _sign_in(page, email, "/admin/venues")
+    tag = uuid.uuid4().hex[:5]
+
+    # A venue and a category, from the venues section.
+    venue = f"Journey Hall {tag}"
+    page.get_by_test_id("admin-new-venue").click()
+    page.locator("#v-name").fill(venue)
+    page.locator("#v-city").fill("Uppsala")
+    page.locator("#v-street").fill("Svartbäcksgatan 1")
+    page.get_by_test_id("admin-save-venue").click()
+    page.get_by_text(f"Venue “{venue}” added.").wait_for(timeout=30_000)
+    category = f"Board games {tag}"
+    page.locator("#cat-name").fill(category)
+    page.get_by_test_id("admin-add-category").click()
+    page.get_by_text(f"Category “{category}” added.").wait_for(timeout=30_000)
+
+    # The event: Markdown with its live preview, an image uploaded in the form, venue and category.
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Events").click()
+    page.wait_for_url(re.compile(r"/admin/events$"))
+    page.get_by_test_id("admin-new-event").click()
+    title = f"Journey Night {tag}"
+    page.locator("#event-title").fill(title)
+    page.locator("#event-summary").fill("Games until late")
+    page.locator("#event-description").fill("## Programme\n\n- doors **18:00**\n- games 19:00")
+    preview = page.get_by_test_id("admin-description-preview")
+    preview.get_by_role("heading", name="Programme").wait_for(timeout=30_000)
+    assert preview.locator("strong").inner_text() == "18:00"
+    page.locator("#event-venue").select_option(label=f"{venue}, Uppsala")
+    page.locator("#event-category").select_option(label=category)
+    page.locator("#event-image-upload input[type=file]").set_input_files(_poster(tmp_path / "journey.png"))
+    page.get_by_placeholder("Alt text: what the image shows").fill("A navy poster for the games night")
+    page.get_by_test_id("event-image-upload").click()
+    page.get_by_text("Uploaded “journey.png”").wait_for(timeout=30_000)
+    assert page.locator("#event-image").input_value() != ""
+    page.locator("#event-starts").fill("2030-11-20T18:00")
+    _both_widths(page, "admin-event-form")
+    page.get_by_test_id("admin-create-event").click()
+    panel = page.get_by_test_id("admin-selected-event")
+    panel.get_by_role("heading", name=title).wait_for(timeout=30_000)
+    assert panel.get_by_role("img", name="A navy poster for the games night").count() == 1
+
+    # Two packages.
+    for name, price, capacity in (("Standard", "200", "1"), ("VIP", "500", "5")):
+        page.locator("#package-title").fill(name)
+        page.locator("#package-price").fill(price)
+        page.locator("#package-capacity").fill(capacity)
+        page.get_by_test_id("admin-add-package").click()
+        panel.get_by_test_id("admin-package").filter(has_text=name).wait_for(timeout=30_000)
+    panel.get_by_test_id("admin-publish").click()
+    panel.get_by_text("View public page").wait_for(timeout=30_000)
+    event = next(e for e in reports.list_events_admin(title).items if e.title == title)
+    standard, vip = catalogue.get_event(event.id).packages
+
+    # Seen in the public catalogue.
+    page.goto("/events")
+    page.locator("#search").fill(title)
+    page.get_by_role("heading", name=title).first.wait_for(timeout=30_000)
+
+    # Standard sells out and someone waits; the capacity cannot go below the seat taken, and raising it
+    # lets the waiting registration in at once.
+    guests = []
+    for who in ("first", "second"):
+        with session_scope(write=True) as s:
+            guest = User(
+                email=f"{who}-{tag}@example.com", display_name=who.title(), email_verified_at=utcnow()
+            )
+            s.add(guest)
+        guests.append(guest)
+    registrations.register(guests[0].id, standard.id, actor=Actor.user(guests[0]))
+    waiting = registrations.register(guests[1].id, standard.id, actor=Actor.user(guests[1]), waitlist=True)
+    page.goto("/admin/events")
+    page.get_by_role("button", name=f"Manage {title}").click()
+    card = panel.get_by_test_id("admin-package").filter(has_text="Standard")
+    card.get_by_text("1 / 1").wait_for(timeout=30_000)
+    card.get_by_test_id("admin-edit-package").click()
+    page.locator("#package-edit-capacity").fill("0")
+    page.get_by_test_id("admin-save-package").click()
+    page.locator("#package-edit-capacity-error").get_by_text(
+        "1 seat is already taken, so the capacity cannot be lower than 1."
+    ).wait_for(timeout=30_000)
+    _both_widths(page, "admin-package-capacity-floor")
+    page.locator("#package-edit-capacity").fill("2")
+    page.get_by_test_id("admin-save-package").click()
+    card.get_by_text("2 / 2").wait_for(timeout=30_000)
+    assert queries.get_registration(waiting.id, viewer=Actor.system()).status == "confirmed"
+
+    # Reorder, close sales, duplicate.
+    page.get_by_role("button", name="Move VIP up").click()
+    page.wait_for_function(
+        "t => document.querySelector('[data-testid=admin-package]')?.innerText.includes(t)", arg="VIP"
+    )
+    assert [p.title for p in catalogue.get_event(event.id).packages] == ["VIP", "Standard"]
+    page.get_by_role("button", name="Close sales of VIP").click()
+    panel.get_by_test_id("admin-package").filter(has_text="VIP").get_by_text("Sales closed").wait_for(
+        timeout=30_000
+    )
+    assert catalogue.get_event(event.id).packages[0].sales_state == "closed" and vip.title == "VIP"
+    _both_widths(page, "admin-event-editor")
+    panel.get_by_test_id("admin-duplicate-event").click()
+    panel.get_by_role("heading", name=f"{title} (copy)").wait_for(timeout=30_000)
+    row = page.get_by_test_id("admin-event-row").filter(has_text=f"{title} (copy)")
+    assert "Draft" in row.inner_text()
+    page.get_by_test_id("admin-sort-title").click()
+    page.locator("th[aria-sort=ascending]").get_by_test_id("admin-sort-title").wait_for(timeout=30_000)
+    _both_widths(page, "admin-events-list")
+
+    # The venue lists its events and offers no delete; the image says where it is used.
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Venues").click()
+    page.wait_for_url(re.compile(r"/admin/venues$"))
+    page.locator("#admin-venue-q").fill(venue)
+    page.get_by_role("button", name="Search").click()
+    hall = page.get_by_test_id("admin-venue").filter(has_text=venue)
+    hall.get_by_text(re.compile(r"2 events: .*Journey Night")).wait_for(timeout=30_000)
+    assert hall.get_by_role("button", name=f"Delete {venue}").count() == 0
+    _both_widths(page, "admin-venues")
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Images").click()
+    page.wait_for_url(re.compile(r"/admin/images$"))
+    poster = page.get_by_test_id("admin-library-card").filter(has_text="journey.png")
+    poster.get_by_test_id("admin-image-usage").get_by_text(title).wait_for(timeout=30_000)
+    assert poster.get_by_role("button", name="Delete journey.png").count() == 0
+    _both_widths(page, "admin-images-library")
+
+    # The overview: the chart and the fill of the upcoming events.
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Overview").click()
+    page.wait_for_url(re.compile(r"/admin$"))
+    chart = page.get_by_test_id("admin-registrations-chart")
+    chart.locator(".recharts-bar-rectangle").first.wait_for(state="attached", timeout=30_000)
+    assert chart.locator(".recharts-xAxis").count() == 1
+    page.get_by_test_id("admin-fill-row").first.wait_for(timeout=30_000)
+    _both_widths(page, "admin-overview-charts")

@@ -13,11 +13,9 @@ from khala.ui import theme
 from khala.ui.forms import form_error
 from khala.ui.widgets import badge
 
-# Columns a phone leaves out (the title, status and start stay).
-WIDE_ONLY = rx.breakpoints(initial="none", md="table-cell")
-
 
 def _event_row(row: EventRowView) -> rx.Component:
+    icon_button = {**theme.secondary_button, "padding": "0 0.5rem"}
     return rx.table.row(
         rx.table.row_header_cell(
             rx.button(
@@ -33,37 +31,98 @@ def _event_row(row: EventRowView) -> rx.Component:
                     "white_space": "normal",
                     **theme.focus_ring,
                 },
-            )
+            ),
+            min_width="12rem",
         ),
         rx.table.cell(badge(row.status_label, tone(row.status, STATUS_TONES))),
-        rx.table.cell(row.when, white_space="nowrap"),
-        rx.table.cell(row.venue, display=WIDE_ONLY),
-        rx.table.cell(row.seats, display=WIDE_ONLY, white_space="nowrap"),
-        rx.table.cell(row.price, display=WIDE_ONLY, white_space="nowrap"),
+        rx.table.cell(row.when, min_width="9.5rem"),
+        rx.table.cell(row.venue, min_width="8rem"),
+        rx.table.cell(row.seats, white_space="nowrap"),
+        rx.table.cell(row.price, white_space="nowrap"),
         rx.table.cell(
             rx.hstack(
                 rx.button(
                     rx.icon("copy", size=14, aria_hidden="true"),
-                    "Duplicate",
                     on_click=AdminEventsState.duplicate_event(row.id),
                     size="1",
                     type="button",
-                    style=theme.secondary_button,
+                    style=icon_button,
+                    title="Duplicate as a draft",
                     aria_label="Duplicate " + row.title,
                 ),
                 rx.link(
-                    "Registrations",
+                    rx.icon("ticket", size=16, aria_hidden="true"),
                     href="/admin/registrations?event=" + row.id,
                     style=theme.link_style,
-                    size="2",
+                    title="Registrations",
                     aria_label="Registrations of " + row.title,
                 ),
                 spacing="3",
                 align="center",
             ),
-            display=WIDE_ONLY,
         ),
         data_testid="admin-event-row",
+    )
+
+
+def _event_card(row: EventRowView) -> rx.Component:
+    """The list row on a phone: a card instead of a table row."""
+    return rx.box(
+        rx.flex(
+            rx.button(
+                row.title,
+                variant="ghost",
+                on_click=AdminEventsState.open_event(row.id),
+                aria_label="Manage " + row.title,
+                style={
+                    "color": theme.PRIMARY_TEXT,
+                    "font_weight": "700",
+                    "text_align": "left",
+                    "height": "auto",
+                    "white_space": "normal",
+                    "padding": "0",
+                    **theme.focus_ring,
+                },
+            ),
+            badge(row.status_label, tone(row.status, STATUS_TONES)),
+            justify="between",
+            align="start",
+            gap="0.5rem",
+            width="100%",
+        ),
+        rx.text(row.when, size="2", color=theme.TEXT_MUTED),
+        rx.text(row.venue, size="2", color=theme.TEXT_MUTED),
+        rx.text(
+            row.seats, " seats", rx.cond(row.price != "", " · " + row.price, ""), size="2", color=theme.TEXT
+        ),
+        style={**theme.panel_style, "padding": "0.75rem 1rem"},
+        width="100%",
+        data_testid="admin-event-card",
+    )
+
+
+def _sort_select() -> rx.Component:
+    """On a phone the column headers are gone: sort with a select and a direction button."""
+    s = AdminEventsState
+    return rx.hstack(
+        rx.el.label("Sort by", html_for="admin-event-sort", style={"font_weight": "600"}),
+        rx.el.select(
+            *[rx.el.option(label, value=key) for key, label in SORT_LABELS.items()],
+            id="admin-event-sort",
+            value=s.sort_key,
+            on_change=s.sort_by,
+            style={**INPUT_STYLE, "flex": "1"},
+        ),
+        rx.button(
+            rx.icon(rx.cond(s.sort_desc, "arrow-down", "arrow-up"), size=16, aria_hidden="true"),
+            on_click=s.sort_by(s.sort_key),
+            type="button",
+            style=theme.secondary_button,
+            aria_label=rx.cond(s.sort_desc, "Descending; sort ascending", "Ascending; sort descending"),
+        ),
+        spacing="2",
+        align="center",
+        width="100%",
     )
 
 
@@ -87,7 +146,6 @@ def _sort_header(key: str) -> rx.Component:
             data_testid=f"admin-sort-{key}",
         ),
         aria_sort=rx.cond(active, rx.cond(s.sort_desc, "descending", "ascending"), "none"),
-        display=WIDE_ONLY if key in ("venue", "seats", "price") else None,
     )
 
 
@@ -98,9 +156,7 @@ def _events_table() -> rx.Component:
             rx.table.header(
                 rx.table.row(
                     *[_sort_header(k) for k in ("title", "status", "starts", "venue", "seats", "price")],
-                    rx.table.column_header_cell(
-                        rx.el.span("Actions", class_name="khala-sr"), display=WIDE_ONLY
-                    ),
+                    rx.table.column_header_cell(rx.el.span("Actions", class_name="khala-sr")),
                 )
             ),
             rx.table.body(rx.foreach(AdminEventsState.rows, _event_row)),
@@ -376,7 +432,16 @@ def events_section() -> rx.Component:
         rx.cond(s.selected.id != "", _selected_event()),
         rx.cond(
             s.total > 0,
-            _events_table(),
+            rx.fragment(
+                rx.box(_events_table(), display=rx.breakpoints(initial="none", md="block"), width="100%"),
+                rx.vstack(
+                    _sort_select(),
+                    rx.foreach(s.rows, _event_card),
+                    spacing="2",
+                    width="100%",
+                    display=rx.breakpoints(initial="flex", md="none"),
+                ),
+            ),
             rx.text("No events match.", color=theme.TEXT_MUTED, padding="1rem 0"),
         ),
         pager(s, "events"),

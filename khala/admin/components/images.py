@@ -214,8 +214,7 @@ def library_card(c: LibraryCard) -> rx.Component:
             rx.cond(
                 c.used,
                 rx.text(
-                    rx.icon("link", size=12, aria_hidden="true"),
-                    " Used by ",
+                    "Used by ",
                     c.usage,
                     size="1",
                     color=theme.TEXT,

@@ -42,14 +42,22 @@ def _chart() -> rx.Component:
                 rx.recharts.x_axis(
                     data_key="day", interval="preserveStartEnd", tick_line=False, min_tick_gap=16
                 ),
-                rx.recharts.y_axis(allow_decimals=False, width=32, tick_line=False),
+                rx.recharts.y_axis(allow_decimals=False, width=44, tick_line=False),
                 rx.recharts.graphing_tooltip(cursor={"fill": theme.PRIMARY_SOFT}),
                 rx.recharts.legend(),
                 rx.recharts.bar(
-                    data_key="registrations", name="Registrations", fill=theme.SECONDARY, radius=[4, 4, 0, 0]
+                    data_key="registrations",
+                    name="Registrations",
+                    fill=theme.SECONDARY,
+                    radius=[4, 4, 0, 0],
+                    is_animation_active=False,
                 ),
                 rx.recharts.bar(
-                    data_key="cancelled", name="Cancelled since", fill=theme.PRIMARY, radius=[4, 4, 0, 0]
+                    data_key="cancelled",
+                    name="Cancelled since",
+                    fill=theme.PRIMARY_TEXT,
+                    radius=[4, 4, 0, 0],
+                    is_animation_active=False,
                 ),
                 data=s.chart,
                 bar_gap=2,
@@ -218,6 +226,7 @@ def _latest() -> rx.Component:
             rx.vstack(rx.foreach(s.latest, _audit_row), spacing="0", width="100%"),
             rx.text("Nothing recorded yet.", color=theme.TEXT_MUTED),
         ),
+        rx.link("See the whole audit log", href="/admin/audit", style=theme.link_style, size="2"),
         width="100%",
         data_testid="admin-latest-audit",
     )

@@ -130,8 +130,6 @@ def _venue_card(v: VenueRowView) -> rx.Component:
                     color=theme.TEXT_MUTED,
                 ),
                 rx.text(
-                    rx.icon("calendar", size=12, aria_hidden="true"),
-                    " ",
                     v.usage,
                     size="2",
                     color=rx.cond(v.used, theme.TEXT, theme.TEXT_MUTED),
