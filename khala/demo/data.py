@@ -7,17 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from khala.locations.service import Address
+
 
 @dataclass(frozen=True)
-class Venue:
+class Venue(Address):
     name: str
-    street: str
-    postal_code: str
-    city: str
-    region: str
-    country: str
-    latitude: float
-    longitude: float
     timezone: str  # the IANA zone its events are shown in
 
 

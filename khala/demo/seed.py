@@ -75,13 +75,7 @@ def _venue(s: Session, venue: Venue, created: dict[str, int]) -> uuid.UUID:
     return uuid.UUID(
         locations.create_location(
             name=venue.name,
-            street=venue.street,
-            postal_code=venue.postal_code,
-            city=venue.city,
-            region=venue.region,
-            country=venue.country,
-            latitude=venue.latitude,
-            longitude=venue.longitude,
+            **locations.address_of(venue),
             actor=DEMO,
             session=s,
         )

@@ -19,6 +19,7 @@ from khala.api.schemas import PREFIX, READ_ERRORS, WRITE_ERRORS, IsoDatetime, ex
 from khala.events import catalogue, commands
 from khala.events import service as rules
 from khala.events.catalogue import EventCard, EventDetail, PackageView
+from khala.locations.api_v1 import VENUE_EXAMPLE, Venue, venue_of
 
 router = APIRouter()
 
@@ -130,34 +131,6 @@ class Package(BaseModel):
     position: int
 
 
-class Venue(BaseModel):
-    model_config = examples(
-        {
-            "name": "SkyDome Stadium",
-            "street": "1 Blue Jays Way",
-            "postal_code": "M5V 1J1",
-            "city": "Toronto",
-            "region": "ON",
-            "country": "CA",
-            "latitude": 43.6414,
-            "longitude": -79.3894,
-            "address": "1 Blue Jays Way, M5V 1J1 Toronto, ON",
-            "map_url": "https://www.openstreetmap.org/?mlat=43.6414&mlon=-79.3894#map=17/43.6414/-79.3894",
-        }
-    )
-
-    name: str
-    street: str
-    postal_code: str
-    city: str
-    region: str
-    country: str
-    latitude: float | None
-    longitude: float | None
-    address: str
-    map_url: str
-
-
 class Event(BaseModel):
     model_config = examples(
         {
@@ -172,7 +145,7 @@ class Event(BaseModel):
             "timezone": "Europe/Stockholm",
             "category": {"slug": "gaming", "name": "Gaming"},
             "image_id": _IMG_ID,
-            "venue": Venue.model_config["json_schema_extra"]["examples"][0],
+            "venue": VENUE_EXAMPLE,
             "min_price_minor": 10000,
             "currency": "SEK",
             "seats_left": 120,
@@ -245,20 +218,7 @@ def package_of(p: PackageView) -> dict[str, object]:
 
 
 def event_of(d: EventDetail) -> dict[str, object]:
-    venue = None
-    if d.venue or d.city:
-        venue = {
-            "name": d.venue,
-            "street": d.street,
-            "postal_code": d.postal_code,
-            "city": d.city,
-            "region": d.region,
-            "country": d.country,
-            "latitude": d.latitude,
-            "longitude": d.longitude,
-            "address": d.address,
-            "map_url": d.map_url,
-        }
+    venue = venue_of(d.venue, d, d.address, d.map_url) if d.venue or d.city else None
     return {
         "id": d.id,
         "slug": d.slug,

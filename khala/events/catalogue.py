@@ -79,7 +79,7 @@ class PackageView:
 
 
 @dataclass(frozen=True)
-class EventDetail:
+class EventDetail(locations.Address):  # the venue's address, then the event
     id: str
     slug: str
     title: str
@@ -93,13 +93,6 @@ class EventDetail:
     category_slug: str
     image_id: str | None
     venue: str
-    street: str
-    postal_code: str
-    city: str
-    region: str
-    country: str
-    latitude: float | None
-    longitude: float | None
     address: str  # street, postal code and city (locations.address_line)
     map_url: str  # locations.map_url
     min_price_minor: int | None
@@ -357,13 +350,7 @@ def get_event(
         category_slug=card.category_slug,
         image_id=card.image_id,
         venue=card.venue,
-        street=location.street if location else "",
-        postal_code=location.postal_code if location else "",
-        city=card.city,
-        region=location.region if location else "",
-        country=location.country if location else "",
-        latitude=location.latitude if location else None,
-        longitude=location.longitude if location else None,
+        **locations.address_of(location),
         address=locations.address_line(location),
         map_url=locations.map_url(location),
         min_price_minor=event.min_price_minor,

@@ -12,14 +12,13 @@ from khala.api.auth import ReadKey, WriteKey, actor_of
 from khala.api.http import IdempotencyKey, idempotent, json_response, paged
 from khala.api.schemas import PREFIX, READ_ERRORS, WRITE_ERRORS, examples, problem_responses
 from khala.locations import service
-from khala.locations.service import LocationView
+from khala.locations.service import Address, LocationView, address_of
 
 router = APIRouter(tags=["locations"])
 COUNTRY = r"^[A-Za-z]{2}$"
 
 _LOC_ID = "2f4e6a8c-1b3d-4f5a-9c7e-8d0b2a4c6e13"
-_EXAMPLE = {
-    "id": _LOC_ID,
+_INPUT_EXAMPLE = {
     "name": "SkyDome Stadium",
     "street": "1 Blue Jays Way",
     "postal_code": "M5V 1J1",
@@ -28,15 +27,20 @@ _EXAMPLE = {
     "country": "CA",
     "latitude": 43.6414,
     "longitude": -79.3894,
+}
+VENUE_EXAMPLE = {
+    **_INPUT_EXAMPLE,
     "address": "1 Blue Jays Way, M5V 1J1 Toronto, ON",
     "map_url": "https://www.openstreetmap.org/?mlat=43.6414&mlon=-79.3894#map=17/43.6414/-79.3894",
 }
+_EXAMPLE = {"id": _LOC_ID, **VENUE_EXAMPLE}
 
 
-class Location(BaseModel):
-    model_config = examples(_EXAMPLE)
+class Venue(BaseModel):
+    """A venue as an event shows it (a ``Location`` without its id)."""
 
-    id: UUID
+    model_config = examples(VENUE_EXAMPLE)
+
     name: str
     street: str
     postal_code: str
@@ -51,6 +55,12 @@ class Location(BaseModel):
     )
 
 
+class Location(Venue):
+    model_config = examples(_EXAMPLE)
+
+    id: UUID
+
+
 class LocationList(BaseModel):
     model_config = examples({"items": [_EXAMPLE], "total": 1, "page": 1, "page_size": 50, "pages": 1})
 
@@ -62,18 +72,7 @@ class LocationList(BaseModel):
 
 
 class LocationIn(BaseModel):
-    model_config = examples(
-        {
-            "name": "SkyDome Stadium",
-            "street": "1 Blue Jays Way",
-            "postal_code": "M5V 1J1",
-            "city": "Toronto",
-            "region": "ON",
-            "country": "CA",
-            "latitude": 43.6414,
-            "longitude": -79.3894,
-        }
-    )
+    model_config = examples(_INPUT_EXAMPLE)
 
     name: str = Field(max_length=120)
     city: str = Field(max_length=100)
@@ -100,20 +99,14 @@ class LocationPatch(BaseModel):
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
 
+def venue_of(name: str, place: Address, address: str, map_url: str) -> dict[str, object]:
+    """A ``Venue``: a venue's name, its address fields (of a LocationView or an EventDetail) and the two
+    texts made of them."""
+    return {"name": name, **address_of(place), "address": address, "map_url": map_url}
+
+
 def location_of(v: LocationView) -> dict[str, object]:
-    return {
-        "id": v.id,
-        "name": v.name,
-        "street": v.street,
-        "postal_code": v.postal_code,
-        "city": v.city,
-        "region": v.region,
-        "country": v.country,
-        "latitude": v.latitude,
-        "longitude": v.longitude,
-        "address": v.address,
-        "map_url": v.map_url,
-    }
+    return {"id": v.id, **venue_of(v.name, v, v.address, v.map_url)}
 
 
 @router.get(

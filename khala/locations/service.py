@@ -26,7 +26,8 @@ from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.lib.usage import Usage, events_phrase, merged
 from khala.locations.models import Location
 
-FIELDS = ("name", "street", "postal_code", "city", "region", "country", "latitude", "longitude")
+ADDRESS_FIELDS = ("street", "postal_code", "city", "region", "country", "latitude", "longitude")
+FIELDS = ("name", *ADDRESS_FIELDS)
 _MAP = "https://www.openstreetmap.org"
 
 
@@ -196,16 +197,29 @@ users_of: list[Callable[[Session, list[uuid.UUID]], Mapping[uuid.UUID, Usage]]] 
 
 
 @dataclass(frozen=True)
-class LocationView:
-    id: str
-    name: str
+class Address:
+    """Where a venue is (``ADDRESS_FIELDS``): a venue's view, an event's detail and a demo venue carry it."""
+
     street: str
     postal_code: str
     city: str
     region: str
-    country: str
+    country: str  # ISO 3166-1 alpha-2
     latitude: float | None
     longitude: float | None
+
+
+def address_of(place: object | None) -> dict[str, Any]:
+    """The ``Address`` fields of a venue (a Location row, a view, a demo venue); blank ones for None."""
+    if place is None:
+        return {f: None if f in ("latitude", "longitude") else "" for f in ADDRESS_FIELDS}
+    return {f: getattr(place, f) for f in ADDRESS_FIELDS}
+
+
+@dataclass(frozen=True)
+class LocationView(Address):
+    id: str
+    name: str
     address: str
     map_url: str
 
@@ -214,13 +228,7 @@ def view(location: Location) -> LocationView:
     return LocationView(
         id=str(location.id),
         name=location.name,
-        street=location.street,
-        postal_code=location.postal_code,
-        city=location.city,
-        region=location.region,
-        country=location.country,
-        latitude=location.latitude,
-        longitude=location.longitude,
+        **address_of(location),
         address=address_line(location),
         map_url=map_url(location),
     )
