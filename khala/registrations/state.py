@@ -44,18 +44,14 @@ async def _delivery(message_id: str, timeout: float) -> mail.MailStatus:
     thread, the waits between them are on the event loop (a sale rush has hundreds of these at once, and
     the default executor only a handful of threads)."""
     loop = asyncio.get_running_loop()
-    deadline, pause = loop.time() + timeout, 0.05
+    deadline, pause = loop.time() + timeout, 0.1
     while True:
+        await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))  # it was queued a moment ago
         status = await asyncio.to_thread(mail.delivery_status, message_id)
-        left = deadline - loop.time()
-        if (
-            status.is_final
-            or (status.status == mail.OutboxStatus.QUEUED and status.attempts > 0)
-            or left <= 0
-        ):
+        done = status.is_final or (status.status == mail.OutboxStatus.QUEUED and status.attempts > 0)
+        if done or loop.time() >= deadline:
             return status
-        await asyncio.sleep(min(pause, left))
-        pause = min(pause * 2, 0.4)
+        pause = min(pause * 2, 0.5)
 
 
 async def _mail_outcome(message_id: str | None, waitlisted: bool) -> str:
