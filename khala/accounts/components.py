@@ -58,7 +58,9 @@ def calendar_feed_section() -> rx.Component:
                     ),
                     rx.hstack(
                         rx.button(_("Copy"), on_click=rx.set_clipboard(s.url), size="1", variant="soft"),
-                        rx.link("Open in my calendar app", href=s.webcal, size="2", style=theme.link_style),
+                        rx.link(
+                            _("Open in my calendar app"), href=s.webcal, size="2", style=theme.link_style
+                        ),
                         align="center",
                         wrap="wrap",
                     ),

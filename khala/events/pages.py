@@ -74,7 +74,7 @@ CHIPS_ROW = {
 def discover_page() -> rx.Component:
     return rx.box(
         rx.box(
-            rx.heading("What's on", as_="h2", size="7", weight="bold"),
+            rx.heading(_("What's on"), as_="h2", size="7", weight="bold"),
             rx.text(
                 _("Find something to do this week — search, filter by city and date, and save a seat."),
                 size="3",

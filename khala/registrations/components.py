@@ -60,7 +60,7 @@ def _quantity_picker() -> rx.Component:
                 style=theme.secondary_button,
                 size="2",
             ),
-            rx.text("at most ", s.max_quantity, size="2", style={"color": theme.TEXT_MUTED}),
+            rx.text(_("at most "), s.max_quantity, size="2", style={"color": theme.TEXT_MUTED}),
             align="center",
             spacing="2",
         ),
@@ -156,7 +156,7 @@ def register_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(s.event_title),
             rx.dialog.description(
-                s.package_title, " · ", s.unit_price, " per seat", style={"color": theme.TEXT_MUTED}
+                s.package_title, " · ", s.unit_price, _(" per seat"), style={"color": theme.TEXT_MUTED}
             ),
             rx.box(body, margin_y="1rem"),
             rx.flex(

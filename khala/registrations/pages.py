@@ -9,6 +9,7 @@ from khala.lib import routes
 from khala.registrations.components import tickets_view
 from khala.registrations.state import TicketsState
 from khala.ui import theme
+from khala.ui.i18n import t as _
 from khala.ui.layout import template
 
 
@@ -22,7 +23,7 @@ def tickets_page() -> rx.Component:
     return rx.vstack(
         tickets_view(),
         rx.box(
-            rx.heading("Your tickets in your calendar", as_="h2", size="5", margin_bottom="0.5rem"),
+            rx.heading(_("Your tickets in your calendar"), as_="h2", size="5", margin_bottom="0.5rem"),
             calendar_feed_section(),
             style=theme.panel_style,
             width="100%",

@@ -129,7 +129,7 @@ def calendar_view() -> rx.Component:
                     style=theme.secondary_button,
                     aria_label=_("Previous month"),
                 ),
-                rx.button("Today", on_click=CalendarState.this_month, style=theme.secondary_button),
+                rx.button(_("Today"), on_click=CalendarState.this_month, style=theme.secondary_button),
                 rx.button(
                     _("Next"),
                     rx.icon("chevron-right", size=16, aria_hidden="true"),
@@ -146,7 +146,10 @@ def calendar_view() -> rx.Component:
         ),
         rx.flex(
             rx.text(
-                CalendarState.event_count, " events this month", size="2", style={"color": theme.TEXT_MUTED}
+                CalendarState.event_count,
+                _(" events this month"),
+                size="2",
+                style={"color": theme.TEXT_MUTED},
             ),
             rx.link(
                 rx.icon("calendar-plus", size=16, aria_hidden="true"),
@@ -185,7 +188,7 @@ def calendar_view() -> rx.Component:
                     rx.cond(
                         CalendarState.agenda.length() > 0,
                         rx.foreach(CalendarState.agenda, _agenda_day),
-                        rx.text("No events this month.", style={"color": theme.TEXT_MUTED}),
+                        rx.text(_("No events this month."), style={"color": theme.TEXT_MUTED}),
                     ),
                     class_name="khala-agenda",
                 ),

@@ -123,7 +123,7 @@ def detail_body(*, in_modal: bool) -> rx.Component:
         _info_row(
             "clock",
             rx.el.time(d.date_label, date_time=d.date_iso, style={"font_weight": "600"}),
-            rx.text("Time zone: ", d.timezone, size="1", style={"color": theme.TEXT_MUTED}),
+            rx.text(_("Time zone: "), d.timezone, size="1", style={"color": theme.TEXT_MUTED}),
             rx.el.a(
                 rx.icon("calendar-plus", size=16, aria_hidden="true"),
                 _("Add to calendar"),
@@ -162,14 +162,14 @@ def detail_body(*, in_modal: bool) -> rx.Component:
                 # (screen-reader) h2 opens the section and no heading level is skipped.
                 rx.fragment()
                 if in_modal
-                else rx.heading("About this event", as_="h2", class_name="khala-sr"),
+                else rx.heading(_("About this event"), as_="h2", class_name="khala-sr"),
                 rx.html(d.description_html),
                 class_name="khala-md",
                 width="100%",
             ),
         ),
         # In the modal the event's title is the h2; on its own page the title is the page's h1.
-        rx.heading("Tickets", as_="h3" if in_modal else "h2", size="5", margin_top="0.5rem"),
+        rx.heading(_("Tickets"), as_="h3" if in_modal else "h2", size="5", margin_top="0.5rem"),
         rx.cond(
             EventDetailState.packages.length() > 0,
             rx.vstack(
@@ -177,7 +177,7 @@ def detail_body(*, in_modal: bool) -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.text("No tickets are on sale for this event.", style={"color": theme.TEXT_MUTED}),
+            rx.text(_("No tickets are on sale for this event."), style={"color": theme.TEXT_MUTED}),
         ),
         spacing="3",
         align="start",
@@ -204,8 +204,8 @@ def detail_skeleton() -> rx.Component:
 def not_found_block() -> rx.Component:
     return rx.vstack(
         rx.icon("search-x", size=44, aria_hidden="true", color=theme.SECONDARY),
-        rx.heading("We could not find that event", as_="h2", size="6"),
-        rx.text("It may have been removed, or the link is wrong.", style={"color": theme.TEXT_MUTED}),
+        rx.heading(_("We could not find that event"), as_="h2", size="6"),
+        rx.text(_("It may have been removed, or the link is wrong."), style={"color": theme.TEXT_MUTED}),
         rx.link(
             _("Browse all events"),
             href="/events",
@@ -246,14 +246,14 @@ def _event_dialog() -> rx.Component:
             rx.cond(
                 EventDetailState.not_found,
                 rx.box(
-                    rx.dialog.title("Event not found", custom_attrs={"as": "h2"}, class_name="khala-sr"),
+                    rx.dialog.title(_("Event not found"), custom_attrs={"as": "h2"}, class_name="khala-sr"),
                     not_found_block(),
                 ),
                 rx.cond(
                     EventDetailState.detail.id != "",
                     detail_body(in_modal=True),
                     rx.box(
-                        rx.dialog.title("Loading event", custom_attrs={"as": "h2"}, class_name="khala-sr"),
+                        rx.dialog.title(_("Loading event"), custom_attrs={"as": "h2"}, class_name="khala-sr"),
                         detail_skeleton(),
                     ),
                 ),

@@ -151,7 +151,9 @@ def pagination() -> rx.Component:
                     style=theme.secondary_button,
                     size="3",
                 ),
-                rx.text("Page ", EventsState.page, " of ", EventsState.pages, size="2", aria_current="page"),
+                rx.text(
+                    _("Page "), EventsState.page, _(" of "), EventsState.pages, size="2", aria_current="page"
+                ),
                 rx.button(
                     _("Next"),
                     rx.icon("chevron-right", size=16, aria_hidden="true"),
@@ -174,8 +176,8 @@ def pagination() -> rx.Component:
 def empty_state() -> rx.Component:
     return rx.vstack(
         rx.icon("calendar-x", size=40, aria_hidden="true", color=theme.SECONDARY),
-        rx.heading("No events match", as_="h3", size="5"),
-        rx.text("Try other words, another date or fewer filters.", style={"color": theme.TEXT_MUTED}),
+        rx.heading(_("No events match"), as_="h3", size="5"),
+        rx.text(_("Try other words, another date or fewer filters."), style={"color": theme.TEXT_MUTED}),
         rx.button(
             _("Clear filters"), on_click=EventsState.clear_filters, style=theme.primary_button, size="3"
         ),
@@ -190,7 +192,7 @@ def empty_state() -> rx.Component:
 def results() -> rx.Component:
     return rx.box(
         rx.hstack(
-            rx.heading("Results", as_="h2", class_name="khala-sr", id="results-heading", tab_index=-1),
+            rx.heading(_("Results"), as_="h2", class_name="khala-sr", id="results-heading", tab_index=-1),
             rx.text(
                 EventsState.result_label,
                 size="2",
