@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -163,16 +164,19 @@ def seats_left(taken: int, capacity: int | None) -> int | None:
     return None if capacity is None else max(0, capacity - taken)
 
 
+_ROW_FIELDS = ("slug", "title", "summary", "starts_at", "ends_at", "timezone")
+
+
+def _row_fields(event: Event) -> dict[str, Any]:
+    """What a card, a detail and a listed event copy straight from the event's row."""
+    return {f: getattr(event, f) for f in _ROW_FIELDS}
+
+
 def _card(event: Event, location: Location | None, category: Category | None) -> EventCard:
     left = seats_left(event.seats_taken, event.seats_capacity)
     return EventCard(
         id=str(event.id),
-        slug=event.slug,
-        title=event.title,
-        summary=event.summary,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        timezone=event.timezone,
+        **_row_fields(event),
         venue=location.name if location else "",
         city=location.city if location else "",
         category_name=category.name if category else "",
@@ -338,14 +342,9 @@ def get_event(
     moment = now or utcnow()
     return EventDetail(
         id=card.id,
-        slug=event.slug,
-        title=event.title,
-        summary=event.summary,
+        **_row_fields(event),
         description=event.description,
         status=str(event.status),
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        timezone=event.timezone,
         category_name=card.category_name,
         category_slug=card.category_slug,
         image_id=card.image_id,
@@ -518,13 +517,8 @@ def list_listed_events(
     return [
         ListedEvent(
             id=str(e.id),
-            slug=e.slug,
-            title=e.title,
-            summary=e.summary,
+            **_row_fields(e),
             status=str(e.status),
-            starts_at=e.starts_at,
-            ends_at=e.ends_at,
-            timezone=e.timezone,
             venue=loc.name if loc else "",
             address=locations.address_line(loc, with_name=True),
             city=loc.city if loc else "",
