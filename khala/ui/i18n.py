@@ -25,7 +25,8 @@ from khala.lib import i18n
 _SV = "sv"
 
 
-def _lang_of(headers: Any) -> str:
+def language_of(headers: Any) -> str:
+    """The language of a tab from its router headers: our cookie, else Accept-Language."""
     cookie = getattr(headers, "cookie", "") or ""
     accept = getattr(headers, "accept_language", "") or ""
     return i18n.choose(cookie=i18n.cookie_value(cookie), accept_language=accept)
@@ -39,7 +40,7 @@ class LanguageState(rx.State):
     @rx.event
     def detect(self):
         """on_load of every page (``ui.layout.template``): the tab's language, and ``<html lang>`` set to it."""
-        self.lang = _lang_of(self.router.headers)
+        self.lang = language_of(self.router.headers)
         return rx.call_script(f"document.documentElement.lang = {json.dumps(self.lang)}")
 
     @rx.event
@@ -66,7 +67,7 @@ class LanguageMiddleware(Middleware):
             headers = state.router.headers
         except AttributeError:
             return None
-        i18n.set_language(_lang_of(headers))
+        i18n.set_language(language_of(headers))
         return None
 
 

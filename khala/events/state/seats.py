@@ -14,6 +14,8 @@ from khala.events.state.calendar import CalendarState
 from khala.events.state.catalogue import EventsState
 from khala.events.state.detail import EventDetailState
 from khala.events.state.discover import DiscoverState
+from khala.lib import i18n
+from khala.ui.i18n import language_of
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +48,11 @@ def _still_connected(token: str) -> bool:
 async def _deliver(token: str, newer: dict[str, SeatState]) -> None:
     """Apply new seat counts to one tab's states; Reflex pushes the delta over its websocket."""
     async with _app().modify_state(rx.BaseStateToken(ident=token, cls=EventsState)) as root:
-        for cls in (EventsState, EventDetailState, CalendarState, DiscoverState):
-            sub = await root.get_state(cls)
-            sub._apply_seats(newer)  # type: ignore[attr-defined]
+        # outside an event, so no LanguageMiddleware: the labels ("3 platser kvar") in the tab's language
+        with i18n.use_language(language_of(root.router.headers)):
+            for cls in (EventsState, EventDetailState, CalendarState, DiscoverState):
+                sub = await root.get_state(cls)
+                sub._apply_seats(newer)  # type: ignore[attr-defined]
 
 
 def connect() -> None:
