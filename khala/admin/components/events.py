@@ -81,6 +81,7 @@ def _event_card(row: EventRowView) -> rx.Component:
                     "height": "auto",
                     "white_space": "normal",
                     "padding": "0",
+                    "margin": "0",
                     **theme.focus_ring,
                 },
             ),
