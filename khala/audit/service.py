@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypedDict, Unpack
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -109,25 +109,29 @@ def object_type_of(obj: object) -> str:
     return str(name).lower()[:40]
 
 
+class EntryOptions(TypedDict, total=False):
+    """The keyword options of ``record`` and ``values``."""
+
+    object_type: str | None  # instead of obj's table name
+    object_id: object  # instead of obj's id
+    data: Mapping[str, Any] | None  # context that is not a change
+    at: datetime | None  # default: now
+
+
 def record(
     session: Session,
     actor: Actor,
     action: str,
     obj: _HasId | None = None,
     changes: Mapping[str, Any] | None = None,
-    *,
-    object_type: str | None = None,
-    object_id: object = None,
-    data: Mapping[str, Any] | None = None,
+    **options: Unpack[EntryOptions],
 ) -> AuditEntry:
     """Add one entry to ``session`` (the change's own transaction; nothing is committed here).
 
     ``obj`` names what changed (its table name and id); ``object_type``/``object_id`` override that.
     ``changes`` maps field names to ``[before, after]`` (see ``diff``), or to a single value for a creation.
     """
-    entry = AuditEntry(
-        **values(actor, action, obj, changes, object_type=object_type, object_id=object_id, data=data)
-    )
+    entry = AuditEntry(**values(actor, action, obj, changes, **options))
     session.add(entry)
     return entry
 
@@ -137,25 +141,25 @@ def values(
     action: str,
     obj: _HasId | None = None,
     changes: Mapping[str, Any] | None = None,
-    *,
-    object_type: str | None = None,
-    object_id: object = None,
-    data: Mapping[str, Any] | None = None,
-    at: datetime | None = None,
+    **options: Unpack[EntryOptions],
 ) -> dict[str, Any]:
     """The column values of the entry ``record`` adds, for a caller that writes it with its own INSERT in
     its own transaction (the registration hot path, in the statement that takes the seat)."""
     if not isinstance(actor, Actor):
         raise TypeError(f"actor must be an audit Actor, not {type(actor).__name__}")
+    if unknown := set(options) - set(EntryOptions.__annotations__):
+        raise TypeError(f"unknown audit options: {', '.join(sorted(unknown))}")
     if not action or "." not in action:
         raise ValueError(f"audit action {action!r} must be a dotted name such as 'event.published'")
+    object_type = options.get("object_type")
     if object_type is None:
         object_type = object_type_of(obj) if obj is not None else ""
+    object_id = options.get("object_id")
     if object_id is None and obj is not None:
         object_id = getattr(obj, "id", None)
     return {
         "id": uuid.uuid4(),
-        "at": at or utcnow(),
+        "at": options.get("at") or utcnow(),
         "actor_kind": actor.kind,
         "actor_id": actor.id,
         "actor_label": actor.label,
@@ -163,7 +167,7 @@ def values(
         "object_type": object_type[:40],
         "object_id": "" if object_id is None else str(object_id)[:64],
         "changes": jsonable(dict(changes or {})),
-        "data": jsonable(dict(data or {})),
+        "data": jsonable(dict(options.get("data") or {})),
     }
 
 
