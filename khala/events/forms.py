@@ -24,6 +24,8 @@ from khala.events import service
 from khala.events.catalogue import reading
 from khala.events.models import Category, EventStatus
 from khala.lib import dates, money
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.lib.ids import parse_id
 
 # A typed function's field → the form field that shows its message.
@@ -44,7 +46,9 @@ def _time(
     try:
         return dates.parse_local_datetime(value, timezone)
     except (ValueError, ZoneInfoNotFoundError):
-        errors[field] = f"Enter the {label} as a date and time, e.g. 2026-12-01 19:00."
+        errors[field] = _("Enter the %(label)s as a date and time, e.g. 2026-12-01 19:00.") % {
+            "label": _(label)
+        }
         return None
 
 
@@ -80,13 +84,13 @@ def _chosen(s: Session, *, category: str, venue_id: str, image_id: str, errors: 
     if category:
         category_id = s.exec(select(Category.id).where(Category.slug == str(category)[:60])).first()
         if category_id is None:
-            errors["category"] = service.CHOOSE_CATEGORY
+            errors["category"] = _(service.CHOOSE_CATEGORY)
     location_id = _id(venue_id) if venue_id else None
     if venue_id and location_id is None:
-        errors["venue_id"] = service.CHOOSE_VENUE
+        errors["venue_id"] = _(service.CHOOSE_VENUE)
     picture = _id(image_id) if image_id else None
     if image_id and picture is None:
-        errors["image_id"] = service.CHOOSE_IMAGE
+        errors["image_id"] = _(service.CHOOSE_IMAGE)
     return {"category_id": category_id, "location_id": location_id, "image_id": picture}
 
 
@@ -111,8 +115,8 @@ def _read_event_form(s: Session, f: EventFormFields) -> tuple[dict, dict[str, st
     skip: tuple[str, ...] = ()
     starts = ends = None
     if dates.is_timezone(zone):  # wall times can only be read in a known zone
-        starts = _time(f["starts_at"], zone, "starts_at", errors, "start")
-        ends = _time(f.get("ends_at"), zone, "ends_at", errors, "end")
+        starts = _time(f["starts_at"], zone, "starts_at", errors, N_("start"))
+        ends = _time(f.get("ends_at"), zone, "ends_at", errors, N_("end"))
     else:
         skip = _TIMES
     chosen = _chosen(
@@ -206,16 +210,16 @@ def _read_package_form(timezone: str, f: PackageFormFields) -> tuple[dict, dict[
     try:
         price_minor = money.parse_amount(f.get("price") or "", code)
     except ValueError:
-        errors["price"] = "Enter the price as a number, e.g. 250 or 249.50."
+        errors["price"] = _("Enter the price as a number, e.g. 250 or 249.50.")
         price_minor = 0
     cap = _whole(
-        f.get("capacity"), "capacity", errors, "Capacity must be a whole number (empty = unlimited)."
+        f.get("capacity"), "capacity", errors, _("Capacity must be a whole number (empty = unlimited).")
     )
     most = _whole(
         f.get("max_per_registration", "10"),
         "max_per_registration",
         errors,
-        "Enter a whole number of seats, e.g. 10.",
+        _("Enter a whole number of seats, e.g. 10."),
     )
     values = {
         "title": f["title"],
@@ -225,9 +229,11 @@ def _read_package_form(timezone: str, f: PackageFormFields) -> tuple[dict, dict[
         "perks": str(f.get("perks") or "").splitlines(),
         "capacity": cap,
         "max_per_registration": 10 if most is None else most,
-        "sales_opens_at": _time(f.get("sales_opens_at"), timezone, "sales_opens_at", errors, "sales opening"),
+        "sales_opens_at": _time(
+            f.get("sales_opens_at"), timezone, "sales_opens_at", errors, N_("sales opening")
+        ),
         "sales_closes_at": _time(
-            f.get("sales_closes_at"), timezone, "sales_closes_at", errors, "sales closing"
+            f.get("sales_closes_at"), timezone, "sales_closes_at", errors, N_("sales closing")
         ),
     }
     return values, errors

@@ -17,6 +17,7 @@ from khala.errors import InvalidInput
 from khala.events.catalogue import MAX_PAGE_SIZE, check_query, reading, text_conditions
 from khala.events.models import Event, EventStatus, Package
 from khala.events.service import ADMIN_STATUSES, STATUS_MESSAGE
+from khala.lib.i18n import gettext as _
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.lib.usage import EXAMPLES, Usage
 from khala.locations.models import Location
@@ -100,7 +101,7 @@ def list_events_admin(
     ``SORTS``) and ``descending`` say otherwise; ties go by start, then id."""
     text = check_query(text)
     if status and status not in ADMIN_STATUSES:
-        raise InvalidInput({"status": STATUS_MESSAGE})
+        raise InvalidInput({"status": _(STATUS_MESSAGE)})
     if sort not in SORTS:
         raise InvalidInput({"sort": SORT_MESSAGE})
     key: Any = {

@@ -30,11 +30,13 @@ from khala.events.catalogue import normalise_text
 from khala.events.models import Category, Event, EventStatus, Package
 from khala.images.models import Image
 from khala.lib import dates, money
+from khala.lib.i18n import N_, ngettext
+from khala.lib.i18n import gettext as _
 from khala.lib.ids import parse_id
 from khala.locations.models import Location
 
 ADMIN_STATUSES = tuple(s.value for s in EventStatus)
-STATUS_MESSAGE = "Status must be draft, published or cancelled."
+STATUS_MESSAGE = N_("Status must be draft, published or cancelled.")
 MAX_TITLE = 100
 MAX_SUMMARY = 300
 MAX_DESCRIPTION = 20_000
@@ -42,9 +44,9 @@ MAX_PACKAGE_DESCRIPTION = 300
 MAX_PERK = 120
 MAX_PERKS = 20
 DEFAULT_LENGTH = timedelta(hours=2)
-CHOOSE_CATEGORY = "Choose a category from the list."
-CHOOSE_VENUE = "Choose a venue from the list."
-CHOOSE_IMAGE = "Choose an image from the list (upload it under Images first)."
+CHOOSE_CATEGORY = N_("Choose a category from the list.")
+CHOOSE_VENUE = N_("Choose a venue from the list.")
+CHOOSE_IMAGE = N_("Choose an image from the list (upload it under Images first).")
 
 # The fields an edit can change (and the audit entry compares).
 DETAIL_FIELDS = (
@@ -121,36 +123,39 @@ def _check_details(session: Session, d: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     d["title"] = _one_line(d["title"])
     if not d["title"]:
-        errors["title"] = "A title is required."
+        errors["title"] = _("A title is required.")
     elif len(d["title"]) > MAX_TITLE:
-        errors["title"] = f"The title can be at most {MAX_TITLE} characters."
+        errors["title"] = _("The title can be at most %(num)d characters.") % {"num": MAX_TITLE}
     d["summary"] = (d["summary"] or "").strip()
     if len(d["summary"]) > MAX_SUMMARY:
-        errors["summary"] = f"The summary can be at most {MAX_SUMMARY} characters."
+        errors["summary"] = _("The summary can be at most %(num)d characters.") % {"num": MAX_SUMMARY}
     d["description"] = d["description"] or ""
     if len(d["description"]) > MAX_DESCRIPTION:
-        errors["description"] = f"The description can be at most {MAX_DESCRIPTION} characters."
+        errors["description"] = _("The description can be at most %(num)d characters.") % {
+            "num": MAX_DESCRIPTION
+        }
     if not dates.is_timezone(d["timezone"]):
-        errors["timezone"] = (
-            f"Unknown time zone '{d['timezone']}'. Use an IANA name such as {dates.default_timezone()}."
-        )
+        errors["timezone"] = _("Unknown time zone '%(zone)s'. Use an IANA name such as %(example)s.") % {
+            "zone": d["timezone"],
+            "example": dates.default_timezone(),
+        }
     starts, ends = d["starts_at"], d["ends_at"]
     if starts is None:
-        errors["starts_at"] = "A start date and time is required."
+        errors["starts_at"] = _("A start date and time is required.")
     elif starts.tzinfo is None:
-        errors["starts_at"] = "A start time with a time zone is required."
+        errors["starts_at"] = _("A start time with a time zone is required.")
     elif ends is None:
         d["ends_at"] = starts + DEFAULT_LENGTH
     elif ends.tzinfo is None:
-        errors["ends_at"] = "An end time with a time zone is required."
+        errors["ends_at"] = _("An end time with a time zone is required.")
     elif ends < starts:
-        errors["ends_at"] = "The event cannot end before it starts."
+        errors["ends_at"] = _("The event cannot end before it starts.")
     if d["category_id"] is not None and session.get(Category, d["category_id"]) is None:
-        errors["category_id"] = CHOOSE_CATEGORY
+        errors["category_id"] = _(CHOOSE_CATEGORY)
     if d["location_id"] is not None and session.get(Location, d["location_id"]) is None:
-        errors["location_id"] = CHOOSE_VENUE
+        errors["location_id"] = _(CHOOSE_VENUE)
     if d["image_id"] is not None and session.get(Image, d["image_id"]) is None:
-        errors["image_id"] = CHOOSE_IMAGE
+        errors["image_id"] = _(CHOOSE_IMAGE)
     return errors
 
 
@@ -181,7 +186,7 @@ def create_event(
     try:
         status = EventStatus(status)
     except ValueError:
-        errors["status"] = STATUS_MESSAGE
+        errors["status"] = _(STATUS_MESSAGE)
     if errors:
         raise InvalidInput(errors)
     event = Event(slug=unique_slug(session, slugify(slug or d["title"])), status=status, **d)
@@ -246,30 +251,32 @@ def _check_package(d: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     d["title"] = title = _one_line(d["title"])
     if not title:
-        errors["title"] = "A package title is required."
+        errors["title"] = _("A package title is required.")
     elif len(title) > MAX_TITLE:
-        errors["title"] = f"The package title can be at most {MAX_TITLE} characters."
+        errors["title"] = _("The package title can be at most %(num)d characters.") % {"num": MAX_TITLE}
     d["description"] = description = (d["description"] or "").strip()
     if len(description) > MAX_PACKAGE_DESCRIPTION:
-        errors["description"] = f"The description can be at most {MAX_PACKAGE_DESCRIPTION} characters."
+        errors["description"] = _("The description can be at most %(num)d characters.") % {
+            "num": MAX_PACKAGE_DESCRIPTION
+        }
     price_minor = d["price_minor"]
     if isinstance(price_minor, bool) or not isinstance(price_minor, int) or price_minor < 0:
-        errors["price_minor"] = "The price must be zero or more."
+        errors["price_minor"] = _("The price must be zero or more.")
     if not money.is_currency_code(d["currency"]):
-        errors["currency"] = "The currency must be a three-letter ISO code such as SEK."
+        errors["currency"] = _("The currency must be a three-letter ISO code such as SEK.")
     capacity = d["capacity"]
     if capacity is not None and capacity < 0:
-        errors["capacity"] = "Capacity must be zero or more (leave empty for unlimited)."
+        errors["capacity"] = _("Capacity must be zero or more (leave empty for unlimited).")
     if d["max_per_registration"] < 1:
-        errors["max_per_registration"] = "At least one seat per registration must be allowed."
+        errors["max_per_registration"] = _("At least one seat per registration must be allowed.")
     opens, closes = d["sales_opens_at"], d["sales_closes_at"]
     if opens and closes and closes <= opens:
-        errors["sales_closes_at"] = "Sales must close after they open."
+        errors["sales_closes_at"] = _("Sales must close after they open.")
     d["perks"] = clean_perks = [_one_line(p) for p in d["perks"] if p and p.strip()]
     if len(clean_perks) > MAX_PERKS:
-        errors["perks"] = f"At most {MAX_PERKS} perks."
+        errors["perks"] = _("At most %(num)d perks.") % {"num": MAX_PERKS}
     elif any(len(p) > MAX_PERK for p in clean_perks):
-        errors["perks"] = f"Each perk can be at most {MAX_PERK} characters."
+        errors["perks"] = _("Each perk can be at most %(num)d characters.") % {"num": MAX_PERK}
     return errors
 
 
@@ -296,7 +303,7 @@ def add_package(
     """
     event = event_row(session, event_id)
     if event.status == EventStatus.cancelled:
-        raise InvalidInput({"form": "The event is cancelled; it cannot get new packages."})
+        raise InvalidInput({"form": _("The event is cancelled; it cannot get new packages.")})
     currency = currency or money.default_currency()
     values = _given(PACKAGE_INPUT, locals())
     errors = _check_package(values)
@@ -351,7 +358,7 @@ def event_row(session: Session, event_id: object) -> Event:
     """The event with that id in ``session``; NotFound for an unknown (or malformed) id."""
     event = session.get(Event, parse_id(event_id, "event"))
     if event is None:
-        raise NotFound("We could not find that event.")
+        raise NotFound(_("We could not find that event."))
     return event
 
 
@@ -366,13 +373,13 @@ def set_status(event_id: str | uuid.UUID, status: str, *, actor: Actor) -> str:
     try:
         new = EventStatus(str(status))
     except ValueError:
-        raise InvalidInput({"status": STATUS_MESSAGE}) from None
+        raise InvalidInput({"status": _(STATUS_MESSAGE)}) from None
     with session_scope(write=True) as s:
         event = event_row(s, event_id)
         if event.status == new:
             return new.value
         if event.status == EventStatus.cancelled:
-            raise Conflict("A cancelled event stays cancelled; create a new event instead.")
+            raise Conflict(_("A cancelled event stays cancelled; create a new event instead."))
         for veto in before_status_change:
             veto(s, event, new)
         old = EventStatus(event.status)
@@ -399,7 +406,7 @@ def package_row(session: Session, package_id: object, *, lock: bool = False) -> 
     query = select(Package).where(Package.id == parse_id(package_id, "package"))
     package = session.exec(query.with_for_update(key_share=True) if lock else query).first()
     if package is None:
-        raise NotFound("We could not find that package.")
+        raise NotFound(_("We could not find that package."))
     if lock:
         session.refresh(package)
     return package
@@ -428,11 +435,13 @@ def update_package(
     d = {k: getattr(package, k) if v is UNSET else v for k, v in given.items()}
     errors = _check_package(d)
     if d["capacity"] is not None and "capacity" not in errors and d["capacity"] < package.taken:
-        taken = "1 seat is" if package.taken == 1 else f"{package.taken} seats are"
-        errors["capacity"] = (
-            f"{taken} already taken, so the capacity cannot be lower than {package.taken}. "
-            "To stop selling, close sales instead."
-        )
+        errors["capacity"] = ngettext(
+            "%(num)d seat is already taken, so the capacity cannot be lower than %(num)d. "
+            "To stop selling, close sales instead.",
+            "%(num)d seats are already taken, so the capacity cannot be lower than %(num)d. "
+            "To stop selling, close sales instead.",
+            package.taken,
+        ) % {"num": package.taken}
     if errors:
         raise InvalidInput(errors)
     before = audit.snapshot(package, PACKAGE_FIELDS)
@@ -465,7 +474,8 @@ def delete_package(session: Session, package_id: str | uuid.UUID, *, actor: Acto
         session.flush()
     except sa.exc.IntegrityError:
         raise Conflict(
-            f"People have registered for “{title}”, so it cannot be deleted; close its sales instead."
+            _("People have registered for “%(title)s”, so it cannot be deleted; close its sales instead.")
+            % {"title": title}
         ) from None
     refresh_event(session, event_id)
 
@@ -512,7 +522,7 @@ def reorder_packages(
     current = [str(p.id) for p in packages]
     wanted = [str(p) for p in package_ids]
     if sorted(wanted) != sorted(current):
-        raise InvalidInput({"form": "The new order must list each of the event's packages once."})
+        raise InvalidInput({"form": _("The new order must list each of the event's packages once.")})
     by_id = {str(p.id): p for p in packages}
     moved = [by_id[pid] for pid in wanted]
     if wanted == current and [p.position for p in moved] == list(range(len(moved))):
@@ -542,7 +552,7 @@ def delete_event(session: Session, event_id: str | uuid.UUID, *, actor: Actor) -
         session.flush()
     except sa.exc.IntegrityError:
         raise Conflict(
-            "People have registered for this event; it cannot be deleted. Cancel it instead."
+            _("People have registered for this event; it cannot be deleted. Cancel it instead.")
         ) from None
 
 
