@@ -22,6 +22,7 @@ import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from khala.events import catalogue
 
@@ -34,15 +35,58 @@ DELIVERY_CONCURRENCY = 50
 Deliver = Callable[[str, dict[str, catalogue.SeatState]], Awaitable[None]]
 
 
-class SeatHub:
+class Poller:
+    """A process-wide poll loop for live pages: while any tab is watched (``self._watch`` is not empty) it
+    runs ``poll_once`` then ``fan_out`` every ``interval`` seconds in one task, and stops when nobody
+    watches; ``watch`` calls ``_ensure_running`` to start it again. Subclasses: ``SeatHub`` here, the
+    admin's door hub (check-in counts)."""
+
+    name = "khala-poller"  # the task's name, and what the log says
+
     def __init__(self, interval: float = POLL_INTERVAL) -> None:
         self.interval = interval
+        self._watch: dict[str, Any] = {}  # token -> what the tab shows
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def poll_once(self) -> set[str]:
+        raise NotImplementedError
+
+    async def fan_out(self) -> int:
+        raise NotImplementedError
+
+    def _ensure_running(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside the event loop (tests, scripts): nothing to run
+            return
+        if self._task is None or self._task.done() or self._loop is not loop:
+            self._loop = loop
+            # A fresh context: the poller must not inherit the context (event, token) of the handler
+            # that happened to start it; deliveries set up their own through ``app.modify_state``.
+            self._task = loop.create_task(self._run(), name=self.name, context=contextvars.Context())
+
+    async def _run(self) -> None:
+        while self._watch:
+            started = time.monotonic()
+            try:
+                await self.poll_once()
+                await self.fan_out()
+            except Exception:
+                log.warning("%s: round failed", self.name, exc_info=True)
+            await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
+        self._task = None  # nobody watches: stop; the next watch() starts us again
+
+
+class SeatHub(Poller):
+    name = "khala-seat-hub"
+
+    def __init__(self, interval: float = POLL_INTERVAL) -> None:
+        super().__init__(interval)
         # token -> scope ("page", "detail") -> {event id: counter on screen}
         self._watch: dict[str, dict[str, dict[str, int]]] = {}
         self._versions: dict[str, int] = {}  # event id -> last counter read
         self._states: dict[str, catalogue.SeatState] = {}  # event id -> counts read at that counter
-        self._task: asyncio.Task | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self.deliver: Deliver | None = None
         self.is_connected: Callable[[str], bool] = lambda token: True
         self.polls = 0
@@ -86,28 +130,6 @@ class SeatHub:
         return {i: st for i, v in shown.items() if (st := self._states.get(i)) is not None and st.version > v}
 
     # -- the poller -----------------------------------------------------------------------------------
-    def _ensure_running(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # called outside the event loop (tests, scripts): nothing to run
-            return
-        if self._task is None or self._task.done() or self._loop is not loop:
-            self._loop = loop
-            # A fresh context: the poller must not inherit the context (event, token) of the handler
-            # that happened to start it; deliveries set up their own through ``app.modify_state``.
-            self._task = loop.create_task(self._run(), name="khala-seat-hub", context=contextvars.Context())
-
-    async def _run(self) -> None:
-        while self._watch:
-            started = time.monotonic()
-            try:
-                await self.poll_once()
-                await self.fan_out()
-            except Exception:
-                log.warning("seat poller: round failed", exc_info=True)
-            await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
-        self._task = None  # nobody watches: stop; the next watch() starts us again
-
     async def poll_once(self) -> set[str]:
         """One round: read the counters of every watched event; re-read counts of those that moved."""
         for token in [t for t in self._watch if not self.is_connected(t)]:
