@@ -15,8 +15,8 @@ import random
 import time
 from collections import Counter
 
-import httpx
 from _common import database, pct, table, using, write_json
+from _loadgen import HTTPError, Pool
 from api_rush import serve_api
 from catalogue import CATEGORIES, WORDS, populate
 
@@ -38,9 +38,8 @@ def query(kind: str, rng: random.Random) -> dict[str, object]:
 async def hammer(base: str, secret: str, seconds: float, concurrency: int) -> dict:
     latencies: dict[str, list[float]] = {k: [] for k in KINDS}
     statuses: Counter[str] = Counter()
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"X-API-Key": secret, "Accept-Encoding": "gzip"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as c:
+    async with Pool(base, concurrency, headers=headers) as pool:
         start = time.perf_counter()
         stop = start + seconds
 
@@ -52,9 +51,9 @@ async def hammer(base: str, secret: str, seconds: float, concurrency: int) -> di
                 i += 1
                 t = time.perf_counter()
                 try:
-                    r = await c.get("/events", params=query(kind, rng))
-                    statuses[str(r.status_code)] += 1
-                except httpx.HTTPError as exc:
+                    status, _, _ = await pool.request("GET", "/events", params=query(kind, rng))
+                    statuses[str(status)] += 1
+                except (OSError, HTTPError, asyncio.IncompleteReadError) as exc:
                     statuses[type(exc).__name__] += 1
                 latencies[kind].append(time.perf_counter() - t)
 

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -247,11 +248,20 @@ def search_events(
         "popularity": [col(Event.seats_taken).desc(), col(Event.starts_at).asc()],
     }[sort] + [col(Event.id).asc()]
 
+    # Only the columns a card shows (not descriptions and search text), as plain rows: no ORM objects.
+    e, loc, cat = Event.__table__.c, Location.__table__.c, Category.__table__.c  # type: ignore[attr-defined]
+    columns = [e[name] for name in _CARD_EVENT_COLUMNS] + [
+        loc.name.label("venue"),
+        loc.city.label("city"),
+        cat.name.label("category_name"),
+        cat.slug.label("category_slug"),
+    ]
     with reading(session) as s:
         total = s.exec(select(func.count()).select_from(Event).where(*conditions)).one()
         current = clamp_page(page, total, size)
-        rows = s.exec(
-            select(Event, Location, Category)
+        rows = s.execute(
+            sa.select(*columns)
+            .select_from(Event)
             .where(*conditions)
             .join(Location, col(Event.location_id) == col(Location.id), isouter=True)
             .join(Category, col(Event.category_id) == col(Category.id), isouter=True)
@@ -259,7 +269,30 @@ def search_events(
             .offset(offset_of(current, size))
             .limit(size)
         ).all()
-    return Page(items=[_card(*row) for row in rows], total=total, page=current, page_size=size)
+    items = []
+    for row in rows:
+        m = row._mapping
+        event = SimpleNamespace(**{name: m[name] for name in _CARD_EVENT_COLUMNS})
+        location = SimpleNamespace(name=m["venue"], city=m["city"]) if m["venue"] is not None else None
+        category = (
+            SimpleNamespace(name=m["category_name"], slug=m["category_slug"])
+            if m["category_slug"] is not None
+            else None
+        )
+        items.append(_card(event, location, category))  # type: ignore[arg-type]
+    return Page(items=items, total=total, page=current, page_size=size)
+
+
+_CARD_EVENT_COLUMNS = (
+    "id",
+    *_ROW_FIELDS,
+    "image_id",
+    "min_price_minor",
+    "currency",
+    "seats_taken",
+    "seats_capacity",
+    "seats_version",
+)
 
 
 def events_between(start: datetime, end: datetime, *, session: Session | None = None) -> list[EventCard]:
