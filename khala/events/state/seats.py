@@ -21,12 +21,13 @@ log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------------------------------ live seats
+# ``running_app`` and ``still_connected`` serve every live hub's Reflex side (the seat hub here, the door hub).
 
 
 _app_cache: list[rx.App] = []
 
 
-def _app() -> rx.App:
+def running_app() -> rx.App:
     """The running app, looked up once (``get_app`` prepends the cwd to ``sys.path`` on every call)."""
     if not _app_cache:
         from reflex.utils.prerequisites import get_app
@@ -35,10 +36,10 @@ def _app() -> rx.App:
     return _app_cache[0]
 
 
-def _still_connected(token: str) -> bool:
+def still_connected(token: str) -> bool:
     """Whether this process still holds the tab's websocket (forget the tab once it is gone)."""
     try:
-        manager = _app().event_namespace._token_manager  # type: ignore[union-attr]
+        manager = running_app().event_namespace._token_manager  # type: ignore[union-attr]
         record = manager.token_to_socket.get(token)
         return record is not None and record.instance_id == manager.instance_id
     except Exception:  # noqa: BLE001 - unknown internals: keep the tab, the hub's cost stays per event
@@ -47,7 +48,7 @@ def _still_connected(token: str) -> bool:
 
 async def _deliver(token: str, newer: dict[str, SeatState]) -> None:
     """Apply new seat counts to one tab's states; Reflex pushes the delta over its websocket."""
-    async with _app().modify_state(rx.BaseStateToken(ident=token, cls=EventsState)) as root:
+    async with running_app().modify_state(rx.BaseStateToken(ident=token, cls=EventsState)) as root:
         # outside an event, so no LanguageMiddleware: the labels ("3 platser kvar") in the tab's language
         with i18n.use_language(language_of(root.router.headers)):
             for cls in (EventsState, EventDetailState, CalendarState, DiscoverState):
@@ -58,4 +59,4 @@ async def _deliver(token: str, newer: dict[str, SeatState]) -> None:
 def connect() -> None:
     """Let the hub push to this app's tabs; the app assembly calls it once (nothing is connected at import)."""
     hub.deliver = _deliver
-    hub.is_connected = _still_connected
+    hub.is_connected = still_connected
