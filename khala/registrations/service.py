@@ -24,6 +24,8 @@ from khala.db import session_scope, utcnow
 from khala.errors import AlreadyRegistered, Conflict, InvalidInput, NotFound, SalesClosed, SoldOut
 from khala.events.models import Event, EventStatus, Package
 from khala.events.service import bump_seats
+from khala.lib.i18n import gettext as _
+from khala.lib.i18n import ngettext
 from khala.lib.ids import parse_id
 from khala.registrations import notify, seats
 from khala.registrations.models import ACTIVE, Registration, RegistrationStatus
@@ -66,7 +68,12 @@ def _check_sales(event: seats.EventFacts, package: seats.PackageFacts, now: date
 def _sold_out(package: seats.PackageFacts) -> SoldOut:
     left = (package.capacity or 0) - package.taken
     if left > 0:
-        return SoldOut(f"Only {left} seat{'s' if left != 1 else ''} left in {package.title}.")
+        return SoldOut(
+            ngettext(
+                "Only %(num)d seat left in %(package)s.", "Only %(num)d seats left in %(package)s.", left
+            )
+            % {"num": left, "package": package.title}
+        )
     return SoldOut(f"{package.title} is sold out.")
 
 
@@ -75,20 +82,23 @@ def _checked(
 ) -> seats.Facts:
     """The refusals that need no lock, in the order a person hears them."""
     if facts is None:
-        raise NotFound("We could not find that package.")
+        raise NotFound(_("We could not find that package."))
     package, event = facts.package, facts.event
     if event.status == EventStatus.draft:
-        raise NotFound("We could not find that event.")
+        raise NotFound(_("We could not find that event."))
     if need_holder and facts.holder is None:
-        raise NotFound("We could not find that account.")
+        raise NotFound(_("We could not find that account."))
     if quantity > package.max_per_registration:
         raise InvalidInput(
-            {"quantity": f"You can take at most {package.max_per_registration} seats at a time."}
+            {
+                "quantity": _("You can take at most %(num)d seats at a time.")
+                % {"num": package.max_per_registration}
+            }
         )
     _check_sales(event, package, now)
     if facts.existing_id is not None:
         raise AlreadyRegistered(
-            "You already have a registration for this package.", registration_id=str(facts.existing_id)
+            _("You already have a registration for this package."), registration_id=str(facts.existing_id)
         )
     if not waitlist and package.capacity is not None and package.taken + quantity > package.capacity:
         raise _sold_out(package)  # fast refusal; the conditional UPDATE below stays the guarantee
@@ -119,7 +129,7 @@ def _take(
     except IntegrityError as exc:
         # The partial unique index caught a concurrent duplicate of the same user and package (or, with a new
         # account, its address got one meanwhile: register_attendee then registers that account).
-        raise AlreadyRegistered("You already have a registration for this package.") from exc
+        raise AlreadyRegistered(_("You already have a registration for this package.")) from exc
     if done is None:
         raise _sold_out(seats.package_now(facts.package.id) or facts.package)
     return done
@@ -153,7 +163,7 @@ def register(
     pid = parse_id(package_id, "package")
     now = now or utcnow()
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise InvalidInput({"quantity": "Choose at least one seat."})
+        raise InvalidInput({"quantity": _("Choose at least one seat.")})
     facts = _checked(seats.read(pid, user_id=uid), quantity, now, waitlist=waitlist)
     return _take(
         facts, quantity, actor=actor, waitlist=waitlist, send_confirmation=send_confirmation, now=now
@@ -178,16 +188,16 @@ def cancel(
     with session_scope(write=True) as s:
         registration = s.get(Registration, rid)
         if registration is None or not acts_for_owner(s, actor, registration):
-            raise NotFound("We could not find that registration.")
+            raise NotFound(_("We could not find that registration."))
         event = s.get(Event, registration.event_id)
         if registration.status == RegistrationStatus.cancelled:
-            raise Conflict("This registration is already cancelled.")
+            raise Conflict(_("This registration is already cancelled."))
         if (
             event is not None
             and event.starts_at <= now
             and registration.status == RegistrationStatus.confirmed
         ):
-            raise SalesClosed("The event has started; the registration can no longer be cancelled.")
+            raise SalesClosed(_("The event has started; the registration can no longer be cancelled."))
         return _cancel_in(s, registration, now, actor=actor, reason=reason)
 
 
@@ -202,7 +212,7 @@ def _cancel_in(
         .values(status=RegistrationStatus.cancelled.value, updated_at=now)
     ).rowcount
     if changed != 1:
-        raise Conflict("This registration changed meanwhile; please reload.")
+        raise Conflict(_("This registration changed meanwhile; please reload."))
     if was == RegistrationStatus.confirmed:
         s.execute(
             sa.update(Package)
@@ -327,7 +337,7 @@ def find_or_create_attendee(email: str, *, actor: Actor, display_name: str = "")
     ``actor``; its owner can later set a password with "forgot password"."""
     address = accounts.validate_email(email)
     name = accounts.validate_display_name(display_name or address.split("@", 1)[0])
-    for _ in range(2):
+    for _attempt in range(2):
         try:
             with session_scope(write=True) as s:
                 existing = s.exec(
@@ -348,7 +358,7 @@ def find_or_create_attendee(email: str, *, actor: Actor, display_name: str = "")
                 return user.id, True
         except IntegrityError:
             continue  # created concurrently: the second pass finds it
-    raise Conflict("That address is being registered right now; please retry.")
+    raise Conflict(_("That address is being registered right now; please retry."))
 
 
 def register_attendee(
@@ -366,7 +376,7 @@ def register_attendee(
     which are taken exactly as ``register`` does, mail included. Refused or sold out: no account is made."""
     pid = parse_id(package_id, "package")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise InvalidInput({"quantity": "Choose at least one seat."})
+        raise InvalidInput({"quantity": _("Choose at least one seat.")})
     address = accounts.validate_email(email)
     name = accounts.validate_display_name(display_name or address.split("@", 1)[0])
     now = now or utcnow()
@@ -382,7 +392,7 @@ def register_attendee(
         )
     except AlreadyRegistered:
         # The address got an account meanwhile: register that account as any other.
-        user_id, _ = find_or_create_attendee(address, actor=actor, display_name=display_name)
+        user_id, _created = find_or_create_attendee(address, actor=actor, display_name=display_name)
         registration = register(user_id, pid, quantity, actor=actor, waitlist=waitlist, now=now)
         return BoxOfficeRegistration(registration, address, False)
     return BoxOfficeRegistration(registration, address, True)
@@ -412,24 +422,27 @@ def check_in(
     """
     code = normalise_ticket_code(ticket_code)
     if not code:
-        raise InvalidInput({"ticket_code": "Enter the ticket code."})
+        raise InvalidInput({"ticket_code": _("Enter the ticket code.")})
     eid = parse_id(event_id, "event") if event_id else None
     now = now or utcnow()
     with session_scope(write=True) as s:
         registration = s.exec(select(Registration).where(Registration.ticket_code == code)).first()
         if registration is None:
-            raise NotFound("No ticket has that code.")
+            raise NotFound(_("No ticket has that code."))
         if eid is not None and registration.event_id != eid:
-            raise Conflict("This ticket is for another event.")
+            raise Conflict(_("This ticket is for another event."))
         event = s.get(Event, registration.event_id)
         if event is not None and event.status == EventStatus.cancelled:
-            raise Conflict("This event was cancelled; its tickets no longer admit.")
+            raise Conflict(_("This event was cancelled; its tickets no longer admit."))
         if registration.status == RegistrationStatus.cancelled:
-            raise Conflict("This registration was cancelled; the ticket no longer admits.")
+            raise Conflict(_("This registration was cancelled; the ticket no longer admits."))
         if registration.status == RegistrationStatus.waitlisted:
-            raise Conflict("This registration is on the waiting list; it has no seat yet.")
+            raise Conflict(_("This registration is on the waiting list; it has no seat yet."))
         if registration.checked_in_at is not None:
-            raise Conflict(f"This ticket was already checked in at {registration.checked_in_at.isoformat()}.")
+            raise Conflict(
+                _("This ticket was already checked in at %(when)s.")
+                % {"when": registration.checked_in_at.isoformat()}
+            )
         # Conditional on "not yet": two scanners at two doors let the ticket in once.
         changed = s.execute(
             sa.update(Registration)
@@ -437,7 +450,7 @@ def check_in(
             .values(checked_in_at=now, updated_at=now)
         ).rowcount
         if changed != 1:
-            raise Conflict("This ticket was already checked in.")
+            raise Conflict(_("This ticket was already checked in."))
         s.refresh(registration)
         audit.record(
             s,
@@ -460,7 +473,7 @@ def undo_check_in(
     with session_scope(write=True) as s:
         registration = s.get(Registration, rid)
         if registration is None:
-            raise NotFound("We could not find that registration.")
+            raise NotFound(_("We could not find that registration."))
         was = registration.checked_in_at
         changed = s.execute(
             sa.update(Registration)
@@ -468,7 +481,7 @@ def undo_check_in(
             .values(checked_in_at=None, updated_at=now)
         ).rowcount
         if changed != 1 or was is None:
-            raise Conflict("This ticket is not checked in.")
+            raise Conflict(_("This ticket is not checked in."))
         s.refresh(registration)
         audit.record(
             s,
@@ -488,12 +501,12 @@ def resend_confirmation(registration_id: str | uuid.UUID, *, actor: Actor) -> st
     with session_scope(write=True) as s:
         registration = s.get(Registration, rid)
         if registration is None or not acts_for_owner(s, actor, registration):
-            raise NotFound("We could not find that registration.")
+            raise NotFound(_("We could not find that registration."))
         if registration.status == RegistrationStatus.cancelled:
-            raise Conflict("This registration is cancelled; there is nothing to resend.")
+            raise Conflict(_("This registration is cancelled; there is nothing to resend."))
         mail_id = notify.registration_changed(s, str(registration.status), registration)
         if mail_id is None:
-            raise Conflict("The holder's account was deleted; there is nobody to mail.")
+            raise Conflict(_("The holder's account was deleted; there is nobody to mail."))
         audit.record(
             s,
             actor,
@@ -518,9 +531,9 @@ def announce(
     body = str(body or "").strip()
     errors = {}
     if not 3 <= len(subject) <= 150:
-        errors["subject"] = "Write a subject of 3 to 150 characters."
+        errors["subject"] = _("Write a subject of 3 to 150 characters.")
     if not 1 <= len(body) <= 5000:
-        errors["body"] = "Write a message of at most 5,000 characters."
+        errors["body"] = _("Write a message of at most 5,000 characters.")
     if errors:
         raise InvalidInput(errors)
     eid = parse_id(event_id, "event")
@@ -529,10 +542,10 @@ def announce(
         event = s.get(Event, eid)
         package = s.get(Package, pid) if pid else None
         if event is None or (pid is not None and (package is None or package.event_id != eid)):
-            raise NotFound("We could not find that event or package.")
+            raise NotFound(_("We could not find that event or package."))
         count = notify.announcement(s, event, subject, body, package_id=pid)
         if count == 0:
-            raise Conflict("Nobody holds a ticket here yet; there is nobody to write to.")
+            raise Conflict(_("Nobody holds a ticket here yet; there is nobody to write to."))
         audit.record(
             s,
             actor,
