@@ -64,7 +64,7 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel compile -d $(LOCALE_DIR) -D messages --statistics
 
 compile-messages: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d $(LOCALE_DIR) -D messages
+	$(BIN)/pybabel compile -d $(LOCALE_DIR) -D messages
 
 # bun (Reflex's frontend toolchain) and Azurite come from the npm registry into a project-local folder.
 $(TOOLS)/.installed: $(TOOLS)/package.json
