@@ -161,6 +161,20 @@ def check_query(text: str | None) -> str:
     return text
 
 
+def category_and_city(category: str | None, city: str | None) -> list[sa.ColumnElement[bool]]:
+    """The catalogue's category (a slug) and city (any case) filters; none for empty ones."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if category:
+        conditions.append(col(Event.category_id).in_(select(Category.id).where(Category.slug == category)))
+    if city:
+        conditions.append(
+            col(Event.location_id).in_(
+                select(Location.id).where(func.lower(Location.city) == normalise_text(city))
+            )
+        )
+    return conditions
+
+
 def seats_left(taken: int, capacity: int | None) -> int | None:
     return None if capacity is None else max(0, capacity - taken)
 
@@ -229,14 +243,7 @@ def search_events(
     if date_to is not None:
         conditions.append(col(Event.starts_at) < date_to)
     conditions += text_conditions(text)
-    if category:
-        conditions.append(col(Event.category_id).in_(select(Category.id).where(Category.slug == category)))
-    if city:
-        conditions.append(
-            col(Event.location_id).in_(
-                select(Location.id).where(func.lower(Location.city) == normalise_text(city))
-            )
-        )
+    conditions += category_and_city(category, city)
     if price == "free":
         conditions.append(col(Event.min_price_minor) == 0)
     elif price == "paid":
@@ -530,14 +537,7 @@ def list_listed_events(
         col(Event.status).in_(statuses),
         col(Event.ends_at) >= (now or utcnow()),
     ]
-    if category:
-        conditions.append(col(Event.category_id).in_(select(Category.id).where(Category.slug == category)))
-    if city:
-        conditions.append(
-            col(Event.location_id).in_(
-                select(Location.id).where(func.lower(Location.city) == normalise_text(city))
-            )
-        )
+    conditions += category_and_city(category, city)
     with reading(session) as s:
         rows = s.exec(
             select(Event, Location, Category)
