@@ -103,6 +103,12 @@ def test_the_door_from_registrations_to_the_audit_log(page, browser, live_app, a
         for k, u in holders.items()
     }
 
+    # The scanner's code and its WebAssembly are not part of any other page.
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto("/events")
+    page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
+
     # Registrations: a search across every event finds Åsa; the event's CSV is exported and parsed.
     _sign_in(page, admin_email, "/admin/registrations")
     page.locator("#admin-reg-q").fill(f"åsa öberg {tag}")
@@ -149,6 +155,8 @@ def test_the_door_from_registrations_to_the_audit_log(page, browser, live_app, a
     screenshot(page, "admin-door-mail")
     screenshot(page, "admin-door-mail-narrow", width=375)
     page.set_viewport_size({"width": 1280, "height": 800})
+
+    assert not [u for u in fetched if "qr_scanner" in u or "zxing" in u], "scanner bytes on other pages"
 
     # A second door: another browser context signed in as the same administrator follows the count.
     other = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_app.url)
@@ -217,6 +225,11 @@ def test_the_door_from_registrations_to_the_audit_log(page, browser, live_app, a
         console: list[str] = []
         cam.on("console", lambda m: console.append(m.text))
         cam.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        scanner_files: list[str] = []
+        cam.on(
+            "request",
+            lambda r: scanner_files.append(r.url) if "zxing" in r.url or "qr_scanner" in r.url else None,
+        )
         _sign_in(cam, admin_email, f"/admin/checkin/{event.id}")
         cam.get_by_test_id("door-camera-toggle").click()
         cam.get_by_test_id("door-camera").wait_for(timeout=30_000)
@@ -229,6 +242,8 @@ def test_the_door_from_registrations_to_the_audit_log(page, browser, live_app, a
         wait_until(lambda: "Björn" in box.inner_text(), 30, what="the scanned ticket")
         assert box.get_attribute("data-kind") == "ok"
         cam.screenshot(path=str(ARTIFACTS / "admin-door-camera-narrow.png"), full_page=True)
+        assert [u for u in scanner_files if u.endswith(".wasm")], "the ZXing WebAssembly came from this site"
+        assert all(u.startswith(live_app.url) for u in scanner_files)
         ctx.close()
     finally:
         camera_browser.close()
