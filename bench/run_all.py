@@ -26,6 +26,10 @@ REPORT = BENCH / "RESULTS.md"
 # (script, what it measures) in the order they run: fast service-level ones first, servers and browsers last.
 BENCHMARKS = [
     ("catalogue", "catalogue service: search_events p50/p95 over 10,000 events"),
+    (
+        "ceiling",
+        "the database's ceiling for the hot-row work (pgbench, fsync on), in the same run as the rushes",
+    ),
     ("rush", "registration rush through the service: 1,000 attempts, 50 concurrent, capacity 100"),
     ("api_rush", "registration rush over the REST API (Granian, one worker)"),
     ("api_list", "REST API event list under 20 concurrent clients"),
@@ -34,6 +38,7 @@ BENCHMARKS = [
     ("first_load", "first-load bytes of /, /events and an event page (raw, gzip)"),
     ("catalogue_ui", "catalogue UI in Chromium at 10,000 events: search → grid, card → modal"),
     ("ws_clients", "UI round trip with 100 other websocket clients; worker memory with 1,000 idle clients"),
+    ("ui_rush", "UI rush: 200 signed-in websocket clients press Confirm within one second"),
     ("lighthouse", "Lighthouse (mobile) on /, /events and an event page"),
 ]
 
@@ -102,6 +107,68 @@ def _get(data: dict, *path: str) -> object:
             return "–"
         data = data[p]
     return data
+
+
+def performance(results: dict[str, dict]) -> list[list[object]]:
+    """The Performance issue's figures beside their targets, and the rushes beside the database's ceiling
+    measured in the same run (pgbench, the one-statement form Khala sends, 50 clients)."""
+    rows: list[list[object]] = []
+    runs = _get(results.get("ceiling", {}), "runs")
+    ceiling = {(r["form"], r["clients"]): r["tps"] for r in runs} if isinstance(runs, list) else {}
+    top = ceiling.get(("one statement", 50))
+
+    def share(rate: object) -> str:
+        return (
+            f" ({100 * float(rate) / top:.0f} % of the ceiling)"
+            if top and isinstance(rate, int | float)
+            else ""
+        )
+
+    for (form, clients), tps in sorted(ceiling.items()):
+        rows.append([f"ceiling: pgbench hot row, {form}, {clients} clients", f"{tps} tps", "–"])
+    for backend, target in (("postgresql", "≥ 800 /s"), ("sqlite", "–")):
+        r = _get(results.get("rush", {}), "backends", backend)
+        if isinstance(r, dict):
+            rate = r["registrations_per_s_while_seats_last"]
+            rows.append(
+                [
+                    f"service rush, {backend}: reg/s while seats last (p95; oversold)",
+                    f"{rate} /s{share(rate) if backend == 'postgresql' else ''} ({r['p95_ms']} ms; {r['oversold']})",
+                    target,
+                ]
+            )
+    for backend, target in (("postgresql", "≥ 500 /s, p95 ≤ 150 ms, 0"), ("sqlite", "≥ 300 /s, 0")):
+        r = results.get("api_rush", {}).get(backend)
+        if isinstance(r, dict):
+            rate = r.get("registrations_per_s")
+            rows.append(
+                [
+                    f"API rush, {backend}: reg/s while seats last, p95, oversold",
+                    f"{rate} /s{share(rate) if backend == 'postgresql' else ''}, {r.get('p95_ms')} ms, "
+                    f"{r.get('oversold')}",
+                    target,
+                ]
+            )
+    for backend in ("sqlite", "postgresql"):
+        r = _get(results.get("ui_rush", {}), "backends", backend)
+        if isinstance(r, dict):
+            rows.append(
+                [
+                    f"UI rush, {backend}: answered, click → answer p95, oversold",
+                    f"{r['answered']}/{_get(results['ui_rush'], 'clients')}, {r['p95_ms']} ms, {r['oversold']}",
+                    "all, ≤ 500 ms, 0",
+                ]
+            )
+        r = results.get("api_list", {}).get(backend)
+        if isinstance(r, dict):
+            rows.append(
+                [
+                    f"API list, {backend}: req/s at 20 concurrent, p95 (10,000 events)",
+                    f"{r['requests_per_s']} /s, {r['p95_ms']} ms",
+                    "≥ 600 /s, ≤ 50 ms",
+                ]
+            )
+    return rows
 
 
 def headline(results: dict[str, dict]) -> list[list[object]]:
@@ -211,6 +278,12 @@ def render(status: dict[str, str], started: str, took: float) -> str:
         "| --- | --- |",
         *[f"| {a} | {b} |" for a, b in headline(results)],
         "",
+        "## Performance: figures, targets and the ceiling",
+        "",
+        "| measure | value | target |",
+        "| --- | --- | --- |",
+        *[f"| {a} | {b} | {c} |" for a, b, c in performance(results)],
+        "",
     ]
     for name, what in BENCHMARKS:
         lines += [f"## {name} — {what}", "", f"`python bench/{name}.py` — {status.get(name, 'not run')}", ""]
@@ -245,6 +318,14 @@ def main() -> int:
             RESULTS.mkdir(parents=True, exist_ok=True)
             status_file.write_text(json.dumps(status, indent=2))
     REPORT.write_text(render(status, started, time.monotonic() - t0))
+    figures = {
+        n: json.loads((RESULTS / f"{n}.json").read_text())
+        for n, _ in BENCHMARKS
+        if (RESULTS / f"{n}.json").exists()
+    }
+    print("\nPerformance: figure | target")
+    for measure, value, target in performance(figures):
+        print(f"  {measure}: {value}  | target {target}")
     print(f"\nwrote {REPORT.relative_to(ROOT)}")
     return 0 if all(not s.startswith("FAILED") for s in status.values()) else 1
 
