@@ -56,7 +56,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, event, func, select, text
@@ -256,29 +256,23 @@ def enqueue(
     )
 
 
-def enqueue_later(
-    session: Session,
-    *,
-    to: str,
-    subject: str,
-    template: str,
-    renderer: str,
-    args: dict[str, Any],
-    to_name: str | None = None,
-    locale: str | None = None,
-) -> OutboxMessage:
+class DeferredMail(TypedDict):
+    """What ``enqueue_later`` takes (``deferred_row`` has the same and ``now``)."""
+
+    to: str
+    subject: str
+    template: str
+    renderer: str
+    args: dict[str, Any]
+    to_name: NotRequired[str | None]
+    locale: NotRequired[str | None]
+
+
+def enqueue_later(session: Session, **mail: Unpack[DeferredMail]) -> OutboxMessage:
     """Add a mail whose body is made when it is sent: the row keeps only which ``renderer`` makes its context
     and attachments from ``args`` (ids, small values). The sender's transaction stays short (no template, QR
     or calendar work inside it), and the mail shows the facts as they are when it leaves."""
-    row = deferred_row(
-        to=to,
-        subject=subject,
-        template=template,
-        renderer=renderer,
-        args=args,
-        to_name=to_name,
-        locale=locale,
-    )
+    row = deferred_row(**mail)
     message = OutboxMessage(**row)
     session.add(message)
     send_now_hint(session)
