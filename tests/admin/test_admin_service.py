@@ -17,7 +17,7 @@ from khala.events import service as events
 from khala.events.models import Event, EventStatus
 from khala.lib import dates, money
 from khala.locations import service as locations
-from khala.mail import service as mail
+from khala.mail import reports as mail_reports
 from khala.mail.models import OutboxMessage
 from khala.registrations import queries
 from khala.registrations import service as registrations
@@ -250,7 +250,7 @@ def test_registration_stats_and_list_for_event(make_event, make_user) -> None:
 
 
 def test_outbox_stats(db) -> None:
-    assert mail.outbox_stats() == {"queued": 0, "sending": 0, "sent": 0, "failed": 0, "captured": 0}
+    assert mail_reports.outbox_stats() == {"queued": 0, "sending": 0, "sent": 0, "failed": 0, "captured": 0}
     with session_scope(write=True) as s:
         for i, status in enumerate(["queued", "failed", "failed", "sent"]):
             s.add(
@@ -265,7 +265,7 @@ def test_outbox_stats(db) -> None:
                     created_at=utcnow(),
                 )
             )
-    stats = mail.outbox_stats()
+    stats = mail_reports.outbox_stats()
     assert (stats["queued"], stats["failed"], stats["sent"], stats["captured"]) == (1, 2, 1, 0)
 
 

@@ -21,6 +21,7 @@ from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.errors import Conflict, InvalidInput, NotFound
 from khala.mail import outbox
+from khala.mail import reports as mail_reports
 from khala.mail import service as mail
 from khala.mail.models import Attachment, OutboxMessage, OutboxStatus
 from khala.mail.worker import (
@@ -415,14 +416,14 @@ def test_admin_list_and_retry_failed(db, smtp_sink, enqueue_many):
     smtp_sink.handler.refuse["user1@example.test"] = "550 No such user"
     smtp_sink.worker().drain()
 
-    page = mail.list_outbox(per_page=2)
+    page = mail_reports.list_outbox(per_page=2)
     assert page.total == 3 and len(page.items) == 2
-    failed = mail.list_outbox(status="failed")
+    failed = mail_reports.list_outbox(status="failed")
     assert [r.recipient for r in failed.items] == ["user1@example.test"]
-    assert mail.list_outbox(recipient="USER1@").total == 1
+    assert mail_reports.list_outbox(recipient="USER1@").total == 1
 
     with pytest.raises(Conflict):
-        mail.retry_failed(mail.list_outbox(status="sent").items[0].id, actor=ADMIN)
+        mail.retry_failed(mail_reports.list_outbox(status="sent").items[0].id, actor=ADMIN)
     smtp_sink.handler.refuse.clear()
     assert mail.retry_failed(failed.items[0].id, actor=ADMIN).status == OutboxStatus.QUEUED
     smtp_sink.worker().drain()
@@ -433,8 +434,8 @@ def test_retry_writes_one_audit_entry_with_the_admin(db, smtp_sink, enqueue_many
     enqueue_many(2)
     smtp_sink.handler.refuse["user1@example.test"] = "550 No such user"
     smtp_sink.worker().drain()
-    failed = mail.list_outbox(status="failed").items[0]
-    sent = mail.list_outbox(status="sent").items[0]
+    failed = mail_reports.list_outbox(status="failed").items[0]
+    sent = mail_reports.list_outbox(status="sent").items[0]
     with pytest.raises(Conflict):
         mail.retry_failed(sent.id, actor=ADMIN)
     with pytest.raises(NotFound):

@@ -17,6 +17,7 @@ from khala.events import catalogue, reports
 from khala.lib import routes
 from khala.lib.dates import format_date_short, format_datetime_short
 from khala.lib.paging import Page, pages_for
+from khala.mail import reports as mail_reports
 from khala.mail import service as mail
 from khala.registrations import roster
 from khala.registrations import service as registrations
@@ -82,7 +83,7 @@ class AdminMailState(PagedState, AdminState):
 
     async def _list(self):
         return await asyncio.to_thread(
-            mail.list_outbox,
+            mail_reports.list_outbox,
             status=self.status_filter or None,
             recipient=self.recipient or None,
             template=self.template_filter or None,
@@ -158,7 +159,7 @@ class AdminMailState(PagedState, AdminState):
     async def view_message(self, message_id: str):
         """Open one message as it was rendered (one-time links stay hidden)."""
         try:
-            m = await asyncio.to_thread(mail.message_view, clip(message_id, 60))
+            m = await asyncio.to_thread(mail_reports.message_view, clip(message_id, 60))
         except DomainError as exc:
             self.error = exc.message
             return rx.toast.error(exc.message)

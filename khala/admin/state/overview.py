@@ -15,7 +15,7 @@ from khala.admin.state.base import AdminState, StatTile, admin_only, utc
 from khala.audit import service as audit
 from khala.events import reports
 from khala.lib import dates, money
-from khala.mail import service as mail
+from khala.mail import reports as mail_reports
 from khala.registrations import queries as registrations
 from khala.registrations import stats
 
@@ -96,10 +96,10 @@ def _mail_health(counts: dict[str, int], oldest_queued: datetime | None, now: da
 
 
 def _oldest_queued() -> datetime | None:
-    first = mail.list_outbox(status="queued", per_page=1)
+    first = mail_reports.list_outbox(status="queued", per_page=1)
     if not first.total:
         return None
-    last_page = mail.list_outbox(status="queued", page=first.total, per_page=1)
+    last_page = mail_reports.list_outbox(status="queued", page=first.total, per_page=1)
     return last_page.items[0].created_at if last_page.items else None
 
 
@@ -125,7 +125,7 @@ class AdminOverviewState(AdminState):
         catalogue, regs, outbox, per_day, fill, revenue, oldest, latest = await asyncio.gather(
             asyncio.to_thread(reports.catalogue_stats),
             asyncio.to_thread(registrations.registration_stats),
-            asyncio.to_thread(mail.outbox_stats),
+            asyncio.to_thread(mail_reports.outbox_stats),
             asyncio.to_thread(stats.registrations_per_day, CHART_DAYS, now=now),
             asyncio.to_thread(stats.upcoming_fill, UPCOMING, now=now),
             asyncio.to_thread(stats.revenue_by_currency),
