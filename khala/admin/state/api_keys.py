@@ -10,8 +10,8 @@ from typing import Any
 
 import reflex as rx
 
-from khala.accounts import auth, service, sessions
-from khala.admin.state.base import AdminState, admin_only, clip, utc
+from khala.accounts import auth, sessions
+from khala.admin.state.base import AdminState, ReauthState, admin_only, clip, utc
 from khala.api import keys
 from khala.api.models import SCOPES
 from khala.audit.service import Actor
@@ -30,14 +30,12 @@ class KeyRowView:
     revoked: str = ""
 
 
-class AdminApiKeysState(AdminState):
+class AdminApiKeysState(ReauthState, AdminState):
     rows: list[KeyRowView] = []
     errors: dict[str, str] = {}
     new_secret: str = ""  # the secret just made: shown once, gone on the next load
     new_name: str = ""
     confirm_revoke: str = ""
-    reauth_open: bool = False
-    reauth_error: str = ""
     _pending: dict[str, str] = {}  # backend only: the key waiting for the password
 
     def _forget(self) -> None:
@@ -98,19 +96,8 @@ class AdminApiKeysState(AdminState):
     @rx.event
     @admin_only
     async def confirm_password(self, form_data: dict[str, Any], *, actor: Actor):
-        password = form_data.get("password") if isinstance(form_data, dict) else None
-        try:
-            await auth.hashing(
-                self,
-                service.confirm_password,
-                actor.user_id,
-                clip(password, 1025),
-                session_secret=auth.session_token(self),
-            )
-        except DomainError as exc:
-            self.reauth_error = exc.by_field().get("password", exc.message)
+        if not await self._password_confirmed(form_data, actor):
             return None
-        self.reauth_open, self.reauth_error = False, ""
         pending, self._pending = self._pending, {}
         return await self._create(pending["name"], pending["scope"], actor) if pending else None
 

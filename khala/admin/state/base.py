@@ -25,7 +25,7 @@ from typing import Any
 
 import reflex as rx
 
-from khala.accounts import auth, sessions
+from khala.accounts import auth, service, sessions
 from khala.accounts.auth import CurrentUser
 from khala.audit.service import Actor
 from khala.errors import DomainError, Forbidden, NotAuthenticated
@@ -211,3 +211,30 @@ class PagedState(rx.State, mixin=True):
         self.page = page_number(page)
         await self._fetch()
         return None
+
+
+class ReauthState(rx.State, mixin=True):
+    """The "confirm your password" dialog (recent authentication, 10 minutes per session) in front of a
+    sensitive change: mix it into a section, open the dialog with ``reauth_open``, and in the section's
+    ``confirm_password`` carry the change out once ``_password_confirmed`` says yes."""
+
+    reauth_open: bool = False
+    reauth_error: str = ""
+
+    async def _password_confirmed(self, form_data: dict[str, Any], actor: Actor) -> bool:
+        """Check the administrator's password from the dialog's form; on success close the dialog, otherwise
+        keep it open with the reason."""
+        password = form_data.get("password") if isinstance(form_data, dict) else None
+        try:
+            await auth.hashing(
+                self,
+                service.confirm_password,
+                actor.user_id,
+                clip(password, 1025),
+                session_secret=auth.session_token(self),
+            )
+        except DomainError as exc:
+            self.reauth_error = exc.by_field().get("password", exc.message)
+            return False
+        self.reauth_open, self.reauth_error = False, ""
+        return True

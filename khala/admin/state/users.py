@@ -10,7 +10,7 @@ from typing import Any
 import reflex as rx
 
 from khala.accounts import auth, service, sessions, standing
-from khala.admin.state.base import AdminState, PagedState, admin_only, clip, page_number
+from khala.admin.state.base import AdminState, PagedState, ReauthState, admin_only, clip, page_number
 from khala.audit.service import Actor
 from khala.errors import DomainError, InvalidInput
 
@@ -18,7 +18,7 @@ USERS_PAGE_SIZE = 50
 ROLE_FILTERS = {"", "admin", "disabled", "unverified"}
 
 
-class UsersAdminState(PagedState, AdminState):
+class UsersAdminState(PagedState, ReauthState, AdminState):
     """Administrators' view of accounts: a page of users (newest first), search, roles, disabling."""
 
     query: str = ""
@@ -26,8 +26,6 @@ class UsersAdminState(PagedState, AdminState):
     users: list[dict[str, str]] = []
     error: str = ""
     confirm_disable: str = ""  # the account whose "Disable" waits for a second click
-    reauth_open: bool = False  # the "confirm your password" dialog
-    reauth_error: str = ""
     _pending_grant: str = ""  # backend only: the grant waiting for the password
 
     def _forget(self) -> None:
@@ -90,19 +88,8 @@ class UsersAdminState(PagedState, AdminState):
     @rx.event
     @admin_only
     async def confirm_password(self, form_data: dict[str, Any], *, actor: Actor):
-        password = form_data.get("password") if isinstance(form_data, dict) else None
-        try:
-            await auth.hashing(
-                self,
-                service.confirm_password,
-                actor.user_id,
-                clip(password, 1025),
-                session_secret=auth.session_token(self),
-            )
-        except DomainError as exc:
-            self.reauth_error = exc.by_field().get("password", exc.message)
+        if not await self._password_confirmed(form_data, actor):
             return None
-        self.reauth_open, self.reauth_error = False, ""
         user_id, self._pending_grant = self._pending_grant, ""
         return await self._set_admin(user_id, True, actor) if user_id else None
 
