@@ -21,6 +21,7 @@ from khala.admin.components import (
 from khala.admin.components.api_keys import api_keys_section
 from khala.admin.components.audit import audit_section
 from khala.admin.components.checkin import checkin_section
+from khala.admin.components.embed import embed_section
 from khala.admin.components.system import system_section
 from khala.admin.state import (
     AdminEventsState,
@@ -34,6 +35,7 @@ from khala.admin.state import (
 from khala.admin.state.api_keys import AdminApiKeysState
 from khala.admin.state.audit import AdminAuditState
 from khala.admin.state.checkin import ROUTE_ARG, AdminCheckinState
+from khala.admin.state.embed import AdminEmbedState
 from khala.admin.state.mail import AdminAnnounceState
 from khala.admin.state.system import AdminSystemState
 from khala.ui.layout import template
@@ -103,3 +105,8 @@ def admin_api_keys_page() -> rx.Component:
 @template("/admin/system", "Admin · System", on_load=AdminSystemState.load, meta=_NOINDEX)
 def admin_system_page() -> rx.Component:
     return admin_gate(system_section())
+
+
+@template("/admin/embed", "Admin · Embed", on_load=AdminEmbedState.load, meta=_NOINDEX)
+def admin_embed_page() -> rx.Component:
+    return admin_gate(embed_section())

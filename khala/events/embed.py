@@ -180,6 +180,12 @@ SCRIPT = """(function () {
 """
 
 
+def embed_path(*, category: str = "", city: str = "", limit: int = DEFAULT_LIMIT) -> str:
+    """The widget's address on this site for those filters (``/embed?category=music&limit=5``)."""
+    query = urlencode({k: v for k, v in (("category", category), ("city", city), ("limit", limit)) if v})
+    return "/embed" + (f"?{query}" if query else "")
+
+
 def snippets(
     base_url: str, *, category: str = "", city: str = "", limit: int = DEFAULT_LIMIT
 ) -> dict[str, str]:
@@ -189,8 +195,7 @@ def snippets(
         for k, v in (("category", category), ("city", city), ("limit", str(limit) if limit else ""))
         if v
     )
-    query = urlencode({k: v for k, v in (("category", category), ("city", city), ("limit", limit)) if v})
-    src = html.escape(base_url + "/embed" + (f"?{query}" if query else ""), quote=True)
+    src = html.escape(base_url + embed_path(category=category, city=city, limit=limit), quote=True)
     return {
         "script": f'<script src="{base_url}/embed.js"{attrs} async></script>',
         "iframe": (

@@ -78,7 +78,7 @@ def content_security_policy(settings: Settings, script_hashes: tuple[str, ...] =
         "base-uri 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
-        "frame-src 'none'",
+        "frame-src 'self'",  # our own pages only: the admin's preview of the embed widget
         "worker-src 'self' blob:",
         "manifest-src 'self'",
     ]

@@ -21,6 +21,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("Images", "/admin/images", "image"),
     ("Audit log", "/admin/audit", "history"),
     ("API keys", "/admin/api-keys", "key-round"),
+    ("Embed", "/admin/embed", "code"),
     ("System", "/admin/system", "activity"),
 ]
 
