@@ -304,6 +304,11 @@ def _status_actions() -> rx.Component:
             data_testid="admin-duplicate-event",
         ),
         rx.link("Registrations", href="/admin/registrations?event=" + ev.id, style=theme.link_style),
+        rx.cond(
+            ev.status == "published",
+            rx.link("Check-in", href="/admin/checkin/" + ev.id, style=theme.link_style),
+        ),
+        rx.link("History", href="/admin/audit?object_type=event&object_id=" + ev.id, style=theme.link_style),
         rx.cond(ev.status == "draft", _delete_dialog()),
         spacing="3",
         align="center",
