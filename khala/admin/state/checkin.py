@@ -11,9 +11,7 @@ tab). A check-in through any worker, the REST API or a script moves the counts, 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,9 +21,11 @@ from khala.admin.state.base import AdminState, Option, admin_only, clip
 from khala.audit.service import Actor
 from khala.errors import Conflict, DomainError, NotFound
 from khala.events import catalogue, reports
+from khala.events.live import Poller
 from khala.lib.dates import format_date_short, format_datetime_short, local
 from khala.registrations import roster
 from khala.registrations import service as registrations
+from khala.ui.tabs import running_app, still_connected
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +69,16 @@ class DoorResult:
 # ------------------------------------------------------------------------------------------ the door hub
 
 
-class DoorHub:
+class DoorHub(Poller):
     """Which tabs show which event's door; one poller per process pushes new counts to them."""
 
+    name = "khala-door-hub"
+
     def __init__(self, interval: float = POLL_INTERVAL) -> None:
-        self.interval = interval
+        super().__init__(interval)
         self._watch: dict[str, str] = {}  # token -> event id
         self._shown: dict[str, tuple[object, ...]] = {}  # token -> version delivered
         self._latest: dict[str, tuple[tuple[object, ...], roster.DoorCounts, list[roster.DoorArrival]]] = {}
-        self._task: asyncio.Task | None = None
         self.deliver: Any = None  # async (token, counts, arrivals) -> None, installed by connect()
         self.is_connected: Any = lambda token: True
         self.polls = 0
@@ -97,25 +98,6 @@ class DoorHub:
 
     def watching(self, token: str) -> str | None:
         return self._watch.get(token)
-
-    def _ensure_running(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._run(), name="khala-door-hub", context=contextvars.Context())
-
-    async def _run(self) -> None:
-        while self._watch:
-            started = time.monotonic()
-            try:
-                await self.poll_once()
-                await self.fan_out()
-            except Exception:
-                log.warning("door poller: round failed", exc_info=True)
-            await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
-        self._task = None
 
     async def poll_once(self) -> set[str]:
         """Read every watched event's counts; re-read the arrivals of those that moved."""
@@ -153,28 +135,10 @@ class DoorHub:
 
 
 hub = DoorHub()
-_app_cache: list[rx.App] = []
-
-
-def _app() -> rx.App:
-    if not _app_cache:
-        from reflex.utils.prerequisites import get_app
-
-        _app_cache.append(get_app().app)
-    return _app_cache[0]
-
-
-def _still_connected(token: str) -> bool:
-    try:
-        manager = _app().event_namespace._token_manager  # type: ignore[union-attr]
-        record = manager.token_to_socket.get(token)
-        return record is not None and record.instance_id == manager.instance_id
-    except Exception:  # noqa: BLE001 - unknown internals: keep the tab
-        return True
 
 
 async def _deliver(token: str, counts: roster.DoorCounts, arrivals: list[roster.DoorArrival]) -> None:
-    async with _app().modify_state(rx.BaseStateToken(ident=token, cls=AdminCheckinState)) as root:
+    async with running_app().modify_state(rx.BaseStateToken(ident=token, cls=AdminCheckinState)) as root:
         door = await root.get_state(AdminCheckinState)
         if door.event_id == counts.event_id and door.access == "admin":
             door._apply_door(counts, arrivals)
@@ -183,7 +147,7 @@ async def _deliver(token: str, counts: roster.DoorCounts, arrivals: list[roster.
 def connect() -> None:
     """Let the door hub push to this app's tabs; the app assembly calls it once."""
     hub.deliver = _deliver
-    hub.is_connected = _still_connected
+    hub.is_connected = still_connected
 
 
 # ------------------------------------------------------------------------------------------ the screen

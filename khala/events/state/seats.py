@@ -16,36 +16,12 @@ from khala.events.state.detail import EventDetailState
 from khala.events.state.discover import DiscoverState
 from khala.lib import i18n
 from khala.ui.i18n import language_of
+from khala.ui.tabs import running_app, still_connected
 
 log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------------------------------ live seats
-# ``running_app`` and ``still_connected`` serve every live hub's Reflex side (the seat hub here, the door hub).
-
-
-_app_cache: list[rx.App] = []
-
-
-def running_app() -> rx.App:
-    """The running app, looked up once (``get_app`` prepends the cwd to ``sys.path`` on every call)."""
-    if not _app_cache:
-        from reflex.utils.prerequisites import get_app
-
-        _app_cache.append(get_app().app)
-    return _app_cache[0]
-
-
-def still_connected(token: str) -> bool:
-    """Whether this process still holds the tab's websocket (forget the tab once it is gone)."""
-    try:
-        manager = running_app().event_namespace._token_manager  # type: ignore[union-attr]
-        record = manager.token_to_socket.get(token)
-        return record is not None and record.instance_id == manager.instance_id
-    except Exception:  # noqa: BLE001 - unknown internals: keep the tab, the hub's cost stays per event
-        return True
-
-
 async def _deliver(token: str, newer: dict[str, SeatState]) -> None:
     """Apply new seat counts to one tab's states; Reflex pushes the delta over its websocket."""
     async with running_app().modify_state(rx.BaseStateToken(ident=token, cls=EventsState)) as root:
