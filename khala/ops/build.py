@@ -66,7 +66,8 @@ def _source_files(root: Path) -> Iterator[Path]:
                     continue
                 if f.relative_to(root).parts[:2] == ("assets", "external"):
                     continue  # Reflex's links to shared assets of khala/ (made by the build, hashed as khala/)
-                if only_py and f.suffix != ".py":
+                # the pages compile both languages' words in (khala.ui.i18n.t): a translation is a source too
+                if only_py and f.suffix not in (".py", ".po"):
                     continue
                 yield f
 

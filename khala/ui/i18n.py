@@ -83,6 +83,14 @@ def t(message: str) -> str | rx.Var[str]:
     return rx.cond(is_swedish(), swedish, message)
 
 
+def titled(message: str, suffix: str = "") -> str | rx.Var[str]:
+    """``t(message) + suffix`` for props that want one text (a page's ``<title>``: "Kalender · Khala")."""
+    swedish = i18n.gettext_in(_SV, message)
+    if swedish == message:
+        return message + suffix
+    return rx.cond(is_swedish(), swedish + suffix, message + suffix)
+
+
 def tp(context: str, message: str) -> str | rx.Var[str]:
     """``t`` with a context, for a word that means two things (``tp("dialog", "Cancel")``: abort, not unbook)."""
     swedish = i18n.translations(_SV).pgettext(context, message)

@@ -15,7 +15,7 @@ import reflex as rx
 
 from khala.lib.i18n import N_
 from khala.ui import theme
-from khala.ui.i18n import LanguageState, language_switcher, t
+from khala.ui.i18n import LanguageState, language_switcher, t, titled
 from khala.ui.nav import ShellState
 
 try:  # accounts: the signed-in user for the account menu and the admin link
@@ -315,7 +315,7 @@ def template(
     def decorator(page_fn: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         @rx.page(
             route=route,
-            title=page_title if page_title is not None else f"{title} · {SITE_NAME}",
+            title=page_title if page_title is not None else titled(title, f" · {SITE_NAME}"),
             description=description,
             meta=meta,
             on_load=loads or None,

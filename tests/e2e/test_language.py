@@ -28,6 +28,10 @@ def test_switching_to_svenska_changes_the_shell_and_html_lang_and_is_remembered(
     context = browser.new_context(locale="en-GB", base_url=live_app.url)
     try:
         page = context.new_page()
+        first = page.request.get("/calendar", headers={"accept-language": "en-GB"}).text()
+        assert (
+            first.count("<title>") == 1 and "<title>Calendar · Khala</title>" in first
+        )  # the prerendered head
         page.goto("/calendar")
         page.locator(SIDEBAR).get_by_text("Discover", exact=True).wait_for(timeout=30_000)
         _wait_lang(page, "en")
@@ -37,6 +41,7 @@ def test_switching_to_svenska_changes_the_shell_and_html_lang_and_is_remembered(
         _wait_lang(page, "sv")
         assert page.url.endswith("/calendar")  # the same URL
         assert page.get_by_role("heading", name="Kalender", exact=True).is_visible()
+        page.wait_for_function("() => document.title === 'Kalender · Khala'", timeout=15_000)
         assert page.get_by_role("button", name="Svenska").get_attribute("aria-pressed") == "true"
         assert {c["name"]: c["value"] for c in context.cookies()}.get("khala_lang") == "sv"
 
