@@ -93,18 +93,12 @@ class AdminApiKeysState(ReauthState, AdminState):
         await self._fetch()
         return None
 
-    @rx.event
-    @admin_only
-    async def confirm_password(self, form_data: dict[str, Any], *, actor: Actor):
-        if not await self._password_confirmed(form_data, actor):
-            return None
+    async def _resume(self, actor: Actor):
         pending, self._pending = self._pending, {}
         return await self._create(pending["name"], pending["scope"], actor) if pending else None
 
-    @rx.event
-    @admin_only
-    async def close_reauth(self):
-        self.reauth_open, self.reauth_error, self._pending = False, "", {}
+    def _drop_pending(self) -> None:
+        self._pending = {}
 
     @rx.event
     @admin_only

@@ -213,17 +213,41 @@ class PagedState(rx.State, mixin=True):
         return None
 
 
+class SearchState(rx.State, mixin=True):
+    """A paged list with one search box (``q``, up to 100 characters): mix it in before ``PagedState``
+    (``class S(SearchState, PagedState, AdminState)``); a search starts again at page 1."""
+
+    query: str = ""
+
+    @rx.event
+    @admin_only
+    async def search(self, form_data: dict[str, Any]):
+        self.query = clip(form_data.get("q"), 100)
+        self.page = 1
+        await self._fetch()
+        return None
+
+
 class ReauthState(rx.State, mixin=True):
     """The "confirm your password" dialog (recent authentication, 10 minutes per session) in front of a
-    sensitive change: mix it into a section, open the dialog with ``reauth_open``, and in the section's
-    ``confirm_password`` carry the change out once ``_password_confirmed`` says yes."""
+    sensitive change: mix it into a section, keep the change waiting and open the dialog (``reauth_open``);
+    ``confirm_password`` checks the password and calls the section's ``_resume``, ``close_reauth`` drops the
+    change (the section's ``_drop_pending``)."""
 
     reauth_open: bool = False
     reauth_error: str = ""
 
-    async def _password_confirmed(self, form_data: dict[str, Any], actor: Actor) -> bool:
-        """Check the administrator's password from the dialog's form; on success close the dialog, otherwise
-        keep it open with the reason."""
+    async def _resume(self, actor: Actor) -> Any:
+        """Carry out the change that waited for the password."""
+        raise NotImplementedError
+
+    def _drop_pending(self) -> None:
+        """Forget the change that waited for the password."""
+        raise NotImplementedError
+
+    @rx.event
+    @admin_only
+    async def confirm_password(self, form_data: dict[str, Any], *, actor: Actor):
         password = form_data.get("password") if isinstance(form_data, dict) else None
         try:
             await auth.hashing(
@@ -235,6 +259,12 @@ class ReauthState(rx.State, mixin=True):
             )
         except DomainError as exc:
             self.reauth_error = exc.by_field().get("password", exc.message)
-            return False
+            return None
         self.reauth_open, self.reauth_error = False, ""
-        return True
+        return await self._resume(actor)
+
+    @rx.event
+    @admin_only
+    async def close_reauth(self):
+        self.reauth_open, self.reauth_error = False, ""
+        self._drop_pending()

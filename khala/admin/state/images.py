@@ -21,7 +21,7 @@ from typing import Any
 
 import reflex as rx
 
-from khala.admin.state.base import AdminState, PagedState, admin_only, clip
+from khala.admin.state.base import AdminState, PagedState, SearchState, admin_only, clip
 from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.images import service
@@ -89,12 +89,11 @@ def _card(i: service.LibraryImage) -> LibraryCard:
     )
 
 
-class ImageUploadState(PagedState, AdminState):
+class ImageUploadState(SearchState, PagedState, AdminState):
     """The library (a page of images, newest first, searchable) and the upload form, which shows the stored
     result; alt text is required and editable on each card; an image that events show cannot be deleted."""
 
     # the library
-    query: str = ""
     cards: list[LibraryCard] = []
     card_errors: dict[str, str] = {}  # image id → what was wrong with its new alt text
     # the upload form
@@ -152,14 +151,6 @@ class ImageUploadState(PagedState, AdminState):
     async def load(self):
         """on_load: the library's page shown last time (search and page are kept while the tab lives)."""
         self.card_errors = {}
-        await self._fetch()
-        return None
-
-    @rx.event
-    @admin_only
-    async def search(self, form_data: dict[str, Any]):
-        self.query = clip(form_data.get("q"), 100)
-        self.page = 1
         await self._fetch()
         return None
 

@@ -84,19 +84,13 @@ class UsersAdminState(PagedState, ReauthState, AdminState):
         return None
 
     # Granting admin needs the password again (recent authentication, 10 minutes per session): set_admin
-    # opens the dialog and keeps the grant; confirm_password checks the password and carries it out.
-    @rx.event
-    @admin_only
-    async def confirm_password(self, form_data: dict[str, Any], *, actor: Actor):
-        if not await self._password_confirmed(form_data, actor):
-            return None
+    # opens the dialog and keeps the grant; ReauthState.confirm_password checks the password, _resume grants.
+    async def _resume(self, actor: Actor):
         user_id, self._pending_grant = self._pending_grant, ""
         return await self._set_admin(user_id, True, actor) if user_id else None
 
-    @rx.event
-    @admin_only
-    async def close_reauth(self):
-        self.reauth_open, self.reauth_error, self._pending_grant = False, "", ""
+    def _drop_pending(self) -> None:
+        self._pending_grant = ""
 
     @rx.event
     @admin_only

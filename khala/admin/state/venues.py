@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from khala.admin.state.base import AdminState, PagedState, admin_only, clip
+from khala.admin.state.base import AdminState, PagedState, SearchState, admin_only, clip
 from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.events import categories
@@ -71,9 +71,8 @@ def _venue_form(form_data: dict[str, Any]) -> dict[str, str]:
     return {k: clip(form_data.get(k), n) for k, n in limits.items()}
 
 
-class AdminVenuesState(PagedState, AdminState):
+class AdminVenuesState(SearchState, PagedState, AdminState):
     # venues (one page)
-    query: str = ""
     venues: list[VenueRowView] = []
     venue_form_open: bool = False  # the add/edit form
     editing_venue: str = ""  # "" = adding a new one
@@ -115,14 +114,6 @@ class AdminVenuesState(PagedState, AdminState):
     async def load(self):
         self.category_errors = {}
         await asyncio.gather(self._fetch(), self._fetch_categories())
-        return None
-
-    @rx.event
-    @admin_only
-    async def search(self, form_data: dict[str, Any]):
-        self.query = clip(form_data.get("q"), 100)
-        self.page = 1
-        await self._fetch()
         return None
 
     # venues ------------------------------------------------------------------------------------------
