@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.admin.components.common import confirm_buttons
 from khala.admin.components.event_forms import edit_form, event_form, venue_form
 from khala.admin.components.packages import add_package_form, packages_list
 from khala.admin.components.shell import INPUT_STYLE, STATUS_TONES, card, pager, select, tone
@@ -242,22 +243,8 @@ def _status_actions() -> rx.Component:
                 "Sales stop at once and the event is shown as cancelled. This cannot be undone; "
                 "registrations stay so you can contact the people holding them."
             ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep the event", style=theme.secondary_button)),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Cancel the event",
-                        on_click=s.set_status(ev.id, "cancelled"),
-                        style={
-                            **theme.primary_button,
-                            "background": theme.DANGER,
-                            "color": theme.ON_SECONDARY,
-                        },
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="1rem",
+            confirm_buttons(
+                "Keep the event", "Cancel the event", s.set_status(ev.id, "cancelled"), wrap=False
             ),
         ),
     )
@@ -334,24 +321,7 @@ def _delete_dialog() -> rx.Component:
                 "The draft and its packages are removed. An event people registered for cannot be "
                 "deleted; cancel it instead."
             ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", style=theme.secondary_button)),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete the draft",
-                        on_click=s.delete_event(ev.id),
-                        style={
-                            **theme.primary_button,
-                            "background": theme.DANGER,
-                            "color": theme.ON_SECONDARY,
-                        },
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="1rem",
-                wrap="wrap",
-            ),
+            confirm_buttons("Keep it", "Delete the draft", s.delete_event(ev.id)),
         ),
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.admin.components.common import confirm_buttons
 from khala.admin.components.shell import INPUT_STYLE, card, pager
 from khala.admin.state.images import UPLOAD_ID, ImageUploadState, LibraryCard
 from khala.images import service
@@ -139,24 +140,7 @@ def _delete_dialog(c: LibraryCard) -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete “", c.name, "”?"),
             rx.alert_dialog.description("The image and its stored files are removed for good."),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", style=theme.secondary_button)),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete the image",
-                        on_click=ImageUploadState.delete_image(c.id),
-                        style={
-                            **theme.primary_button,
-                            "background": theme.DANGER,
-                            "color": theme.ON_SECONDARY,
-                        },
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="1rem",
-                wrap="wrap",
-            ),
+            confirm_buttons("Keep it", "Delete the image", ImageUploadState.delete_image(c.id)),
         ),
     )
 

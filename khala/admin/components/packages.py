@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.admin.components.common import confirm_buttons
 from khala.admin.components.shell import INPUT_STYLE, form_message, grid, labelled
 from khala.admin.state.events import AdminEventsState
 from khala.admin.state.packages import PackageRowView
@@ -163,24 +164,7 @@ def _remove_dialog(p: PackageRowView) -> rx.Component:
                 "Only a package nobody ever registered for can be removed; "
                 "for one with registrations, close its sales instead."
             ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", style=theme.secondary_button)),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Remove the package",
-                        on_click=s.remove_package(p.id),
-                        style={
-                            **theme.primary_button,
-                            "background": theme.DANGER,
-                            "color": theme.ON_SECONDARY,
-                        },
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="1rem",
-                wrap="wrap",
-            ),
+            confirm_buttons("Keep it", "Remove the package", s.remove_package(p.id)),
         ),
     )
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.admin.components.common import confirm_buttons
 from khala.admin.components.shell import INPUT_STYLE, card, form_message, grid, pager
 from khala.admin.state.venues import AdminVenuesState, CategoryRowView, VenueRowView
 from khala.ui import theme
 from khala.ui.forms import field, form_error
 
 DANGER = {**theme.secondary_button, "color": theme.DANGER}
-CONFIRM_DANGER = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}
 
 
 def _confirm_delete(what: rx.Var, label: str, on_confirm: rx.EventSpec) -> rx.Component:
@@ -30,16 +30,7 @@ def _confirm_delete(what: rx.Var, label: str, on_confirm: rx.EventSpec) -> rx.Co
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete “", what, "”?"),
             rx.alert_dialog.description(f"No event uses this {label}; it is removed for good."),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", style=theme.secondary_button)),
-                rx.alert_dialog.action(
-                    rx.button(f"Delete the {label}", on_click=on_confirm, style=CONFIRM_DANGER)
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="1rem",
-                wrap="wrap",
-            ),
+            confirm_buttons("Keep it", f"Delete the {label}", on_confirm),
         ),
     )
 
