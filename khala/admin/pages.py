@@ -38,75 +38,78 @@ from khala.admin.state.checkin import ROUTE_ARG, AdminCheckinState
 from khala.admin.state.embed import AdminEmbedState
 from khala.admin.state.mail import AdminAnnounceState
 from khala.admin.state.system import AdminSystemState
+from khala.lib.i18n import N_
 from khala.ui.layout import template
 
 _NOINDEX = [{"name": "robots", "content": "noindex"}]
 
 
-@template("/admin", "Admin", on_load=AdminOverviewState.load, meta=_NOINDEX)
+@template("/admin", N_("Admin"), on_load=AdminOverviewState.load, meta=_NOINDEX)
 def admin_overview_page() -> rx.Component:
     return admin_gate(overview())
 
 
-@template("/admin/events", "Admin · Events", on_load=AdminEventsState.load, meta=_NOINDEX)
+@template("/admin/events", N_("Admin · Events"), on_load=AdminEventsState.load, meta=_NOINDEX)
 def admin_events_page() -> rx.Component:
     return admin_gate(events_section())
 
 
 @template(
-    "/admin/registrations", "Admin · Registrations", on_load=AdminRegistrationsState.load, meta=_NOINDEX
+    "/admin/registrations", N_("Admin · Registrations"), on_load=AdminRegistrationsState.load, meta=_NOINDEX
 )
 def admin_registrations_page() -> rx.Component:
     return admin_gate(registrations_section())
 
 
 @template(
-    "/admin/mail", "Admin · Mail", on_load=[AdminMailState.load, AdminAnnounceState.load], meta=_NOINDEX
+    "/admin/mail", N_("Admin · Mail"), on_load=[AdminMailState.load, AdminAnnounceState.load], meta=_NOINDEX
 )
 def admin_mail_page() -> rx.Component:
     return admin_gate(mail_section())
 
 
-@template("/admin/users", "Admin · Users", on_load=UsersAdminState.load, meta=_NOINDEX)
+@template("/admin/users", N_("Admin · Users"), on_load=UsersAdminState.load, meta=_NOINDEX)
 def admin_users_page() -> rx.Component:
     return admin_gate(users_section())
 
 
-@template("/admin/images", "Admin · Images", on_load=ImageUploadState.load, meta=_NOINDEX)
+@template("/admin/images", N_("Admin · Images"), on_load=ImageUploadState.load, meta=_NOINDEX)
 def admin_images_page() -> rx.Component:
     return admin_gate(images_section())
 
 
-@template("/admin/venues", "Admin · Venues and categories", on_load=AdminVenuesState.load, meta=_NOINDEX)
+@template("/admin/venues", N_("Admin · Venues and categories"), on_load=AdminVenuesState.load, meta=_NOINDEX)
 def admin_venues_page() -> rx.Component:
     return admin_gate(venues_section())
 
 
-@template("/admin/checkin", "Admin · Check-in", on_load=AdminCheckinState.load, meta=_NOINDEX)
+@template("/admin/checkin", N_("Admin · Check-in"), on_load=AdminCheckinState.load, meta=_NOINDEX)
 def admin_checkin_index_page() -> rx.Component:
     return admin_gate(checkin_section())
 
 
-@template(f"/admin/checkin/[{ROUTE_ARG}]", "Admin · Check-in", on_load=AdminCheckinState.load, meta=_NOINDEX)
+@template(
+    f"/admin/checkin/[{ROUTE_ARG}]", N_("Admin · Check-in"), on_load=AdminCheckinState.load, meta=_NOINDEX
+)
 def admin_checkin_page() -> rx.Component:
     return admin_gate(checkin_section())
 
 
-@template("/admin/audit", "Admin · Audit log", on_load=AdminAuditState.load, meta=_NOINDEX)
+@template("/admin/audit", N_("Admin · Audit log"), on_load=AdminAuditState.load, meta=_NOINDEX)
 def admin_audit_page() -> rx.Component:
     return admin_gate(audit_section())
 
 
-@template("/admin/api-keys", "Admin · API keys", on_load=AdminApiKeysState.load, meta=_NOINDEX)
+@template("/admin/api-keys", N_("Admin · API keys"), on_load=AdminApiKeysState.load, meta=_NOINDEX)
 def admin_api_keys_page() -> rx.Component:
     return admin_gate(api_keys_section())
 
 
-@template("/admin/system", "Admin · System", on_load=AdminSystemState.load, meta=_NOINDEX)
+@template("/admin/system", N_("Admin · System"), on_load=AdminSystemState.load, meta=_NOINDEX)
 def admin_system_page() -> rx.Component:
     return admin_gate(system_section())
 
 
-@template("/admin/embed", "Admin · Embed", on_load=AdminEmbedState.load, meta=_NOINDEX)
+@template("/admin/embed", N_("Admin · Embed"), on_load=AdminEmbedState.load, meta=_NOINDEX)
 def admin_embed_page() -> rx.Component:
     return admin_gate(embed_section())

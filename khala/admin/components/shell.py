@@ -7,22 +7,24 @@ import reflex as rx
 
 from khala.accounts.state import SessionState
 from khala.admin.state.base import AdminState
+from khala.lib.i18n import N_
 from khala.ui import theme
 from khala.ui.forms import field_error
+from khala.ui.i18n import t as _
 
 SECTIONS: list[tuple[str, str, str]] = [
-    ("Overview", "/admin", "layout-dashboard"),
-    ("Events", "/admin/events", "calendar-plus"),
-    ("Venues", "/admin/venues", "map-pin"),
-    ("Registrations", "/admin/registrations", "ticket"),
-    ("Check-in", "/admin/checkin", "scan-line"),
-    ("Mail", "/admin/mail", "mail"),
-    ("Users", "/admin/users", "users"),
-    ("Images", "/admin/images", "image"),
-    ("Audit log", "/admin/audit", "history"),
-    ("API keys", "/admin/api-keys", "key-round"),
-    ("Embed", "/admin/embed", "code"),
-    ("System", "/admin/system", "activity"),
+    (N_("Overview"), "/admin", "layout-dashboard"),
+    (N_("Events"), "/admin/events", "calendar-plus"),
+    (N_("Venues"), "/admin/venues", "map-pin"),
+    (N_("Registrations"), "/admin/registrations", "ticket"),
+    (N_("Check-in"), "/admin/checkin", "scan-line"),
+    (N_("Mail"), "/admin/mail", "mail"),
+    (N_("Users"), "/admin/users", "users"),
+    (N_("Images"), "/admin/images", "image"),
+    (N_("Audit log"), "/admin/audit", "history"),
+    (N_("API keys"), "/admin/api-keys", "key-round"),
+    (N_("Embed"), "/admin/embed", "code"),
+    (N_("System"), "/admin/system", "activity"),
 ]
 
 STATUS_TONES = {"published": "open", "draft": "muted", "cancelled": "soldout"}
@@ -44,7 +46,7 @@ LABEL_STYLE = {"font_weight": "600", "color": theme.TEXT}
 def section_tab(label: str, href: str, icon: str) -> rx.Component:
     active = rx.State.router.page.path == href
     return rx.link(
-        rx.hstack(rx.icon(icon, size=16, aria_hidden="true"), rx.text(label), spacing="2", align="center"),
+        rx.hstack(rx.icon(icon, size=16, aria_hidden="true"), rx.text(_(label)), spacing="2", align="center"),
         href=href,
         underline="none",
         aria_current=rx.cond(active, "page", "false"),
@@ -69,7 +71,7 @@ def section_tabs() -> rx.Component:
             spacing="2",
             wrap=rx.breakpoints(initial="nowrap", sm="wrap"),
         ),
-        aria_label="Admin sections",
+        aria_label=_("Admin sections"),
         # On a phone the tabs scroll sideways instead of pushing the section (the door's form) off screen.
         style={"margin_bottom": "1.5rem", "overflow_x": "auto", "padding_bottom": "0.25rem"},
     )
@@ -79,17 +81,17 @@ def admins_only() -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.icon("shield-alert", size=28, color=theme.DANGER, aria_hidden="true"),
-            rx.heading("Admins only", as_="h2", size="5"),
+            rx.heading(_("Admins only"), as_="h2", size="5"),
             align="center",
             spacing="3",
         ),
         rx.text(
-            "This part of Khala is for administrators. You are signed in as ",
+            _("This part of Khala is for administrators. You are signed in as "),
             rx.text.strong(SessionState.email),
             ", which is not an administrator account.",
             margin_top="0.75rem",
         ),
-        rx.link("Back to the events", href="/events", style=theme.link_style, margin_top="0.75rem"),
+        rx.link(_("Back to the events"), href="/events", style=theme.link_style, margin_top="0.75rem"),
         role="alert",
         data_testid="admins-only",
         style={**theme.panel_style, "padding": "1.5rem", "max_width": "640px"},
@@ -102,7 +104,7 @@ def admin_gate(*content: rx.Component) -> rx.Component:
         AdminState.access,
         ("admin", rx.box(section_tabs(), *content, width="100%")),
         ("denied", admins_only()),
-        rx.hstack(rx.spinner(size="3"), rx.text("Checking your access…"), spacing="3", padding="2rem 0"),
+        rx.hstack(rx.spinner(size="3"), rx.text(_("Checking your access…")), spacing="3", padding="2rem 0"),
     )
 
 
@@ -114,16 +116,16 @@ def pager(state: type[rx.State], label: str) -> rx.Component:
     return rx.hstack(
         rx.button(
             rx.icon("chevron-left", size=16, aria_hidden="true"),
-            "Previous",
+            _("Previous"),
             on_click=state.go_to_page(state.page - 1),
             disabled=state.page <= 1,
             style=theme.secondary_button,
             aria_label=f"Previous page of {label}",
         ),
         rx.text(
-            "Page ",
+            _("Page "),
             state.page,
-            " of ",
+            _(" of "),
             state.pages,
             " · ",
             state.total,
@@ -132,7 +134,7 @@ def pager(state: type[rx.State], label: str) -> rx.Component:
             color=theme.TEXT_MUTED,
         ),
         rx.button(
-            "Next",
+            _("Next"),
             rx.icon("chevron-right", size=16, aria_hidden="true"),
             on_click=state.go_to_page(state.page + 1),
             disabled=state.page >= state.pages,
