@@ -1,4 +1,4 @@
-"""Pieces several admin sections draw the same way: the foot of a confirmation dialog."""
+"""Pieces several admin sections draw the same way: the foot of a confirmation dialog, the search box."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from khala.admin.components.shell import INPUT_STYLE
 from khala.ui import theme
 
 # The dangerous confirm button of a dialog (red, white text).
@@ -21,4 +22,37 @@ def confirm_buttons(keep: Any, confirm: Any, on_confirm: Any, *, wrap: bool = Tr
         justify="end",
         margin_top="1rem",
         **({"wrap": "wrap"} if wrap else {}),
+    )
+
+
+def search_form(
+    state: Any,
+    label: str,
+    input_id: str,
+    placeholder: str,
+    *filters: rx.Component,
+    name: str = "q",
+    min_width: str = "10rem",
+) -> rx.Component:
+    """A section's search box (``state.query``, submitted to ``state.search``), with any ``filters`` drawn
+    between the box and the button."""
+    return rx.form(
+        rx.hstack(
+            rx.el.label(label, html_for=input_id, class_name="khala-sr"),
+            rx.el.input(
+                id=input_id,
+                name=name,
+                type="search",
+                placeholder=placeholder,
+                default_value=state.query,
+                style={**INPUT_STYLE, "flex": "1", "min_width": min_width},
+            ),
+            *filters,
+            rx.button("Search", type="submit", style=theme.secondary_button),
+            spacing="3",
+            width="100%",
+            wrap="wrap",
+        ),
+        on_submit=state.search,
+        width="100%",
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.admin.components.common import confirm_buttons
+from khala.admin.components.common import confirm_buttons, search_form
 from khala.admin.components.shell import INPUT_STYLE, card, pager
 from khala.admin.state.images import UPLOAD_ID, ImageUploadState, LibraryCard
 from khala.images import service
@@ -224,25 +224,7 @@ def library_card(c: LibraryCard) -> rx.Component:
 def _library() -> rx.Component:
     s = ImageUploadState
     return rx.vstack(
-        rx.form(
-            rx.hstack(
-                rx.el.label("Search images", html_for="admin-image-q", class_name="khala-sr"),
-                rx.el.input(
-                    id="admin-image-q",
-                    name="q",
-                    type="search",
-                    placeholder="Search name or alt text",
-                    default_value=s.query,
-                    style={**INPUT_STYLE, "flex": "1", "min_width": "10rem"},
-                ),
-                rx.button("Search", type="submit", style=theme.secondary_button),
-                spacing="3",
-                width="100%",
-                wrap="wrap",
-            ),
-            on_submit=s.search,
-            width="100%",
-        ),
+        search_form(s, "Search images", "admin-image-q", "Search name or alt text"),
         rx.cond(
             s.total > 0,
             rx.grid(

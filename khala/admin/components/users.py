@@ -6,7 +6,8 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.accounts.components import password_confirm_dialog
-from khala.admin.components.shell import INPUT_STYLE, pager, select, table
+from khala.admin.components.common import search_form
+from khala.admin.components.shell import pager, select, table
 from khala.admin.state.users import UsersAdminState
 from khala.ui import theme
 from khala.ui.forms import form_error
@@ -98,37 +99,26 @@ def _user_row(u: dict) -> rx.Component:
 def users_section() -> rx.Component:
     s = UsersAdminState
     return rx.vstack(
-        rx.form(
-            rx.hstack(
-                rx.el.label("Search users", html_for="admin-user-q", class_name="khala-sr"),
-                rx.el.input(
-                    id="admin-user-q",
-                    name="query",
-                    type="search",
-                    placeholder="Name or e-mail",
-                    default_value=s.query,
-                    style={**INPUT_STYLE, "flex": "1", "min_width": "min(12rem, 100%)"},
+        search_form(
+            s,
+            "Search users",
+            "admin-user-q",
+            "Name or e-mail",
+            rx.box(
+                rx.el.label("Show", html_for="admin-user-role", class_name="khala-sr"),
+                select(
+                    "role",
+                    "admin-user-role",
+                    [
+                        ("", "Everyone"),
+                        ("admin", "Administrators"),
+                        ("disabled", "Disabled"),
+                        ("unverified", "Unverified"),
+                    ],
                 ),
-                rx.box(
-                    rx.el.label("Show", html_for="admin-user-role", class_name="khala-sr"),
-                    select(
-                        "role",
-                        "admin-user-role",
-                        [
-                            ("", "Everyone"),
-                            ("admin", "Administrators"),
-                            ("disabled", "Disabled"),
-                            ("unverified", "Unverified"),
-                        ],
-                    ),
-                ),
-                rx.button("Search", type="submit", style=theme.secondary_button),
-                spacing="3",
-                width="100%",
-                wrap="wrap",
             ),
-            on_submit=s.search,
-            width="100%",
+            name="query",
+            min_width="min(12rem, 100%)",
         ),
         form_error(s.error),
         table(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.admin.components.common import confirm_buttons
-from khala.admin.components.shell import INPUT_STYLE, card, form_message, grid, pager
+from khala.admin.components.common import confirm_buttons, search_form
+from khala.admin.components.shell import card, form_message, grid, pager
 from khala.admin.state.venues import AdminVenuesState, CategoryRowView, VenueRowView
 from khala.ui import theme
 from khala.ui.forms import field, form_error
@@ -178,25 +178,7 @@ def _venues() -> rx.Component:
             width="100%",
             gap="0.75rem",
         ),
-        rx.form(
-            rx.hstack(
-                rx.el.label("Search venues", html_for="admin-venue-q", class_name="khala-sr"),
-                rx.el.input(
-                    id="admin-venue-q",
-                    name="q",
-                    type="search",
-                    placeholder="Search name, street or city",
-                    default_value=s.query,
-                    style={**INPUT_STYLE, "flex": "1", "min_width": "10rem"},
-                ),
-                rx.button("Search", type="submit", style=theme.secondary_button),
-                spacing="3",
-                width="100%",
-                wrap="wrap",
-            ),
-            on_submit=s.search,
-            width="100%",
-        ),
+        search_form(s, "Search venues", "admin-venue-q", "Search name, street or city"),
         rx.cond(s.venue_form_open, _venue_form()),
         rx.cond(
             s.total > 0,
