@@ -28,6 +28,8 @@ class Category(SQLModel, table=True):
 class Event(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_event_status_starts", "status", "starts_at"),
+        # The catalogue's "cheapest first" in index order (catalogue.search_events, sort="price").
+        sa.Index("ix_event_status_price_starts", "status", "min_price_minor", "starts_at", "id"),
         sa.Index("ix_event_category_starts", "category_id", "starts_at"),
         sa.Index("ix_event_location_starts", "location_id", "starts_at"),
         sa.CheckConstraint("ends_at >= starts_at", name="ck_event_ends_after_start"),
