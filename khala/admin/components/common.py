@@ -1,4 +1,5 @@
-"""Pieces several admin sections draw the same way: the foot of a confirmation dialog, the search box."""
+"""Pieces several admin sections draw the same way: the foot of a confirmation dialog, the search box, the
+form fields of events and packages."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from khala.admin.components.shell import INPUT_STYLE
+from khala.admin.components.shell import INPUT_STYLE, labelled
 from khala.ui import theme
 
 # The dangerous confirm button of a dialog (red, white text).
@@ -55,4 +56,30 @@ def search_form(
         ),
         on_submit=state.search,
         width="100%",
+    )
+
+
+def prefill(values: rx.Var | None, name: str, default: str = "") -> str | rx.Var:
+    """What a form field starts with: ``values[name]`` when editing, ``default`` in a new form."""
+    return values[name] if values is not None else default
+
+
+def local_time_field(
+    label: str, name: str, id_: str, errors: rx.Var, default_value: str | rx.Var, **props: Any
+) -> rx.Component:
+    """A labelled date-and-time input (in the event's time zone) with its error line."""
+    return labelled(
+        label,
+        rx.el.input(
+            id=id_,
+            name=name,
+            type="datetime-local",
+            **props,
+            default_value=default_value,
+            aria_describedby=f"{id_}-error",
+            style=INPUT_STYLE,
+        ),
+        id_,
+        errors,
+        name,
     )

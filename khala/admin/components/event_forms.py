@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.admin.components.common import local_time_field, prefill
 from khala.admin.components.images import ACCEPT
 from khala.admin.components.shell import INPUT_STYLE, card, form_message, grid, labelled, select
 from khala.admin.state.events import EVENT_IMAGE_UPLOAD, AdminEventsState
@@ -206,24 +207,10 @@ def _event_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[
     """The event form's fields; ``prefix`` keeps ids unique, ``values`` pre-fills them (editing)."""
 
     def value(name: str, default: str = "") -> str | rx.Var:
-        return values[name] if values is not None else default
+        return prefill(values, name, default)
 
     def local_time(label: str, name: str, id_: str, required: bool) -> rx.Component:
-        return labelled(
-            label,
-            rx.el.input(
-                id=id_,
-                name=name,
-                type="datetime-local",
-                required=required,
-                default_value=value(name),
-                aria_describedby=f"{id_}-error",
-                style=INPUT_STYLE,
-            ),
-            id_,
-            e,
-            name,
-        )
+        return local_time_field(label, name, id_, e, value(name), required=required)
 
     return [
         field(

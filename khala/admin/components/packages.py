@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.admin.components.common import confirm_buttons
+from khala.admin.components.common import confirm_buttons, local_time_field, prefill
 from khala.admin.components.shell import INPUT_STYLE, form_message, grid, labelled
 from khala.admin.state.events import AdminEventsState
 from khala.admin.state.packages import PackageRowView
@@ -19,28 +19,11 @@ SALES_TONES = {"open": "open", "not_yet": "few", "closed": "muted", "event_past"
 DANGER_BUTTON = {**theme.secondary_button, "color": theme.DANGER}
 
 
-def _value(values: rx.Var | None, name: str, default: str = "") -> str | rx.Var:
-    return values[name] if values is not None else default
-
-
 def package_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[rx.Component]:
     """The package form's fields; ``prefix`` keeps ids unique, ``values`` pre-fills them (editing)."""
 
     def local_time(label: str, name: str, id_: str) -> rx.Component:
-        return labelled(
-            label,
-            rx.el.input(
-                id=id_,
-                name=name,
-                type="datetime-local",
-                default_value=_value(values, name),
-                aria_describedby=f"{id_}-error",
-                style=INPUT_STYLE,
-            ),
-            id_,
-            e,
-            name,
-        )
+        return local_time_field(label, name, id_, e, prefill(values, name))
 
     return [
         grid(
@@ -50,7 +33,7 @@ def package_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list
                 errors=e,
                 id_=f"{prefix}-title",
                 max_length=100,
-                default_value=_value(values, "title"),
+                default_value=prefill(values, "title"),
             ),
             field(
                 "Price",
@@ -59,14 +42,14 @@ def package_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list
                 id_=f"{prefix}-price",
                 required=False,
                 hint="In whole units, e.g. 250 or 249.50; empty = free.",
-                default_value=_value(values, "price"),
+                default_value=prefill(values, "price"),
             ),
             field(
                 "Currency",
                 "currency",
                 errors=e,
                 id_=f"{prefix}-currency",
-                default_value=_value(values, "currency", money.default_currency()),
+                default_value=prefill(values, "currency", money.default_currency()),
                 max_length=3,
             ),
             field(
@@ -76,14 +59,14 @@ def package_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list
                 id_=f"{prefix}-capacity",
                 required=False,
                 hint="Seats in this package; empty = unlimited. Never below the seats taken.",
-                default_value=_value(values, "capacity"),
+                default_value=prefill(values, "capacity"),
             ),
             field(
                 "Max seats per registration",
                 "max_per_registration",
                 errors=e,
                 id_=f"{prefix}-max",
-                default_value=_value(values, "max_per_registration", "10"),
+                default_value=prefill(values, "max_per_registration", "10"),
             ),
             field(
                 "Description",
@@ -92,7 +75,7 @@ def package_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list
                 id_=f"{prefix}-description",
                 required=False,
                 max_length=300,
-                default_value=_value(values, "description"),
+                default_value=prefill(values, "description"),
             ),
             local_time("Sales open (event's time zone; empty = now)", "sales_opens_at", f"{prefix}-opens"),
             local_time("Sales close (empty = when the event starts)", "sales_closes_at", f"{prefix}-closes"),
@@ -103,7 +86,7 @@ def package_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list
                 id=f"{prefix}-perks",
                 name="perks",
                 rows=3,
-                default_value=_value(values, "perks"),
+                default_value=prefill(values, "perks"),
                 aria_describedby=f"{prefix}-perks-error",
                 style=INPUT_STYLE,
             ),
