@@ -12,7 +12,19 @@ from khala.ui import theme
 def _snippet(label: str, code: rx.Var, hint: str) -> rx.Component:
     return rx.vstack(
         rx.text(label, weight="bold", size="2"),
-        rx.code_block(code, language="html", wrap_long_lines=True, width="100%"),
+        rx.el.pre(
+            rx.el.code(code),
+            style={
+                "white_space": "pre-wrap",
+                "word_break": "break-all",
+                "background": theme.PANEL,
+                "border_radius": "0.75rem",
+                "padding": "0.75rem",
+                "font_size": "0.85rem",
+                "width": "100%",
+                "margin": "0",
+            },
+        ),
         rx.text(hint, size="1", color=theme.TEXT_MUTED),
         spacing="1",
         width="100%",
