@@ -15,24 +15,30 @@ from khala.ui.forms import form_error
 from khala.ui.widgets import badge
 
 
+def _title_button(row: EventRowView, weight: str, **spacing: str) -> rx.Component:
+    """The event's title, which opens its editor (in the table row and on the phone's card)."""
+    return rx.button(
+        row.title,
+        variant="ghost",
+        on_click=AdminEventsState.open_event(row.id),
+        aria_label="Manage " + row.title,
+        style={
+            "color": theme.PRIMARY_TEXT,
+            "font_weight": weight,
+            "text_align": "left",
+            "height": "auto",
+            "white_space": "normal",
+            **spacing,
+            **theme.focus_ring,
+        },
+    )
+
+
 def _event_row(row: EventRowView) -> rx.Component:
     icon_button = {**theme.secondary_button, "padding": "0 0.5rem"}
     return rx.table.row(
         rx.table.row_header_cell(
-            rx.button(
-                row.title,
-                variant="ghost",
-                on_click=AdminEventsState.open_event(row.id),
-                aria_label="Manage " + row.title,
-                style={
-                    "color": theme.PRIMARY_TEXT,
-                    "font_weight": "600",
-                    "text_align": "left",
-                    "height": "auto",
-                    "white_space": "normal",
-                    **theme.focus_ring,
-                },
-            ),
+            _title_button(row, "600"),
             min_width="12rem",
         ),
         rx.table.cell(badge(row.status_label, tone(row.status, STATUS_TONES))),
@@ -70,22 +76,7 @@ def _event_card(row: EventRowView) -> rx.Component:
     """The list row on a phone: a card instead of a table row."""
     return rx.box(
         rx.flex(
-            rx.button(
-                row.title,
-                variant="ghost",
-                on_click=AdminEventsState.open_event(row.id),
-                aria_label="Manage " + row.title,
-                style={
-                    "color": theme.PRIMARY_TEXT,
-                    "font_weight": "700",
-                    "text_align": "left",
-                    "height": "auto",
-                    "white_space": "normal",
-                    "padding": "0",
-                    "margin": "0",
-                    **theme.focus_ring,
-                },
-            ),
+            _title_button(row, "700", padding="0", margin="0"),
             badge(row.status_label, tone(row.status, STATUS_TONES)),
             justify="between",
             align="start",
