@@ -83,3 +83,12 @@ def local_time_field(
         errors,
         name,
     )
+
+
+def filter_form(state: Any, *controls: rx.Component) -> rx.Component:
+    """A section's row of filters and buttons, one line that wraps, submitted to ``state.search``."""
+    return rx.form(
+        rx.hstack(*controls, spacing="3", align="center", wrap="wrap", width="100%"),
+        on_submit=state.search,
+        width="100%",
+    )

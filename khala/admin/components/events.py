@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.admin.components.common import confirm_buttons
+from khala.admin.components.common import confirm_buttons, filter_form
 from khala.admin.components.event_forms import edit_form, event_form, venue_form
 from khala.admin.components.packages import add_package_form, packages_list
 from khala.admin.components.shell import INPUT_STYLE, STATUS_TONES, card, pager, select, tone
@@ -164,60 +164,53 @@ def _events_table() -> rx.Component:
 
 def _event_filters() -> rx.Component:
     s = AdminEventsState
-    return rx.form(
-        rx.hstack(
-            rx.box(
-                rx.el.label("Search events", html_for="admin-event-q", class_name="khala-sr"),
-                rx.el.input(
-                    id="admin-event-q",
-                    name="q",
-                    type="search",
-                    placeholder="Search title, venue, city",
-                    default_value=s.query,
-                    style=INPUT_STYLE,
-                ),
-                flex="1",
-                min_width="12rem",
+    return filter_form(
+        s,
+        rx.box(
+            rx.el.label("Search events", html_for="admin-event-q", class_name="khala-sr"),
+            rx.el.input(
+                id="admin-event-q",
+                name="q",
+                type="search",
+                placeholder="Search title, venue, city",
+                default_value=s.query,
+                style=INPUT_STYLE,
             ),
-            rx.box(
-                rx.el.label("Status", html_for="admin-event-status", class_name="khala-sr"),
-                select(
-                    "status",
-                    "admin-event-status",
-                    [
-                        ("", "All statuses"),
-                        ("draft", "Drafts"),
-                        ("published", "Published"),
-                        ("cancelled", "Cancelled"),
-                    ],
-                ),
-            ),
-            rx.button("Search", type="submit", style=theme.secondary_button),
-            rx.spacer(),
-            rx.button(
-                rx.icon("map-pin", size=16, aria_hidden="true"),
-                "New venue",
-                type="button",
-                on_click=s.toggle_venue_form,
-                style=theme.secondary_button,
-                aria_expanded=s.adding_venue.to_string(),
-                data_testid="admin-new-venue",
-            ),
-            rx.button(
-                rx.icon("plus", size=16, aria_hidden="true"),
-                "New event",
-                type="button",
-                on_click=s.start_create,
-                style=theme.primary_button,
-                data_testid="admin-new-event",
-            ),
-            spacing="3",
-            align="center",
-            wrap="wrap",
-            width="100%",
+            flex="1",
+            min_width="12rem",
         ),
-        on_submit=s.search,
-        width="100%",
+        rx.box(
+            rx.el.label("Status", html_for="admin-event-status", class_name="khala-sr"),
+            select(
+                "status",
+                "admin-event-status",
+                [
+                    ("", "All statuses"),
+                    ("draft", "Drafts"),
+                    ("published", "Published"),
+                    ("cancelled", "Cancelled"),
+                ],
+            ),
+        ),
+        rx.button("Search", type="submit", style=theme.secondary_button),
+        rx.spacer(),
+        rx.button(
+            rx.icon("map-pin", size=16, aria_hidden="true"),
+            "New venue",
+            type="button",
+            on_click=s.toggle_venue_form,
+            style=theme.secondary_button,
+            aria_expanded=s.adding_venue.to_string(),
+            data_testid="admin-new-venue",
+        ),
+        rx.button(
+            rx.icon("plus", size=16, aria_hidden="true"),
+            "New event",
+            type="button",
+            on_click=s.start_create,
+            style=theme.primary_button,
+            data_testid="admin-new-event",
+        ),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.admin.components.common import filter_form
 from khala.admin.components.shell import (
     INPUT_STYLE,
     MAIL_TONES,
@@ -286,47 +287,40 @@ def mail_section() -> rx.Component:
     return rx.vstack(
         _announce(),
         rx.heading("Outbox", as_="h2", size="4", margin_top="0.5rem"),
-        rx.form(
-            rx.hstack(
-                rx.box(
-                    rx.el.label("Status", html_for="admin-mail-status", class_name="khala-sr"),
-                    select(
-                        "status",
-                        "admin-mail-status",
-                        [
-                            ("", "All statuses"),
-                            ("failed", "Failed"),
-                            ("queued", "Queued"),
-                            ("sending", "Sending"),
-                            ("sent", "Sent"),
-                            ("captured", "Captured (no SMTP)"),
-                        ],
-                    ),
+        filter_form(
+            s,
+            rx.box(
+                rx.el.label("Status", html_for="admin-mail-status", class_name="khala-sr"),
+                select(
+                    "status",
+                    "admin-mail-status",
+                    [
+                        ("", "All statuses"),
+                        ("failed", "Failed"),
+                        ("queued", "Queued"),
+                        ("sending", "Sending"),
+                        ("sent", "Sent"),
+                        ("captured", "Captured (no SMTP)"),
+                    ],
                 ),
-                rx.box(
-                    rx.el.label("Kind", html_for="admin-mail-template", class_name="khala-sr"),
-                    select("template", "admin-mail-template", [("", "Every kind"), *TEMPLATE_LABELS.items()]),
-                ),
-                rx.box(
-                    rx.el.label("Recipient", html_for="admin-mail-recipient", class_name="khala-sr"),
-                    rx.el.input(
-                        id="admin-mail-recipient",
-                        name="recipient",
-                        type="search",
-                        placeholder="Recipient contains…",
-                        style=INPUT_STYLE,
-                    ),
-                    flex="1",
-                    min_width="min(12rem, 100%)",
-                ),
-                rx.button("Filter", type="submit", style=theme.secondary_button),
-                spacing="3",
-                align="center",
-                wrap="wrap",
-                width="100%",
             ),
-            on_submit=s.search,
-            width="100%",
+            rx.box(
+                rx.el.label("Kind", html_for="admin-mail-template", class_name="khala-sr"),
+                select("template", "admin-mail-template", [("", "Every kind"), *TEMPLATE_LABELS.items()]),
+            ),
+            rx.box(
+                rx.el.label("Recipient", html_for="admin-mail-recipient", class_name="khala-sr"),
+                rx.el.input(
+                    id="admin-mail-recipient",
+                    name="recipient",
+                    type="search",
+                    placeholder="Recipient contains…",
+                    style=INPUT_STYLE,
+                ),
+                flex="1",
+                min_width="min(12rem, 100%)",
+            ),
+            rx.button("Filter", type="submit", style=theme.secondary_button),
         ),
         form_error(s.error),
         rx.cond(
