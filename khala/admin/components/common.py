@@ -92,3 +92,24 @@ def filter_form(state: Any, *controls: rx.Component) -> rx.Component:
         on_submit=state.search,
         width="100%",
     )
+
+
+def confirm_delete(what: Any, confirm: Any, description: Any, on_confirm: Any) -> rx.Component:
+    """A small red "Delete" button that asks first: "Delete “what”?", the ``description``, keep or ``confirm``."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("trash-2", size=14, aria_hidden="true"),
+                "Delete",
+                type="button",
+                size="1",
+                style={**theme.secondary_button, "color": theme.DANGER},
+                aria_label="Delete " + what,
+            )
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete “", what, "”?"),
+            rx.alert_dialog.description(description),
+            confirm_buttons("Keep it", confirm, on_confirm),
+        ),
+    )

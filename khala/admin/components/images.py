@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.admin.components.common import confirm_buttons, search_form
+from khala.admin.components.common import confirm_delete, search_form
 from khala.admin.components.shell import INPUT_STYLE, card, pager
 from khala.admin.state.images import UPLOAD_ID, ImageUploadState, LibraryCard
 from khala.images import service
@@ -126,22 +126,11 @@ def image_preview() -> rx.Component:
 
 
 def _delete_dialog(c: LibraryCard) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("trash-2", size=14, aria_hidden="true"),
-                "Delete",
-                type="button",
-                size="1",
-                style={**theme.secondary_button, "color": theme.DANGER},
-                aria_label="Delete " + c.name,
-            )
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete “", c.name, "”?"),
-            rx.alert_dialog.description("The image and its stored files are removed for good."),
-            confirm_buttons("Keep it", "Delete the image", ImageUploadState.delete_image(c.id)),
-        ),
+    return confirm_delete(
+        c.name,
+        "Delete the image",
+        "The image and its stored files are removed for good.",
+        ImageUploadState.delete_image(c.id),
     )
 
 

@@ -6,32 +6,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.admin.components.common import confirm_buttons, search_form
+from khala.admin.components.common import confirm_delete, search_form
 from khala.admin.components.shell import card, form_message, grid, pager
 from khala.admin.state.venues import AdminVenuesState, CategoryRowView, VenueRowView
 from khala.ui import theme
 from khala.ui.forms import field, form_error
 
-DANGER = {**theme.secondary_button, "color": theme.DANGER}
-
 
 def _confirm_delete(what: rx.Var, label: str, on_confirm: rx.EventSpec) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("trash-2", size=14, aria_hidden="true"),
-                "Delete",
-                type="button",
-                size="1",
-                style=DANGER,
-                aria_label="Delete " + what,
-            )
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete “", what, "”?"),
-            rx.alert_dialog.description(f"No event uses this {label}; it is removed for good."),
-            confirm_buttons("Keep it", f"Delete the {label}", on_confirm),
-        ),
+    return confirm_delete(
+        what, f"Delete the {label}", f"No event uses this {label}; it is removed for good.", on_confirm
     )
 
 
