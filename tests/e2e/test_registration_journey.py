@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from khala.accounts import service as accounts
+from khala.accounts import passwords
 from khala.accounts.models import User
 from khala.db import session_scope, utcnow
 from khala.events import catalogue
@@ -27,7 +27,7 @@ def _verified_user(email: str) -> None:
             User(
                 email=email,
                 display_name="Ticket Holder",
-                password_hash=accounts.hash_password(PASSWORD),
+                password_hash=passwords.hash_password(PASSWORD),
                 email_verified_at=utcnow(),
             )
         )
