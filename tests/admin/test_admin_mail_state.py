@@ -34,7 +34,9 @@ def test_a_message_as_rendered_without_its_one_time_link(person) -> None:
     assert [r.id for r in state.rows] == [str(message.id)] and state.rows[0].template == "Password reset"
     run(state.view_message(str(message.id)))
     assert state.view_open and state.shown.subject == "Reset your password"
-    assert mail_reports.HIDDEN_LINK in state.shown.html and mail.link_secret(reference) not in state.shown.html
+    assert (
+        mail_reports.HIDDEN_LINK in state.shown.html and mail.link_secret(reference) not in state.shown.html
+    )
     assert "Ada" in state.shown.text
     run(state.close_view())
     assert not state.view_open
