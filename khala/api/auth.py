@@ -39,11 +39,11 @@ _gateway_header = APIKeyHeader(
 
 
 async def api_key(
-    request: Request,
-    response: Response,
-    secret: Annotated[str | None, Security(_api_key_header)],
-    gateway_secret: Annotated[str | None, Security(_gateway_header)],
+    request: Request, response: Response, secret: str | None, gateway_secret: str | None
 ) -> KeyView:
+    """The key of the request (either header), counted against its rate limit; the headers' Security
+    declarations are on ``read_key``/``write_key`` themselves (one dependency level: FastAPI solves each
+    level per request)."""
     given = secret or gateway_secret
     if not given:
         raise NotAuthenticated(f"Send your API key in the {HEADER} header.")
@@ -62,11 +62,22 @@ async def api_key(
     return key
 
 
-async def read_key(key: Annotated[KeyView, Depends(api_key)]) -> KeyView:
-    return key
+async def read_key(
+    request: Request,
+    response: Response,
+    secret: Annotated[str | None, Security(_api_key_header)],
+    gateway_secret: Annotated[str | None, Security(_gateway_header)],
+) -> KeyView:
+    return await api_key(request, response, secret, gateway_secret)
 
 
-async def write_key(key: Annotated[KeyView, Depends(api_key)]) -> KeyView:
+async def write_key(
+    request: Request,
+    response: Response,
+    secret: Annotated[str | None, Security(_api_key_header)],
+    gateway_secret: Annotated[str | None, Security(_gateway_header)],
+) -> KeyView:
+    key = await api_key(request, response, secret, gateway_secret)
     if not key.can_write:
         raise Forbidden("This API key can only read; this request needs a key with the write scope.")
     return key
