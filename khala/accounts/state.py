@@ -32,6 +32,7 @@ from khala.errors import DomainError, NotAuthenticated
 from khala.lib import routes
 from khala.lib.i18n import gettext as _
 from khala.lib.i18n import ngettext
+from khala.ui.client import toast
 
 T = TypeVar("T")
 # Mail-a-link requests to a typed address answer after at least this long, whether or not the address has an
@@ -223,7 +224,7 @@ class SignupState(rx.State):
                 )
             )
         except DomainError as exc:
-            yield rx.toast.error(exc.message)
+            yield toast.error(exc.message)
 
 
 class VerifyState(rx.State):

@@ -16,6 +16,7 @@ from khala.api import keys
 from khala.api.models import SCOPES
 from khala.audit.service import Actor
 from khala.errors import DomainError
+from khala.ui.client import toast
 
 
 @dataclass
@@ -117,6 +118,6 @@ class AdminApiKeysState(ReauthState, AdminState):
         try:
             key = await asyncio.to_thread(keys.revoke_key, clip(key_id, 60), actor=actor)
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         await self._fetch()
-        return rx.toast.success(f"{key.name} is revoked; requests with it are refused from now on.")
+        return toast.success(f"{key.name} is revoked; requests with it are refused from now on.")

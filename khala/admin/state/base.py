@@ -31,6 +31,7 @@ from khala.audit.service import Actor
 from khala.errors import DomainError, Forbidden, NotAuthenticated
 from khala.lib import routes
 from khala.lib.paging import Page
+from khala.ui.client import toast
 
 REFUSED = "Only administrators can do that."
 # Marks a guarded handler with how it refuses ({"bounce": …, "actor": …}); tests check every handler has it.
@@ -165,7 +166,7 @@ class AdminState(rx.State):
         self._forget()
         if bounce:
             return self._bounce()
-        return rx.toast.error(REFUSED)
+        return toast.error(REFUSED)
 
     def _bounce(self):
         """What an on_load does for a non-administrator: anonymous → sign in and come back."""

@@ -25,6 +25,7 @@ from khala.events.live import Poller
 from khala.lib.dates import format_date_short, format_datetime_short, local
 from khala.registrations import roster
 from khala.registrations import service as registrations
+from khala.ui.client import toast
 from khala.ui.tabs import running_app, still_connected
 
 log = logging.getLogger(__name__)
@@ -319,7 +320,7 @@ class AdminCheckinState(AdminState):
             await asyncio.to_thread(registrations.undo_check_in, clip(registration_id, 60), actor=actor)
         except DomainError as exc:
             self.error = exc.message
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         who = self.result.name if self.result.registration_id == registration_id else ""
         self.result = DoorResult(
             kind="undone",

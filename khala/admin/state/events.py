@@ -29,6 +29,7 @@ from khala.events.markdown import render_markdown
 from khala.images import service as images
 from khala.lib import dates, money
 from khala.locations import service as locations
+from khala.ui.client import toast
 
 EVENTS_PAGE_SIZE = 20
 EVENT_IMAGE_UPLOAD = "event-image-upload"
@@ -294,7 +295,7 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         self.adding_venue = False
         self.venue_key += 1
         await self._load_choices()
-        return rx.toast.success(
+        return toast.success(
             f"Venue “{clip(form_data.get('name'), 120).strip()}” added; choose it in the event form."
         )
 
@@ -323,7 +324,7 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         self.query, self.status_filter, self.page = "", "", 1
         await self._fetch()
         await self._reselect(event_id)
-        return rx.toast.success(f"Created “{self.selected.title}”. Add its packages below.")
+        return toast.success(f"Created “{self.selected.title}”. Add its packages below.")
 
     @rx.event
     @admin_only
@@ -334,7 +335,7 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         try:
             await self._reselect(clip(event_id, 60))
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         return None
 
     @rx.event
@@ -353,7 +354,7 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         try:
             values = await asyncio.to_thread(forms.event_form_values, self.selected.id)
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         await self._load_choices()
         self.creating = False
         self.edit_values, self.edit_errors = values, {}
@@ -387,7 +388,7 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         self._stop_editing()
         await self._reselect(event_id)
         await self._fetch()
-        return rx.toast.success("Changes saved.")
+        return toast.success("Changes saved.")
 
     @rx.event
     @admin_only
@@ -403,7 +404,7 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         image_id = clip(value, 60)
         url, _ = await asyncio.to_thread(_poster, image_id) if image_id else ("", "")
         if image_id and not url:
-            return rx.toast.error(events.CHOOSE_IMAGE)
+            return toast.error(events.CHOOSE_IMAGE)
         self.picked_image, self.picked_url = image_id, url
         return None
 
@@ -431,7 +432,7 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         self.picked_url, _ = await asyncio.to_thread(_poster, self.picked_image)
         self.inline_alt = ""
         yield rx.clear_selected_files(EVENT_IMAGE_UPLOAD)
-        yield rx.toast.success(f"Uploaded “{image.name}”; the event will show it once you save.")
+        yield toast.success(f"Uploaded “{image.name}”; the event will show it once you save.")
 
     @rx.event
     @admin_only
@@ -439,13 +440,13 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         try:
             copy = await asyncio.to_thread(commands.duplicate_event, clip(event_id, 60), actor=actor)
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         self._stop_editing()
         self._stop_package_edit()
         self.query, self.status_filter, self.page = "", "", 1
         await self._fetch()
         await self._reselect(copy.id)
-        return rx.toast.success(f"Created the draft “{copy.title}” with {len(copy.packages)} package(s).")
+        return toast.success(f"Created the draft “{copy.title}” with {len(copy.packages)} package(s).")
 
     @rx.event
     @admin_only
@@ -455,13 +456,13 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         try:
             await asyncio.to_thread(commands.delete_event, event_id, actor=actor)
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         if self.selected.id == event_id:
             self.selected = EventEditView()
             self._stop_editing()
             self._stop_package_edit()
         await self._fetch()
-        return rx.toast.success("Event deleted.")
+        return toast.success("Event deleted.")
 
     @rx.event
     @admin_only
@@ -472,8 +473,8 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
             new = await asyncio.to_thread(events.set_status, event_id, clip(status, 20), actor=actor)
         except DomainError as exc:
             self.status_error = exc.message
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         await self._fetch()
         if self.selected.id == event_id:
             await self._reselect(event_id)
-        return rx.toast.success(f"The event is now {STATUS_LABELS.get(new, new).lower()}.")
+        return toast.success(f"The event is now {STATUS_LABELS.get(new, new).lower()}.")

@@ -26,6 +26,7 @@ from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.images import service
 from khala.images.models import Image
+from khala.ui.client import toast
 
 UPLOAD_ID = "image-upload"
 LIBRARY_PAGE_SIZE = 24
@@ -173,7 +174,7 @@ class ImageUploadState(SearchState, PagedState, AdminState):
         if image_id == self.image_id:
             self.image_alt = image.alt_text
         await self._fetch()
-        return rx.toast.success(f"Alt text of “{image.name}” saved.")
+        return toast.success(f"Alt text of “{image.name}” saved.")
 
     @rx.event
     @admin_only
@@ -224,7 +225,7 @@ class ImageUploadState(SearchState, PagedState, AdminState):
         self.query, self.page = "", 1
         await self._fetch()
         yield rx.clear_selected_files(UPLOAD_ID)
-        yield rx.toast.success(f"Stored “{image.name}” ({image.width} × {image.height}).")
+        yield toast.success(f"Stored “{image.name}” ({image.width} × {image.height}).")
 
     @rx.event
     @admin_only
@@ -251,12 +252,12 @@ class ImageUploadState(SearchState, PagedState, AdminState):
         try:
             await asyncio.to_thread(service.remove_image, clip(image_id, 60), actor=actor)
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         if image_id == self.image_id:
             self.image_id = ""
             self._set_urls(service.image_urls(None))
         await self._fetch()
-        return rx.toast.success("Image deleted.")
+        return toast.success("Image deleted.")
 
     # helpers (not event handlers: "_" prefix) -----------------------------------------------------
     def _set_urls(self, urls: dict[str, service.SignedUrl]) -> None:

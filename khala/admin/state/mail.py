@@ -21,6 +21,7 @@ from khala.mail import reports as mail_reports
 from khala.mail import service as mail
 from khala.registrations import roster
 from khala.registrations import service as registrations
+from khala.ui.client import toast
 
 MAIL_PAGE_SIZE = 25
 TEMPLATE_LABELS = {
@@ -143,9 +144,9 @@ class AdminMailState(PagedState, AdminState):
             status = await asyncio.to_thread(mail.retry_failed, clip(message_id, 300), actor=actor)
         except DomainError as exc:
             self.error = exc.message
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         await self._fetch()
-        return rx.toast.success(f"Queued again for {status.recipient}.")
+        return toast.success(f"Queued again for {status.recipient}.")
 
     @rx.event
     @admin_only
@@ -162,7 +163,7 @@ class AdminMailState(PagedState, AdminState):
             m = await asyncio.to_thread(mail_reports.message_view, clip(message_id, 60))
         except DomainError as exc:
             self.error = exc.message
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         self.shown = MessageDetail(
             id=str(m.id),
             recipient=m.recipient,
@@ -301,8 +302,8 @@ class AdminAnnounceState(AdminState):
         except DomainError as exc:
             self.errors = exc.by_field() or {"form": exc.message}
             self.previewing = False
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         self.previewing, self.preview_html = False, ""
         self.subject, self.body = "", ""
         self.sent_note = f"Queued for {count} ticket holder{'s' if count != 1 else ''}."
-        return [rx.toast.success(self.sent_note), AdminMailState.refresh]
+        return [toast.success(self.sent_note), AdminMailState.refresh]

@@ -19,6 +19,7 @@ from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.events import catalogue, commands, forms
 from khala.lib import dates, money
+from khala.ui.client import toast
 
 SALES_LABELS = {
     "open": "On sale",
@@ -133,18 +134,18 @@ class PackagesMixin(rx.State, mixin=True):
             return None
         self.package_key += 1
         await self._after_change()
-        return rx.toast.success("Package added.")
+        return toast.success("Package added.")
 
     @rx.event
     @admin_only
     async def edit_package(self, package_id: str):
         package_id = clip(package_id, 60)
         if not self._of_selected(package_id):
-            return rx.toast.error("Open the package's event first.")
+            return toast.error("Open the package's event first.")
         try:
             values = await asyncio.to_thread(forms.package_form_values, package_id)
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         self.editing_package, self.package_values, self.package_edit_errors = package_id, values, {}
         self.package_edit_key += 1
         return None
@@ -170,20 +171,20 @@ class PackagesMixin(rx.State, mixin=True):
             return None
         self._stop_package_edit()
         await self._after_change()
-        return rx.toast.success("Package saved.")
+        return toast.success("Package saved.")
 
     async def _package_action(self, package_id: str, work: Any, done: str):
         package_id = clip(package_id, 60)
         if not self._of_selected(package_id):
-            return rx.toast.error("Open the package's event first.")
+            return toast.error("Open the package's event first.")
         try:
             await asyncio.to_thread(work, package_id)
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         if self.editing_package == package_id:
             self._stop_package_edit()
         await self._after_change()
-        return rx.toast.success(done) if done else None
+        return toast.success(done) if done else None
 
     @rx.event
     @admin_only

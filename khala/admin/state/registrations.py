@@ -23,6 +23,7 @@ from khala.events import catalogue, reports
 from khala.lib.dates import format_date_short, format_datetime_short
 from khala.registrations import queries, roster
 from khala.registrations import service as registrations
+from khala.ui.client import toast
 
 REGISTRATIONS_PAGE_SIZE = 25
 EVENT_CHOICES = 100  # the registrations section's event picker: the latest events
@@ -190,9 +191,9 @@ class AdminRegistrationsState(PagedState, AdminState):
         except DomainError as exc:
             self.error = exc.message
             await self._fetch()
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         await self._fetch()
-        return rx.toast.success(
+        return toast.success(
             "Registration cancelled; its seats are free again and the waiting list, if any, moved up."
         )
 
@@ -205,8 +206,8 @@ class AdminRegistrationsState(PagedState, AdminState):
             await asyncio.to_thread(registrations.resend_confirmation, clip(registration_id, 60), actor=actor)
         except DomainError as exc:
             self.error = exc.message
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         row = next((r for r in self.rows if r.id == registration_id), None)
-        return rx.toast.success(
+        return toast.success(
             f"Confirmation sent again to {row.email}." if row else "Confirmation sent again."
         )

@@ -13,6 +13,7 @@ from khala.accounts import auth, service, sessions, standing
 from khala.admin.state.base import AdminState, PagedState, ReauthState, admin_only, clip, page_number
 from khala.audit.service import Actor
 from khala.errors import DomainError, InvalidInput
+from khala.ui.client import toast
 
 USERS_PAGE_SIZE = 50
 ROLE_FILTERS = {"", "admin", "disabled", "unverified"}
@@ -128,9 +129,9 @@ class UsersAdminState(PagedState, ReauthState, AdminState):
             row = await asyncio.to_thread(standing.disable_user, clip(user_id, 60), actor=actor)
         except DomainError as exc:
             self.error = exc.message
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         await self._fetch(str(actor.id))
-        return rx.toast.success(f"{row.email} is disabled; its sessions have ended.")
+        return toast.success(f"{row.email} is disabled; its sessions have ended.")
 
     @rx.event
     @admin_only
@@ -140,6 +141,6 @@ class UsersAdminState(PagedState, ReauthState, AdminState):
             row = await asyncio.to_thread(standing.enable_user, clip(user_id, 60), actor=actor)
         except DomainError as exc:
             self.error = exc.message
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         await self._fetch(str(actor.id))
-        return rx.toast.success(f"{row.email} can sign in again.")
+        return toast.success(f"{row.email} can sign in again.")

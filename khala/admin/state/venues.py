@@ -17,6 +17,7 @@ from khala.events import categories
 from khala.events.service import slugify
 from khala.lib.usage import events_phrase
 from khala.locations import service as locations
+from khala.ui.client import toast
 
 VENUES_PAGE_SIZE = 25
 VENUE_FIELDS = ("name", "street", "postal_code", "city", "region", "country")
@@ -132,7 +133,7 @@ class AdminVenuesState(SearchState, PagedState, AdminState):
         try:
             v = await asyncio.to_thread(locations.get_location, clip(venue_id, 60))
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         self._close_venue_form()
         self.editing_venue = v.id
         self.venue_values = {k: str(getattr(v, k) or "") for k in VENUE_FIELDS}
@@ -163,7 +164,7 @@ class AdminVenuesState(SearchState, PagedState, AdminState):
         self._close_venue_form()
         await self._fetch()
         name = " ".join(fields["name"].split())[:120]
-        return rx.toast.success(f"Venue “{name}” saved." if venue_id else f"Venue “{name}” added.")
+        return toast.success(f"Venue “{name}” saved." if venue_id else f"Venue “{name}” added.")
 
     @rx.event
     @admin_only
@@ -172,11 +173,11 @@ class AdminVenuesState(SearchState, PagedState, AdminState):
         try:
             await asyncio.to_thread(locations.delete_location, venue_id, actor=actor)
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         if self.editing_venue == venue_id:
             self._close_venue_form()
         await self._fetch()
-        return rx.toast.success("Venue deleted.")
+        return toast.success("Venue deleted.")
 
     # categories --------------------------------------------------------------------------------------
 
@@ -194,7 +195,7 @@ class AdminVenuesState(SearchState, PagedState, AdminState):
             return None
         self.category_key += 1
         await self._fetch_categories()
-        return rx.toast.success(f"Category “{view.name}” added.")
+        return toast.success(f"Category “{view.name}” added.")
 
     @rx.event
     @admin_only
@@ -230,7 +231,7 @@ class AdminVenuesState(SearchState, PagedState, AdminState):
             return None
         self._stop_category_edit()
         await self._fetch_categories()
-        return rx.toast.success(f"Category “{view.name}” saved.")
+        return toast.success(f"Category “{view.name}” saved.")
 
     @rx.event
     @admin_only
@@ -238,8 +239,8 @@ class AdminVenuesState(SearchState, PagedState, AdminState):
         try:
             await asyncio.to_thread(categories.delete_category, clip(slug, 100), actor=actor)
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return toast.error(exc.message)
         if self.editing_category == slug:
             self._stop_category_edit()
         await self._fetch_categories()
-        return rx.toast.success("Category deleted.")
+        return toast.success("Category deleted.")
