@@ -22,7 +22,29 @@ SURFACES = [
     "events/components/detail.py",
     "events/components/listing.py",
 ]
-NOT_YET = ["admin/"]  # the dashboard: English only for now
+# The dashboard's components are scanned too, except the modules listed here (not translated yet).
+NOT_YET = {
+    "admin/components/api_keys.py",
+    "admin/components/audit.py",
+    "admin/components/checkin.py",
+    "admin/components/common.py",
+    "admin/components/embed.py",
+    "admin/components/event_forms.py",
+    "admin/components/events.py",
+    "admin/components/images.py",
+    "admin/components/mail.py",
+    "admin/components/overview.py",
+    "admin/components/packages.py",
+    "admin/components/registrations.py",
+    "admin/components/scanner.py",
+    "admin/components/shell.py",
+    "admin/components/system.py",
+    "admin/components/users.py",
+    "admin/components/venues.py",
+}
+ADMIN = sorted(
+    str(p.relative_to(ROOT)) for p in (ROOT / "admin" / "components").glob("*.py") if p.name != "__init__.py"
+)
 COMPONENTS = {
     "text",
     "button",
@@ -69,7 +91,8 @@ def _bare_literals(path: Path) -> list[str]:
 
 
 def test_components_and_pages_put_their_words_through_gettext() -> None:
-    bare = [hit for rel in SURFACES for hit in _bare_literals(ROOT / rel)]
+    surfaces = SURFACES + [rel for rel in ADMIN if rel not in NOT_YET]
+    bare = [hit for rel in surfaces for hit in _bare_literals(ROOT / rel)]
     assert not bare, "wrap these in _() / t() (khala.ui.i18n):\n" + "\n".join(bare)
 
 
