@@ -19,6 +19,7 @@ from khala.accounts import auth
 from khala.accounts import sessions as accounts
 from khala.errors import DomainError
 from khala.lib import routes
+from khala.lib.i18n import gettext as _
 from khala.registrations import feed, queries, roster
 
 router = APIRouter(include_in_schema=False)
@@ -29,7 +30,7 @@ async def ticket_ics(registration_id: str, request: Request) -> Response:
     token = auth.read_cookie(request.headers.get("cookie", ""), auth.cookie_name())
     user = await run_in_threadpool(accounts.resolve_session, token) if token else None
     if user is None:
-        return PlainTextResponse("Sign in to download your ticket.", status_code=401)
+        return PlainTextResponse(_("Sign in to download your ticket."), status_code=401)
     try:
         filename, body = await run_in_threadpool(queries.ticket_calendar, registration_id, user.id)
     except DomainError as exc:
@@ -51,7 +52,7 @@ async def personal_feed(request: Request) -> Response:
     body = await run_in_threadpool(feed.personal_feed, request.query_params.get("token"))
     if body is None:
         return PlainTextResponse(
-            "This calendar link is not valid (it may have been replaced or turned off).",
+            _("This calendar link is not valid (it may have been replaced or turned off)."),
             status_code=404,
             headers={"Cache-Control": "no-store"},
         )
@@ -100,10 +101,10 @@ async def registrations_csv(event_id: str, request: Request) -> Response:
     user = await run_in_threadpool(accounts.resolve_session, token) if token else None
     headers = {"Cache-Control": "private, no-store"}
     if user is None:
-        return PlainTextResponse("Sign in to export registrations.", status_code=401, headers=headers)
+        return PlainTextResponse(_("Sign in to export registrations."), status_code=401, headers=headers)
     if not user.is_admin:
         return PlainTextResponse(
-            "Only administrators can export registrations.", status_code=403, headers=headers
+            _("Only administrators can export registrations."), status_code=403, headers=headers
         )
     rows = roster.export_rows(event_id)
     try:
@@ -112,7 +113,7 @@ async def registrations_csv(event_id: str, request: Request) -> Response:
         return PlainTextResponse(exc.message, status_code=exc.status, headers=headers)
     filename = re.sub(r"[^A-Za-z0-9._-]+", "-", str(slug))[:80] or "event"
     return StreamingResponse(
-        csv_lines(rows, roster.CSV_HEADER),  # a sync iterator: Starlette reads it in a worker thread
+        csv_lines(rows, roster.csv_header()),  # a sync iterator: Starlette reads it in a worker thread
         media_type="text/csv; charset=utf-8",
         headers={**headers, "Content-Disposition": f'attachment; filename="{filename}-registrations.csv"'},
     )

@@ -20,7 +20,7 @@ from khala.errors import Conflict, InvalidInput, NotFound
 from khala.events.catalogue import package_view
 from khala.events.models import Event, EventStatus, Package
 from khala.lib.dates import format_datetime_short
-from khala.lib.i18n import N_
+from khala.lib.i18n import N_, ngettext
 from khala.lib.i18n import gettext as _
 from khala.lib.ids import parse_id
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
@@ -99,7 +99,7 @@ def get_registration(registration_id: str | uuid.UUID, *, viewer: Actor) -> Regi
     with session_scope() as s:
         r = s.get(Registration, rid)
         if r is None or not acts_for_owner(s, viewer, r):
-            raise NotFound("We could not find that registration.")
+            raise NotFound(_("We could not find that registration."))
         return view(r, _position(s, r))
 
 
@@ -236,7 +236,7 @@ def ticket_calendar(registration_id: str | uuid.UUID, user_id: str | uuid.UUID) 
     with session_scope() as s:
         r = s.get(Registration, rid)
         if r is None or r.user_id != parse_id(user_id, "account") or r.status not in ACTIVE:
-            raise NotFound("We could not find that ticket.")
+            raise NotFound(_("We could not find that ticket."))
         package = s.get(Package, r.package_id)
         event = s.get(Event, r.event_id)
         location = s.get(Location, event.location_id) if event and event.location_id else None
@@ -294,7 +294,7 @@ def package_summary(package_id: str | uuid.UUID) -> PackageSummary:
         package = s.get(Package, pid)
         event = s.get(Event, package.event_id) if package else None
         if package is None or event is None or event.status == EventStatus.draft:
-            raise NotFound("We could not find that package.")
+            raise NotFound(_("We could not find that package."))
         pv = package_view(event, package)
         return PackageSummary(
             package_id=str(package.id),
@@ -373,7 +373,7 @@ def admin_row_fields(
         "ticket_code": r.ticket_code,
         "created_at": r.created_at,
         "user_email": email or "",
-        "user_name": name or "(deleted account)",
+        "user_name": name or _("(deleted account)"),
         "package_title": package_title,
         "cancellable": r.status == RegistrationStatus.waitlisted
         or (r.status == RegistrationStatus.confirmed and not started),
@@ -396,7 +396,7 @@ def list_for_event(
     the caller checks). A page past the end gives the last page."""
     eid = parse_id(event_id, "event")
     if status and status not in ADMIN_STATUS_FILTERS:
-        raise InvalidInput({"status": "Status must be confirmed, waitlisted or cancelled."})
+        raise InvalidInput({"status": _("Status must be confirmed, waitlisted or cancelled.")})
     size = clamp_page_size(page_size)
     now = now or utcnow()
     conditions = [Registration.event_id == eid]
@@ -405,7 +405,7 @@ def list_for_event(
     with session_scope() as s:
         event = s.get(Event, eid)
         if event is None:
-            raise NotFound("We could not find that event.")
+            raise NotFound(_("We could not find that event."))
         total = s.exec(select(sa.func.count()).select_from(Registration).where(*conditions)).one()
         current = clamp_page(page, total, size)
         rows = s.exec(
@@ -437,5 +437,10 @@ def refuse_draft_while_held(session: Session, event: Event, new_status: EventSta
     ).one()
     if holders:
         raise Conflict(
-            f"{holders} registration(s) hold this event; it cannot go back to draft. Cancel it instead."
+            ngettext(
+                "%(num)d registration holds this event; it cannot go back to draft. Cancel it instead.",
+                "%(num)d registrations hold this event; it cannot go back to draft. Cancel it instead.",
+                holders,
+            )
+            % {"num": holders}
         )

@@ -21,6 +21,8 @@ from khala.db import session_scope, utcnow
 from khala.errors import InvalidInput, NotFound
 from khala.events.models import Event, Package
 from khala.lib.dates import format_datetime_short
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.lib.ids import parse_id
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.registrations.models import Registration, RegistrationStatus
@@ -119,17 +121,23 @@ def search_registrations(
 
 # ---------------------------------------------------------------- the CSV export
 
+# The export's columns in English; ``csv_header()`` gives them in the current language (the admin's).
 CSV_HEADER = (
-    "Ticket code",
-    "Status",
-    "Name",
-    "E-mail",
-    "Package",
-    "Seats",
-    "Registered",
-    "Checked in",
-    "Registration id",
+    N_("Ticket code"),
+    N_("Status"),
+    N_("Name"),
+    N_("E-mail"),
+    N_("Package"),
+    N_("Seats"),
+    N_("Registered"),
+    N_("Checked in"),
+    N_("Registration id"),
 )
+
+
+def csv_header() -> tuple[str, ...]:
+    """The CSV export's first row, in the language of the request (``CSV_HEADER`` order)."""
+    return tuple(_(h) for h in CSV_HEADER)
 
 
 def export_rows(event_id: str | uuid.UUID, *, chunk: int = 500) -> Iterator[str | list[str]]:
@@ -159,7 +167,7 @@ def export_rows(event_id: str | uuid.UUID, *, chunk: int = 500) -> Iterator[str 
                 [
                     r.ticket_code,
                     str(r.status),
-                    name or "(deleted account)",
+                    name or _("(deleted account)"),
                     email or "",
                     package_title,
                     str(r.quantity),
@@ -227,7 +235,7 @@ def door_ticket(ticket_code: str) -> DoorTicket | None:
             registration_id=str(r.id),
             ticket_code=r.ticket_code,
             status=str(r.status),
-            holder_name=name or "(deleted account)",
+            holder_name=name or _("(deleted account)"),
             holder_email=email or "",
             package_title=package_title,
             quantity=r.quantity,
@@ -331,7 +339,7 @@ def recent_arrivals(event_id: str | uuid.UUID, *, limit: int = 6) -> list[DoorAr
             .limit(max(1, min(int(limit), 50)))
         ).all()
     return [
-        DoorArrival(str(r.id), name or "(deleted account)", title, r.quantity, r.checked_in_at)
+        DoorArrival(str(r.id), name or _("(deleted account)"), title, r.quantity, r.checked_in_at)
         for r, name, title in rows
     ]
 

@@ -9,6 +9,7 @@ from khala.admin.components.shell import INPUT_STYLE, card, labelled, select, ta
 from khala.admin.state.api_keys import AdminApiKeysState, KeyRowView
 from khala.ui import theme
 from khala.ui.forms import field_error
+from khala.ui.i18n import t as _
 from khala.ui.widgets import badge
 
 DANGER_BUTTON = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}
@@ -24,7 +25,7 @@ def _row(k: KeyRowView) -> rx.Component:
         ),
         rx.table.cell(
             badge(
-                rx.cond(k.scope == "write", "Read + write", "Read"),
+                rx.cond(k.scope == "write", _("Read + write"), _("Read")),
                 rx.cond(k.scope == "write", "few", "open"),
             )
         ),
@@ -39,20 +40,24 @@ def _row(k: KeyRowView) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 k.revoked != "",
-                rx.text("Revoked " + k.revoked, size="2", color=theme.TEXT_MUTED),
+                rx.text(_("Revoked ") + k.revoked, size="2", color=theme.TEXT_MUTED),
                 rx.cond(
                     s.confirm_revoke == k.id,
                     rx.hstack(
-                        rx.button("Confirm revoke", on_click=s.revoke(k.id), size="1", style=DANGER_BUTTON),
-                        rx.button("Keep", on_click=s.ask_revoke(""), size="1", style=theme.secondary_button),
+                        rx.button(
+                            _("Confirm revoke"), on_click=s.revoke(k.id), size="1", style=DANGER_BUTTON
+                        ),
+                        rx.button(
+                            _("Keep"), on_click=s.ask_revoke(""), size="1", style=theme.secondary_button
+                        ),
                         spacing="2",
                     ),
                     rx.button(
-                        "Revoke",
+                        _("Revoke"),
                         on_click=s.ask_revoke(k.id),
                         size="1",
                         style=theme.secondary_button,
-                        aria_label="Revoke the key " + k.name,
+                        aria_label=_("Revoke the key ") + k.name,
                     ),
                 ),
             )
@@ -66,10 +71,12 @@ def _secret() -> rx.Component:
     return rx.cond(
         s.new_secret != "",
         rx.box(
-            rx.heading("Copy the key for ", s.new_name, " now", as_="h3", size="3"),
+            rx.heading(_("Copy the key for "), s.new_name, _(" now"), as_="h3", size="3"),
             rx.text(
-                "This is the only time it is shown; Khala keeps only its hash. Send it as "
-                "Authorization: Bearer <key>.",
+                _(
+                    "This is the only time it is shown; Khala keeps only its hash. Send it as "
+                    "Authorization: Bearer <key>."
+                ),
                 size="2",
                 margin_y="0.5rem",
             ),
@@ -82,12 +89,12 @@ def _secret() -> rx.Component:
                 ),
                 rx.button(
                     rx.icon("copy", size=16, aria_hidden="true"),
-                    "Copy",
-                    on_click=[rx.set_clipboard(s.new_secret), rx.toast.success("Copied.")],
+                    _("Copy"),
+                    on_click=[rx.set_clipboard(s.new_secret), rx.toast.success(_("Copied."))],
                     size="1",
                     style=theme.secondary_button,
                 ),
-                rx.button("Done", on_click=s.dismiss_secret, size="1", style=theme.secondary_button),
+                rx.button(_("Done"), on_click=s.dismiss_secret, size="1", style=theme.secondary_button),
                 spacing="2",
                 align="center",
                 wrap="wrap",
@@ -108,18 +115,18 @@ def _secret() -> rx.Component:
 def api_keys_section() -> rx.Component:
     s = AdminApiKeysState
     return rx.vstack(
-        rx.heading("API keys", as_="h2", size="5"),
+        rx.heading(_("API keys"), as_="h2", size="5"),
         card(
-            rx.heading("New key", as_="h3", size="3", margin_bottom="0.5rem"),
+            rx.heading(_("New key"), as_="h3", size="3", margin_bottom="0.5rem"),
             rx.form(
                 rx.flex(
                     rx.box(
                         labelled(
-                            "Name",
+                            _("Name"),
                             rx.el.input(
                                 id="api-key-name",
                                 name="name",
-                                placeholder="Box office tablet",
+                                placeholder=_("Box office tablet"),
                                 max_length=100,
                                 style=INPUT_STYLE,
                             ),
@@ -132,8 +139,12 @@ def api_keys_section() -> rx.Component:
                     ),
                     rx.box(
                         labelled(
-                            "Scope",
-                            select("scope", "api-key-scope", [("read", "Read"), ("write", "Read and write")]),
+                            _("Scope"),
+                            select(
+                                "scope",
+                                "api-key-scope",
+                                [("read", _("Read")), ("write", _("Read and write"))],
+                            ),
                             "api-key-scope",
                             s.errors,
                             "scope",
@@ -142,7 +153,10 @@ def api_keys_section() -> rx.Component:
                         min_width="10rem",
                     ),
                     rx.button(
-                        "Create key", type="submit", style=theme.primary_button, data_testid="api-key-create"
+                        _("Create key"),
+                        type="submit",
+                        style=theme.primary_button,
+                        data_testid="api-key-create",
                     ),
                     gap="3",
                     align="end",
@@ -159,15 +173,17 @@ def api_keys_section() -> rx.Component:
         rx.cond(
             s.rows.length() > 0,
             table(
-                ["Key", "Scope", "Created", "Last used", ""],
+                [_("Key"), _("Scope"), _("Created"), _("Last used"), ""],
                 rx.table.body(rx.foreach(s.rows, _row)),
-                "API keys, newest first",
+                _("API keys, newest first"),
             ),
-            rx.text("No API keys yet.", color=theme.TEXT_MUTED),
+            rx.text(_("No API keys yet."), color=theme.TEXT_MUTED),
         ),
         rx.text(
-            "Keys call the REST API (/api/v1/docs). Read keys list events and registrations; write keys also "
-            "register attendees and check tickets in. A revoked key stops working at once.",
+            _(
+                "Keys call the REST API (/api/v1/docs). Read keys list events and registrations; write keys "
+                "also register attendees and check tickets in. A revoked key stops working at once."
+            ),
             size="2",
             color=theme.TEXT_MUTED,
         ),

@@ -6,9 +6,11 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.admin.components.shell import INPUT_STYLE, LABEL_STYLE, pager, table
-from khala.admin.state.audit import OBJECT_TYPES, AdminAuditState, AuditRowView, ChangeView
+from khala.admin.state.audit import OBJECT_LABELS, OBJECT_TYPES, AdminAuditState, AuditRowView, ChangeView
 from khala.ui import theme
 from khala.ui.forms import form_error
+from khala.ui.i18n import t as _
+from khala.ui.i18n import tp
 
 
 def _change(c: ChangeView) -> rx.Component:
@@ -35,14 +37,20 @@ def _row(e: AuditRowView) -> rx.Component:
                 spacing="0",
             )
         ),
-        rx.table.row_header_cell(rx.code(e.action, size="1")),
+        rx.table.row_header_cell(
+            rx.vstack(
+                rx.text(e.action_label, size="2", weight="medium"),
+                rx.code(e.action, size="1", color=theme.TEXT_MUTED),
+                spacing="0",
+            )
+        ),
         rx.table.cell(
             rx.vstack(
-                rx.text(e.object_type, size="1", weight="medium"),
+                rx.text(e.object_label, size="1", weight="medium"),
                 rx.el.a(
                     rx.code(e.object_id[:8], size="1"),
                     href="/admin/audit?object_type=" + e.object_type + "&object_id=" + e.object_id,
-                    title="Every entry about this " + e.object_type,
+                    title=_("Every entry about this object"),
                     style=theme.link_style,
                 ),
                 spacing="0",
@@ -60,7 +68,7 @@ def _row(e: AuditRowView) -> rx.Component:
     )
 
 
-def _field(label: str, control: rx.Component, id_: str) -> rx.Component:
+def _field(label: str | rx.Var[str], control: rx.Component, id_: str) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=id_, style={**LABEL_STYLE, "font_size": "0.875rem"}),
         control,
@@ -74,22 +82,22 @@ def _filters() -> rx.Component:
     return rx.form(
         rx.grid(
             _field(
-                "Actor",
+                _("Actor"),
                 rx.el.input(
                     id="audit-actor",
                     name="actor",
                     default_value=s.actor,
                     key="actor-" + s.actor,
-                    placeholder="e-mail, key name, system",
+                    placeholder=_("e-mail, key name, system"),
                     style=INPUT_STYLE,
                 ),
                 "audit-actor",
             ),
             _field(
-                "Action",
+                _("Action"),
                 rx.el.select(
-                    rx.el.option("Every action", value=""),
-                    rx.foreach(s.actions, lambda a: rx.el.option(a, value=a)),
+                    rx.el.option(_("Every action"), value=""),
+                    rx.foreach(s.action_options, lambda a: rx.el.option(a.label, value=a.value)),
                     id="audit-action",
                     name="action",
                     default_value=s.action,
@@ -99,10 +107,10 @@ def _filters() -> rx.Component:
                 "audit-action",
             ),
             _field(
-                "Object",
+                _("Object"),
                 rx.el.select(
-                    rx.el.option("Any object", value=""),
-                    *[rx.el.option(t.replace("_", " ").capitalize(), value=t) for t in OBJECT_TYPES],
+                    rx.el.option(_("Any object"), value=""),
+                    *[rx.el.option(_(OBJECT_LABELS[kind]), value=kind) for kind in OBJECT_TYPES],
                     id="audit-object-type",
                     name="object_type",
                     default_value=s.object_type,
@@ -112,7 +120,7 @@ def _filters() -> rx.Component:
                 "audit-object-type",
             ),
             _field(
-                "Object id",
+                _("Object id"),
                 rx.el.input(
                     id="audit-object-id",
                     name="object_id",
@@ -123,7 +131,7 @@ def _filters() -> rx.Component:
                 "audit-object-id",
             ),
             _field(
-                "From (UTC)",
+                _("From (UTC)"),
                 rx.el.input(
                     id="audit-since",
                     name="since",
@@ -135,7 +143,7 @@ def _filters() -> rx.Component:
                 "audit-since",
             ),
             _field(
-                "To (UTC)",
+                _("To (UTC)"),
                 rx.el.input(
                     id="audit-until",
                     name="until",
@@ -147,8 +155,8 @@ def _filters() -> rx.Component:
                 "audit-until",
             ),
             rx.hstack(
-                rx.button("Filter", type="submit", style=theme.primary_button),
-                rx.button("Clear", type="button", on_click=s.clear_filters, style=theme.secondary_button),
+                rx.button(_("Filter"), type="submit", style=theme.primary_button),
+                rx.button(_("Clear"), type="button", on_click=s.clear_filters, style=theme.secondary_button),
                 spacing="2",
                 align="end",
                 height="100%",
@@ -166,17 +174,17 @@ def _filters() -> rx.Component:
 def audit_section() -> rx.Component:
     s = AdminAuditState
     return rx.vstack(
-        rx.heading("Audit log", as_="h2", size="5"),
+        rx.heading(_("Audit log"), as_="h2", size="5"),
         _filters(),
         form_error(s.error),
         rx.cond(
             s.total > 0,
             table(
-                ["When (UTC)", "Who", "Action", "Object", "Changes"],
+                [_("When (UTC)"), tp("audit", "Who"), _("Action"), _("Object"), _("Changes")],
                 rx.table.body(rx.foreach(s.rows, _row)),
-                "Audit entries, newest first",
+                _("Audit entries, newest first"),
             ),
-            rx.text("No entries match.", color=theme.TEXT_MUTED, padding="1rem 0"),
+            rx.text(_("No entries match."), color=theme.TEXT_MUTED, padding="1rem 0"),
         ),
         pager(s, "entries"),
         spacing="4",

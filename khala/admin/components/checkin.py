@@ -10,6 +10,7 @@ from khala.admin.components.shell import INPUT_STYLE, LABEL_STYLE, card
 from khala.admin.state.checkin import AdminCheckinState, ArrivalView, DoorPackageView
 from khala.ui import theme
 from khala.ui.forms import form_error
+from khala.ui.i18n import t as _
 
 
 def _bar(percent: rx.Var, label: rx.Var | str) -> rx.Component:
@@ -40,10 +41,10 @@ def _counts() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.vstack(
-                    rx.text("In the room", size="2", color=theme.TEXT_MUTED),
+                    rx.text(_("In the room"), size="2", color=theme.TEXT_MUTED),
                     rx.hstack(
                         rx.text(s.seats_in, size="8", weight="bold", data_testid="door-seats-in"),
-                        rx.text("/ ", s.seats, " seats", size="4", color=theme.TEXT_MUTED),
+                        rx.text("/ ", s.seats, _(" seats"), size="4", color=theme.TEXT_MUTED),
                         align="baseline",
                         spacing="2",
                     ),
@@ -52,14 +53,16 @@ def _counts() -> rx.Component:
                 rx.spacer(),
                 rx.vstack(
                     rx.text(s.percent_in.to_string() + "%", size="6", weight="bold", color=theme.SUCCESS),
-                    rx.text(s.tickets_in, " of ", s.tickets, " tickets", size="1", color=theme.TEXT_MUTED),
+                    rx.text(
+                        s.tickets_in, _(" of "), s.tickets, _(" tickets"), size="1", color=theme.TEXT_MUTED
+                    ),
                     spacing="0",
                     align="end",
                 ),
                 width="100%",
                 align="center",
             ),
-            _bar(s.percent_in, "Seats checked in"),
+            _bar(s.percent_in, _("Seats checked in")),
             rx.foreach(s.packages, _package),
             spacing="3",
             width="100%",
@@ -88,13 +91,13 @@ def _code_form() -> rx.Component:
     s = AdminCheckinState
     return rx.form(
         rx.vstack(
-            rx.el.label("Ticket code", html_for="door-code", style=LABEL_STYLE),
+            rx.el.label(_("Ticket code"), html_for="door-code", style=LABEL_STYLE),
             rx.hstack(
                 rx.el.input(
                     id="door-code",
                     name="code",
                     type="text",
-                    placeholder="e.g. 7K3M-Q9X2PA",
+                    placeholder=_("e.g. 7K3M-Q9X2PA"),
                     auto_complete="off",
                     auto_capitalize="characters",
                     spell_check=False,
@@ -111,7 +114,7 @@ def _code_form() -> rx.Component:
                     },
                 ),
                 rx.button(
-                    "Check in",
+                    _("Check in"),
                     type="submit",
                     size="3",
                     style={**theme.primary_button, "min_height": "48px"},
@@ -134,7 +137,7 @@ def _camera() -> rx.Component:
     return rx.vstack(
         rx.button(
             rx.icon(rx.cond(s.camera_on, "camera-off", "camera"), size=18, aria_hidden="true"),
-            rx.cond(s.camera_on, "Stop the camera", "Scan with the camera"),
+            rx.cond(s.camera_on, _("Stop the camera"), _("Scan with the camera")),
             on_click=s.toggle_camera,
             size="3",
             width="100%",
@@ -204,14 +207,14 @@ def _result() -> rx.Component:
                 rx.cond(
                     r.can_undo,
                     rx.button(
-                        "Undo check-in",
+                        _("Undo check-in"),
                         on_click=s.undo(r.registration_id),
                         size="2",
                         style=theme.secondary_button,
                         data_testid="door-undo",
                     ),
                 ),
-                rx.button("Next", on_click=s.clear_result, size="2", style=theme.secondary_button),
+                rx.button(_("Next"), on_click=s.clear_result, size="2", style=theme.secondary_button),
                 spacing="2",
                 justify="end",
                 width="100%",
@@ -257,11 +260,11 @@ def _arrival(a: ArrivalView) -> rx.Component:
 def _arrivals() -> rx.Component:
     s = AdminCheckinState
     return card(
-        rx.heading("Latest arrivals", as_="h2", size="3", margin_bottom="0.5rem"),
+        rx.heading(_("Latest arrivals"), as_="h2", size="3", margin_bottom="0.5rem"),
         rx.cond(
             s.arrivals.length() > 0,
             rx.vstack(rx.foreach(s.arrivals, _arrival), spacing="0", width="100%"),
-            rx.text("Nobody checked in yet.", size="2", color=theme.TEXT_MUTED),
+            rx.text(_("Nobody checked in yet."), size="2", color=theme.TEXT_MUTED),
         ),
         width="100%",
     )
@@ -270,8 +273,10 @@ def _arrivals() -> rx.Component:
 def _event_picker() -> rx.Component:
     s = AdminCheckinState
     return card(
-        rx.heading("Check-in", as_="h2", size="5"),
-        rx.text("Choose the event whose door you are at.", color=theme.TEXT_MUTED, margin_bottom="0.75rem"),
+        rx.heading(_("Check-in"), as_="h2", size="5"),
+        rx.text(
+            _("Choose the event whose door you are at."), color=theme.TEXT_MUTED, margin_bottom="0.75rem"
+        ),
         rx.vstack(
             rx.foreach(
                 s.event_options,
@@ -297,7 +302,7 @@ def _event_picker() -> rx.Component:
             ),
             rx.cond(
                 s.event_options.length() == 0,
-                rx.text("No published events.", color=theme.TEXT_MUTED),
+                rx.text(_("No published events."), color=theme.TEXT_MUTED),
             ),
             spacing="2",
             width="100%",

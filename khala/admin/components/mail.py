@@ -19,10 +19,12 @@ from khala.admin.components.shell import (
 from khala.admin.state.mail import TEMPLATE_LABELS, AdminAnnounceState, AdminMailState, MailRowView
 from khala.ui import theme
 from khala.ui.forms import field_error, form_error
+from khala.ui.i18n import t as _
+from khala.ui.i18n import tp
 from khala.ui.widgets import badge
 
 
-def mail_frame(html: rx.Var, title: str) -> rx.Component:
+def mail_frame(html: rx.Var, title: str | rx.Var[str]) -> rx.Component:
     """A mail's HTML in a sandboxed frame: no scripts, no same-origin access, its styles kept to itself."""
     return rx.el.iframe(
         src_doc=html,
@@ -52,20 +54,20 @@ def _mail_row(m: MailRowView) -> rx.Component:
         rx.table.cell(
             rx.hstack(
                 rx.button(
-                    "View",
+                    _("View"),
                     on_click=AdminMailState.view_message(m.id),
                     size="1",
                     style=theme.secondary_button,
-                    aria_label="View the mail to " + m.recipient,
+                    aria_label=_("View the mail to ") + m.recipient,
                 ),
                 rx.cond(
                     m.status == "failed",
                     rx.button(
-                        "Retry",
+                        _("Retry"),
                         on_click=AdminMailState.retry(m.id),
                         size="1",
                         style=theme.secondary_button,
-                        aria_label="Retry the mail to " + m.recipient,
+                        aria_label=_("Retry the mail to ") + m.recipient,
                     ),
                 ),
                 spacing="2",
@@ -78,7 +80,7 @@ def _message_dialog() -> rx.Component:
     s = AdminMailState
     m = s.shown
 
-    def fact(label: str, value: rx.Var) -> rx.Component:
+    def fact(label: str | rx.Var[str], value: rx.Var) -> rx.Component:
         return rx.cond(
             value != "",
             rx.hstack(
@@ -92,24 +94,29 @@ def _message_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(m.subject),
-            rx.dialog.description("To " + m.recipient, size="2", color=theme.TEXT_MUTED),
+            rx.dialog.description(_("To ") + m.recipient, size="2", color=theme.TEXT_MUTED),
             rx.vstack(
-                fact("Template", m.template),
-                fact("Status", m.status),
-                fact("Created", m.created),
-                fact("Sent", m.sent),
-                fact("Last error", m.last_error),
-                fact("Attachments", m.attachments),
+                fact(_("Template"), m.template),
+                fact(_("Status"), m.status),
+                fact(_("Created"), m.created),
+                fact(_("Sent"), m.sent),
+                fact(_("Last error"), m.last_error),
+                fact(_("Attachments"), m.attachments),
                 spacing="1",
                 margin_y="0.75rem",
                 width="100%",
             ),
             rx.tabs.root(
                 rx.tabs.list(
-                    rx.tabs.trigger("As sent", value="html"), rx.tabs.trigger("Plain text", value="text")
+                    rx.tabs.trigger(_("As sent"), value="html"),
+                    rx.tabs.trigger(_("Plain text"), value="text"),
                 ),
                 rx.tabs.content(
-                    rx.cond(m.html != "", mail_frame(m.html, "The mail as sent"), rx.text("No HTML part.")),
+                    rx.cond(
+                        m.html != "",
+                        mail_frame(m.html, _("The mail as sent")),
+                        rx.text(_("No HTML part.")),
+                    ),
                     value="html",
                     padding_top="0.75rem",
                 ),
@@ -133,13 +140,13 @@ def _message_dialog() -> rx.Component:
                 default_value="html",
             ),
             rx.text(
-                "One-time links (sign-in, password reset) are hidden here; the recipient's mail has them.",
+                _("One-time links (sign-in, password reset) are hidden here; the recipient's mail has them."),
                 size="1",
                 color=theme.TEXT_MUTED,
                 margin_top="0.5rem",
             ),
             rx.hstack(
-                rx.dialog.close(rx.button("Close", on_click=s.close_view, style=theme.secondary_button)),
+                rx.dialog.close(rx.button(_("Close"), on_click=s.close_view, style=theme.secondary_button)),
                 justify="end",
                 margin_top="0.75rem",
             ),
@@ -158,12 +165,12 @@ def _announce() -> rx.Component:
         rx.vstack(
             rx.grid(
                 labelled(
-                    "Event",
+                    _("Event"),
                     select(
                         "event_id",
                         "announce-event",
                         s.event_options,
-                        empty="Choose an event…",
+                        empty=_("Choose an event…"),
                         value=s.event_id,
                         on_change=s.choose_event,
                     ),
@@ -172,11 +179,12 @@ def _announce() -> rx.Component:
                     "event_id",
                 ),
                 labelled(
-                    "Who",
+                    tp("recipients", "Who"),
                     rx.el.select(
-                        rx.el.option("Every ticket holder", value=""),
+                        rx.el.option(_("Every ticket holder"), value=""),
                         rx.foreach(
-                            s.package_options, lambda o: rx.el.option("Holders of " + o.label, value=o.value)
+                            s.package_options,
+                            lambda o: rx.el.option(_("Holders of ") + o.label, value=o.value),
                         ),
                         name="package_id",
                         id="announce-package",
@@ -190,7 +198,7 @@ def _announce() -> rx.Component:
                 width="100%",
             ),
             labelled(
-                "Subject",
+                _("Subject"),
                 rx.el.input(
                     name="subject",
                     id="announce-subject",
@@ -204,7 +212,7 @@ def _announce() -> rx.Component:
                 "subject",
             ),
             labelled(
-                "Message",
+                _("Message"),
                 rx.el.textarea(
                     name="body",
                     id="announce-body",
@@ -212,7 +220,9 @@ def _announce() -> rx.Component:
                     key=s.subject + "-body",
                     rows=6,
                     max_length=5000,
-                    placeholder="Doors open at 18:00. Bring your ticket (the QR code in your confirmation).",
+                    placeholder=_(
+                        "Doors open at 18:00. Bring your ticket (the QR code in your confirmation)."
+                    ),
                     style={**INPUT_STYLE, "resize": "vertical"},
                 ),
                 "announce-body",
@@ -222,7 +232,7 @@ def _announce() -> rx.Component:
             field_error(s.errors, "form"),
             rx.hstack(
                 rx.button(
-                    "Preview", type="submit", style=theme.primary_button, data_testid="announce-preview"
+                    _("Preview"), type="submit", style=theme.primary_button, data_testid="announce-preview"
                 ),
                 rx.cond(
                     s.sent_note != "", rx.text(s.sent_note, color=theme.SUCCESS, size="2", role="status")
@@ -240,8 +250,8 @@ def _announce() -> rx.Component:
     preview = rx.vstack(
         rx.callout(
             rx.text(
-                "This goes to ",
-                rx.text.strong(s.preview_people, " ticket holder", rx.cond(s.preview_people == 1, "", "s")),
+                _("This goes to "),
+                rx.text.strong(s.preview_people_label),
                 ": ",
                 s.preview_sample,
                 ".",
@@ -250,13 +260,13 @@ def _announce() -> rx.Component:
             color_scheme="blue",
             width="100%",
         ),
-        mail_frame(s.preview_html, "Preview of the announcement"),
+        mail_frame(s.preview_html, _("Preview of the announcement")),
         field_error(s.errors, "form"),
         rx.hstack(
-            rx.button("Edit", on_click=s.edit, style=theme.secondary_button),
+            rx.button(_("Edit"), on_click=s.edit, style=theme.secondary_button),
             rx.button(
                 rx.icon("send", size=16, aria_hidden="true"),
-                "Send to ",
+                _("Send to "),
                 s.preview_people,
                 on_click=s.send,
                 style=theme.primary_button,
@@ -270,9 +280,11 @@ def _announce() -> rx.Component:
         width="100%",
     )
     return card(
-        rx.heading("Write to ticket holders", as_="h2", size="4"),
+        rx.heading(_("Write to ticket holders"), as_="h2", size="4"),
         rx.text(
-            "One mail to each confirmed ticket holder, sent through the outbox and noted in the audit log.",
+            _(
+                "One mail to each confirmed ticket holder, sent through the outbox and noted in the audit log."
+            ),
             size="2",
             color=theme.TEXT_MUTED,
             margin_bottom="0.75rem",
@@ -286,51 +298,63 @@ def mail_section() -> rx.Component:
     s = AdminMailState
     return rx.vstack(
         _announce(),
-        rx.heading("Outbox", as_="h2", size="4", margin_top="0.5rem"),
+        rx.heading(_("Outbox"), as_="h2", size="4", margin_top="0.5rem"),
         filter_form(
             s,
             rx.box(
-                rx.el.label("Status", html_for="admin-mail-status", class_name="khala-sr"),
+                rx.el.label(_("Status"), html_for="admin-mail-status", class_name="khala-sr"),
                 select(
                     "status",
                     "admin-mail-status",
                     [
-                        ("", "All statuses"),
-                        ("failed", "Failed"),
-                        ("queued", "Queued"),
-                        ("sending", "Sending"),
-                        ("sent", "Sent"),
-                        ("captured", "Captured (no SMTP)"),
+                        ("", _("All statuses")),
+                        ("failed", tp("mail", "Failed")),
+                        ("queued", tp("mail", "Queued")),
+                        ("sending", tp("mail", "Sending")),
+                        ("sent", tp("mail", "Sent")),
+                        ("captured", _("Captured (no SMTP)")),
                     ],
                 ),
             ),
             rx.box(
-                rx.el.label("Kind", html_for="admin-mail-template", class_name="khala-sr"),
-                select("template", "admin-mail-template", [("", "Every kind"), *TEMPLATE_LABELS.items()]),
+                rx.el.label(_("Kind"), html_for="admin-mail-template", class_name="khala-sr"),
+                select(
+                    "template",
+                    "admin-mail-template",
+                    [("", _("Every kind")), *[(k, _(v)) for k, v in TEMPLATE_LABELS.items()]],
+                ),
             ),
             rx.box(
-                rx.el.label("Recipient", html_for="admin-mail-recipient", class_name="khala-sr"),
+                rx.el.label(_("Recipient"), html_for="admin-mail-recipient", class_name="khala-sr"),
                 rx.el.input(
                     id="admin-mail-recipient",
                     name="recipient",
                     type="search",
-                    placeholder="Recipient contains…",
+                    placeholder=_("Recipient contains…"),
                     style=INPUT_STYLE,
                 ),
                 flex="1",
                 min_width="min(12rem, 100%)",
             ),
-            rx.button("Filter", type="submit", style=theme.secondary_button),
+            rx.button(_("Filter"), type="submit", style=theme.secondary_button),
         ),
         form_error(s.error),
         rx.cond(
             s.total > 0,
             table(
-                ["Recipient", "Subject", "Status", "Attempts", "Created", "Sent / last error", ""],
+                [
+                    _("Recipient"),
+                    _("Subject"),
+                    _("Status"),
+                    _("Attempts"),
+                    _("Created"),
+                    _("Sent / last error"),
+                    "",
+                ],
                 rx.table.body(rx.foreach(s.rows, _mail_row)),
-                "Outbox messages, newest first",
+                _("Outbox messages, newest first"),
             ),
-            rx.text("No mail matches.", color=theme.TEXT_MUTED, padding="1rem 0"),
+            rx.text(_("No mail matches."), color=theme.TEXT_MUTED, padding="1rem 0"),
         ),
         pager(s, "messages"),
         _message_dialog(),

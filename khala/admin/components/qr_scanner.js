@@ -20,14 +20,6 @@ function cameraAllowed() {
   }
 }
 
-const KINDS = {
-  "permission-denied": "The camera is not allowed: allow it for this site, or type the code.",
-  "no-camera": "No camera found on this device: type the code instead.",
-  "in-use": "The camera is in use by another app.",
-  "insecure-context": "The camera needs a secure (https) connection.",
-  unsupported: "This browser cannot scan codes: type the code instead.",
-};
-
 function text(value) {
   if (!value) return "";
   if (typeof value === "string") return value;
@@ -39,14 +31,18 @@ function text(value) {
   }
 }
 
-function describe(error) {
-  if (!error) return "The camera could not start.";
-  const known = error.kind && KINDS[error.kind];
-  const detail = text(error.message) || text(error.cause) || text(error);
-  return known ? known : "The camera could not start (" + (error.kind ? error.kind + ": " : "") + detail + ").";
+// The words come from Python (``messages``, in the page's language): by the library's error kind, else
+// "failed" / "failed_detail" (with the browser's own words in its %(detail)s).
+function describe(error, messages) {
+  const m = messages || {};
+  if (!error) return m.failed || "";
+  const known = error.kind && Object.prototype.hasOwnProperty.call(m, error.kind) && m[error.kind];
+  if (known) return known;
+  const detail = (error.kind ? error.kind + ": " : "") + (text(error.message) || text(error.cause) || text(error));
+  return m.failed_detail ? m.failed_detail.replace("%(detail)s", detail) : detail;
 }
 
-export function TicketScanner({ paused = false, onCode, onProblem }) {
+export function TicketScanner({ paused = false, messages = {}, onCode, onProblem }) {
   const last = useRef({ code: "", at: 0 });
   const [allowed] = useState(cameraAllowed);
 
@@ -59,7 +55,7 @@ export function TicketScanner({ paused = false, onCode, onProblem }) {
         window.sessionStorage.setItem(key, "1");
         window.location.reload();
       } else if (onProblem) {
-        onProblem("The camera is blocked on this page; reload it to allow the camera.");
+        onProblem(messages.blocked || "");
       }
     }
   }, [allowed]);
@@ -78,9 +74,9 @@ export function TicketScanner({ paused = false, onCode, onProblem }) {
   const handleError = useCallback(
     (error) => {
       console.error("ticket scanner:", error);
-      if (onProblem) onProblem(describe(error));
+      if (onProblem) onProblem(describe(error, messages));
     },
-    [onProblem]
+    [onProblem, messages]
   );
 
   if (!allowed) return null;

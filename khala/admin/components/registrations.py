@@ -9,6 +9,8 @@ from khala.admin.components.shell import INPUT_STYLE, LABEL_STYLE, REG_TONES, pa
 from khala.admin.state.registrations import AdminRegistrationsState, RegistrationRowView
 from khala.ui import theme
 from khala.ui.forms import form_error
+from khala.ui.i18n import t as _
+from khala.ui.i18n import tp
 from khala.ui.widgets import badge
 
 DANGER_BUTTON = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}
@@ -35,29 +37,29 @@ def _actions(r: RegistrationRowView) -> rx.Component:
     return rx.cond(
         s.confirm_id == r.id,
         rx.hstack(
-            rx.button("Confirm cancel", on_click=s.cancel(r.id), size="1", style=DANGER_BUTTON),
-            rx.button("Keep", on_click=s.ask_cancel(""), size="1", style=theme.secondary_button),
+            rx.button(_("Confirm cancel"), on_click=s.cancel(r.id), size="1", style=DANGER_BUTTON),
+            rx.button(_("Keep"), on_click=s.ask_cancel(""), size="1", style=theme.secondary_button),
             spacing="2",
         ),
         rx.hstack(
             rx.cond(
                 r.status != "cancelled",
                 rx.button(
-                    "Resend",
+                    _("Resend"),
                     on_click=s.resend(r.id),
                     size="1",
                     style=theme.secondary_button,
-                    aria_label="Resend the confirmation to " + r.email,
+                    aria_label=_("Resend the confirmation to ") + r.email,
                 ),
             ),
             rx.cond(
                 r.cancellable,
                 rx.button(
-                    "Cancel",
+                    _("Cancel"),
                     on_click=s.ask_cancel(r.id),
                     size="1",
                     style=theme.secondary_button,
-                    aria_label="Cancel the registration of " + r.name,
+                    aria_label=_("Cancel the registration of ") + r.name,
                 ),
             ),
             spacing="2",
@@ -82,7 +84,9 @@ def _registration_row(r: RegistrationRowView) -> rx.Component:
         rx.table.cell(
             rx.vstack(
                 badge(r.status_label, tone(r.status, REG_TONES)),
-                rx.cond(r.checked_in != "", rx.text("In · " + r.checked_in, size="1", color=theme.SUCCESS)),
+                rx.cond(
+                    r.checked_in != "", rx.text(_("In · ") + r.checked_in, size="1", color=theme.SUCCESS)
+                ),
                 spacing="1",
             )
         ),
@@ -98,9 +102,9 @@ def _filters() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.box(
-                rx.el.label("Event", html_for="admin-reg-event", style=LABEL_STYLE),
+                rx.el.label(_("Event"), html_for="admin-reg-event", style=LABEL_STYLE),
                 rx.el.select(
-                    rx.el.option("Every event", value=""),
+                    rx.el.option(_("Every event"), value=""),
                     rx.foreach(s.event_options, lambda o: rx.el.option(o.label, value=o.value)),
                     id="admin-reg-event",
                     value=s.event_id,
@@ -111,12 +115,12 @@ def _filters() -> rx.Component:
                 min_width="min(16rem, 100%)",
             ),
             rx.box(
-                rx.el.label("Status", html_for="admin-reg-status", style=LABEL_STYLE),
+                rx.el.label(_("Status"), html_for="admin-reg-status", style=LABEL_STYLE),
                 rx.el.select(
-                    rx.el.option("All", value="all"),
-                    rx.el.option("Confirmed", value="confirmed"),
-                    rx.el.option("Waiting list", value="waitlisted"),
-                    rx.el.option("Cancelled", value="cancelled"),
+                    rx.el.option(_("All"), value="all"),
+                    rx.el.option(tp("registration status", "Confirmed"), value="confirmed"),
+                    rx.el.option(tp("registration status", "Waiting list"), value="waitlisted"),
+                    rx.el.option(tp("registration status", "Cancelled"), value="cancelled"),
                     id="admin-reg-status",
                     value=rx.cond(s.status_filter == "", "all", s.status_filter),
                     on_change=s.filter_status,
@@ -130,17 +134,17 @@ def _filters() -> rx.Component:
         ),
         rx.form(
             rx.hstack(
-                rx.el.label("Search registrations", html_for="admin-reg-q", class_name="khala-sr"),
+                rx.el.label(_("Search registrations"), html_for="admin-reg-q", class_name="khala-sr"),
                 rx.el.input(
                     id="admin-reg-q",
                     name="q",
                     type="search",
-                    placeholder="Name, e-mail or ticket code",
+                    placeholder=_("Name, e-mail or ticket code"),
                     default_value=s.query,
                     key=s.query,
                     style={**INPUT_STYLE, "flex": "1", "min_width": "0"},
                 ),
-                rx.button("Search", type="submit", style=theme.secondary_button),
+                rx.button(_("Search"), type="submit", style=theme.secondary_button),
                 spacing="2",
                 width="100%",
             ),
@@ -163,7 +167,7 @@ def _event_bar() -> rx.Component:
         rx.hstack(
             plain_link(
                 rx.hstack(
-                    rx.icon("download", size=16, aria_hidden="true"), rx.text("Export CSV"), spacing="2"
+                    rx.icon("download", size=16, aria_hidden="true"), rx.text(_("Export CSV")), spacing="2"
                 ),
                 "/admin/events/" + s.event_id + "/registrations.csv",
                 download="",
@@ -171,13 +175,13 @@ def _event_bar() -> rx.Component:
             ),
             plain_link(
                 rx.hstack(
-                    rx.icon("scan-line", size=16, aria_hidden="true"), rx.text("Check-in"), spacing="2"
+                    rx.icon("scan-line", size=16, aria_hidden="true"), rx.text(_("Check-in")), spacing="2"
                 ),
                 "/admin/checkin/" + s.event_id,
                 data_testid="admin-reg-checkin",
             ),
             rx.el.a(
-                "History",
+                _("History"),
                 href="/admin/audit?object_type=event&object_id=" + s.event_id,
                 style=theme.link_style,
             ),
@@ -202,7 +206,9 @@ def registrations_section() -> rx.Component:
             s.event_id != "",
             _event_bar(),
             rx.heading(
-                rx.cond(s.query != "", "Matches across every event", "Latest registrations, every event"),
+                rx.cond(
+                    s.query != "", _("Matches across every event"), _("Latest registrations, every event")
+                ),
                 as_="h2",
                 size="4",
             ),
@@ -210,12 +216,20 @@ def registrations_section() -> rx.Component:
         rx.cond(
             s.total > 0,
             table(
-                ["Person", "Package", "Seats", "Status", "Ticket", "Registered", ""],
+                [
+                    _("Person"),
+                    _("Package"),
+                    _("Seats"),
+                    _("Status"),
+                    tp("column", "Ticket"),
+                    _("Registered"),
+                    "",
+                ],
                 rx.table.body(rx.foreach(s.rows, _registration_row)),
-                "Registrations, newest first",
+                _("Registrations, newest first"),
             ),
             rx.text(
-                rx.cond(s.query != "", "Nothing matches that search.", "No registrations here yet."),
+                rx.cond(s.query != "", _("Nothing matches that search."), _("No registrations here yet.")),
                 color=theme.TEXT_MUTED,
             ),
         ),

@@ -11,6 +11,8 @@ from khala.admin.components.shell import pager, select, table
 from khala.admin.state.users import UsersAdminState
 from khala.ui import theme
 from khala.ui.forms import form_error
+from khala.ui.i18n import t as _
+from khala.ui.i18n import tp
 from khala.ui.widgets import badge
 
 DANGER_BUTTON = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}
@@ -21,20 +23,20 @@ def _role_button(u: dict) -> rx.Component:
     return rx.cond(
         is_admin,
         rx.button(
-            "Revoke admin",
+            _("Revoke admin"),
             on_click=UsersAdminState.set_admin(u["id"], False),
             size="1",
             style=theme.secondary_button,
             disabled=u["is_me"] == "yes",
-            aria_label="Revoke the administrator role of " + u["email"],
+            aria_label=_("Revoke the administrator role of ") + u["email"],
         ),
         rx.button(
-            "Make admin",
+            _("Make admin"),
             on_click=UsersAdminState.set_admin(u["id"], True),
             size="1",
             style=theme.secondary_button,
             disabled=u["disabled"] == "yes",
-            aria_label="Make " + u["email"] + " an administrator",
+            aria_label=_("Make ") + u["email"] + _(" an administrator"),
         ),
     )
 
@@ -44,26 +46,26 @@ def _standing_button(u: dict) -> rx.Component:
     return rx.cond(
         u["disabled"] == "yes",
         rx.button(
-            "Enable",
+            _("Enable"),
             on_click=s.enable(u["id"]),
             size="1",
             style=theme.secondary_button,
-            aria_label="Enable the account of " + u["email"],
+            aria_label=_("Enable the account of ") + u["email"],
         ),
         rx.cond(
             s.confirm_disable == u["id"],
             rx.hstack(
-                rx.button("Confirm disable", on_click=s.disable(u["id"]), size="1", style=DANGER_BUTTON),
-                rx.button("Keep", on_click=s.ask_disable(""), size="1", style=theme.secondary_button),
+                rx.button(_("Confirm disable"), on_click=s.disable(u["id"]), size="1", style=DANGER_BUTTON),
+                rx.button(_("Keep"), on_click=s.ask_disable(""), size="1", style=theme.secondary_button),
                 spacing="2",
             ),
             rx.button(
-                "Disable",
+                _("Disable"),
                 on_click=s.ask_disable(u["id"]),
                 size="1",
                 style=theme.secondary_button,
                 disabled=u["is_me"] == "yes",
-                aria_label="Disable the account of " + u["email"],
+                aria_label=_("Disable the account of ") + u["email"],
             ),
         ),
     )
@@ -80,10 +82,10 @@ def _user_row(u: dict) -> rx.Component:
         ),
         rx.table.cell(
             rx.hstack(
-                rx.cond(u["is_admin"] == "yes", badge("Admin", "open")),
-                rx.cond(u["disabled"] == "yes", badge("Disabled", "soldout")),
-                rx.cond(u["is_verified"] == "yes", rx.fragment(), badge("Unverified", "few")),
-                rx.cond(u["is_me"] == "yes", badge("You", "muted")),
+                rx.cond(u["is_admin"] == "yes", badge(_("Admin"), tone="open")),
+                rx.cond(u["disabled"] == "yes", badge(_("Disabled"), tone="soldout")),
+                rx.cond(u["is_verified"] == "yes", rx.fragment(), badge(_("Unverified"), tone="few")),
+                rx.cond(u["is_me"] == "yes", badge(_("You"), tone="muted")),
                 spacing="1",
                 wrap="wrap",
             )
@@ -101,19 +103,19 @@ def users_section() -> rx.Component:
     return rx.vstack(
         search_form(
             s,
-            "Search users",
+            _("Search users"),
             "admin-user-q",
-            "Name or e-mail",
+            _("Name or e-mail"),
             rx.box(
-                rx.el.label("Show", html_for="admin-user-role", class_name="khala-sr"),
+                rx.el.label(_("Show"), html_for="admin-user-role", class_name="khala-sr"),
                 select(
                     "role",
                     "admin-user-role",
                     [
-                        ("", "Everyone"),
-                        ("admin", "Administrators"),
-                        ("disabled", "Disabled"),
-                        ("unverified", "Unverified"),
+                        ("", _("Everyone")),
+                        ("admin", _("Administrators")),
+                        ("disabled", tp("accounts", "Disabled")),
+                        ("unverified", tp("accounts", "Unverified")),
                     ],
                 ),
             ),
@@ -122,14 +124,16 @@ def users_section() -> rx.Component:
         ),
         form_error(s.error),
         table(
-            ["Account", "Standing", "Joined", ""],
+            [_("Account"), _("Standing"), _("Joined"), ""],
             rx.table.body(rx.foreach(s.users, _user_row)),
-            "Accounts",
+            _("Accounts"),
         ),
         pager(s, "accounts"),
         rx.text(
-            "A disabled account cannot sign in and its open sessions end at once; its registrations and "
-            "history stay. The last administrator cannot be demoted or disabled.",
+            _(
+                "A disabled account cannot sign in and its open sessions end at once; its registrations and "
+                "history stay. The last administrator cannot be demoted or disabled."
+            ),
             size="2",
             color=theme.TEXT_MUTED,
         ),

@@ -16,6 +16,7 @@ from khala.api import keys
 from khala.api.models import SCOPES
 from khala.audit.service import Actor
 from khala.errors import DomainError
+from khala.lib.i18n import gettext as _
 from khala.ui.client import toast
 
 
@@ -53,7 +54,7 @@ class AdminApiKeysState(ReauthState, AdminState):
                 scope=k.scope,
                 created_by=k.created_by.split(":", 1)[-1],
                 created=utc(k.created_at),
-                last_used=utc(k.last_used_at) or "never",
+                last_used=utc(k.last_used_at) or _("never"),
                 revoked=utc(k.revoked_at),
             )
             for k in found
@@ -74,10 +75,10 @@ class AdminApiKeysState(ReauthState, AdminState):
         scope = clip(data.get("scope"), 10)
         self.errors, self.new_secret = {}, ""
         if not name:
-            self.errors = {"name": "Give the key a name (who or what uses it)."}
+            self.errors = {"name": _("Give the key a name (who or what uses it).")}
             return None
         if scope not in SCOPES:
-            self.errors = {"scope": "The scope must be read or write."}
+            self.errors = {"scope": _("The scope must be read or write.")}
             return None
         if not await asyncio.to_thread(sessions.recently_authenticated, auth.session_token(self)):
             self._pending, self.reauth_open, self.reauth_error = {"name": name, "scope": scope}, True, ""
@@ -120,4 +121,6 @@ class AdminApiKeysState(ReauthState, AdminState):
         except DomainError as exc:
             return toast.error(exc.message)
         await self._fetch()
-        return toast.success(f"{key.name} is revoked; requests with it are refused from now on.")
+        return toast.success(
+            _("%(name)s is revoked; requests with it are refused from now on.") % {"name": key.name}
+        )

@@ -23,6 +23,8 @@ from khala.errors import Conflict, DomainError, NotFound
 from khala.events import catalogue, reports
 from khala.events.live import Poller
 from khala.lib.dates import format_date_short, format_datetime_short, local
+from khala.lib.i18n import gettext as _
+from khala.lib.i18n import ngettext, pgettext
 from khala.registrations import roster
 from khala.registrations import service as registrations
 from khala.ui.client import toast
@@ -243,7 +245,7 @@ class AdminCheckinState(AdminState):
     async def _answer(self, code: str, actor: Actor) -> Any:
         code = clip(code, 64).strip()
         if not self.event_id:
-            self.error = "Open the check-in screen of an event first."
+            self.error = _("Open the check-in screen of an event first.")
             return None
         self.error = ""
         try:
@@ -255,8 +257,10 @@ class AdminCheckinState(AdminState):
         ticket = await asyncio.to_thread(roster.door_ticket, done.registration.ticket_code)
         self.result = DoorResult(
             kind="ok",
-            headline="Checked in",
-            detail=f"{ticket.quantity} seat{'s' if ticket.quantity != 1 else ''} · {ticket.event_title}"
+            headline=_("Checked in"),
+            detail=ngettext("%(num)d seat", "%(num)d seats", ticket.quantity) % {"num": ticket.quantity}
+            + " · "
+            + ticket.event_title
             if ticket
             else "",
             name=ticket.holder_name if ticket else "",
@@ -272,7 +276,7 @@ class AdminCheckinState(AdminState):
 
     def _refusal(self, exc: DomainError, ticket: roster.DoorTicket | None, code: str) -> DoorResult:
         if ticket is None or isinstance(exc, NotFound):
-            headline = "Unknown ticket" if code else "No code"
+            headline = _("Unknown ticket") if code else _("No code")
             return DoorResult(kind="refused", headline=headline, detail=exc.message, code=code)
         base = {
             "kind": "refused",
@@ -285,19 +289,31 @@ class AdminCheckinState(AdminState):
         }
         if ticket.event_id != self.event_id:
             return DoorResult(
-                headline="Another event", detail=f"This ticket is for {ticket.event_title}.", **base
+                headline=_("Another event"),
+                detail=_("This ticket is for %(event)s.") % {"event": ticket.event_title},
+                **base,
             )
         if ticket.checked_in_at is not None and isinstance(exc, Conflict) and ticket.status == "confirmed":
-            by = f" by {ticket.checked_in_by}" if ticket.checked_in_by else ""
             when = format_datetime_short(ticket.checked_in_at, ticket.timezone)
-            return DoorResult(
-                headline="Already checked in", detail=f"Checked in {when}{by}.", can_undo=True, **base
+            detail = (
+                _("Checked in %(when)s by %(who)s.") % {"when": when, "who": ticket.checked_in_by}
+                if ticket.checked_in_by
+                else _("Checked in %(when)s.") % {"when": when}
             )
+            return DoorResult(headline=_("Already checked in"), detail=detail, can_undo=True, **base)
         if ticket.status == "cancelled":
-            return DoorResult(headline="Cancelled", detail="This registration was cancelled.", **base)
+            return DoorResult(
+                headline=pgettext("registration status", "Cancelled"),
+                detail=_("This registration was cancelled."),
+                **base,
+            )
         if ticket.status == "waitlisted":
-            return DoorResult(headline="Waiting list", detail="On the waiting list: no seat yet.", **base)
-        return DoorResult(headline="Not admitted", detail=exc.message, **base)
+            return DoorResult(
+                headline=pgettext("registration status", "Waiting list"),
+                detail=_("On the waiting list: no seat yet."),
+                **base,
+            )
+        return DoorResult(headline=_("Not admitted"), detail=exc.message, **base)
 
     @rx.event
     @admin_only
@@ -324,8 +340,8 @@ class AdminCheckinState(AdminState):
         who = self.result.name if self.result.registration_id == registration_id else ""
         self.result = DoorResult(
             kind="undone",
-            headline="Check-in undone",
-            detail="The ticket admits again.",
+            headline=_("Check-in undone"),
+            detail=_("The ticket admits again."),
             name=who,
             code=self.result.code,
         )
@@ -342,7 +358,7 @@ class AdminCheckinState(AdminState):
     @admin_only
     async def camera_failed(self, value: str):
         """The scanner could not start (no camera, permission refused): say so, keep typing possible."""
-        self.camera_problem = clip(value, 200) or "The camera could not start."
+        self.camera_problem = clip(value, 200) or _("The camera could not start.")
         self.camera_on = False
 
     @rx.event

@@ -9,13 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from babel.numbers import format_decimal
 
 from khala.admin.state.base import AdminState, Option, PagedState, admin_only, clip, utc
 from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.events import catalogue, reports
-from khala.lib import routes
+from khala.lib import i18n, routes
 from khala.lib.dates import format_date_short, format_datetime_short
+from khala.lib.i18n import N_, ngettext, pgettext
+from khala.lib.i18n import gettext as _
 from khala.lib.paging import Page, pages_for
 from khala.mail import reports as mail_reports
 from khala.mail import service as mail
@@ -24,19 +27,40 @@ from khala.registrations import service as registrations
 from khala.ui.client import toast
 
 MAIL_PAGE_SIZE = 25
+# The kinds of mail, in English (N_: translated where they are shown, in the admin's language).
 TEMPLATE_LABELS = {
-    "verify_email": "Verify e-mail",
-    "password_reset": "Password reset",
-    "account_exists": "Account exists",
-    "email_change": "E-mail change",
-    "email_changed": "E-mail changed",
-    "password_changed": "Password changed",
-    "registration_confirmed": "Registration confirmed",
-    "registration_cancelled": "Registration cancelled",
-    "waitlist_joined": "Waiting list joined",
-    "waitlist_promoted": "Waiting list promoted",
-    "announcement": "Announcement",
+    "verify_email": N_("Verify e-mail"),
+    "password_reset": N_("Password reset"),
+    "account_exists": N_("Account exists"),
+    "email_change": N_("E-mail change"),
+    "email_changed": N_("E-mail changed"),
+    "password_changed": N_("Password changed"),
+    "registration_confirmed": N_("Registration confirmed"),
+    "registration_cancelled": N_("Registration cancelled"),
+    "waitlist_joined": N_("Waiting list joined"),
+    "waitlist_promoted": N_("Waiting list promoted"),
+    "announcement": N_("Announcement"),
 }
+
+
+def template_label(template: str) -> str:
+    return _(TEMPLATE_LABELS[template]) if template in TEMPLATE_LABELS else template
+
+
+def status_label(status: str) -> str:
+    """An outbox status in the current language (a message: "Sent", not "Sent" of a person)."""
+    labels = {
+        "queued": pgettext("mail", "Queued"),
+        "sending": pgettext("mail", "Sending"),
+        "sent": pgettext("mail", "Sent"),
+        "failed": pgettext("mail", "Failed"),
+        "captured": pgettext("mail", "Captured"),
+    }
+    return labels.get(status, status.capitalize())
+
+
+def _kilobytes(size: int) -> str:
+    return format_decimal(size / 1024, "0.0", locale=i18n.babel_locale()) + " kB"
 
 
 @dataclass
@@ -103,9 +127,9 @@ class AdminMailState(PagedState, AdminState):
                 id=str(m.id),
                 recipient=m.recipient,
                 subject=m.subject,
-                template=TEMPLATE_LABELS.get(m.template, m.template),
+                template=template_label(m.template),
                 status=m.status.value,
-                status_label=m.status.value.capitalize(),
+                status_label=status_label(m.status.value),
                 attempts=m.attempts,
                 last_error=clip(m.last_error or "", 300),
                 created=utc(m.created_at),
@@ -146,7 +170,7 @@ class AdminMailState(PagedState, AdminState):
             self.error = exc.message
             return toast.error(exc.message)
         await self._fetch()
-        return toast.success(f"Queued again for {status.recipient}.")
+        return toast.success(_("Queued again for %(to)s.") % {"to": status.recipient})
 
     @rx.event
     @admin_only
@@ -168,15 +192,15 @@ class AdminMailState(PagedState, AdminState):
             id=str(m.id),
             recipient=m.recipient,
             subject=m.subject,
-            template=TEMPLATE_LABELS.get(m.template, m.template),
-            status=m.status.value.capitalize(),
+            template=template_label(m.template),
+            status=status_label(m.status.value),
             created=utc(m.created_at),
             sent=utc(m.sent_at),
             attempts=m.attempts,
             last_error=clip(m.last_error or "", 500),
             html=m.html,
-            text=m.text or "(This message is written when it is sent.)",
-            attachments=", ".join(f"{name} ({size / 1024:.1f} kB)" for name, _, size in m.attachments),
+            text=m.text or _("(This message is written when it is sent.)"),
+            attachments=", ".join(f"{name} ({_kilobytes(size)})" for name, _type, size in m.attachments),
         )
         self.view_open = True
         return None
@@ -199,6 +223,7 @@ class AdminAnnounceState(AdminState):
     errors: dict[str, str] = {}
     previewing: bool = False
     preview_people: int = 0
+    preview_people_label: str = ""  # "3 ticket holders"
     preview_sample: str = ""
     preview_html: str = ""
     sent_note: str = ""
@@ -206,6 +231,7 @@ class AdminAnnounceState(AdminState):
     def _forget(self) -> None:
         self.event_options, self.package_options, self.errors = [], [], {}
         self.previewing, self.preview_html, self.preview_sample, self.preview_people = False, "", "", 0
+        self.preview_people_label = ""
 
     @rx.event
     @admin_only(bounce=True)
@@ -243,11 +269,11 @@ class AdminAnnounceState(AdminState):
         self.package_id = package if any(o.value == package for o in self.package_options) else ""
         self.sent_note, self.errors = "", {}
         if not self.event_id:
-            self.errors = {"event_id": "Choose the event whose ticket holders you write to."}
+            self.errors = {"event_id": _("Choose the event whose ticket holders you write to.")}
         if not 3 <= len(self.subject) <= 150:
-            self.errors["subject"] = "Write a subject of 3 to 150 characters."
+            self.errors["subject"] = _("Write a subject of 3 to 150 characters.")
         if not 1 <= len(self.body) <= 5000:
-            self.errors["body"] = "Write a message of at most 5,000 characters."
+            self.errors["body"] = _("Write a message of at most 5,000 characters.")
         if self.errors:
             self.previewing = False
             return None
@@ -256,7 +282,7 @@ class AdminAnnounceState(AdminState):
                 roster.announcement_audience, self.event_id, self.package_id or None
             )
             detail = await asyncio.to_thread(catalogue.get_event, self.event_id, include_unpublished=True)
-            html, _ = await asyncio.to_thread(
+            html, _text = await asyncio.to_thread(
                 mail.render,
                 "announcement",
                 {
@@ -272,9 +298,17 @@ class AdminAnnounceState(AdminState):
             self.errors = {"form": exc.message}
             return None
         self.preview_people = audience.people
+        self.preview_people_label = ngettext(
+            "%(num)d ticket holder", "%(num)d ticket holders", audience.people
+        ) % {"num": audience.people}
         names = ", ".join(audience.sample)
         more = audience.people - len(audience.sample)
-        self.preview_sample = names + (f" and {more} more" if more > 0 else "")
+        self.preview_sample = (
+            ngettext("%(names)s and %(num)d more", "%(names)s and %(num)d more", more)
+            % {"names": names, "num": more}
+            if more > 0
+            else names
+        )
         self.preview_html, self.previewing = html, True
         return None
 
@@ -288,7 +322,7 @@ class AdminAnnounceState(AdminState):
     async def send(self, *, actor: Actor):
         """Send what was previewed: one outbox row per ticket holder, one audit entry."""
         if not self.previewing:
-            self.errors = {"form": "Preview the message before you send it."}
+            self.errors = {"form": _("Preview the message before you send it.")}
             return None
         try:
             count = await asyncio.to_thread(
@@ -305,5 +339,7 @@ class AdminAnnounceState(AdminState):
             return toast.error(exc.message)
         self.previewing, self.preview_html = False, ""
         self.subject, self.body = "", ""
-        self.sent_note = f"Queued for {count} ticket holder{'s' if count != 1 else ''}."
+        self.sent_note = ngettext(
+            "Queued for %(num)d ticket holder.", "Queued for %(num)d ticket holders.", count
+        ) % {"num": count}
         return [toast.success(self.sent_note), AdminMailState.refresh]

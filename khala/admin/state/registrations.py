@@ -9,18 +9,13 @@ from typing import Any
 
 import reflex as rx
 
-from khala.admin.state.base import (
-    REGISTRATION_LABELS,
-    AdminState,
-    Option,
-    PagedState,
-    admin_only,
-    clip,
-)
+from khala.admin.state.base import AdminState, Option, PagedState, admin_only, clip
 from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.events import catalogue, reports
 from khala.lib.dates import format_date_short, format_datetime_short
+from khala.lib.i18n import gettext as _
+from khala.lib.i18n import ngettext, pgettext
 from khala.registrations import queries, roster
 from khala.registrations import service as registrations
 from khala.ui.client import toast
@@ -44,6 +39,28 @@ class RegistrationRowView:
     event_id: str = ""
     event_title: str = ""
     checked_in: str = ""  # when the ticket was scanned at the door ("" = not yet)
+
+
+def status_label(status: str) -> str:
+    """A registration's status in the current language (the admin's)."""
+    labels = {
+        "confirmed": pgettext("registration status", "Confirmed"),
+        "waitlisted": pgettext("registration status", "Waiting list"),
+        "cancelled": pgettext("registration status", "Cancelled"),
+    }
+    return labels.get(status, status)
+
+
+def stats_summary(stats: queries.RegistrationStats) -> str:
+    """ "12 confirmed (20 seats) · 3 waiting (3 seats) · 1 cancelled", in the current language."""
+
+    def seats(n: int) -> str:
+        return ngettext("%(num)d seat", "%(num)d seats", n) % {"num": n}
+
+    confirmed = ngettext("%(num)d confirmed", "%(num)d confirmed", stats.confirmed) % {"num": stats.confirmed}
+    waiting = ngettext("%(num)d waiting", "%(num)d waiting", stats.waitlisted) % {"num": stats.waitlisted}
+    cancelled = ngettext("%(num)d cancelled", "%(num)d cancelled", stats.cancelled) % {"num": stats.cancelled}
+    return f"{confirmed} ({seats(stats.seats_confirmed)}) · {waiting} ({seats(stats.seats_waitlisted)}) · {cancelled}"
 
 
 def export_url(event_id: str) -> str:
@@ -102,17 +119,14 @@ class AdminRegistrationsState(PagedState, AdminState):
         if event:
             detail, stats = event
             self.event_title = detail.title
-            self.summary = (
-                f"{stats.confirmed} confirmed ({stats.seats_confirmed} seats) · "
-                f"{stats.waitlisted} waiting ({stats.seats_waitlisted} seats) · {stats.cancelled} cancelled"
-            )
+            self.summary = stats_summary(stats)
         else:
             self._no_event()
         self.rows = [
             RegistrationRowView(
                 id=r.id,
                 status=r.status,
-                status_label=REGISTRATION_LABELS.get(r.status, r.status),
+                status_label=status_label(r.status),
                 name=r.user_name,
                 email=r.user_email,
                 package=r.package_title,
@@ -194,7 +208,7 @@ class AdminRegistrationsState(PagedState, AdminState):
             return toast.error(exc.message)
         await self._fetch()
         return toast.success(
-            "Registration cancelled; its seats are free again and the waiting list, if any, moved up."
+            _("Registration cancelled; its seats are free again and the waiting list, if any, moved up.")
         )
 
     @rx.event
@@ -209,5 +223,7 @@ class AdminRegistrationsState(PagedState, AdminState):
             return toast.error(exc.message)
         row = next((r for r in self.rows if r.id == registration_id), None)
         return toast.success(
-            f"Confirmation sent again to {row.email}." if row else "Confirmation sent again."
+            _("Confirmation sent again to %(email)s.") % {"email": row.email}
+            if row
+            else _("Confirmation sent again.")
         )

@@ -13,6 +13,7 @@ from khala.accounts import auth, service, sessions, standing
 from khala.admin.state.base import AdminState, PagedState, ReauthState, admin_only, clip, page_number
 from khala.audit.service import Actor
 from khala.errors import DomainError, InvalidInput
+from khala.lib.i18n import gettext as _
 from khala.ui.client import toast
 
 USERS_PAGE_SIZE = 50
@@ -131,7 +132,7 @@ class UsersAdminState(PagedState, ReauthState, AdminState):
             self.error = exc.message
             return toast.error(exc.message)
         await self._fetch(str(actor.id))
-        return toast.success(f"{row.email} is disabled; its sessions have ended.")
+        return toast.success(_("%(email)s is disabled; its sessions have ended.") % {"email": row.email})
 
     @rx.event
     @admin_only
@@ -143,4 +144,4 @@ class UsersAdminState(PagedState, ReauthState, AdminState):
             self.error = exc.message
             return toast.error(exc.message)
         await self._fetch(str(actor.id))
-        return toast.success(f"{row.email} can sign in again.")
+        return toast.success(_("%(email)s can sign in again.") % {"email": row.email})
