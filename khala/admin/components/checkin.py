@@ -44,7 +44,13 @@ def _counts() -> rx.Component:
                     rx.text(_("In the room"), size="2", color=theme.TEXT_MUTED),
                     rx.hstack(
                         rx.text(s.seats_in, size="8", weight="bold", data_testid="door-seats-in"),
-                        rx.text("/ ", s.seats, _(" seats"), size="4", color=theme.TEXT_MUTED),
+                        rx.text(
+                            "/ ",
+                            s.seats,
+                            rx.cond(s.seats == 1, _(" seat"), _(" seats")),
+                            size="4",
+                            color=theme.TEXT_MUTED,
+                        ),
                         align="baseline",
                         spacing="2",
                     ),
@@ -54,7 +60,12 @@ def _counts() -> rx.Component:
                 rx.vstack(
                     rx.text(s.percent_in.to_string() + "%", size="6", weight="bold", color=theme.SUCCESS),
                     rx.text(
-                        s.tickets_in, _(" of "), s.tickets, _(" tickets"), size="1", color=theme.TEXT_MUTED
+                        s.tickets_in,
+                        _(" of "),
+                        s.tickets,
+                        rx.cond(s.tickets == 1, _(" ticket"), _(" tickets")),
+                        size="1",
+                        color=theme.TEXT_MUTED,
                     ),
                     spacing="0",
                     align="end",

@@ -267,7 +267,7 @@ def _announce() -> rx.Component:
             rx.button(
                 rx.icon("send", size=16, aria_hidden="true"),
                 _("Send to "),
-                s.preview_people,
+                s.preview_people_label,
                 on_click=s.send,
                 style=theme.primary_button,
                 data_testid="announce-send",
