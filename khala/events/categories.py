@@ -19,13 +19,15 @@ from khala.db import session_scope
 from khala.errors import Conflict, InvalidInput, NotFound
 from khala.events.models import Category
 from khala.events.reports import events_in_categories
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.lib.usage import Usage, events_phrase
 
 MAX_SLUG = 60
 MAX_NAME = 60
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _FIELDS = ("slug", "name")
-NOT_FOUND = "We could not find that category."
+NOT_FOUND = N_("We could not find that category.")
 
 
 @dataclass(frozen=True)
@@ -39,15 +41,17 @@ class CategoryView:
 def _check(session: Session, slug: str, name: str, *, other_than: int | None = None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not _SLUG.fullmatch(slug) or len(slug) > MAX_SLUG:
-        errors["slug"] = f"Use up to {MAX_SLUG} lower-case letters, digits and dashes, e.g. food-drink."
+        errors["slug"] = _("Use up to %(num)d lower-case letters, digits and dashes, e.g. food-drink.") % {
+            "num": MAX_SLUG
+        }
     else:
         taken = session.exec(select(Category.id).where(Category.slug == slug)).first()
         if taken is not None and taken != other_than:
-            errors["slug"] = f"The category '{slug}' already exists."
+            errors["slug"] = _("The category '%(slug)s' already exists.") % {"slug": slug}
     if not name:
-        errors["name"] = "A category name is required."
+        errors["name"] = _("A category name is required.")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"The name can be at most {MAX_NAME} characters."
+        errors["name"] = _("The name can be at most %(num)d characters.") % {"num": MAX_NAME}
     return errors
 
 
@@ -72,7 +76,7 @@ def create_category(session: Session, *, slug: str, name: str, actor: Actor) -> 
 def _row(session: Session, slug: str) -> Category:
     category = session.exec(select(Category).where(Category.slug == str(slug or "")[:MAX_SLUG])).first()
     if category is None:
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     return category
 
 
@@ -119,8 +123,11 @@ def delete_category(slug: str, *, actor: Actor) -> None:
         usage = events_in_categories(s, [category.id]).get(category.id, Usage())
         if usage:
             raise Conflict(
-                f"“{category.name}” is the category of {events_phrase(usage.count)} ({usage.text()}); "
-                "give them another category before deleting it."
+                _(
+                    "“%(name)s” is the category of %(events)s (%(titles)s); "
+                    "give them another category before deleting it."
+                )
+                % {"name": category.name, "events": events_phrase(usage.count), "titles": usage.text()}
             )
         audit.record(s, actor, "category.deleted", category, data=audit.snapshot(category, _FIELDS))
         s.delete(category)

@@ -21,6 +21,7 @@ from khala.audit import service as audit
 from khala.audit.service import Actor
 from khala.db import session_scope
 from khala.errors import Conflict, InvalidInput, NotFound
+from khala.lib.i18n import gettext as _
 from khala.lib.ids import parse_id
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.lib.usage import Usage, events_phrase, merged
@@ -55,25 +56,25 @@ def _check(d: dict[str, Any]) -> dict[str, str]:
     name, city, latitude, longitude = d["name"], d["city"], d["latitude"], d["longitude"]
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "A venue name is required."
+        errors["name"] = _("A venue name is required.")
     elif len(name) > 120:
-        errors["name"] = "The name can be at most 120 characters."
+        errors["name"] = _("The name can be at most %(num)d characters.") % {"num": 120}
     if not city:
-        errors["city"] = "A city is required."
+        errors["city"] = _("A city is required.")
     elif len(city) > 100:
-        errors["city"] = "The city can be at most 100 characters."
+        errors["city"] = _("The city can be at most %(num)d characters.") % {"num": 100}
     if len(d["street"]) > 200:
-        errors["street"] = "The street address can be at most 200 characters."
+        errors["street"] = _("The street address can be at most %(num)d characters.") % {"num": 200}
     if len(d["postal_code"]) > 20:
-        errors["postal_code"] = "The postal code can be at most 20 characters."
+        errors["postal_code"] = _("The postal code can be at most %(num)d characters.") % {"num": 20}
     if len(d["region"]) > 100:
-        errors["region"] = "The region can be at most 100 characters."
+        errors["region"] = _("The region can be at most %(num)d characters.") % {"num": 100}
     if not re.fullmatch(r"[A-Z]{2}", d["country"]):
-        errors["country"] = "Use a two-letter country code such as SE."
+        errors["country"] = _("Use a two-letter country code such as SE.")
     if latitude is not None and not -90 <= latitude <= 90:
-        errors["latitude"] = "The latitude must be between -90 and 90."
+        errors["latitude"] = _("The latitude must be between -90 and 90.")
     if longitude is not None and not -180 <= longitude <= 180:
-        errors["longitude"] = "The longitude must be between -180 and 180."
+        errors["longitude"] = _("The longitude must be between -180 and 180.")
     return errors
 
 
@@ -129,7 +130,12 @@ def _store(
     longitude: float | None,
 ) -> str:
     if find_location(s, name=name, city=city) is not None:
-        raise InvalidInput({"name": f"{name} in {city} already exists; choose it from the list."})
+        raise InvalidInput(
+            {
+                "name": _("%(name)s in %(city)s already exists; choose it from the list.")
+                % {"name": name, "city": city}
+            }
+        )
     location = Location(
         name=name,
         city=city,
@@ -237,7 +243,7 @@ def view(location: Location) -> LocationView:
 def _row(session: Session, location_id: object) -> Location:
     location = session.get(Location, parse_id(location_id, "venue"))
     if location is None:
-        raise NotFound("We could not find that venue.")
+        raise NotFound(_("We could not find that venue."))
     return location
 
 
@@ -275,7 +281,7 @@ def update_location(location_id: str | uuid.UUID, *, actor: Actor, **fields: Any
     ``location.updated`` entry (none when nothing changed). InvalidInput per field, NotFound."""
     unknown = set(fields) - set(FIELDS)
     if unknown:
-        raise InvalidInput({k: "This field does not exist." for k in sorted(unknown)})
+        raise InvalidInput({k: _("This field does not exist.") for k in sorted(unknown)})
     with session_scope(write=True) as s:
         location = _row(s, location_id)
         d = {k: fields.get(k, getattr(location, k)) for k in FIELDS}
@@ -284,7 +290,9 @@ def update_location(location_id: str | uuid.UUID, *, actor: Actor, **fields: Any
             raise InvalidInput(errors)
         same = find_location(s, name=d["name"], city=d["city"])
         if same is not None and same.id != location.id:
-            raise InvalidInput({"name": f"{d['name']} in {d['city']} already exists."})
+            raise InvalidInput(
+                {"name": _("%(name)s in %(city)s already exists.") % {"name": d["name"], "city": d["city"]}}
+            )
         before = audit.snapshot(location, FIELDS)
         for key, value in d.items():
             setattr(location, key, value)
@@ -340,8 +348,11 @@ def delete_location(location_id: str | uuid.UUID, *, actor: Actor) -> None:
         usage = _usage(s, [location.id])[location.id]
         if usage:
             raise Conflict(
-                f"{location.name} is the venue of {events_phrase(usage.count)} ({usage.text()}); "
-                "move them to another venue before deleting it."
+                _(
+                    "%(name)s is the venue of %(events)s (%(titles)s); "
+                    "move them to another venue before deleting it."
+                )
+                % {"name": location.name, "events": events_phrase(usage.count), "titles": usage.text()}
             )
         audit.record(s, actor, "location.deleted", location, data=audit.snapshot(location, FIELDS))
         s.delete(location)
@@ -349,5 +360,5 @@ def delete_location(location_id: str | uuid.UUID, *, actor: Actor) -> None:
             s.flush()
         except IntegrityError:
             raise Conflict(
-                "Events take place at this venue; move them elsewhere before deleting it."
+                _("Events take place at this venue; move them elsewhere before deleting it.")
             ) from None

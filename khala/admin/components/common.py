@@ -7,8 +7,10 @@ from typing import Any
 
 import reflex as rx
 
-from khala.admin.components.shell import INPUT_STYLE, labelled
+from khala.admin.components.shell import INPUT_STYLE, labelled, tf
+from khala.lib.i18n import N_
 from khala.ui import theme
+from khala.ui.i18n import t
 
 # The dangerous confirm button of a dialog (red, white text).
 CONFIRM_DANGER = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}
@@ -49,7 +51,7 @@ def search_form(
                 style={**INPUT_STYLE, "flex": "1", "min_width": min_width},
             ),
             *filters,
-            rx.button("Search", type="submit", style=theme.secondary_button),
+            rx.button(t("Search"), type="submit", style=theme.secondary_button),
             spacing="3",
             width="100%",
             wrap="wrap",
@@ -95,21 +97,22 @@ def filter_form(state: Any, *controls: rx.Component) -> rx.Component:
 
 
 def confirm_delete(what: Any, confirm: Any, description: Any, on_confirm: Any) -> rx.Component:
-    """A small red "Delete" button that asks first: "Delete “what”?", the ``description``, keep or ``confirm``."""
+    """A small red "Delete" button that asks first: "Delete “what”?", the ``description``, keep or ``confirm``
+    (``what`` is the thing's name, a state var; ``confirm`` and ``description`` come translated)."""
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
             rx.button(
                 rx.icon("trash-2", size=14, aria_hidden="true"),
-                "Delete",
+                t("Delete"),
                 type="button",
                 size="1",
                 style={**theme.secondary_button, "color": theme.DANGER},
-                aria_label="Delete " + what,
+                aria_label=tf(N_("Delete %(name)s"), name=what),
             )
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete “", what, "”?"),
+            rx.alert_dialog.title(tf(N_("Delete “%(name)s”?"), name=what)),
             rx.alert_dialog.description(description),
-            confirm_buttons("Keep it", confirm, on_confirm),
+            confirm_buttons(t("Keep it"), confirm, on_confirm),
         ),
     )

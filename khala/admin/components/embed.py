@@ -7,9 +7,10 @@ import reflex as rx
 from khala.admin.components.shell import card
 from khala.admin.state.embed import ALL, AdminEmbedState
 from khala.ui import theme
+from khala.ui.i18n import t
 
 
-def _snippet(label: str, code: rx.Var, hint: str) -> rx.Component:
+def _snippet(label: str | rx.Var, code: rx.Var, hint: str | rx.Var) -> rx.Component:
     return rx.vstack(
         rx.text(label, weight="bold", size="2"),
         rx.el.pre(
@@ -34,21 +35,23 @@ def _snippet(label: str, code: rx.Var, hint: str) -> rx.Component:
 def embed_section() -> rx.Component:
     s = AdminEmbedState
     return rx.vstack(
-        rx.heading("Embed on another site", as_="h2", size="5"),
+        rx.heading(t("Embed on another site"), as_="h2", size="5"),
         rx.text(
-            "Paste one of these into a club's or a venue's page: it shows the upcoming events in Khala's look, "
-            "each linking to its event page. Which sites may show it is set by KHALA_EMBED_ORIGINS.",
+            t(
+                "Paste one of these into a club's or a venue's page: it shows the upcoming events in Khala's "
+                "look, each linking to its event page. Which sites may show it is set by KHALA_EMBED_ORIGINS."
+            ),
             color=theme.TEXT_MUTED,
             size="2",
         ),
         card(
             rx.flex(
                 rx.vstack(
-                    rx.el.label("Category", html_for="embed-category", style={"font_weight": "600"}),
+                    rx.el.label(t("Category"), html_for="embed-category", style={"font_weight": "600"}),
                     rx.select.root(
-                        rx.select.trigger(id="embed-category", aria_label="Category"),
+                        rx.select.trigger(id="embed-category", aria_label=t("Category")),
                         rx.select.content(
-                            rx.select.item("All categories", value=ALL),
+                            rx.select.item(t("All categories"), value=ALL),
                             rx.foreach(s.categories, lambda c: rx.select.item(c[1], value=c[0])),
                         ),
                         value=s.category,
@@ -57,9 +60,9 @@ def embed_section() -> rx.Component:
                     spacing="1",
                 ),
                 rx.vstack(
-                    rx.el.label("Events shown", html_for="embed-limit", style={"font_weight": "600"}),
+                    rx.el.label(t("Events shown"), html_for="embed-limit", style={"font_weight": "600"}),
                     rx.select.root(
-                        rx.select.trigger(id="embed-limit", aria_label="Events shown"),
+                        rx.select.trigger(id="embed-limit", aria_label=t("Events shown")),
                         rx.select.content(*[rx.select.item(str(n), value=str(n)) for n in (3, 5, 10, 20)]),
                         value=s.limit.to_string(),
                         on_change=s.set_limit,
@@ -69,14 +72,16 @@ def embed_section() -> rx.Component:
                 gap="1rem",
                 wrap="wrap",
             ),
-            _snippet("Script", s.script_snippet, "Loads the list and keeps its height right as it changes."),
-            _snippet("Frame", s.iframe_snippet, "For pages that allow frames but no outside scripts."),
+            _snippet(
+                t("Script"), s.script_snippet, t("Loads the list and keeps its height right as it changes.")
+            ),
+            _snippet(t("Frame"), s.iframe_snippet, t("For pages that allow frames but no outside scripts.")),
         ),
         card(
-            rx.text("Preview", weight="bold", size="2"),
+            rx.text(t("Preview"), weight="bold", size="2"),
             rx.el.iframe(
                 src=s.preview_src,
-                title="Preview of the embedded event list",
+                title=t("Preview of the embedded event list"),
                 style={"width": "100%", "height": "420px", "border": "0"},
             ),
         ),

@@ -15,6 +15,7 @@ from khala.images.service import MAX_ALT
 from khala.lib import dates
 from khala.ui import theme
 from khala.ui.forms import field, form_error
+from khala.ui.i18n import t, tp
 
 TIMEZONES = [
     "Europe/Stockholm",
@@ -34,7 +35,7 @@ def _description(prefix: str, e: rx.Var) -> rx.Component:
     id_ = f"{prefix}-description"
     return rx.grid(
         labelled(
-            "Description (Markdown)",
+            t("Description (Markdown)"),
             rx.text_area(
                 id=id_,
                 name="description",
@@ -52,13 +53,13 @@ def _description(prefix: str, e: rx.Var) -> rx.Component:
             "description",
         ),
         rx.vstack(
-            rx.text("Preview", style={"font_weight": "600", "color": theme.TEXT}, id=f"{id_}-hint"),
+            rx.text(t("Preview"), style={"font_weight": "600", "color": theme.TEXT}, id=f"{id_}-hint"),
             rx.box(
                 rx.cond(
                     s.preview_html != "",
                     rx.html(s.preview_html, class_name="khala-md"),
                     rx.text(
-                        "Headings, lists, links and tables show here as you type.", color=theme.TEXT_MUTED
+                        t("Headings, lists, links and tables show here as you type."), color=theme.TEXT_MUTED
                     ),
                 ),
                 aria_live="polite",
@@ -94,7 +95,7 @@ def _image_picker(prefix: str, e: rx.Var) -> rx.Component:
                     rx.cond(
                         rx.selected_files(EVENT_IMAGE_UPLOAD).length() > 0,
                         rx.selected_files(EVENT_IMAGE_UPLOAD)[0],
-                        "Or drop a new image here (JPEG, PNG, WebP)",
+                        t("Or drop a new image here (JPEG, PNG, WebP)"),
                     ),
                     size="2",
                     color=theme.TEXT,
@@ -122,15 +123,15 @@ def _image_picker(prefix: str, e: rx.Var) -> rx.Component:
                 on_change=s.set_inline_alt,
                 debounce_timeout=200,
                 max_length=MAX_ALT,
-                placeholder="Alt text: what the image shows",
-                aria_label="Alt text of the new image",
+                placeholder=t("Alt text: what the image shows"),
+                aria_label=t("Alt text of the new image"),
                 size="2",
                 flex="1",
                 min_width="10rem",
             ),
             rx.button(
                 rx.cond(s.inline_uploading, rx.spinner(size="1"), rx.icon("upload", size=14)),
-                "Upload and use",
+                t("Upload and use"),
                 type="button",
                 on_click=s.upload_event_image(rx.upload_files(upload_id=EVENT_IMAGE_UPLOAD)),
                 disabled=s.inline_uploading,
@@ -156,7 +157,7 @@ def _image_picker(prefix: str, e: rx.Var) -> rx.Component:
     )
     return rx.box(
         labelled(
-            "Image",
+            t("Image"),
             rx.flex(
                 rx.cond(
                     s.picked_url != "",
@@ -179,7 +180,7 @@ def _image_picker(prefix: str, e: rx.Var) -> rx.Component:
                     ),
                 ),
                 rx.el.select(
-                    rx.el.option("No image (placeholder)", value=""),
+                    rx.el.option(t("No image (placeholder)"), value=""),
                     rx.foreach(s.images, lambda o: rx.el.option(o.label, value=o.value)),
                     name="image_id",
                     id=id_,
@@ -214,27 +215,27 @@ def _event_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[
 
     return [
         field(
-            "Title", "title", errors=e, id_=f"{prefix}-title", max_length=100, default_value=value("title")
+            t("Title"), "title", errors=e, id_=f"{prefix}-title", max_length=100, default_value=value("title")
         ),
         field(
-            "Summary",
+            t("Summary"),
             "summary",
             errors=e,
             id_=f"{prefix}-summary",
             required=False,
             max_length=300,
-            hint="One line for the event card.",
+            hint=t("One line for the event card."),
             default_value=value("summary"),
         ),
         _description(prefix, e),
         grid(
             labelled(
-                "Category",
+                t("Category"),
                 select(
                     "category",
                     f"{prefix}-category",
                     AdminEventsState.categories,
-                    empty="No category",
+                    empty=t("No category"),
                     default_value=value("category"),
                 ),
                 f"{prefix}-category",
@@ -242,12 +243,12 @@ def _event_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[
                 "category",
             ),
             labelled(
-                "Venue",
+                t("Venue"),
                 select(
                     "venue_id",
                     f"{prefix}-venue",
                     AdminEventsState.venues,
-                    empty="No venue yet",
+                    empty=t("No venue yet"),
                     default_value=value("venue_id"),
                 ),
                 f"{prefix}-venue",
@@ -255,10 +256,10 @@ def _event_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list[
                 "venue_id",
             ),
             _image_picker(prefix, e),
-            local_time("Starts (in the event's time zone)", "starts_at", f"{prefix}-starts", True),
-            local_time("Ends (empty = two hours later)", "ends_at", f"{prefix}-ends", False),
+            local_time(t("Starts (in the event's time zone)"), "starts_at", f"{prefix}-starts", True),
+            local_time(t("Ends (empty = two hours later)"), "ends_at", f"{prefix}-ends", False),
             labelled(
-                "Time zone",
+                t("Time zone"),
                 rx.el.input(
                     id=f"{prefix}-timezone",
                     name="timezone",
@@ -280,18 +281,21 @@ def event_form() -> rx.Component:
     s = AdminEventsState
     e = s.form_errors
     return card(
-        rx.heading("New event", as_="h2", size="4", margin_bottom="0.75rem"),
+        rx.heading(t("New event"), as_="h2", size="4", margin_bottom="0.75rem"),
         rx.form(
             rx.vstack(
                 form_error(form_message(e)),
                 *_event_fields("event", e),
                 rx.box(
                     labelled(
-                        "Status",
+                        t("Status"),
                         select(
                             "status",
                             "event-status",
-                            [("draft", "Draft (not public)"), ("published", "Published")],
+                            [
+                                ("draft", t("Draft (not public)")),
+                                ("published", tp("event status", "Published")),
+                            ],
                         ),
                         "event-status",
                         e,
@@ -301,13 +305,16 @@ def event_form() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.button(
-                        "Create event",
+                        t("Create event"),
                         type="submit",
                         style=theme.primary_button,
                         data_testid="admin-create-event",
                     ),
                     rx.button(
-                        "Cancel", type="button", on_click=s.cancel_create, style=theme.secondary_button
+                        tp("dialog", "Cancel"),
+                        type="button",
+                        on_click=s.cancel_create,
+                        style=theme.secondary_button,
                     ),
                     spacing="3",
                 ),
@@ -328,14 +335,22 @@ def edit_form() -> rx.Component:
     e = s.edit_errors
     return rx.form(
         rx.vstack(
-            rx.heading("Edit details", as_="h3", size="3"),
+            rx.heading(t("Edit details"), as_="h3", size="3"),
             form_error(form_message(e)),
             *_event_fields("edit", e, s.edit_values),
             rx.hstack(
                 rx.button(
-                    "Save changes", type="submit", style=theme.primary_button, data_testid="admin-save-event"
+                    t("Save changes"),
+                    type="submit",
+                    style=theme.primary_button,
+                    data_testid="admin-save-event",
                 ),
-                rx.button("Cancel", type="button", on_click=s.cancel_edit, style=theme.secondary_button),
+                rx.button(
+                    tp("dialog", "Cancel"),
+                    type="button",
+                    on_click=s.cancel_edit,
+                    style=theme.secondary_button,
+                ),
                 spacing="3",
             ),
             spacing="3",
@@ -355,15 +370,15 @@ def venue_form() -> rx.Component:
     s = AdminEventsState
     e = s.venue_errors
     return card(
-        rx.heading("New venue", as_="h2", size="4", margin_bottom="0.75rem"),
+        rx.heading(t("New venue"), as_="h2", size="4", margin_bottom="0.75rem"),
         rx.form(
             rx.vstack(
                 form_error(form_message(e)),
                 grid(
-                    field("Venue name", "name", errors=e, id_="venue-name", max_length=120),
-                    field("City", "city", errors=e, id_="venue-city", max_length=100),
+                    field(t("Venue name"), "name", errors=e, id_="venue-name", max_length=120),
+                    field(t("City"), "city", errors=e, id_="venue-city", max_length=100),
                     field(
-                        "Street address",
+                        t("Street address"),
                         "street",
                         errors=e,
                         id_="venue-street",
@@ -371,7 +386,7 @@ def venue_form() -> rx.Component:
                         max_length=200,
                     ),
                     field(
-                        "Postal code",
+                        t("Postal code"),
                         "postal_code",
                         errors=e,
                         id_="venue-postal",
@@ -379,7 +394,7 @@ def venue_form() -> rx.Component:
                         max_length=20,
                     ),
                     field(
-                        "Country code",
+                        t("Country code"),
                         "country",
                         errors=e,
                         id_="venue-country",
@@ -389,10 +404,16 @@ def venue_form() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.button(
-                        "Add venue", type="submit", style=theme.primary_button, data_testid="admin-add-venue"
+                        t("Add venue"),
+                        type="submit",
+                        style=theme.primary_button,
+                        data_testid="admin-add-venue",
                     ),
                     rx.button(
-                        "Cancel", type="button", on_click=s.toggle_venue_form, style=theme.secondary_button
+                        tp("dialog", "Cancel"),
+                        type="button",
+                        on_click=s.toggle_venue_form,
+                        style=theme.secondary_button,
                     ),
                     spacing="3",
                 ),

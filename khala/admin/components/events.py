@@ -8,11 +8,23 @@ import reflex as rx
 from khala.admin.components.common import confirm_buttons, filter_form
 from khala.admin.components.event_forms import edit_form, event_form, venue_form
 from khala.admin.components.packages import add_package_form, packages_list
-from khala.admin.components.shell import INPUT_STYLE, STATUS_TONES, card, pager, select, tone
+from khala.admin.components.shell import INPUT_STYLE, STATUS_TONES, card, pager, select, tf, tone
 from khala.admin.state.events import SORT_LABELS, AdminEventsState, EventRowView
+from khala.lib.i18n import N_
 from khala.ui import theme
 from khala.ui.forms import form_error
+from khala.ui.i18n import t, tp
 from khala.ui.widgets import badge
+
+# What a sorting column header says to a screen reader (the header shows SORT_LABELS).
+SORT_ARIA = {
+    "title": N_("Sort by event"),
+    "status": N_("Sort by status"),
+    "starts": N_("Sort by start"),
+    "venue": N_("Sort by venue"),
+    "seats": N_("Sort by seats"),
+    "price": N_("Sort by price"),
+}
 
 
 def _title_button(row: EventRowView, weight: str, **spacing: str) -> rx.Component:
@@ -21,7 +33,7 @@ def _title_button(row: EventRowView, weight: str, **spacing: str) -> rx.Componen
         row.title,
         variant="ghost",
         on_click=AdminEventsState.open_event(row.id),
-        aria_label="Manage " + row.title,
+        aria_label=tf(N_("Manage %(title)s"), title=row.title),
         style={
             "color": theme.PRIMARY_TEXT,
             "font_weight": weight,
@@ -54,15 +66,15 @@ def _event_row(row: EventRowView) -> rx.Component:
                     size="1",
                     type="button",
                     style=icon_button,
-                    title="Duplicate as a draft",
-                    aria_label="Duplicate " + row.title,
+                    title=t("Duplicate as a draft"),
+                    aria_label=tf(N_("Duplicate %(title)s"), title=row.title),
                 ),
                 rx.link(
                     rx.icon("ticket", size=16, aria_hidden="true"),
                     href="/admin/registrations?event=" + row.id,
                     style=theme.link_style,
-                    title="Registrations",
-                    aria_label="Registrations of " + row.title,
+                    title=t("Registrations"),
+                    aria_label=tf(N_("Registrations of %(title)s"), title=row.title),
                 ),
                 spacing="3",
                 align="center",
@@ -86,7 +98,11 @@ def _event_card(row: EventRowView) -> rx.Component:
         rx.text(row.when, size="2", color=theme.TEXT_MUTED),
         rx.text(row.venue, size="2", color=theme.TEXT_MUTED),
         rx.text(
-            row.seats, " seats", rx.cond(row.price != "", " · " + row.price, ""), size="2", color=theme.TEXT
+            row.seats,
+            t(" seats"),
+            rx.cond(row.price != "", " · " + row.price, ""),
+            size="2",
+            color=theme.TEXT,
         ),
         style={**theme.panel_style, "padding": "0.75rem 1rem"},
         width="100%",
@@ -98,9 +114,9 @@ def _sort_select() -> rx.Component:
     """On a phone the column headers are gone: sort with a select and a direction button."""
     s = AdminEventsState
     return rx.hstack(
-        rx.el.label("Sort by", html_for="admin-event-sort", style={"font_weight": "600"}),
+        rx.el.label(t("Sort by"), html_for="admin-event-sort", style={"font_weight": "600"}),
         rx.el.select(
-            *[rx.el.option(label, value=key) for key, label in SORT_LABELS.items()],
+            *[rx.el.option(t(label), value=key) for key, label in SORT_LABELS.items()],
             id="admin-event-sort",
             value=s.sort_key,
             on_change=s.sort_by,
@@ -111,7 +127,7 @@ def _sort_select() -> rx.Component:
             on_click=s.sort_by(s.sort_key),
             type="button",
             style=theme.secondary_button,
-            aria_label=rx.cond(s.sort_desc, "Descending; sort ascending", "Ascending; sort descending"),
+            aria_label=rx.cond(s.sort_desc, t("Descending; sort ascending"), t("Ascending; sort descending")),
         ),
         spacing="2",
         align="center",
@@ -125,7 +141,7 @@ def _sort_header(key: str) -> rx.Component:
     active = s.sort_key == key
     return rx.table.column_header_cell(
         rx.button(
-            SORT_LABELS[key],
+            t(SORT_LABELS[key]),
             rx.cond(
                 active,
                 rx.icon(rx.cond(s.sort_desc, "arrow-down", "arrow-up"), size=14, aria_hidden="true"),
@@ -135,7 +151,7 @@ def _sort_header(key: str) -> rx.Component:
             variant="ghost",
             type="button",
             style={"color": theme.TEXT, "font_weight": "700", "padding": "0 0.25rem", **theme.focus_ring},
-            aria_label=f"Sort by {SORT_LABELS[key].lower()}",
+            aria_label=t(SORT_ARIA[key]),
             data_testid=f"admin-sort-{key}",
         ),
         aria_sort=rx.cond(active, rx.cond(s.sort_desc, "descending", "ascending"), "none"),
@@ -145,11 +161,11 @@ def _sort_header(key: str) -> rx.Component:
 def _events_table() -> rx.Component:
     return rx.box(
         rx.table.root(
-            rx.el.caption("Events; the column headers sort the list", class_name="khala-sr"),
+            rx.el.caption(t("Events; the column headers sort the list"), class_name="khala-sr"),
             rx.table.header(
                 rx.table.row(
                     *[_sort_header(k) for k in ("title", "status", "starts", "venue", "seats", "price")],
-                    rx.table.column_header_cell(rx.el.span("Actions", class_name="khala-sr")),
+                    rx.table.column_header_cell(rx.el.span(t("Actions"), class_name="khala-sr")),
                 )
             ),
             rx.table.body(rx.foreach(AdminEventsState.rows, _event_row)),
@@ -167,12 +183,12 @@ def _event_filters() -> rx.Component:
     return filter_form(
         s,
         rx.box(
-            rx.el.label("Search events", html_for="admin-event-q", class_name="khala-sr"),
+            rx.el.label(t("Search events"), html_for="admin-event-q", class_name="khala-sr"),
             rx.el.input(
                 id="admin-event-q",
                 name="q",
                 type="search",
-                placeholder="Search title, venue, city",
+                placeholder=t("Search title, venue, city"),
                 default_value=s.query,
                 style=INPUT_STYLE,
             ),
@@ -180,23 +196,23 @@ def _event_filters() -> rx.Component:
             min_width="12rem",
         ),
         rx.box(
-            rx.el.label("Status", html_for="admin-event-status", class_name="khala-sr"),
+            rx.el.label(t("Status"), html_for="admin-event-status", class_name="khala-sr"),
             select(
                 "status",
                 "admin-event-status",
                 [
-                    ("", "All statuses"),
-                    ("draft", "Drafts"),
-                    ("published", "Published"),
-                    ("cancelled", "Cancelled"),
+                    ("", t("All statuses")),
+                    ("draft", t("Drafts")),
+                    ("published", tp("event status", "Published")),
+                    ("cancelled", tp("event status", "Cancelled")),
                 ],
             ),
         ),
-        rx.button("Search", type="submit", style=theme.secondary_button),
+        rx.button(t("Search"), type="submit", style=theme.secondary_button),
         rx.spacer(),
         rx.button(
             rx.icon("map-pin", size=16, aria_hidden="true"),
-            "New venue",
+            t("New venue"),
             type="button",
             on_click=s.toggle_venue_form,
             style=theme.secondary_button,
@@ -205,7 +221,7 @@ def _event_filters() -> rx.Component:
         ),
         rx.button(
             rx.icon("plus", size=16, aria_hidden="true"),
-            "New event",
+            t("New event"),
             type="button",
             on_click=s.start_create,
             style=theme.primary_button,
@@ -219,16 +235,20 @@ def _status_actions() -> rx.Component:
     ev = s.selected
     cancel_dialog = rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button("Cancel event", style={**theme.secondary_button, "color": theme.DANGER}, type="button")
+            rx.button(
+                t("Cancel event"), style={**theme.secondary_button, "color": theme.DANGER}, type="button"
+            )
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Cancel “", ev.title, "”?"),
+            rx.alert_dialog.title(tf(N_("Cancel “%(title)s”?"), title=ev.title)),
             rx.alert_dialog.description(
-                "Sales stop at once and the event is shown as cancelled. This cannot be undone; "
-                "registrations stay so you can contact the people holding them."
+                t(
+                    "Sales stop at once and the event is shown as cancelled. This cannot be undone; "
+                    "registrations stay so you can contact the people holding them."
+                )
             ),
             confirm_buttons(
-                "Keep the event", "Cancel the event", s.set_status(ev.id, "cancelled"), wrap=False
+                t("Keep the event"), t("Cancel the event"), s.set_status(ev.id, "cancelled"), wrap=False
             ),
         ),
     )
@@ -236,7 +256,7 @@ def _status_actions() -> rx.Component:
         rx.cond(
             ev.status == "draft",
             rx.button(
-                "Publish",
+                t("Publish"),
                 on_click=s.set_status(ev.id, "published"),
                 style=theme.primary_button,
                 data_testid="admin-publish",
@@ -245,7 +265,7 @@ def _status_actions() -> rx.Component:
         rx.cond(
             ev.status == "published",
             rx.button(
-                "Unpublish (back to draft)",
+                t("Unpublish (back to draft)"),
                 on_click=s.set_status(ev.id, "draft"),
                 style=theme.secondary_button,
             ),
@@ -253,13 +273,13 @@ def _status_actions() -> rx.Component:
         rx.cond(ev.status != "cancelled", cancel_dialog),
         rx.cond(
             ev.status != "draft",
-            rx.link("View public page", href="/events/" + ev.slug, style=theme.link_style),
+            rx.link(t("View public page"), href="/events/" + ev.slug, style=theme.link_style),
         ),
         rx.cond(
             ~s.editing,
             rx.button(
                 rx.icon("pencil", size=14, aria_hidden="true"),
-                "Edit details",
+                t("Edit details"),
                 on_click=s.start_edit,
                 style=theme.secondary_button,
                 type="button",
@@ -268,18 +288,20 @@ def _status_actions() -> rx.Component:
         ),
         rx.button(
             rx.icon("copy", size=14, aria_hidden="true"),
-            "Duplicate",
+            t("Duplicate"),
             on_click=s.duplicate_event(ev.id),
             style=theme.secondary_button,
             type="button",
             data_testid="admin-duplicate-event",
         ),
-        rx.link("Registrations", href="/admin/registrations?event=" + ev.id, style=theme.link_style),
+        rx.link(t("Registrations"), href="/admin/registrations?event=" + ev.id, style=theme.link_style),
         rx.cond(
             ev.status == "published",
-            rx.link("Check-in", href="/admin/checkin/" + ev.id, style=theme.link_style),
+            rx.link(t("Check-in"), href="/admin/checkin/" + ev.id, style=theme.link_style),
         ),
-        rx.link("History", href="/admin/audit?object_type=event&object_id=" + ev.id, style=theme.link_style),
+        rx.link(
+            t("History"), href="/admin/audit?object_type=event&object_id=" + ev.id, style=theme.link_style
+        ),
         rx.cond(ev.status == "draft", _delete_dialog()),
         spacing="3",
         align="center",
@@ -294,18 +316,20 @@ def _delete_dialog() -> rx.Component:
         rx.alert_dialog.trigger(
             rx.button(
                 rx.icon("trash-2", size=14, aria_hidden="true"),
-                "Delete draft",
+                t("Delete draft"),
                 style={**theme.secondary_button, "color": theme.DANGER},
                 type="button",
             )
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete “", ev.title, "”?"),
+            rx.alert_dialog.title(tf(N_("Delete “%(name)s”?"), name=ev.title)),
             rx.alert_dialog.description(
-                "The draft and its packages are removed. An event people registered for cannot be "
-                "deleted; cancel it instead."
+                t(
+                    "The draft and its packages are removed. An event people registered for cannot be "
+                    "deleted; cancel it instead."
+                )
             ),
-            confirm_buttons("Keep it", "Delete the draft", s.delete_event(ev.id)),
+            confirm_buttons(t("Keep it"), t("Delete the draft"), s.delete_event(ev.id)),
         ),
     )
 
@@ -350,7 +374,7 @@ def _selected_event() -> rx.Component:
             ),
             rx.button(
                 rx.icon("x", size=18, aria_hidden="true"),
-                aria_label="Close the event panel",
+                aria_label=t("Close the event panel"),
                 on_click=s.close_event,
                 variant="ghost",
                 type="button",
@@ -402,7 +426,7 @@ def events_section() -> rx.Component:
                     display=rx.breakpoints(initial="flex", md="none"),
                 ),
             ),
-            rx.text("No events match.", color=theme.TEXT_MUTED, padding="1rem 0"),
+            rx.text(t("No events match."), color=theme.TEXT_MUTED, padding="1rem 0"),
         ),
         pager(s, "events"),
         spacing="4",

@@ -10,10 +10,12 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.admin.components.common import confirm_delete, search_form
-from khala.admin.components.shell import INPUT_STYLE, card, pager
+from khala.admin.components.shell import INPUT_STYLE, card, pager, tf
 from khala.admin.state.images import UPLOAD_ID, ImageUploadState, LibraryCard
 from khala.images import service
+from khala.lib.i18n import N_
 from khala.ui import theme
+from khala.ui.i18n import t
 
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]}
 
@@ -38,8 +40,12 @@ def image_upload_form() -> rx.Component:
         rx.upload.root(
             rx.vstack(
                 rx.icon("image-up", size=32, color=theme.SECONDARY, aria_hidden="true"),
-                rx.text("Drop an image here or click to choose one", weight="medium", color=theme.TEXT),
-                rx.text(f"JPEG, PNG or WebP, at most {max_mb} MB", size="2", color=theme.TEXT_MUTED),
+                rx.text(t("Drop an image here or click to choose one"), weight="medium", color=theme.TEXT),
+                rx.text(
+                    tf(N_("JPEG, PNG or WebP, at most %(mb)s MB"), mb=max_mb),
+                    size="2",
+                    color=theme.TEXT_MUTED,
+                ),
                 rx.foreach(rx.selected_files(UPLOAD_ID), lambda f: rx.text(f, size="2", color=theme.TEXT)),
                 align="center",
                 spacing="1",
@@ -55,20 +61,22 @@ def image_upload_form() -> rx.Component:
             cursor="pointer",
         ),
         _error("file"),
-        rx.el.label("Alt text", html_for="image-alt-text", style={"font_weight": "600", "color": theme.TEXT}),
+        rx.el.label(
+            t("Alt text"), html_for="image-alt-text", style={"font_weight": "600", "color": theme.TEXT}
+        ),
         rx.input(
             id="image-alt-text",
             value=ImageUploadState.alt_text,
             on_change=ImageUploadState.set_alt_text,
             max_length=service.MAX_ALT,
-            placeholder="What the image shows, for people who cannot see it",
+            placeholder=t("What the image shows, for people who cannot see it"),
             aria_describedby="image-alt_text-error",
             width="100%",
             size="3",
         ),
         _error("alt_text"),
         rx.el.label(
-            "Description (optional)",
+            t("Description (optional)"),
             html_for="image-description",
             style={"font_weight": "600", "color": theme.TEXT},
         ),
@@ -84,7 +92,7 @@ def image_upload_form() -> rx.Component:
         _error("form"),
         rx.button(
             rx.cond(ImageUploadState.uploading, rx.spinner(size="2"), rx.icon("upload", size=18)),
-            "Upload",
+            t("Upload"),
             on_click=ImageUploadState.handle_upload(rx.upload_files(upload_id=UPLOAD_ID)),
             disabled=ImageUploadState.uploading,
             size="3",
@@ -128,8 +136,8 @@ def image_preview() -> rx.Component:
 def _delete_dialog(c: LibraryCard) -> rx.Component:
     return confirm_delete(
         c.name,
-        "Delete the image",
-        "The image and its stored files are removed for good.",
+        t("Delete the image"),
+        t("The image and its stored files are removed for good."),
         ImageUploadState.delete_image(c.id),
     )
 
@@ -148,10 +156,10 @@ def library_card(c: LibraryCard) -> rx.Component:
         ),
         rx.vstack(
             rx.text(c.name, weight="bold", size="2", color=theme.TEXT, style={"overflow_wrap": "anywhere"}),
-            rx.text(c.size, " · uploaded ", c.uploaded, size="1", color=theme.TEXT_MUTED),
+            rx.text(c.size, t(" · uploaded "), c.uploaded, size="1", color=theme.TEXT_MUTED),
             rx.form(
                 rx.el.label(
-                    "Alt text", html_for=alt_id, style={"font_weight": "600", "font_size": "0.85rem"}
+                    t("Alt text"), html_for=alt_id, style={"font_weight": "600", "font_size": "0.85rem"}
                 ),
                 rx.el.textarea(
                     id=alt_id,
@@ -174,12 +182,12 @@ def library_card(c: LibraryCard) -> rx.Component:
                     ),
                 ),
                 rx.button(
-                    "Save alt text",
+                    t("Save alt text"),
                     type="submit",
                     size="1",
                     style=theme.secondary_button,
                     margin_top="0.375rem",
-                    aria_label="Save the alt text of " + c.name,
+                    aria_label=tf(N_("Save the alt text of %(name)s"), name=c.name),
                 ),
                 on_submit=lambda form: ImageUploadState.save_alt_text(c.id, form),
                 width="100%",
@@ -187,14 +195,14 @@ def library_card(c: LibraryCard) -> rx.Component:
             rx.cond(
                 c.used,
                 rx.text(
-                    "Used by ",
+                    t("Used by "),
                     c.usage,
                     size="1",
                     color=theme.TEXT,
                     data_testid="admin-image-usage",
                 ),
                 rx.hstack(
-                    rx.text("Not used by any event", size="1", color=theme.TEXT_MUTED),
+                    rx.text(t("Not used by any event"), size="1", color=theme.TEXT_MUTED),
                     rx.spacer(),
                     _delete_dialog(c),
                     width="100%",
@@ -213,7 +221,7 @@ def library_card(c: LibraryCard) -> rx.Component:
 def _library() -> rx.Component:
     s = ImageUploadState
     return rx.vstack(
-        search_form(s, "Search images", "admin-image-q", "Search name or alt text"),
+        search_form(s, t("Search images"), "admin-image-q", t("Search name or alt text")),
         rx.cond(
             s.total > 0,
             rx.grid(
@@ -222,7 +230,7 @@ def _library() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            rx.text("No images yet: upload the first one.", color=theme.TEXT_MUTED, padding="1rem 0"),
+            rx.text(t("No images yet: upload the first one."), color=theme.TEXT_MUTED, padding="1rem 0"),
         ),
         pager(s, "images"),
         spacing="3",
@@ -235,10 +243,12 @@ def images_section() -> rx.Component:
     return rx.vstack(
         rx.flex(
             card(
-                rx.heading("Upload an image", as_="h2", size="4", margin_bottom="0.5rem"),
+                rx.heading(t("Upload an image"), as_="h2", size="4", margin_bottom="0.5rem"),
                 rx.text(
-                    "It is re-encoded (no metadata survives) and stored in the image store; the alt text "
-                    "is what screen readers say.",
+                    t(
+                        "It is re-encoded (no metadata survives) and stored in the image store; the alt text "
+                        "is what screen readers say."
+                    ),
                     color=theme.TEXT_MUTED,
                     size="2",
                     margin_bottom="0.75rem",
@@ -249,7 +259,7 @@ def images_section() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.heading("Library", as_="h2", size="4", margin_top="0.5rem"),
+        rx.heading(t("Library"), as_="h2", size="4", margin_top="0.5rem"),
         _library(),
         spacing="4",
         width="100%",

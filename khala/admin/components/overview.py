@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.admin.components.shell import card
+from khala.admin.components.shell import card, tf
 from khala.admin.state.base import StatTile
 from khala.admin.state.overview import CHART_DAYS, AdminOverviewState, AuditRow, FillRow
+from khala.lib.i18n import N_
 from khala.ui import theme
+from khala.ui.i18n import t
 from khala.ui.widgets import badge
 
 BAR_COLOURS = {"soldout": theme.DANGER, "few": theme.WARNING, "open": theme.SUCCESS}
@@ -28,8 +30,8 @@ def _chart() -> rx.Component:
     s = AdminOverviewState
     return card(
         rx.flex(
-            rx.heading(f"Registrations, last {CHART_DAYS} days", as_="h2", size="4"),
-            rx.text(s.chart_total, " in all", color=theme.TEXT_MUTED, size="2"),
+            rx.heading(tf(N_("Registrations, last %(days)s days"), days=str(CHART_DAYS)), as_="h2", size="4"),
+            rx.text(s.chart_total, t(" in all"), color=theme.TEXT_MUTED, size="2"),
             justify="between",
             align="baseline",
             wrap="wrap",
@@ -47,14 +49,14 @@ def _chart() -> rx.Component:
                 rx.recharts.legend(),
                 rx.recharts.bar(
                     data_key="registrations",
-                    name="Registrations",
+                    name=t("Registrations"),
                     fill=theme.SECONDARY,
                     radius=[4, 4, 0, 0],
                     is_animation_active=False,
                 ),
                 rx.recharts.bar(
                     data_key="cancelled",
-                    name="Cancelled since",
+                    name=t("Cancelled since"),
                     fill=theme.PRIMARY_TEXT,
                     radius=[4, 4, 0, 0],
                     is_animation_active=False,
@@ -68,7 +70,9 @@ def _chart() -> rx.Component:
             width="100%",
             margin_top="0.75rem",
             role="img",
-            aria_label=f"Bar chart of registrations per day over the last {CHART_DAYS} days",
+            aria_label=tf(
+                N_("Bar chart of registrations per day over the last %(days)s days"), days=str(CHART_DAYS)
+            ),
             data_testid="admin-registrations-chart",
         ),
         width="100%",
@@ -103,11 +107,11 @@ def _fill_row(f: FillRow) -> rx.Component:
             aria_valuenow=f.percent,
             aria_valuemin=0,
             aria_valuemax=100,
-            aria_label="Seats taken of " + f.title,
+            aria_label=tf(N_("Seats taken of %(title)s"), title=f.title),
         ),
         rx.flex(
             rx.text(f.when, size="1", color=theme.TEXT_MUTED),
-            rx.cond(f.waiting != "", badge(f.waiting, "few")),
+            rx.cond(f.waiting != "", badge(f.waiting, tone="few")),
             justify="between",
             gap="0.5rem",
             wrap="wrap",
@@ -122,11 +126,11 @@ def _fill_row(f: FillRow) -> rx.Component:
 def _fill() -> rx.Component:
     s = AdminOverviewState
     return card(
-        rx.heading("Upcoming events", as_="h2", size="4", margin_bottom="0.75rem"),
+        rx.heading(t("Upcoming events"), as_="h2", size="4", margin_bottom="0.75rem"),
         rx.cond(
             s.fill.length() > 0,
             rx.vstack(rx.foreach(s.fill, _fill_row), spacing="4", width="100%"),
-            rx.text("No published events ahead.", color=theme.TEXT_MUTED),
+            rx.text(t("No published events ahead."), color=theme.TEXT_MUTED),
         ),
         width="100%",
     )
@@ -137,7 +141,7 @@ def _money_and_mail() -> rx.Component:
     h = s.mail_health
     return rx.vstack(
         card(
-            rx.heading("Revenue", as_="h2", size="4", margin_bottom="0.5rem"),
+            rx.heading(t("Revenue"), as_="h2", size="4", margin_bottom="0.5rem"),
             rx.cond(
                 s.revenue.length() > 0,
                 rx.vstack(
@@ -151,18 +155,18 @@ def _money_and_mail() -> rx.Component:
                             width="100%",
                         ),
                     ),
-                    rx.text("Confirmed seats at today's prices.", size="1", color=theme.TEXT_MUTED),
+                    rx.text(t("Confirmed seats at today's prices."), size="1", color=theme.TEXT_MUTED),
                     spacing="2",
                     width="100%",
                 ),
-                rx.text("No paid seats yet.", color=theme.TEXT_MUTED),
+                rx.text(t("No paid seats yet."), color=theme.TEXT_MUTED),
             ),
             width="100%",
             data_testid="admin-revenue",
         ),
         card(
             rx.flex(
-                rx.heading("Mail queue", as_="h2", size="4"),
+                rx.heading(t("Mail queue"), as_="h2", size="4"),
                 badge(h.verdict, h.tone),
                 justify="between",
                 align="center",
@@ -183,7 +187,7 @@ def _money_and_mail() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
-            rx.link("See the outbox", href="/admin/mail", style=theme.link_style, size="2"),
+            rx.link(t("See the outbox"), href="/admin/mail", style=theme.link_style, size="2"),
             width="100%",
             data_testid="admin-mail-health",
         ),
@@ -220,13 +224,13 @@ def _audit_row(e: AuditRow) -> rx.Component:
 def _latest() -> rx.Component:
     s = AdminOverviewState
     return card(
-        rx.heading("Latest changes", as_="h2", size="4", margin_bottom="0.25rem"),
+        rx.heading(t("Latest changes"), as_="h2", size="4", margin_bottom="0.25rem"),
         rx.cond(
             s.latest.length() > 0,
             rx.vstack(rx.foreach(s.latest, _audit_row), spacing="0", width="100%"),
-            rx.text("Nothing recorded yet.", color=theme.TEXT_MUTED),
+            rx.text(t("Nothing recorded yet."), color=theme.TEXT_MUTED),
         ),
-        rx.link("See the whole audit log", href="/admin/audit", style=theme.link_style, size="2"),
+        rx.link(t("See the whole audit log"), href="/admin/audit", style=theme.link_style, size="2"),
         width="100%",
         data_testid="admin-latest-audit",
     )

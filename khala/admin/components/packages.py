@@ -7,12 +7,14 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.admin.components.common import confirm_buttons, local_time_field, prefill
-from khala.admin.components.shell import INPUT_STYLE, form_message, grid, labelled
+from khala.admin.components.shell import INPUT_STYLE, form_message, grid, labelled, tf
 from khala.admin.state.events import AdminEventsState
 from khala.admin.state.packages import PackageRowView
 from khala.lib import money
+from khala.lib.i18n import N_
 from khala.ui import theme
 from khala.ui.forms import field, form_error
+from khala.ui.i18n import t, tp
 from khala.ui.widgets import badge
 
 SALES_TONES = {"open": "open", "not_yet": "few", "closed": "muted", "event_past": "muted"}
@@ -28,7 +30,7 @@ def package_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list
     return [
         grid(
             field(
-                "Package title",
+                t("Package title"),
                 "title",
                 errors=e,
                 id_=f"{prefix}-title",
@@ -36,16 +38,16 @@ def package_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list
                 default_value=prefill(values, "title"),
             ),
             field(
-                "Price",
+                t("Price"),
                 "price",
                 errors=e,
                 id_=f"{prefix}-price",
                 required=False,
-                hint="In whole units, e.g. 250 or 249.50; empty = free.",
+                hint=t("In whole units, e.g. 250 or 249.50; empty = free."),
                 default_value=prefill(values, "price"),
             ),
             field(
-                "Currency",
+                t("Currency"),
                 "currency",
                 errors=e,
                 id_=f"{prefix}-currency",
@@ -53,23 +55,23 @@ def package_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list
                 max_length=3,
             ),
             field(
-                "Capacity",
+                t("Capacity"),
                 "capacity",
                 errors=e,
                 id_=f"{prefix}-capacity",
                 required=False,
-                hint="Seats in this package; empty = unlimited. Never below the seats taken.",
+                hint=t("Seats in this package; empty = unlimited. Never below the seats taken."),
                 default_value=prefill(values, "capacity"),
             ),
             field(
-                "Max seats per registration",
+                t("Max seats per registration"),
                 "max_per_registration",
                 errors=e,
                 id_=f"{prefix}-max",
                 default_value=prefill(values, "max_per_registration", "10"),
             ),
             field(
-                "Description",
+                t("Description"),
                 "description",
                 errors=e,
                 id_=f"{prefix}-description",
@@ -77,11 +79,13 @@ def package_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> list
                 max_length=300,
                 default_value=prefill(values, "description"),
             ),
-            local_time("Sales open (event's time zone; empty = now)", "sales_opens_at", f"{prefix}-opens"),
-            local_time("Sales close (empty = when the event starts)", "sales_closes_at", f"{prefix}-closes"),
+            local_time(t("Sales open (event's time zone; empty = now)"), "sales_opens_at", f"{prefix}-opens"),
+            local_time(
+                t("Sales close (empty = when the event starts)"), "sales_closes_at", f"{prefix}-closes"
+            ),
         ),
         labelled(
-            "Perks (one per line)",
+            t("Perks (one per line)"),
             rx.el.textarea(
                 id=f"{prefix}-perks",
                 name="perks",
@@ -106,13 +110,16 @@ def _edit_form() -> rx.Component:
             *package_fields("package-edit", e, s.package_values),
             rx.hstack(
                 rx.button(
-                    "Save package",
+                    t("Save package"),
                     type="submit",
                     style=theme.primary_button,
                     data_testid="admin-save-package",
                 ),
                 rx.button(
-                    "Cancel", type="button", on_click=s.cancel_package_edit, style=theme.secondary_button
+                    tp("dialog", "Cancel"),
+                    type="button",
+                    on_click=s.cancel_package_edit,
+                    style=theme.secondary_button,
                 ),
                 spacing="3",
                 wrap="wrap",
@@ -134,20 +141,22 @@ def _remove_dialog(p: PackageRowView) -> rx.Component:
         rx.alert_dialog.trigger(
             rx.button(
                 rx.icon("trash-2", size=14, aria_hidden="true"),
-                "Remove",
+                t("Remove"),
                 type="button",
                 size="1",
                 style=DANGER_BUTTON,
-                aria_label="Remove " + p.title,
+                aria_label=tf(N_("Remove %(title)s"), title=p.title),
             )
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove “", p.title, "”?"),
+            rx.alert_dialog.title(tf(N_("Remove “%(title)s”?"), title=p.title)),
             rx.alert_dialog.description(
-                "Only a package nobody ever registered for can be removed; "
-                "for one with registrations, close its sales instead."
+                t(
+                    "Only a package nobody ever registered for can be removed; "
+                    "for one with registrations, close its sales instead."
+                )
             ),
-            confirm_buttons("Keep it", "Remove the package", s.remove_package(p.id)),
+            confirm_buttons(t("Keep it"), t("Remove the package"), s.remove_package(p.id)),
         ),
     )
 
@@ -163,7 +172,7 @@ def _actions(p: PackageRowView) -> rx.Component:
             type="button",
             size="1",
             style=small,
-            aria_label="Move " + p.title + " up",
+            aria_label=tf(N_("Move %(title)s up"), title=p.title),
         ),
         rx.button(
             rx.icon("arrow-down", size=14, aria_hidden="true"),
@@ -172,28 +181,28 @@ def _actions(p: PackageRowView) -> rx.Component:
             type="button",
             size="1",
             style=small,
-            aria_label="Move " + p.title + " down",
+            aria_label=tf(N_("Move %(title)s down"), title=p.title),
         ),
         rx.button(
             rx.icon("pencil", size=14, aria_hidden="true"),
-            "Edit",
+            t("Edit"),
             on_click=s.edit_package(p.id),
             type="button",
             size="1",
             style=theme.secondary_button,
-            aria_label="Edit " + p.title,
+            aria_label=tf(N_("Edit %(name)s"), name=p.title),
             data_testid="admin-edit-package",
         ),
         rx.cond(
             (p.sales_state == "open") | (p.sales_state == "not_yet"),
             rx.button(
                 rx.icon("circle-stop", size=14, aria_hidden="true"),
-                "Close sales",
+                t("Close sales"),
                 on_click=s.close_package_sales(p.id),
                 type="button",
                 size="1",
                 style=theme.secondary_button,
-                aria_label="Close sales of " + p.title,
+                aria_label=tf(N_("Close sales of %(title)s"), title=p.title),
             ),
         ),
         rx.cond(p.taken == 0, _remove_dialog(p)),
@@ -218,15 +227,16 @@ def package_card(p: PackageRowView) -> rx.Component:
                 rx.text(
                     rx.text.strong(p.price),
                     " · ",
-                    p.seats,
-                    " seats · at most ",
-                    p.max_per_registration,
-                    " per registration",
+                    tf(
+                        N_("%(seats)s seats · at most %(max)s per registration"),
+                        seats=p.seats,
+                        max=p.max_per_registration,
+                    ),
                     size="2",
                     color=theme.TEXT,
                 ),
-                rx.text("Sales ", p.sales, size="2", color=theme.TEXT_MUTED),
-                rx.cond(p.perks != "", rx.text("Perks: ", p.perks, size="2", color=theme.TEXT_MUTED)),
+                rx.text(tf(N_("Sales %(window)s"), window=p.sales), size="2", color=theme.TEXT_MUTED),
+                rx.cond(p.perks != "", rx.text(t("Perks: "), p.perks, size="2", color=theme.TEXT_MUTED)),
                 rx.cond(p.description != "", rx.text(p.description, size="2", color=theme.TEXT_MUTED)),
                 spacing="1",
                 flex="1",
@@ -248,11 +258,11 @@ def package_card(p: PackageRowView) -> rx.Component:
 def packages_list() -> rx.Component:
     ev = AdminEventsState.selected
     return rx.vstack(
-        rx.heading("Packages", as_="h3", size="3"),
+        rx.heading(t("Packages"), as_="h3", size="3"),
         rx.cond(
             ev.packages.length() > 0,
             rx.vstack(rx.foreach(ev.packages, package_card), spacing="2", width="100%"),
-            rx.text("No packages yet: add one below.", color=theme.TEXT_MUTED),
+            rx.text(t("No packages yet: add one below."), color=theme.TEXT_MUTED),
         ),
         spacing="2",
         width="100%",
@@ -265,12 +275,15 @@ def add_package_form() -> rx.Component:
     e = s.package_errors
     return rx.form(
         rx.vstack(
-            rx.heading("Add a package", as_="h3", size="3"),
+            rx.heading(t("Add a package"), as_="h3", size="3"),
             form_error(form_message(e)),
             *package_fields("package", e),
             rx.box(
                 rx.button(
-                    "Add package", type="submit", style=theme.primary_button, data_testid="admin-add-package"
+                    t("Add package"),
+                    type="submit",
+                    style=theme.primary_button,
+                    data_testid="admin-add-package",
                 )
             ),
             spacing="3",

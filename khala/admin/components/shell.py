@@ -3,13 +3,19 @@ cards, tables, selects and labelled controls."""
 
 from __future__ import annotations
 
+import re
+from functools import reduce
+from typing import Any
+
 import reflex as rx
 
 from khala.accounts.state import SessionState
 from khala.admin.state.base import AdminState
+from khala.lib import i18n
 from khala.lib.i18n import N_
 from khala.ui import theme
 from khala.ui.forms import field_error
+from khala.ui.i18n import is_swedish
 from khala.ui.i18n import t as _
 
 SECTIONS: list[tuple[str, str, str]] = [
@@ -27,6 +33,17 @@ SECTIONS: list[tuple[str, str, str]] = [
     (N_("System"), "/admin/system", "activity"),
 ]
 
+# What the pagers count (``pager(state, "events")``): named here so the catalog keeps their translations.
+PAGER_NOUNS = (
+    N_("events"),
+    N_("venues"),
+    N_("images"),
+    N_("registrations"),
+    N_("accounts"),
+    N_("messages"),
+    N_("entries"),
+)
+
 STATUS_TONES = {"published": "open", "draft": "muted", "cancelled": "soldout"}
 REG_TONES = {"confirmed": "open", "waitlisted": "few", "cancelled": "muted"}
 MAIL_TONES = {"sent": "open", "captured": "open", "queued": "few", "sending": "few", "failed": "soldout"}
@@ -41,6 +58,39 @@ INPUT_STYLE = {
     "font_size": "1rem",
 }
 LABEL_STYLE = {"font_weight": "600", "color": theme.TEXT}
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _joined(text: str, values: dict[str, Any]) -> str | rx.Var[str]:
+    parts: list[Any] = []
+    for i, piece in enumerate(_PLACEHOLDER.split(text)):
+        if i % 2 == 0:
+            if piece:
+                parts.append(piece)
+            continue
+        value = values[piece]
+        if isinstance(value, rx.Var) and value._var_type is not str:
+            value = value.to_string()
+        parts.append(value)
+    if all(isinstance(p, str) for p in parts):
+        return "".join(parts)
+    return reduce(lambda a, b: a + b, [rx.Var.create(p) if isinstance(p, str) else p for p in parts])
+
+
+def tf(template: str, **values: Any) -> str | rx.Var[str]:
+    """A sentence with values in it, in the tab's language: ``tf(N_("Edit %(name)s"), name=row.name)``.
+
+    ``template`` is an English msgid with ``%(name)s`` placeholders (mark it with ``N_`` so it is extracted);
+    a value is a state var (filled in the browser) or a plain English word, translated as well (mark it
+    with ``N_`` too). Both languages are compiled into the page, each with its own word order."""
+    english = _joined(template, values)
+    sv_values = {k: i18n.gettext_in("sv", v) if isinstance(v, str) else v for k, v in values.items()}
+    swedish = _joined(i18n.gettext_in("sv", template), sv_values)
+    if isinstance(english, str) and english == swedish:
+        return english
+    return rx.cond(is_swedish(), swedish, english)
 
 
 def section_tab(label: str, href: str, icon: str) -> rx.Component:
@@ -88,7 +138,7 @@ def admins_only() -> rx.Component:
         rx.text(
             _("This part of Khala is for administrators. You are signed in as "),
             rx.text.strong(SessionState.email),
-            ", which is not an administrator account.",
+            _(", which is not an administrator account."),
             margin_top="0.75rem",
         ),
         rx.link(_("Back to the events"), href="/events", style=theme.link_style, margin_top="0.75rem"),
@@ -113,6 +163,7 @@ def tone(value: rx.Var, tones: dict[str, str]) -> rx.Var:
 
 
 def pager(state: type[rx.State], label: str) -> rx.Component:
+    """Previous / "Page 2 of 5 · 48 events" / Next; ``label`` is what is counted, in English (``PAGER_NOUNS``)."""
     return rx.hstack(
         rx.button(
             rx.icon("chevron-left", size=16, aria_hidden="true"),
@@ -120,7 +171,7 @@ def pager(state: type[rx.State], label: str) -> rx.Component:
             on_click=state.go_to_page(state.page - 1),
             disabled=state.page <= 1,
             style=theme.secondary_button,
-            aria_label=f"Previous page of {label}",
+            aria_label=tf(N_("Previous page of %(what)s"), what=label),
         ),
         rx.text(
             _("Page "),
@@ -129,7 +180,8 @@ def pager(state: type[rx.State], label: str) -> rx.Component:
             state.pages,
             " · ",
             state.total,
-            f" {label}",
+            " ",
+            _(label),
             aria_live="polite",
             color=theme.TEXT_MUTED,
         ),
@@ -139,7 +191,7 @@ def pager(state: type[rx.State], label: str) -> rx.Component:
             on_click=state.go_to_page(state.page + 1),
             disabled=state.page >= state.pages,
             style=theme.secondary_button,
-            aria_label=f"Next page of {label}",
+            aria_label=tf(N_("Next page of %(what)s"), what=label),
         ),
         spacing="3",
         align="center",

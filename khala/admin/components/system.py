@@ -7,13 +7,14 @@ import reflex as rx
 from khala.admin.components.shell import card, table
 from khala.admin.state.system import AdminSystemState, CheckView, FactView
 from khala.ui import theme
+from khala.ui.i18n import t
 from khala.ui.widgets import badge
 
 
 def _check(c: CheckView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(c.name),
-        rx.table.cell(badge(rx.cond(c.ok, "OK", "Failing"), rx.cond(c.ok, "open", "soldout"))),
+        rx.table.cell(badge(rx.cond(c.ok, t("OK"), t("Failing")), rx.cond(c.ok, "open", "soldout"))),
         rx.table.cell(rx.text(c.detail, size="2", style={"word_break": "break-word"})),
         rx.table.cell(rx.text(c.ms, size="1", color=theme.TEXT_MUTED, white_space="nowrap")),
     )
@@ -32,12 +33,12 @@ def system_section() -> rx.Component:
     s = AdminSystemState
     return rx.vstack(
         rx.hstack(
-            rx.heading("System", as_="h2", size="5"),
-            badge(rx.cond(s.healthy, "Ready", "Not ready"), rx.cond(s.healthy, "open", "soldout")),
+            rx.heading(t("System"), as_="h2", size="5"),
+            badge(rx.cond(s.healthy, t("Ready"), t("Not ready")), rx.cond(s.healthy, "open", "soldout")),
             rx.spacer(),
             rx.button(
                 rx.icon("refresh-cw", size=16, aria_hidden="true"),
-                "Check again",
+                t("Check again"),
                 on_click=s.load,
                 style=theme.secondary_button,
             ),
@@ -46,17 +47,21 @@ def system_section() -> rx.Component:
             width="100%",
             wrap="wrap",
         ),
-        rx.text("Checked ", s.checked_at, " by this server process.", size="2", color=theme.TEXT_MUTED),
+        rx.text(t("Checked "), s.checked_at, t(" by this server process."), size="2", color=theme.TEXT_MUTED),
         table(
-            ["Check", "State", "Detail", "Time"], rx.table.body(rx.foreach(s.checks, _check)), "Health checks"
+            [t("Check"), t("State"), t("Detail"), t("Time")],
+            rx.table.body(rx.foreach(s.checks, _check)),
+            t("Health checks"),
         ),
         card(
-            rx.heading("This process", as_="h3", size="3", margin_bottom="0.5rem"),
+            rx.heading(t("This process"), as_="h3", size="3", margin_bottom="0.5rem"),
             rx.vstack(rx.foreach(s.facts, _fact), spacing="1", width="100%"),
         ),
         rx.text(
-            "The same report answers /readyz (with the metrics token, in full); load balancers use it to "
-            "stop sending requests to a process that cannot serve.",
+            t(
+                "The same report answers /readyz (with the metrics token, in full); load balancers use it to "
+                "stop sending requests to a process that cannot serve."
+            ),
             size="2",
             color=theme.TEXT_MUTED,
         ),

@@ -7,15 +7,29 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.admin.components.common import confirm_delete, search_form
-from khala.admin.components.shell import card, form_message, grid, pager
+from khala.admin.components.shell import card, form_message, grid, pager, tf
 from khala.admin.state.venues import AdminVenuesState, CategoryRowView, VenueRowView
+from khala.lib.i18n import N_
 from khala.ui import theme
 from khala.ui.forms import field, form_error
+from khala.ui.i18n import t, tp
 
 
-def _confirm_delete(what: rx.Var, label: str, on_confirm: rx.EventSpec) -> rx.Component:
+def _delete_venue(v: VenueRowView) -> rx.Component:
     return confirm_delete(
-        what, f"Delete the {label}", f"No event uses this {label}; it is removed for good.", on_confirm
+        v.name,
+        t("Delete the venue"),
+        t("No event uses this venue; it is removed for good."),
+        AdminVenuesState.delete_venue(v.id),
+    )
+
+
+def _delete_category(c: CategoryRowView) -> rx.Component:
+    return confirm_delete(
+        c.name,
+        t("Delete the category"),
+        t("No event uses this category; it is removed for good."),
+        AdminVenuesState.delete_category(c.slug),
     )
 
 
@@ -23,18 +37,23 @@ def _venue_form() -> rx.Component:
     s = AdminVenuesState
     e, v = s.venue_errors, s.venue_values
     return card(
-        rx.heading(rx.cond(s.editing_venue != "", "Edit venue", "New venue"), as_="h3", size="4"),
+        rx.heading(rx.cond(s.editing_venue != "", t("Edit venue"), t("New venue")), as_="h3", size="4"),
         rx.form(
             rx.vstack(
                 form_error(form_message(e)),
                 rx.el.input(type="hidden", name="venue_id", value=s.editing_venue),
                 grid(
                     field(
-                        "Venue name", "name", errors=e, id_="v-name", max_length=120, default_value=v["name"]
+                        t("Venue name"),
+                        "name",
+                        errors=e,
+                        id_="v-name",
+                        max_length=120,
+                        default_value=v["name"],
                     ),
-                    field("City", "city", errors=e, id_="v-city", max_length=100, default_value=v["city"]),
+                    field(t("City"), "city", errors=e, id_="v-city", max_length=100, default_value=v["city"]),
                     field(
-                        "Street address",
+                        t("Street address"),
                         "street",
                         errors=e,
                         id_="v-street",
@@ -43,7 +62,7 @@ def _venue_form() -> rx.Component:
                         default_value=v["street"],
                     ),
                     field(
-                        "Postal code",
+                        t("Postal code"),
                         "postal_code",
                         errors=e,
                         id_="v-postal",
@@ -52,7 +71,7 @@ def _venue_form() -> rx.Component:
                         default_value=v["postal_code"],
                     ),
                     field(
-                        "Region",
+                        t("Region"),
                         "region",
                         errors=e,
                         id_="v-region",
@@ -61,7 +80,7 @@ def _venue_form() -> rx.Component:
                         default_value=v["region"],
                     ),
                     field(
-                        "Country code",
+                        t("Country code"),
                         "country",
                         errors=e,
                         id_="v-country",
@@ -71,12 +90,17 @@ def _venue_form() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.button(
-                        "Save venue",
+                        t("Save venue"),
                         type="submit",
                         style=theme.primary_button,
                         data_testid="admin-save-venue",
                     ),
-                    rx.button("Cancel", type="button", on_click=s.cancel_venue, style=theme.secondary_button),
+                    rx.button(
+                        tp("dialog", "Cancel"),
+                        type="button",
+                        on_click=s.cancel_venue,
+                        style=theme.secondary_button,
+                    ),
                     spacing="3",
                 ),
                 spacing="3",
@@ -117,18 +141,18 @@ def _venue_card(v: VenueRowView) -> rx.Component:
             rx.hstack(
                 rx.cond(
                     v.map_url != "",
-                    rx.link("Map", href=v.map_url, is_external=True, style=theme.link_style, size="2"),
+                    rx.link(t("Map"), href=v.map_url, is_external=True, style=theme.link_style, size="2"),
                 ),
                 rx.button(
                     rx.icon("pencil", size=14, aria_hidden="true"),
-                    "Edit",
+                    t("Edit"),
                     on_click=s.edit_venue(v.id),
                     type="button",
                     size="1",
                     style=theme.secondary_button,
-                    aria_label="Edit " + v.name,
+                    aria_label=tf(N_("Edit %(name)s"), name=v.name),
                 ),
-                rx.cond(~v.used, _confirm_delete(v.name, "venue", s.delete_venue(v.id))),
+                rx.cond(~v.used, _delete_venue(v)),
                 spacing="3",
                 align="center",
                 wrap="wrap",
@@ -148,11 +172,11 @@ def _venues() -> rx.Component:
     s = AdminVenuesState
     return rx.vstack(
         rx.flex(
-            rx.heading("Venues", as_="h2", size="4"),
+            rx.heading(t("Venues"), as_="h2", size="4"),
             rx.spacer(),
             rx.button(
                 rx.icon("plus", size=16, aria_hidden="true"),
-                "New venue",
+                t("New venue"),
                 on_click=s.start_add_venue,
                 type="button",
                 style=theme.primary_button,
@@ -162,12 +186,12 @@ def _venues() -> rx.Component:
             width="100%",
             gap="0.75rem",
         ),
-        search_form(s, "Search venues", "admin-venue-q", "Search name, street or city"),
+        search_form(s, t("Search venues"), "admin-venue-q", t("Search name, street or city")),
         rx.cond(s.venue_form_open, _venue_form()),
         rx.cond(
             s.total > 0,
             rx.vstack(rx.foreach(s.venues, _venue_card), spacing="2", width="100%"),
-            rx.text("No venues match.", color=theme.TEXT_MUTED),
+            rx.text(t("No venues match."), color=theme.TEXT_MUTED),
         ),
         pager(s, "venues"),
         spacing="3",
@@ -179,7 +203,7 @@ def _venues() -> rx.Component:
 def _category_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> rx.Component:
     return grid(
         field(
-            "Category name",
+            t("Category name"),
             "name",
             errors=e,
             id_=f"{prefix}-name",
@@ -187,13 +211,13 @@ def _category_fields(prefix: str, e: rx.Var, values: rx.Var | None = None) -> rx
             default_value=values["name"] if values is not None else None,
         ),
         field(
-            "Slug (in links)",
+            t("Slug (in links)"),
             "slug",
             errors=e,
             id_=f"{prefix}-slug",
             required=False,
             max_length=60,
-            hint="Lower-case letters, digits and dashes; empty = made from the name.",
+            hint=t("Lower-case letters, digits and dashes; empty = made from the name."),
             default_value=values["slug"] if values is not None else None,
         ),
     )
@@ -207,9 +231,9 @@ def _category_row(c: CategoryRowView) -> rx.Component:
             form_error(form_message(e)),
             _category_fields("cat-edit", e, s.category_values),
             rx.hstack(
-                rx.button("Save category", type="submit", style=theme.primary_button, size="2"),
+                rx.button(t("Save category"), type="submit", style=theme.primary_button, size="2"),
                 rx.button(
-                    "Cancel",
+                    tp("dialog", "Cancel"),
                     type="button",
                     on_click=s.cancel_category,
                     style=theme.secondary_button,
@@ -241,14 +265,14 @@ def _category_row(c: CategoryRowView) -> rx.Component:
         rx.hstack(
             rx.button(
                 rx.icon("pencil", size=14, aria_hidden="true"),
-                "Rename",
+                t("Rename"),
                 on_click=s.edit_category(c.slug),
                 type="button",
                 size="1",
                 style=theme.secondary_button,
-                aria_label="Rename " + c.name,
+                aria_label=tf(N_("Rename %(name)s"), name=c.name),
             ),
-            rx.cond(~c.used, _confirm_delete(c.name, "category", s.delete_category(c.slug))),
+            rx.cond(~c.used, _delete_category(c)),
             spacing="2",
             align="center",
         ),
@@ -269,16 +293,16 @@ def _categories() -> rx.Component:
     s = AdminVenuesState
     e = s.category_errors
     return rx.vstack(
-        rx.heading("Categories", as_="h2", size="4"),
+        rx.heading(t("Categories"), as_="h2", size="4"),
         card(
             rx.form(
                 rx.vstack(
-                    rx.heading("New category", as_="h3", size="3"),
+                    rx.heading(t("New category"), as_="h3", size="3"),
                     form_error(form_message(e)),
                     _category_fields("cat", e),
                     rx.box(
                         rx.button(
-                            "Add category",
+                            t("Add category"),
                             type="submit",
                             style=theme.primary_button,
                             data_testid="admin-add-category",

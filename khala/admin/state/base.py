@@ -30,16 +30,24 @@ from khala.accounts.auth import CurrentUser
 from khala.audit.service import Actor
 from khala.errors import DomainError, Forbidden, NotAuthenticated
 from khala.lib import routes
+from khala.lib.i18n import N_, gettext, pgettext
 from khala.lib.paging import Page
 from khala.ui.client import toast
 
-REFUSED = "Only administrators can do that."
+REFUSED = N_("Only administrators can do that.")  # English; the toast says it in the caller's language
 # Marks a guarded handler with how it refuses ({"bounce": …, "actor": …}); tests check every handler has it.
 ADMIN_ONLY = "__admin_only__"
 MAX_PAGE = 1_000_000
 
-STATUS_LABELS = {"draft": "Draft", "published": "Published", "cancelled": "Cancelled"}
-REGISTRATION_LABELS = {"confirmed": "Confirmed", "waitlisted": "Waiting list", "cancelled": "Cancelled"}
+
+def status_label(status: str) -> str:
+    """An event's status in the current language ("Publicerat"); an unknown one as it is."""
+    labels = {
+        "draft": pgettext("event status", "Draft"),
+        "published": pgettext("event status", "Published"),
+        "cancelled": pgettext("event status", "Cancelled"),
+    }
+    return labels.get(status, status)
 
 
 def clip(value: object, n: int = 200) -> str:
@@ -62,7 +70,8 @@ def utc(dt: Any) -> str:
 
 
 def seats(taken: int, capacity: int | None) -> str:
-    return f"{taken} / {capacity}" if capacity is not None else f"{taken} / unlimited"
+    limit = str(capacity) if capacity is not None else gettext("unlimited")
+    return f"{taken} / {limit}"
 
 
 @dataclass
@@ -166,7 +175,7 @@ class AdminState(rx.State):
         self._forget()
         if bounce:
             return self._bounce()
-        return toast.error(REFUSED)
+        return toast.error(gettext(REFUSED))
 
     def _bounce(self):
         """What an on_load does for a non-administrator: anonymous → sign in and come back."""

@@ -11,13 +11,13 @@ from typing import Any
 import reflex as rx
 
 from khala.admin.state.base import (
-    STATUS_LABELS,
     AdminState,
     Option,
     PagedState,
     admin_only,
     clip,
     seats,
+    status_label,
 )
 from khala.admin.state.images import close_files, store_upload
 from khala.admin.state.packages import PackageRowView, PackagesMixin, package_rows
@@ -28,18 +28,20 @@ from khala.events import service as events
 from khala.events.markdown import render_markdown
 from khala.images import service as images
 from khala.lib import dates, money
+from khala.lib.i18n import N_, ngettext, pgettext
+from khala.lib.i18n import gettext as _
 from khala.locations import service as locations
 from khala.ui.client import toast
 
 EVENTS_PAGE_SIZE = 20
 EVENT_IMAGE_UPLOAD = "event-image-upload"
-SORT_LABELS = {
-    "title": "Event",
-    "status": "Status",
-    "starts": "Starts",
-    "venue": "Venue",
-    "seats": "Seats",
-    "price": "Price",
+SORT_LABELS = {  # English msgids: the components translate them (t)
+    "title": N_("Event"),
+    "status": N_("Status"),
+    "starts": N_("Starts"),
+    "venue": N_("Venue"),
+    "seats": N_("Seats"),
+    "price": N_("Price"),
 }
 
 
@@ -79,11 +81,11 @@ def _event_row(r: reports.AdminEventRow) -> EventRowView:
         slug=r.slug,
         title=r.title,
         status=r.status,
-        status_label=STATUS_LABELS.get(r.status, r.status),
+        status_label=status_label(r.status),
         when=dates.format_date_short(r.starts_at, r.timezone),
         venue=", ".join(x for x in (r.venue, r.city) if x),
         packages=r.packages,
-        seats=seats(r.seats_taken, r.seats_capacity) if r.packages else "no packages",
+        seats=seats(r.seats_taken, r.seats_capacity) if r.packages else _("no packages"),
         price=money.from_price(r.min_price_minor, r.currency),
     )
 
@@ -101,7 +103,7 @@ def _edit_view(d: catalogue.EventDetail) -> EventEditView:
         slug=d.slug,
         title=d.title,
         status=d.status,
-        status_label=STATUS_LABELS.get(d.status, d.status),
+        status_label=status_label(d.status),
         when=dates.format_date_long(d.starts_at, d.ends_at, d.timezone),
         timezone=d.timezone,
         venue=", ".join(x for x in (d.venue, d.city) if x),
@@ -295,9 +297,8 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         self.adding_venue = False
         self.venue_key += 1
         await self._load_choices()
-        return toast.success(
-            f"Venue “{clip(form_data.get('name'), 120).strip()}” added; choose it in the event form."
-        )
+        name = clip(form_data.get("name"), 120).strip()
+        return toast.success(_("Venue “%(name)s” added; choose it in the event form.") % {"name": name})
 
     @rx.event
     @admin_only
@@ -324,7 +325,9 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         self.query, self.status_filter, self.page = "", "", 1
         await self._fetch()
         await self._reselect(event_id)
-        return toast.success(f"Created “{self.selected.title}”. Add its packages below.")
+        return toast.success(
+            _("Created “%(title)s”. Add its packages below.") % {"title": self.selected.title}
+        )
 
     @rx.event
     @admin_only
@@ -388,7 +391,7 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         self._stop_editing()
         await self._reselect(event_id)
         await self._fetch()
-        return toast.success("Changes saved.")
+        return toast.success(_("Changes saved."))
 
     @rx.event
     @admin_only
@@ -402,9 +405,9 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
     async def pick_image(self, value: str):
         """Choose the form's image from the library ("" for none)."""
         image_id = clip(value, 60)
-        url, _ = await asyncio.to_thread(_poster, image_id) if image_id else ("", "")
+        url, _alt = await asyncio.to_thread(_poster, image_id) if image_id else ("", "")
         if image_id and not url:
-            return toast.error(events.CHOOSE_IMAGE)
+            return toast.error(_(events.CHOOSE_IMAGE))
         self.picked_image, self.picked_url = image_id, url
         return None
 
@@ -429,10 +432,12 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
             self.inline_uploading = False
         await self._load_choices()
         self.picked_image = str(image.id)
-        self.picked_url, _ = await asyncio.to_thread(_poster, self.picked_image)
+        self.picked_url, _alt = await asyncio.to_thread(_poster, self.picked_image)
         self.inline_alt = ""
         yield rx.clear_selected_files(EVENT_IMAGE_UPLOAD)
-        yield toast.success(f"Uploaded “{image.name}”; the event will show it once you save.")
+        yield toast.success(
+            _("Uploaded “%(name)s”; the event will show it once you save.") % {"name": image.name}
+        )
 
     @rx.event
     @admin_only
@@ -446,7 +451,15 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         self.query, self.status_filter, self.page = "", "", 1
         await self._fetch()
         await self._reselect(copy.id)
-        return toast.success(f"Created the draft “{copy.title}” with {len(copy.packages)} package(s).")
+        n = len(copy.packages)
+        return toast.success(
+            ngettext(
+                "Created the draft “%(title)s” with %(num)d package(s).",
+                "Created the draft “%(title)s” with %(num)d package(s).",
+                n,
+            )
+            % {"title": copy.title, "num": n}
+        )
 
     @rx.event
     @admin_only
@@ -462,7 +475,7 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
             self._stop_editing()
             self._stop_package_edit()
         await self._fetch()
-        return toast.success("Event deleted.")
+        return toast.success(_("Event deleted."))
 
     @rx.event
     @admin_only
@@ -477,4 +490,9 @@ class AdminEventsState(PackagesMixin, PagedState, AdminState):
         await self._fetch()
         if self.selected.id == event_id:
             await self._reselect(event_id)
-        return toast.success(f"The event is now {STATUS_LABELS.get(new, new).lower()}.")
+        now = {
+            "draft": pgettext("event is now", "a draft"),
+            "published": pgettext("event is now", "published"),
+            "cancelled": pgettext("event is now", "cancelled"),
+        }.get(new, new)
+        return toast.success(_("The event is now %(status)s.") % {"status": now})

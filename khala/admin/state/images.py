@@ -26,9 +26,12 @@ from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.images import service
 from khala.images.models import Image
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.ui.client import toast
 
 UPLOAD_ID = "image-upload"
+CHOOSE_ONE = N_("Choose one image file (JPEG, PNG or WebP).")
 LIBRARY_PAGE_SIZE = 24
 
 
@@ -39,7 +42,7 @@ async def store_upload(
     loop); DomainError by field otherwise. The files are closed either way."""
     try:
         if len(files) != 1:
-            raise DomainError("Choose one image file (JPEG, PNG or WebP).", field="file")
+            raise DomainError(_(CHOOSE_ONE), field="file")
         upload = files[0]
         data = await asyncio.to_thread(service.read_upload, upload.file)
         return await asyncio.to_thread(
@@ -174,7 +177,7 @@ class ImageUploadState(SearchState, PagedState, AdminState):
         if image_id == self.image_id:
             self.image_alt = image.alt_text
         await self._fetch()
-        return toast.success(f"Alt text of “{image.name}” saved.")
+        return toast.success(_("Alt text of “%(name)s” saved.") % {"name": image.name})
 
     @rx.event
     @admin_only
@@ -200,7 +203,7 @@ class ImageUploadState(SearchState, PagedState, AdminState):
         """Store the uploaded image (administrators only). Not a background handler: Reflex requires that."""
         self.errors = {}
         if len(files) != 1:
-            self.errors = {"file": "Choose one image file (JPEG, PNG or WebP)."}
+            self.errors = {"file": _(CHOOSE_ONE)}
             close_files(files)
             return
         self.uploading = True
@@ -225,7 +228,10 @@ class ImageUploadState(SearchState, PagedState, AdminState):
         self.query, self.page = "", 1
         await self._fetch()
         yield rx.clear_selected_files(UPLOAD_ID)
-        yield toast.success(f"Stored “{image.name}” ({image.width} × {image.height}).")
+        yield toast.success(
+            _("Stored “%(name)s” (%(width)d × %(height)d).")
+            % {"name": image.name, "width": image.width, "height": image.height}
+        )
 
     @rx.event
     @admin_only
@@ -257,7 +263,7 @@ class ImageUploadState(SearchState, PagedState, AdminState):
             self.image_id = ""
             self._set_urls(service.image_urls(None))
         await self._fetch()
-        return toast.success("Image deleted.")
+        return toast.success(_("Image deleted."))
 
     # helpers (not event handlers: "_" prefix) -----------------------------------------------------
     def _set_urls(self, urls: dict[str, service.SignedUrl]) -> None:

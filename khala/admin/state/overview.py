@@ -10,11 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import reflex as rx
+from babel import dates as babel_dates
 
 from khala.admin.state.base import AdminState, StatTile, admin_only, utc
 from khala.audit import service as audit
 from khala.events import reports
-from khala.lib import dates, money
+from khala.lib import dates, i18n, money
+from khala.lib.i18n import gettext as _
+from khala.lib.i18n import ngettext, pgettext
 from khala.mail import reports as mail_reports
 from khala.registrations import queries as registrations
 from khala.registrations import stats
@@ -57,11 +60,16 @@ def _fill_row(f: stats.EventFill) -> FillRow:
         percent = min(100, round(100 * f.taken / f.capacity))
         seats = f"{f.taken} / {f.capacity}"
     else:
-        percent, seats = 0, f"{f.taken} taken (unlimited)" if f.capacity is None else "no seats"
+        percent = 0
+        seats = _("%(taken)d taken (unlimited)") % {"taken": f.taken} if f.capacity is None else _("no seats")
     tone = "soldout" if percent >= 100 else "few" if percent >= 80 else "open"
     waiting = ""
     if f.waitlisted:
-        waiting = f"{f.waitlisted} on the waiting list ({f.waitlisted_seats} seats)"
+        waiting = ngettext(
+            "%(num)d on the waiting list (%(seats)d seats)",
+            "%(num)d on the waiting list (%(seats)d seats)",
+            f.waitlisted,
+        ) % {"num": f.waitlisted, "seats": f.waitlisted_seats}
     return FillRow(
         f.id, f.title, dates.format_date_short(f.starts_at, f.timezone), seats, percent, tone, waiting
     )
@@ -84,15 +92,31 @@ def _mail_health(counts: dict[str, int], oldest_queued: datetime | None, now: da
     if failed:
         return MailHealth(
             "soldout",
-            f"{failed} failed",
-            "Failed mail is not retried any more: look at the outbox and retry or fix the address.",
+            _("%(num)d failed") % {"num": failed},
+            _("Failed mail is not retried any more: look at the outbox and retry or fix the address."),
         )
     if oldest_queued is not None and now - oldest_queued > MAIL_DELAYED:
         minutes = int((now - oldest_queued).total_seconds() // 60)
-        return MailHealth(
-            "few", "Delayed", f"{waiting} waiting; the oldest for {minutes} minutes. Is the mail worker up?"
-        )
-    return MailHealth("open", "Healthy", f"{waiting} waiting to be sent." if waiting else "Nothing waiting.")
+        detail = ngettext(
+            "%(num)d waiting; the oldest for %(minutes)d minutes. Is the mail worker up?",
+            "%(num)d waiting; the oldest for %(minutes)d minutes. Is the mail worker up?",
+            waiting,
+        ) % {"num": waiting, "minutes": minutes}
+        return MailHealth("few", _("Delayed"), detail)
+    if not waiting:
+        return MailHealth("open", _("Healthy"), _("Nothing waiting."))
+    return MailHealth("open", _("Healthy"), _("%(num)d waiting to be sent.") % {"num": waiting})
+
+
+def _mail_status(status: str) -> str:
+    labels = {
+        "queued": pgettext("mail status", "Queued"),
+        "sending": pgettext("mail status", "Sending"),
+        "sent": pgettext("mail status", "Sent"),
+        "captured": pgettext("mail status", "Captured"),
+        "failed": pgettext("mail status", "Failed"),
+    }
+    return labels.get(status, status.capitalize())
 
 
 def _oldest_queued() -> datetime | None:
@@ -132,21 +156,45 @@ class AdminOverviewState(AdminState):
             asyncio.to_thread(_oldest_queued),
             asyncio.to_thread(audit.list_entries, page_size=AUDIT_ROWS),
         )
-        capacity = f"of {catalogue.seats_capacity} limited seats"
+        capacity = _("of %(num)d limited seats") % {"num": catalogue.seats_capacity}
         if catalogue.unlimited_packages:
-            capacity += f" (+{catalogue.unlimited_packages} unlimited package(s))"
+            n = catalogue.unlimited_packages
+            capacity += " " + ngettext("(+%(num)d unlimited package)", "(+%(num)d unlimited packages)", n) % {
+                "num": n
+            }
         self.tiles = [
-            StatTile("Published events", str(catalogue.published), f"{catalogue.upcoming} upcoming"),
-            StatTile("Drafts", str(catalogue.draft), f"{catalogue.cancelled} cancelled"),
-            StatTile("Seats sold", str(catalogue.seats_taken), capacity + ", events not yet ended"),
-            StatTile("Confirmed registrations", str(regs.confirmed), f"{regs.seats_confirmed} seats"),
-            StatTile("On waiting lists", str(regs.waitlisted), f"{regs.seats_waitlisted} seats wanted"),
-            StatTile("Cancelled registrations", str(regs.cancelled), ""),
+            StatTile(
+                _("Published events"),
+                str(catalogue.published),
+                _("%(num)d upcoming") % {"num": catalogue.upcoming},
+            ),
+            StatTile(
+                _("Drafts"), str(catalogue.draft), _("%(num)d cancelled") % {"num": catalogue.cancelled}
+            ),
+            StatTile(
+                _("Seats sold"),
+                str(catalogue.seats_taken),
+                _("%(capacity)s, events not yet ended") % {"capacity": capacity},
+            ),
+            StatTile(
+                _("Confirmed registrations"),
+                str(regs.confirmed),
+                ngettext("%(num)d seat", "%(num)d seats", regs.seats_confirmed)
+                % {"num": regs.seats_confirmed},
+            ),
+            StatTile(
+                _("On waiting lists"),
+                str(regs.waitlisted),
+                ngettext("%(num)d seat wanted", "%(num)d seats wanted", regs.seats_waitlisted)
+                % {"num": regs.seats_waitlisted},
+            ),
+            StatTile(_("Cancelled registrations"), str(regs.cancelled), ""),
         ]
-        self.mail_tiles = [StatTile(status.capitalize(), str(n), "") for status, n in outbox.items()]
+        self.mail_tiles = [StatTile(_mail_status(status), str(n), "") for status, n in outbox.items()]
+        locale = i18n.babel_locale()
         self.chart = [
             {
-                "day": f"{d.day.day} {d.day:%b}",
+                "day": babel_dates.format_date(d.day, "d MMM", locale=locale),
                 "registrations": d.registrations,
                 "seats": d.seats,
                 "cancelled": d.cancelled,
@@ -156,7 +204,7 @@ class AdminOverviewState(AdminState):
         self.chart_total = sum(d.registrations for d in per_day)
         self.fill = [_fill_row(f) for f in fill]
         self.revenue = [
-            StatTile(code, money.format_price(minor, code), "confirmed seats at today's prices")
+            StatTile(code, money.format_price(minor, code), _("confirmed seats at today's prices"))
             for code, minor in revenue.items()
         ]
         self.mail_health = _mail_health(outbox, oldest, now)

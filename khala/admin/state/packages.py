@@ -19,15 +19,18 @@ from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.events import catalogue, commands, forms
 from khala.lib import dates, money
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.ui.client import toast
 
-SALES_LABELS = {
-    "open": "On sale",
-    "not_yet": "Not on sale yet",
-    "closed": "Sales closed",
-    "event_past": "Event started",
-    "event_cancelled": "Event cancelled",
+SALES_LABELS = {  # English msgids, translated at use
+    "open": N_("On sale"),
+    "not_yet": N_("Not on sale yet"),
+    "closed": N_("Sales closed"),
+    "event_past": N_("Event started"),
+    "event_cancelled": N_("Event cancelled"),
 }
+OPEN_EVENT_FIRST = N_("Open the package's event first.")
 
 
 @dataclass
@@ -53,10 +56,10 @@ def _window(p: catalogue.PackageView, tz: str) -> str:
     if opens and closes:
         return f"{opens} – {closes}"
     if opens:
-        return f"from {opens}"
+        return _("from %(when)s") % {"when": opens}
     if closes:
-        return f"until {closes}"
-    return "until the event starts"
+        return _("until %(when)s") % {"when": closes}
+    return _("until the event starts")
 
 
 def package_rows(d: catalogue.EventDetail) -> list[PackageRowView]:
@@ -72,7 +75,7 @@ def package_rows(d: catalogue.EventDetail) -> list[PackageRowView]:
             max_per_registration=p.max_per_registration,
             sales=_window(p, d.timezone),
             sales_state=p.sales_state,
-            sales_label=SALES_LABELS.get(p.sales_state, p.sales_state),
+            sales_label=_(SALES_LABELS[p.sales_state]) if p.sales_state in SALES_LABELS else p.sales_state,
             perks=", ".join(p.perks),
             first=i == 0,
             last=i == n - 1,
@@ -123,7 +126,7 @@ class PackagesMixin(rx.State, mixin=True):
         self.package_errors = {}
         event_id = self.selected.id  # type: ignore[attr-defined]
         if not event_id:
-            self.package_errors = {"form": "Choose an event first."}
+            self.package_errors = {"form": _("Choose an event first.")}
             return None
         try:
             await asyncio.to_thread(
@@ -134,14 +137,14 @@ class PackagesMixin(rx.State, mixin=True):
             return None
         self.package_key += 1
         await self._after_change()
-        return toast.success("Package added.")
+        return toast.success(_("Package added."))
 
     @rx.event
     @admin_only
     async def edit_package(self, package_id: str):
         package_id = clip(package_id, 60)
         if not self._of_selected(package_id):
-            return toast.error("Open the package's event first.")
+            return toast.error(_(OPEN_EVENT_FIRST))
         try:
             values = await asyncio.to_thread(forms.package_form_values, package_id)
         except DomainError as exc:
@@ -171,12 +174,12 @@ class PackagesMixin(rx.State, mixin=True):
             return None
         self._stop_package_edit()
         await self._after_change()
-        return toast.success("Package saved.")
+        return toast.success(_("Package saved."))
 
     async def _package_action(self, package_id: str, work: Any, done: str):
         package_id = clip(package_id, 60)
         if not self._of_selected(package_id):
-            return toast.error("Open the package's event first.")
+            return toast.error(_(OPEN_EVENT_FIRST))
         try:
             await asyncio.to_thread(work, package_id)
         except DomainError as exc:
@@ -190,14 +193,14 @@ class PackagesMixin(rx.State, mixin=True):
     @admin_only
     async def close_package_sales(self, package_id: str, *, actor: Actor):
         return await self._package_action(
-            package_id, lambda pid: commands.close_sales(pid, actor=actor), "Sales closed."
+            package_id, lambda pid: commands.close_sales(pid, actor=actor), _("Sales closed.")
         )
 
     @rx.event
     @admin_only
     async def remove_package(self, package_id: str, *, actor: Actor):
         return await self._package_action(
-            package_id, lambda pid: commands.delete_package(pid, actor=actor), "Package removed."
+            package_id, lambda pid: commands.delete_package(pid, actor=actor), _("Package removed.")
         )
 
     @rx.event

@@ -15,6 +15,7 @@ from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.events import categories
 from khala.events.service import slugify
+from khala.lib.i18n import gettext as _
 from khala.lib.usage import events_phrase
 from khala.locations import service as locations
 from khala.ui.client import toast
@@ -44,7 +45,7 @@ class CategoryRowView:
 
 
 def _usage_text(count: int, text: str) -> str:
-    return f"{events_phrase(count)}: {text}" if count else "No events"
+    return f"{events_phrase(count)}: {text}" if count else _("No events")
 
 
 def _venue_row(r: locations.VenueRow) -> VenueRowView:
@@ -164,7 +165,8 @@ class AdminVenuesState(SearchState, PagedState, AdminState):
         self._close_venue_form()
         await self._fetch()
         name = " ".join(fields["name"].split())[:120]
-        return toast.success(f"Venue “{name}” saved." if venue_id else f"Venue “{name}” added.")
+        done = _("Venue “%(name)s” saved.") if venue_id else _("Venue “%(name)s” added.")
+        return toast.success(done % {"name": name})
 
     @rx.event
     @admin_only
@@ -177,7 +179,7 @@ class AdminVenuesState(SearchState, PagedState, AdminState):
         if self.editing_venue == venue_id:
             self._close_venue_form()
         await self._fetch()
-        return toast.success("Venue deleted.")
+        return toast.success(_("Venue deleted."))
 
     # categories --------------------------------------------------------------------------------------
 
@@ -195,7 +197,7 @@ class AdminVenuesState(SearchState, PagedState, AdminState):
             return None
         self.category_key += 1
         await self._fetch_categories()
-        return toast.success(f"Category “{view.name}” added.")
+        return toast.success(_("Category “%(name)s” added.") % {"name": view.name})
 
     @rx.event
     @admin_only
@@ -231,7 +233,7 @@ class AdminVenuesState(SearchState, PagedState, AdminState):
             return None
         self._stop_category_edit()
         await self._fetch_categories()
-        return toast.success(f"Category “{view.name}” saved.")
+        return toast.success(_("Category “%(name)s” saved.") % {"name": view.name})
 
     @rx.event
     @admin_only
@@ -243,4 +245,4 @@ class AdminVenuesState(SearchState, PagedState, AdminState):
         if self.editing_category == slug:
             self._stop_category_edit()
         await self._fetch_categories()
-        return toast.success("Category deleted.")
+        return toast.success(_("Category deleted."))
