@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode, urlunsplit
 
 from fastapi import Header, Request, Response
 from fastapi.encoders import jsonable_encoder
@@ -110,8 +111,12 @@ class ETagMiddleware:
 def link_header(request: Request, page: int, pages: int) -> str:
     """RFC 8288 links to the first, previous, next and last pages (absolute URLs, other parameters kept)."""
 
+    # What ``request.url.include_query_params(page=n)`` gives, with the query parsed once for every link.
+    parts = request.url.components
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
+
     def url(n: int) -> str:
-        return str(request.url.include_query_params(page=n))
+        return urlunsplit(parts._replace(query=urlencode([*kept, ("page", str(n))])))
 
     links = [f'<{url(1)}>; rel="first"']
     if page > 1:

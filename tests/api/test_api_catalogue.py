@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
 from api_helpers import assert_problem
 
 from khala.events.models import EventStatus
@@ -164,3 +165,37 @@ def test_cors_only_for_configured_origins(client, read_headers):
         "/events", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
     )
     assert refused.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "page=3",
+        "q=jazz&page=2&page_size=5",
+        "page=1&page=4&q=",
+        "city=Malm%C3%B6&sort=price",
+        "q=a+b&x=%26",
+    ],
+)
+def test_link_urls_keep_every_other_parameter_as_starlette_would(query: str) -> None:
+    from starlette.requests import Request
+
+    from khala.api.http import link_header
+
+    scope = {
+        "type": "http",
+        "scheme": "https",
+        "server": ("api.example.org", 443),
+        "path": "/api/v1/events",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"api.example.org")],
+    }
+    request = Request(scope)
+    expected = [
+        f'<{request.url.include_query_params(page=1)}>; rel="first"',
+        f'<{request.url.include_query_params(page=2)}>; rel="prev"',
+        f'<{request.url.include_query_params(page=4)}>; rel="next"',
+        f'<{request.url.include_query_params(page=9)}>; rel="last"',
+    ]
+    assert link_header(request, 3, 9) == ", ".join(expected)
