@@ -561,7 +561,7 @@ def set_admin(user_id: uuid.UUID | str, is_admin: bool, *, actor: Actor) -> Curr
             acting = session.get(User, actor.id)
             if acting is None or acting.deleted_at is not None or not acting.is_admin:
                 raise Forbidden(_("Only administrators can do that."))
-        target = parse_id(user_id, "user", message="No such user.")
+        target = parse_id(user_id, "user", message=N_("No such user."))
         if not is_admin:  # never oneself, never the last administrator
             standing.keep_an_administrator(session, target, actor)
         user = session.get(User, target)

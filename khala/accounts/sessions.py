@@ -496,7 +496,7 @@ def check_user(user: CurrentUser | None) -> CurrentUser:
 def check_verified(user: CurrentUser | None) -> CurrentUser:
     user = check_user(user)
     if not user.is_verified:
-        raise NotVerified("Please confirm your e-mail address first (see the link we mailed you).")
+        raise NotVerified(_("Please confirm your e-mail address first (see the link we mailed you)."))
     return user
 
 

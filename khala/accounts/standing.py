@@ -24,6 +24,7 @@ from khala.audit import service as audit
 from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.errors import Conflict, Forbidden, InvalidInput, NotFound
+from khala.lib.i18n import gettext as _
 from khala.lib.ids import parse_id
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 
@@ -66,7 +67,7 @@ def list_accounts(
     elif role == "unverified":
         conditions.append(col(User.email_verified_at).is_(None))
     elif role:
-        raise InvalidInput({"role": "Choose administrators, disabled or unverified accounts."})
+        raise InvalidInput({"role": _("Choose administrators, disabled or unverified accounts.")})
     with session_scope() as s:
         total = s.exec(select(func.count()).select_from(User).where(*conditions)).one()
         number = clamp_page(page, total, size)
@@ -92,7 +93,7 @@ def keep_an_administrator(session: Session, target: uuid.UUID, actor: Actor) -> 
     other administrators' rows are locked (PostgreSQL), so two administrators demoting each other at the
     same moment cannot both succeed."""
     if actor.user_id == target:
-        raise InvalidInput({"is_admin": "You cannot remove your own administrator rights."})
+        raise InvalidInput({"is_admin": _("You cannot remove your own administrator rights.")})
     others = session.exec(
         select(User.id)
         .where(
@@ -107,7 +108,7 @@ def keep_an_administrator(session: Session, target: uuid.UUID, actor: Actor) -> 
         target_row = session.get(User, target)
         if target_row is not None and target_row.is_admin:
             raise InvalidInput(
-                {"is_admin": "This is the last administrator; make someone else an administrator first."}
+                {"is_admin": _("This is the last administrator; make someone else an administrator first.")}
             )
 
 
@@ -120,14 +121,14 @@ def _acting_admin(session: Session, actor: Actor) -> None:
             or acting.disabled_at is not None
             or not acting.is_admin
         ):
-            raise Forbidden("Only administrators can do that.")
+            raise Forbidden(_("Only administrators can do that."))
 
 
 def _target(session: Session, user_id: uuid.UUID | str) -> User:
     uid = parse_id(user_id, "user", message="No such user.")
     user = session.get(User, uid)
     if user is None or user.deleted_at is not None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return user
 
 
@@ -141,9 +142,9 @@ def disable_user(
         _acting_admin(session, actor)
         user = _target(session, user_id)
         if user.disabled_at is not None:
-            raise Conflict("This account is already disabled.")
+            raise Conflict(_("This account is already disabled."))
         if actor.user_id == user.id:
-            raise InvalidInput({"user": "You cannot disable your own account."})
+            raise InvalidInput({"user": _("You cannot disable your own account.")})
         if user.is_admin:
             keep_an_administrator(session, user.id, actor)
         user.disabled_at = now or utcnow()
@@ -168,7 +169,7 @@ def enable_user(user_id: uuid.UUID | str, *, actor: Actor) -> AccountRow:
         _acting_admin(session, actor)
         user = _target(session, user_id)
         if user.disabled_at is None:
-            raise Conflict("This account is not disabled.")
+            raise Conflict(_("This account is not disabled."))
         before = user.disabled_at
         user.disabled_at = None
         session.add(user)

@@ -1,4 +1,4 @@
-"""Rate limits for the accounts domain, built on the ``limits`` package.
+"""Rate limits for the accounts domain, built on the ``limits`` package (refusals in the current language).
 
 Each throttle has several tiers (e.g. 5 per minute, 10 per 15 minutes, 20 per hour): once a short tier is
 exhausted the caller waits for it; if the attempts continue, the longer tiers run out too, so the wait grows.
@@ -17,6 +17,8 @@ from limits.strategies import MovingWindowRateLimiter
 
 from khala.accounts import network
 from khala.errors import RateLimited
+from khala.lib.i18n import N_, ngettext
+from khala.lib.i18n import gettext as _
 from khala.settings import get_settings
 
 # ── the limits ─────────────────────────────────────────────────────────────────────────────────────────
@@ -123,14 +125,16 @@ def pair_key(address: str, client: str) -> str:
     return f"{address}|{client}"
 
 
-def _wait_text(seconds: float) -> str:
+def wait_text(seconds: float) -> str:
+    """How long to wait, in the current language: "1 second", "5 minutes", "2 timmar"."""
     if seconds < 90:
         n = max(1, math.ceil(seconds))
-        return f"{n} second{'s' if n != 1 else ''}"
+        return ngettext("%(num)d second", "%(num)d seconds", n) % {"num": n}
     minutes = math.ceil(seconds / 60)
     if minutes < 90:
-        return f"{minutes} minutes"
-    return f"{math.ceil(minutes / 60)} hours"
+        return ngettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes}
+    hours = math.ceil(minutes / 60)
+    return ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours}
 
 
 class Throttle:
@@ -139,7 +143,7 @@ class Throttle:
     def __init__(self, name: str, spec: str, message: str) -> None:
         self.name = name
         self.items: list[RateLimitItem] = parse_many(spec)
-        self.message = message
+        self.message = message  # an English msgid with %(wait)s, translated when a refusal is made
 
     def retry_after(self, identifier: str) -> float:
         """Seconds until one more attempt is allowed (0 = allowed now)."""
@@ -162,7 +166,8 @@ class Throttle:
             raise self._refusal(wait)
 
     def _refusal(self, wait: float) -> RateLimited:
-        return RateLimited(self.message.format(wait=_wait_text(wait)), retry_after=wait)
+        text = _(self.message) % {"wait": wait_text(wait)} if self.message else ""  # _("") is the header
+        return RateLimited(text, retry_after=wait)
 
     def hit(self, identifier: str) -> None:
         """Count one attempt in every tier (even a full one)."""
@@ -193,26 +198,26 @@ class Throttle:
             limiter.clear(item, self.name, identifier)
 
 
-_TRY_LATER = "Too many attempts. Please wait {wait} and try again."
+_TRY_LATER = N_("Too many attempts. Please wait %(wait)s and try again.")
 
 sign_in_by_address_and_client = Throttle("login-pair", SIGN_IN_PER_ADDRESS_AND_CLIENT, _TRY_LATER)
 sign_in_by_address = Throttle("login-addr", SIGN_IN_PER_ADDRESS, _TRY_LATER)
 sign_in_failures_by_client = Throttle("login-ip", SIGN_IN_FAILURES_PER_CLIENT, _TRY_LATER)
 signups_by_ip = Throttle(
-    "signup-ip", SIGNUPS_PER_CLIENT, "Too many sign-ups from your network. Please wait {wait}."
+    "signup-ip", SIGNUPS_PER_CLIENT, N_("Too many sign-ups from your network. Please wait %(wait)s.")
 )
 mails_by_address_and_client = Throttle(
     "mail-pair",
     MAILS_PER_ADDRESS_AND_CLIENT,
-    "We just sent a mail to that address. Please wait {wait} before asking again.",
+    N_("We just sent a mail to that address. Please wait %(wait)s before asking again."),
 )
 mails_by_address = Throttle("mail-addr", MAILS_PER_ADDRESS, "")  # never shown: a full tier sends nothing
 mail_requests_by_ip = Throttle("mail-ip", MAIL_REQUESTS_PER_CLIENT, _TRY_LATER)
 password_checks_by_user = Throttle("password-user", PASSWORD_CHECKS_PER_USER, _TRY_LATER)
 resets_by_client = Throttle("reset-ip", RESETS_PER_CLIENT, _TRY_LATER)
-uploads_by_client = Throttle("upload-ip", UPLOADS_PER_CLIENT, "Too many uploads. Please wait {wait}.")
+uploads_by_client = Throttle("upload-ip", UPLOADS_PER_CLIENT, N_("Too many uploads. Please wait %(wait)s."))
 registration_changes_by_user = Throttle(
     "registration-user",
     REGISTRATION_CHANGES_PER_USER,
-    "You have registered and cancelled many times in a short while. Please wait {wait}.",
+    N_("You have registered and cancelled many times in a short while. Please wait %(wait)s."),
 )

@@ -34,6 +34,7 @@ from khala.audit import service as audit
 from khala.audit.service import Actor
 from khala.db import get_engine, session_scope, utcnow
 from khala.errors import Conflict, InvalidInput, NotFound
+from khala.lib.i18n import gettext as _
 
 SECRET_PREFIX = "khala"  # noqa: S105 - the secret's fixed label, not a secret
 PREFIX_BYTES = 5  # 10 hex characters
@@ -95,11 +96,11 @@ def create_key(name: str, scope: str, *, actor: Actor) -> CreatedKey:
     name = " ".join(str(name or "").split())
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "Give the key a name (who or what uses it)."
+        errors["name"] = _("Give the key a name (who or what uses it).")
     elif len(name) > 100:
-        errors["name"] = "The name can be at most 100 characters."
+        errors["name"] = _("The name can be at most 100 characters.")
     if scope not in SCOPES:
-        errors["scope"] = "The scope must be read or write."
+        errors["scope"] = _("The scope must be read or write.")
     if errors:
         raise InvalidInput(errors)
     with session_scope(write=True) as s:
@@ -230,7 +231,7 @@ def _find(s: Session, id_or_prefix: str) -> ApiKey:
         prefix = match.group(1) if match else text.lower()
         key = s.exec(select(ApiKey).where(ApiKey.prefix == prefix[:16])).first()
     if key is None:
-        raise NotFound("We could not find that API key.")
+        raise NotFound(_("We could not find that API key."))
     return key
 
 
@@ -247,7 +248,7 @@ def _revoke(id_or_prefix: str, *, actor: Actor, now: datetime | None) -> KeyView
     with session_scope(write=True) as s:
         key = _find(s, id_or_prefix)
         if key.revoked_at is not None:
-            raise Conflict("That API key is already revoked.")
+            raise Conflict(_("That API key is already revoked."))
         before = audit.snapshot(key, ("revoked_at",))
         key.revoked_at = now or utcnow()
         s.add(key)

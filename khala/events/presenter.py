@@ -190,7 +190,7 @@ def date_range(
     if when == "custom":
         d1, d2 = _parse_day(date_from), _parse_day(date_to)
         if d1 and d2 and d2 < d1:
-            raise InvalidInput({"date_to": "The end date is before the start date."})
+            raise InvalidInput({"date_to": _("The end date is before the start date.")})
         return (start_of(d1) if d1 else None), (start_of(d2 + timedelta(days=1)) if d2 else None)
     return None, None
 
@@ -312,9 +312,9 @@ def detail_view(d: catalogue.EventDetail) -> DetailView:
     badge, tone = seats_badge(d.seats_left, d.sold_out)
     note = ""
     if d.status == "cancelled":
-        note = "This event has been cancelled."
+        note = _("This event has been cancelled.")
     elif d.ends_at < datetime.now(UTC):
-        note = "This event has ended."
+        note = _("This event has ended.")
     return DetailView(
         id=d.id,
         slug=d.slug,

@@ -17,6 +17,7 @@ from khala.errors import InvalidInput
 from khala.events.catalogue import MAX_PAGE_SIZE, check_query, reading, text_conditions
 from khala.events.models import Event, EventStatus, Package
 from khala.events.service import ADMIN_STATUSES, STATUS_MESSAGE
+from khala.lib.i18n import N_
 from khala.lib.i18n import gettext as _
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.lib.usage import EXAMPLES, Usage
@@ -24,7 +25,7 @@ from khala.locations.models import Location
 
 # The admin list's sort keys (each ascending or descending).
 SORTS = ("starts", "title", "status", "venue", "seats", "price")
-SORT_MESSAGE = "Sort by starts, title, status, venue, seats or price."
+SORT_MESSAGE = N_("Sort by starts, title, status, venue, seats or price.")
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def list_events_admin(
     if status and status not in ADMIN_STATUSES:
         raise InvalidInput({"status": _(STATUS_MESSAGE)})
     if sort not in SORTS:
-        raise InvalidInput({"sort": SORT_MESSAGE})
+        raise InvalidInput({"sort": _(SORT_MESSAGE)})
     key: Any = {
         "starts": col(Event.starts_at),
         "title": func.lower(col(Event.title)),
@@ -163,8 +164,18 @@ def list_events_admin(
 _EXAMPLE_ROWS = 500  # events read for the examples of one batch of ids (the counts are exact)
 
 
+_STATUS_LABELS = {
+    EventStatus.draft.value: N_("%(title)s (draft)"),
+    EventStatus.cancelled.value: N_("%(title)s (cancelled)"),
+}
+
+
 def _label(title: str, status: str) -> str:
-    return title if status == EventStatus.published.value else f"{title} ({status})"
+    """An event as a usage example: its title, with its status when it is not published."""
+    if status == EventStatus.published.value:
+        return title
+    label = _STATUS_LABELS.get(status)
+    return _(label) % {"title": title} if label else f"{title} ({status})"
 
 
 def _events_by(session: Session, column: Any, ids: Iterable[Any]) -> dict[Any, Usage]:

@@ -2,7 +2,7 @@
 
 Plain Python over Pillow, no database and no store: ``process_image(data)`` either returns the WebP
 renditions or raises ``InvalidInput`` with a readable message under the ``file`` field (see the rules in
-``khala.images.service``). Decoding is memory-hungry, so at most two run at a time.
+``khala.images.service``), in the current language. Decoding is memory-hungry, so at most two run at a time.
 """
 
 from __future__ import annotations
@@ -13,10 +13,14 @@ import threading
 from dataclasses import dataclass
 from io import BytesIO
 
+from babel.numbers import format_decimal
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 
 from khala.errors import InvalidInput
+from khala.lib import i18n
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.settings import get_settings
 
 SIZES: dict[str, tuple[int, int]] = {"card": (480, 960), "modal": (1200, 2400)}  # (max width, max height)
@@ -27,7 +31,7 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 # e.g. 8660 × 5773: a 48-megapixel phone photo fits. Below Pillow's own bomb warning (89 MP).
 MAX_PIXELS = 50_000_000
 
-ACCEPTED_HUMAN = "a JPEG, PNG or WebP image"
+ACCEPTED_HUMAN = N_("a JPEG, PNG or WebP image")
 
 # Decoding is the memory-hungry step (a 50 MP RGBA image is 200 MB): at most two at a time.
 _DECODE_SLOTS = threading.BoundedSemaphore(2)
@@ -48,7 +52,7 @@ def process_image(data: bytes) -> tuple[dict[str, Rendition], str]:
     """
     limit = get_settings().upload_max_bytes
     if not data:
-        raise InvalidInput({"file": "The file is empty (0 bytes). Choose an image file to upload."})
+        raise InvalidInput({"file": _("The file is empty (0 bytes). Choose an image file to upload.")})
     if len(data) > limit:
         raise InvalidInput({"file": too_large_message(len(data), limit)})
     sniffed = sniff_format(data)
@@ -216,38 +220,57 @@ def declared_format(declared: str) -> str | None:
     return d or None
 
 
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".") + " MB"
+def _number(value: float, pattern: str = "#,##0.#") -> str:
+    return format_decimal(value, format=pattern, locale=i18n.babel_locale())
+
+
+def megabytes(n: int) -> str:
+    """``n`` bytes as "10 MB" / "12.5 MB" (Swedish: "12,5 MB")."""
+    return _("%(num)s MB") % {"num": _number(round(n / (1024 * 1024), 1))}
 
 
 def too_large_message(size: int | None, limit: int) -> str:
-    what = f"The file is {_mb(size)}" if size is not None else "The file is too large"
-    return f"{what}; images can be at most {_mb(limit)}."
+    if size is None:
+        return _("The file is too large; images can be at most %(limit)s.") % {"limit": megabytes(limit)}
+    return _("The file is %(size)s; images can be at most %(limit)s.") % {
+        "size": megabytes(size),
+        "limit": megabytes(limit),
+    }
 
 
 def _wrong_type_message(sniffed: str | None) -> str:
     if sniffed == "SVG":
-        return (
-            "SVG files are not accepted: they can carry scripts. "
-            f"Export the picture as {ACCEPTED_HUMAN} and upload that."
-        )
+        return _(
+            "SVG files are not accepted: they can carry scripts. Export the picture as %(accepted)s and upload that."
+        ) % {"accepted": _(ACCEPTED_HUMAN)}
     if sniffed in ("JPEG", "PNG", "WEBP"):
         return _damaged_message()
     if sniffed:
-        return f"This is a {sniffed} file; only JPEG, PNG and WebP images are accepted."
-    return f"This file is not {ACCEPTED_HUMAN} (the file name does not matter; its contents do)."
+        return _("This is a %(format)s file; only JPEG, PNG and WebP images are accepted.") % {
+            "format": sniffed
+        }
+    return _("This file is not %(accepted)s (the file name does not matter; its contents do).") % {
+        "accepted": _(ACCEPTED_HUMAN)
+    }
 
 
 def _too_many_pixels_message(size: tuple[int, int] | None) -> str:
-    limit_mp = MAX_PIXELS / 1_000_000
+    limit_mp = _number(MAX_PIXELS / 1_000_000, "#,##0.###")
     if size is None:
-        return f"The image has too many pixels; at most {limit_mp:g} megapixels are accepted."
+        return _("The image has too many pixels; at most %(limit)s megapixels are accepted.") % {
+            "limit": limit_mp
+        }
     w, h = size
-    return (
-        f"The image is {w:,} × {h:,} pixels ({w * h / 1_000_000:,.0f} megapixels); "
-        f"at most {limit_mp:g} megapixels are accepted. Scale it down and try again."
-    )
+    return _(
+        "The image is %(width)s × %(height)s pixels (%(megapixels)s megapixels); "
+        "at most %(limit)s megapixels are accepted. Scale it down and try again."
+    ) % {
+        "width": _number(w),
+        "height": _number(h),
+        "megapixels": _number(w * h / 1_000_000, "#,##0"),
+        "limit": limit_mp,
+    }
 
 
 def _damaged_message() -> str:
-    return "The image could not be read: the file looks damaged or incomplete."
+    return _("The image could not be read: the file looks damaged or incomplete.")

@@ -53,6 +53,8 @@ from khala.images.processing import (
     too_large_message,
 )
 from khala.images.storage import ImageStore, InvalidKey, SignedUrl, check_key, get_store
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.lib.ids import parse_id, parse_ids
 from khala.lib.paging import Page, clamp_page, clamp_page_size, offset_of
 from khala.lib.usage import Usage, events_phrase, merged
@@ -68,7 +70,7 @@ MAX_DESCRIPTION = 1000
 PLACEHOLDER_URL = "/placeholder.svg"  # assets/placeholder.svg, served by Reflex as a static asset
 RESIGN_MARGIN = timedelta(minutes=5)
 
-NOT_FOUND = "That image does not exist."
+NOT_FOUND = N_("That image does not exist.")
 _AUDITED = ("name", "alt_text", "description")
 
 
@@ -97,29 +99,37 @@ def read_upload(stream: BinaryIO, max_bytes: int | None = None, *, chunk_size: i
             raise InvalidInput({"file": too_large_message(None, limit)})
 
 
+def _too_long(message: str, text: str, limit: int) -> str:
+    return message % {"num": len(text), "max": limit}
+
+
 def _check_name(name: str, errors: dict[str, str]) -> str:
     clean = _clean_name(name)
     if not clean:
-        errors["name"] = "Give the image a name."
+        errors["name"] = _("Give the image a name.")
     elif len(clean) > MAX_NAME:
-        errors["name"] = f"The name is {len(clean)} characters; at most {MAX_NAME} are allowed."
+        errors["name"] = _too_long(
+            _("The name is %(num)d characters; at most %(max)d are allowed."), clean, MAX_NAME
+        )
     return clean
 
 
 def _check_alt(alt_text: str, errors: dict[str, str]) -> str:
     alt = " ".join((alt_text or "").split())
     if not alt:
-        errors["alt_text"] = "Describe the image in a few words (alt text) for people who cannot see it."
+        errors["alt_text"] = _("Describe the image in a few words (alt text) for people who cannot see it.")
     elif len(alt) > MAX_ALT:
-        errors["alt_text"] = f"The alt text is {len(alt)} characters; at most {MAX_ALT} are allowed."
+        errors["alt_text"] = _too_long(
+            _("The alt text is %(num)d characters; at most %(max)d are allowed."), alt, MAX_ALT
+        )
     return alt
 
 
 def _check_description(description: str, errors: dict[str, str]) -> str:
     desc = (description or "").strip()
     if len(desc) > MAX_DESCRIPTION:
-        errors["description"] = (
-            f"The description is {len(desc)} characters; at most {MAX_DESCRIPTION} are allowed."
+        errors["description"] = _too_long(
+            _("The description is %(num)d characters; at most %(max)d are allowed."), desc, MAX_DESCRIPTION
         )
     return desc
 
@@ -398,7 +408,7 @@ _exists_cache = _ExistsCache()
 def get_image(session: Session, image_id: uuid.UUID | str) -> Image:
     image = session.get(Image, parse_id(image_id, "image", message=NOT_FOUND))
     if image is None:
-        raise NotFound(NOT_FOUND)
+        raise NotFound(_(NOT_FOUND))
     return image
 
 
@@ -437,8 +447,11 @@ def delete_image(
     usage = _usage(session, [image.id])[image.id]
     if usage:
         raise Conflict(
-            f"“{image.name}” is the image of {events_phrase(usage.count)} ({usage.text()}); "
-            "choose another image for them before deleting it."
+            _(
+                "“%(name)s” is the image of %(events)s (%(which)s); choose another image for them before "
+                "deleting it."
+            )
+            % {"name": image.name, "events": events_phrase(usage.count), "which": usage.text()}
         )
     base = image.storage_key
     audit.record(

@@ -2,7 +2,8 @@
 
 A venue, an image or a category that events use cannot be deleted; the refusal names what uses it
 ("Gala, Jazz Night and 3 more"). The domain that owns the thing asks the domains above it through a hook
-(connected in ``khala/wiring.py``), each answering ``{id: Usage}`` for the ids it is given.
+(connected in ``khala/wiring.py``), each answering ``{id: Usage}`` for the ids it is given. The words ("and 2
+more", "3 events") are in the current language; the examples are the events' own titles.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
+
+from khala.lib.i18n import gettext as _
+from khala.lib.i18n import ngettext
 
 K = TypeVar("K")
 EXAMPLES = 3
@@ -31,10 +35,15 @@ class Usage:
         shown = list(self.examples[: self.count])
         rest = self.count - len(shown)
         if rest > 0:
-            return ", ".join(shown) + f" and {rest} more" if shown else f"{rest} events"
+            if not shown:
+                return events_phrase(rest)
+            return ngettext("%(list)s and %(num)d more", "%(list)s and %(num)d more", rest) % {
+                "list": ", ".join(shown),
+                "num": rest,
+            }
         if len(shown) <= 1:
             return "".join(shown)
-        return ", ".join(shown[:-1]) + " and " + shown[-1]
+        return _("%(first)s and %(last)s") % {"first": ", ".join(shown[:-1]), "last": shown[-1]}
 
 
 def merged(keys: Iterable[K], answers: Iterable[Mapping[K, Usage]]) -> dict[K, Usage]:
@@ -47,4 +56,5 @@ def merged(keys: Iterable[K], answers: Iterable[Mapping[K, Usage]]) -> dict[K, U
 
 
 def events_phrase(count: int) -> str:
-    return "1 event" if count == 1 else f"{count} events"
+    """ "1 event" / "3 events" in the current language."""
+    return ngettext("%(num)d event", "%(num)d events", count) % {"num": count}

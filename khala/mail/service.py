@@ -68,6 +68,8 @@ from khala.audit.service import Actor
 from khala.db import get_engine, session_scope, utcnow
 from khala.errors import Conflict, InvalidInput, NotFound
 from khala.lib import i18n
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.lib.ids import parse_id
 from khala.mail import outbox
 from khala.mail.models import FINAL_STATUSES, Attachment, OutboxMessage, OutboxStatus
@@ -99,7 +101,7 @@ __all__ = [
 ]
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-NOT_FOUND = "No such mail in the outbox."
+NOT_FOUND = N_("No such mail in the outbox.")
 
 # Anything that could end a header line or smuggle a control sequence into one.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
@@ -187,7 +189,7 @@ def clean_filename(value: str) -> str:
 
 
 def _mail_domain() -> str:
-    _, addr = parseaddr(get_settings().mail_from)
+    _name, addr = parseaddr(get_settings().mail_from)
     domain = addr.rpartition("@")[2] or urlsplit(get_settings().public_url).hostname or "khala.local"
     return clean_header(domain, max_length=200)
 
@@ -416,7 +418,7 @@ def delivery_status(message_id: uuid.UUID | str) -> MailStatus:
         )
         row = session.execute(query).scalars().first()
         if row is None:
-            raise NotFound(NOT_FOUND)
+            raise NotFound(_(NOT_FOUND))
         return MailStatus(
             id=row.id,
             status=OutboxStatus(row.status),
@@ -451,10 +453,12 @@ def retry_failed(message_id: uuid.UUID | str, *, actor: Actor) -> MailStatus:
     with session_scope(get_engine(), write=True) as session:
         row = session.get(OutboxMessage, key)
         if row is None:
-            raise NotFound(NOT_FOUND)
+            raise NotFound(_(NOT_FOUND))
         status, attempts = OutboxStatus(row.status), row.attempts
         if not outbox.requeue_failed(session, key):
-            raise Conflict(f"Only failed mail can be retried; this one is {status.value}.")
+            raise Conflict(
+                _("Only failed mail can be retried; this one is %(status)s.") % {"status": status.value}
+            )
         audit.record(
             session,
             actor,

@@ -74,7 +74,7 @@ def _sold_out(package: seats.PackageFacts) -> SoldOut:
             )
             % {"num": left, "package": package.title}
         )
-    return SoldOut(f"{package.title} is sold out.")
+    return SoldOut(_("%(package)s is sold out.") % {"package": package.title})
 
 
 def _checked(
