@@ -6,7 +6,7 @@
   Only a same-origin POST is accepted (the sign-in page sends it): a link opened from a mail or another site
   cannot sign the browser into someone else's account (login CSRF). A GET goes to the sign-in page.
 * ``POST /auth/signout`` (form: ``next``) deletes the session and clears the cookie, again only from our own
-  pages (no logout CSRF); a GET shows a page with a sign-out button.
+  pages (no logout CSRF); a GET shows a page with a sign-out button, in the request's language.
 * ``origin_guard`` refuses websocket (and socket.io polling) connections whose Origin is not ours, so another
   site cannot open a socket that carries the user's cookie (cross-site websocket hijacking).
 
@@ -31,6 +31,7 @@ from khala.accounts import auth, language, network, sessions
 from khala.audit.service import Actor
 from khala.errors import DomainError
 from khala.lib import i18n
+from khala.lib.i18n import gettext as _
 from khala.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -120,20 +121,34 @@ async def complete(request: Request) -> Response:
     return response
 
 
-_SIGN_OUT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign out · Khala</title>
+_SIGN_OUT_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem;">
-<h1>Sign out?</h1>
+<h1>{question}</h1>
 <form method="post" action="/auth/signout"><input type="hidden" name="next" value="{next}">
-<button type="submit" id="sign-out-confirm">Sign out</button></form>
-<p><a href="/">Back to Khala</a></p></body></html>"""
+<button type="submit" id="sign-out-confirm">{button}</button></form>
+<p><a href="/">{back}</a></p></body></html>"""
+
+
+def sign_out_page(next_path: str) -> str:
+    """The confirmation page in the current language (the request's: cookie, else Accept-Language)."""
+    words = {
+        "title": _("Sign out") + " · Khala",
+        "question": _("Sign out?"),
+        "button": _("Sign out"),
+        "back": _("Back to Khala"),
+    }
+    return _SIGN_OUT_PAGE.format(
+        lang=i18n.get_language(),
+        next=html.escape(next_path, quote=True),
+        **{k: html.escape(v, quote=True) for k, v in words.items()},
+    )
 
 
 @router.get("/auth/signout")
 async def signout_page(next: str = "/login") -> Response:
     """A link to /auth/signout (from anywhere) only shows a button; signing out is a same-origin POST."""
-    target = html.escape(sessions.safe_next(next, "/login"), quote=True)
-    return _no_store(HTMLResponse(_SIGN_OUT_PAGE.format(next=target)))
+    return _no_store(HTMLResponse(sign_out_page(sessions.safe_next(next, "/login"))))
 
 
 @router.post("/auth/signout")
@@ -229,7 +244,7 @@ def origin_guard(app: ASGIApp) -> ASGIApp:
                             "headers": [(b"content-type", b"text/plain; charset=utf-8")],
                         }
                     )
-                    await send({"type": "http.response.body", "body": b"Origin not allowed"})
+                    await send({"type": "http.response.body", "body": _("Origin not allowed").encode()})
                 return
         await app(scope, receive, send)
 

@@ -7,8 +7,9 @@
 - ``/media/public/{image_id}/{size}.webp``: an event poster at a stable public address (link previews need
   one that does not expire, unlike the signed ``/media`` URLs), only while its event is published or cancelled.
 
-Feeds, sitemap and widget answer ``ETag``/``304``. The head of the pages themselves is
-``khala/events/seo_http.py``.
+Feeds, sitemap and widget answer ``ETag``/``304``. The feeds', the widget's and the refusals' own words are in
+the request's language (``khala.lib.i18n.asgi_middleware``), so those answers say ``Vary: Accept-Language,
+Cookie``. The head of the pages themselves is ``khala/events/seo_http.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from khala.errors import DomainError, NotFound
 from khala.events import catalogue, embed, feeds, seo
 from khala.images import service as images
 from khala.images.storage import get_store
+from khala.lib.i18n import gettext as _
 from khala.settings import get_settings
 
 router = APIRouter(include_in_schema=False)
@@ -32,10 +34,13 @@ GET_HEAD = ["GET", "HEAD"]
 FEED_CACHE = "public, max-age=900"
 POSTER_CACHE = "public, max-age=86400"
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+BY_LANGUAGE = {"Vary": "Accept-Language, Cookie"}  # the words follow the visitor's language (cookie, browser)
 
 
-def _not_found(text: str = "Not found") -> Response:
-    return PlainTextResponse(text, status_code=404, headers={"Cache-Control": "no-store", **NOSNIFF})
+def _not_found(text: str | None = None) -> Response:
+    return PlainTextResponse(
+        text or _("Not found"), status_code=404, headers={"Cache-Control": "no-store", **NOSNIFF}
+    )
 
 
 def _conditional(
@@ -52,11 +57,11 @@ def _conditional(
 @router.get("/events/{slug}.ics")
 async def event_ics(slug: str) -> Response:
     if not _SLUG.match(slug):
-        return _not_found("Event not found")
+        return _not_found(_("Event not found"))
     try:
         shared = await asyncio.to_thread(catalogue.get_shared_event, slug)
     except NotFound:
-        return _not_found("Event not found")
+        return _not_found(_("Event not found"))
     body = feeds.event_ics(shared.detail, get_settings().public_url, sequence=shared.sequence)
     return Response(
         body,
@@ -65,6 +70,7 @@ async def event_ics(slug: str) -> Response:
             "Content-Disposition": f'attachment; filename="{shared.detail.slug}.ics"',
             "Cache-Control": "public, max-age=300",
             **NOSNIFF,
+            **BY_LANGUAGE,
         },
     )
 
@@ -79,8 +85,9 @@ def _filters(request: Request) -> tuple[str | None, str | None]:
 def _calendar_feed(category: str | None, city: str | None) -> bytes:
     events = catalogue.list_listed_events(category=category, city=city, include_cancelled=True)
     names = dict(catalogue.list_categories()) if category else {}
-    name = feeds.feed_name(names.get(category or ""), city) if (category or city) else feeds.FEED_NAME
-    return feeds.public_feed(events, get_settings().public_url, name=name)
+    return feeds.public_feed(
+        events, get_settings().public_url, name=feeds.feed_name(names.get(category or ""), city)
+    )
 
 
 @router.api_route("/calendar.ics", methods=GET_HEAD)
@@ -92,7 +99,7 @@ async def calendar_feed(request: Request) -> Response:
         body,
         "text/calendar; charset=utf-8",
         FEED_CACHE,
-        {"Content-Disposition": 'inline; filename="khala-events.ics"'},
+        {"Content-Disposition": 'inline; filename="khala-events.ics"', **BY_LANGUAGE},
     )
 
 
@@ -125,13 +132,13 @@ def _widget(params: Mapping[str, str]) -> tuple[str, dict[str, str]]:
     heading = ""
     if filters.get("category"):
         heading = dict(catalogue.list_categories()).get(filters["category"], "")
-        heading = f"Upcoming {heading.lower()} events" if heading else ""
+        heading = _("Upcoming %(category)s events") % {"category": heading.lower()} if heading else ""
     return embed.page(cards, get_settings().public_url, filters=filters, heading=heading), filters
 
 
 @router.api_route("/embed", methods=GET_HEAD)
 async def embed_page(request: Request) -> Response:
-    body, _ = await asyncio.to_thread(_widget, dict(request.query_params))
+    body, _filters = await asyncio.to_thread(_widget, dict(request.query_params))
     settings = get_settings()
     return _conditional(
         request,
@@ -142,6 +149,7 @@ async def embed_page(request: Request) -> Response:
             # Framable by the configured sites only; the ops middleware leaves a route's own CSP alone.
             "Content-Security-Policy": embed.content_security_policy(settings.embed_origins),
             "Referrer-Policy": "strict-origin-when-cross-origin",
+            **BY_LANGUAGE,
         },
     )
 

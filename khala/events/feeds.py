@@ -4,7 +4,9 @@ and city like the catalogue) and the entry of one event (its "Add to calendar" d
 An event has one UID everywhere (``event-<id>@<host>``), so a downloaded entry and the subscribed feed are the
 same appointment; its SEQUENCE grows with every change a calendar shows (``Event.sequence``) and its DTSTAMP
 is the time of its last change, so the same catalogue gives the same bytes and the route's ETag holds.
-Cancelled upcoming events stay in the feed with ``STATUS:CANCELLED``, so subscribers see the cancellation.
+Cancelled upcoming events stay in the feed with ``STATUS:CANCELLED``, so subscribers see the cancellation
+(and, for calendars that ignore the status, a first line saying so). Our own words — the feed's name and
+description, that line — are in the current language (the request's); titles and summaries stay as written.
 Plain Python over the catalogue's reads.
 """
 
@@ -15,9 +17,11 @@ from collections.abc import Iterable
 
 from khala.events.catalogue import EventDetail, ListedEvent
 from khala.lib import routes
+from khala.lib.i18n import N_
+from khala.lib.i18n import gettext as _
 from khala.lib.ics import CalendarEntry, calendar, ics
 
-FEED_NAME = "Khala events"
+FEED_NAME = N_("Khala events")  # the unfiltered feed; translated when served
 REFRESH_MINUTES = 60
 
 
@@ -29,8 +33,9 @@ def event_uid(event_id: str, base_url: str) -> str:
     return f"event-{event_id}@{_host(base_url)}"
 
 
-def _description(summary: str, url: str) -> str:
-    return (summary + "\n\n" if summary else "") + url
+def _description(summary: str, url: str, *, cancelled: bool = False) -> str:
+    lead = _("This event has been cancelled.") + "\n\n" if cancelled else ""
+    return lead + (summary + "\n\n" if summary else "") + url
 
 
 def listed_entry(e: ListedEvent, base_url: str) -> CalendarEntry:
@@ -42,7 +47,7 @@ def listed_entry(e: ListedEvent, base_url: str) -> CalendarEntry:
         ends_at=e.ends_at,
         timezone=e.timezone,
         location=e.address,
-        description=_description(e.summary, url),
+        description=_description(e.summary, url, cancelled=e.status == "cancelled"),
         url=url,
         latitude=e.latitude,
         longitude=e.longitude,
@@ -63,7 +68,7 @@ def event_ics(d: EventDetail, base_url: str, *, sequence: int = 0) -> bytes:
             ends_at=d.ends_at,
             timezone=d.timezone,
             location=", ".join(p for p in (d.venue, d.address) if p),
-            description=_description(d.summary, url),
+            description=_description(d.summary, url, cancelled=d.status == "cancelled"),
             url=url,
             latitude=d.latitude,
             longitude=d.longitude,
@@ -73,16 +78,28 @@ def event_ics(d: EventDetail, base_url: str, *, sequence: int = 0) -> bytes:
     )
 
 
+def listing_name(category_name: str | None = None, city: str | None = None) -> str:
+    """What a filtered listing shows, in words: "Music events in Malmö", "Events in Malmö", "Music events"."""
+    if category_name and city:
+        return _("%(category)s events in %(city)s") % {"category": category_name, "city": city}
+    if city:
+        return _("Events in %(city)s") % {"city": city}
+    if category_name:
+        return _("%(category)s events") % {"category": category_name}
+    return _("Events")
+
+
 def feed_name(category_name: str | None = None, city: str | None = None) -> str:
-    what = f"{category_name} events" if category_name else "Events"
-    return f"Khala · {what} in {city}" if city else (f"Khala · {what}" if category_name else FEED_NAME)
+    if not (category_name or city):
+        return _(FEED_NAME)
+    return f"Khala · {listing_name(category_name, city)}"
 
 
-def public_feed(events: Iterable[ListedEvent], base_url: str, *, name: str = FEED_NAME) -> bytes:
+def public_feed(events: Iterable[ListedEvent], base_url: str, *, name: str | None = None) -> bytes:
     return calendar(
         (listed_entry(e, base_url) for e in events),
-        name=name,
-        description="Upcoming events on Khala",
+        name=_(FEED_NAME) if name is None else name,
+        description=_("Upcoming events on Khala"),
         refresh_minutes=REFRESH_MINUTES,
     )
 

@@ -8,7 +8,8 @@ Plain Python over the catalogue's reads (no Reflex, no web framework, no SQL): `
 puts the head into the prebuilt page's HTML, ``khala/events/api.py`` serves the rest. Every URL is absolute,
 made from ``settings.public_url``; a poster is named by its stable public address
 (``/media/public/<image id>/<size>.webp``), never by a signed URL that would expire in the shared link.
-Drafts never appear: every read here is of published (or cancelled) events.
+Drafts never appear: every read here is of published (or cancelled) events. Our own words in a head ("Add to
+calendar", "Cancelled", the not-found page) and its dates are in the current language (the request's).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import nh3
 from khala.events.catalogue import EventCard, EventDetail, ListedEvent, PackageView, SharedEvent
 from khala.events.markdown import render_markdown
 from khala.lib import dates, money, routes
+from khala.lib.i18n import gettext as _
 
 SITE_NAME = "Khala"
 DESCRIPTION_LENGTH = 200  # meta/og description
@@ -245,7 +247,7 @@ def event_head(shared: SharedEvent, base_url: str) -> Head:
     d = shared.detail
     when = dates.format_date_short(d.starts_at, d.timezone)
     where = ", ".join(p for p in (d.venue, d.city) if p)
-    lead = " · ".join(p for p in (("Cancelled" if d.status == "cancelled" else ""), when, where) if p)
+    lead = " · ".join(p for p in ((_("Cancelled") if d.status == "cancelled" else ""), when, where) if p)
     about = event_description(d)
     poster = shared.poster
     return Head(
@@ -257,14 +259,14 @@ def event_head(shared: SharedEvent, base_url: str) -> Head:
         image_width=poster.width if poster else None,
         image_height=poster.height if poster else None,
         json_ld=event_json_ld(shared, base_url),
-        alternates=(("text/calendar", "Add to calendar", absolute(base_url, routes.event_ics(d.slug))),),
+        alternates=(("text/calendar", _("Add to calendar"), absolute(base_url, routes.event_ics(d.slug))),),
     )
 
 
 def not_found_head(base_url: str) -> Head:
     return Head(
-        title=f"Event not found · {SITE_NAME}",
-        description="We could not find that event. It may have been removed or the link is wrong.",
+        title=f"{_('Event not found')} · {SITE_NAME}",
+        description=_("We could not find that event. It may have been removed or the link is wrong."),
         canonical=absolute(base_url, routes.EVENTS),
         noindex=True,
     )
@@ -311,9 +313,7 @@ def listing_head(
         canonical=absolute(base_url, path + query),
         image=absolute(base_url, poster_path(poster)) if poster else "",
         json_ld=item_list(cards, base_url) if cards else None,
-        alternates=(
-            ("text/calendar", f"{SITE_NAME} events", absolute(base_url, routes.CALENDAR_FEED + query)),
-        ),
+        alternates=(("text/calendar", _("Khala events"), absolute(base_url, routes.CALENDAR_FEED + query)),),
     )
 
 

@@ -6,7 +6,9 @@ Link unfurlers and most crawlers never run JavaScript; the React app hydrates ov
 the plain prebuilt file (React leaves extra tags in ``<head>`` alone). The page file is the one Reflex's
 static mount would have served: ``index.html``, ``events.html``, ``calendar.html``, and for an event (no
 prerendered file per slug) ``404.html``, the app's SPA fallback. An unknown slug or a draft answers 404 in the
-HTTP status, not only on screen; the head depends on public data only, never on who asks.
+HTTP status, not only on screen; the head depends on public data only, never on who asks — apart from its
+language: our words and dates in it, and ``<html lang>``, follow the request's (``khala.lib.i18n``), so the
+answer says ``Vary: Accept-Language, Cookie``.
 
 Without a build on disk (``reflex run`` in development serves pages from Vite) the request passes through;
 if the catalogue cannot be read, the plain page is served rather than an error.
@@ -28,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from khala.errors import NotFound
 from khala.events import catalogue, feeds, seo
-from khala.lib import routes
+from khala.lib import i18n, routes
 from khala.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 LISTING_FILES = {routes.HOME: "index.html", routes.EVENTS: "events.html", routes.CALENDAR: "calendar.html"}
 EVENT_FILE = "404.html"  # what the static mount serves for a path with no prerendered file
 _EVENT_PATH = re.compile(r"^/events/([A-Za-z0-9-]{1,120})$")
+_HTML_LANG = re.compile(r'(<html\b[^>]*?\blang=")[^"]*(")', re.I)
 LISTED = 20  # events in a listing page's ItemList
 GZIP_MIN = 1024
 
@@ -81,8 +84,7 @@ def listing_page(path: str, page: str, query: dict[str, list[str]]) -> str:
         category = wanted if wanted in names else None
         city = _one(query, "city", 100)
         if category or city:
-            what = f"{names[category]} events" if category else "Events"
-            title = f"{what}{' in ' + city if city else ''} · {seo.SITE_NAME}"
+            title = f"{feeds.listing_name(names[category] if category else None, city)} · {seo.SITE_NAME}"
     cards = catalogue.search_events(category=category, city=city, page_size=LISTED).items
     head = seo.listing_head(path, title, description, cards, base, category=category, city=city)
     return seo.with_head(page, head)
@@ -98,6 +100,7 @@ def event_page(slug: str, page: str) -> tuple[int, str]:
 
 
 def render(path: str, page: str, slug: str | None, query: dict[str, list[str]]) -> tuple[int, str]:
+    page = _HTML_LANG.sub(lambda m: m.group(1) + i18n.get_language() + m.group(2), page, count=1)
     if slug is not None:
         return event_page(slug, page)
     return 200, listing_page(path, page, query)
@@ -146,7 +149,10 @@ class SeoPages:
         await self._respond(scope, send, status, html.encode())
 
     async def _respond(self, scope: Scope, send: Send, status: int, body: bytes) -> None:
-        headers = [(b"content-type", b"text/html; charset=utf-8"), (b"vary", b"Accept-Encoding")]
+        headers = [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"vary", b"Accept-Encoding, Accept-Language, Cookie"),
+        ]
         tag = feeds.etag(body)
         if len(body) >= GZIP_MIN and "gzip" in _header(scope, b"accept-encoding").lower():
             body = gzip.compress(body, compresslevel=6, mtime=0)

@@ -19,7 +19,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from khala.accounts import auth, network, throttle
 from khala.errors import InvalidInput, RateLimited
+from khala.images.processing import megabytes
 from khala.images.storage import LocalStore, get_store
+from khala.lib import i18n
+from khala.lib.i18n import gettext as _
 from khala.settings import get_settings
 
 router = APIRouter(tags=["images"])
@@ -50,16 +53,16 @@ def media(
 ) -> Response:
     store = get_store()
     if not isinstance(store, LocalStore):
-        return _plain(404, "Not found")
+        return _plain(404, _("Not found"))
     try:
         path = store.path_for(key)
     except InvalidInput:
-        return _plain(404, "Not found")
+        return _plain(404, _("Not found"))
     if not store.verify(key, exp, sig):
-        return _plain(403, "This image link is invalid or has expired; reload the page for a fresh one.")
+        return _plain(403, _("This image link is invalid or has expired; reload the page for a fresh one."))
     content_type = store.content_type_for(key)
     if content_type is None or not path.is_file():
-        return _plain(404, "Not found")
+        return _plain(404, _("Not found"))
     remaining = max(0, min(int(exp or 0) - int(time.time()), MAX_BROWSER_CACHE))
     headers = {
         "Cache-Control": f"private, max-age={remaining}, immutable",
@@ -155,18 +158,21 @@ async def _refusal(scope: Scope) -> tuple[int, str, str] | None:
     try:
         throttle.uploads_by_client.consume(throttle.client_key(network.client_from_scope(scope)))
     except RateLimited as exc:
-        return 429, "Too many uploads", exc.message
+        return 429, _("Too many uploads"), exc.message
     cookie = b"; ".join(v for k, v in scope.get("headers") or [] if k == b"cookie").decode("latin-1")
     user = await auth.user_from_cookie_header(cookie)
     if user is None or not user.is_admin:
-        return 403, "Not allowed", "Only signed-in administrators can upload images."
+        return 403, _("Not allowed"), _("Only signed-in administrators can upload images.")
     return None
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    mb = get_settings().upload_max_bytes / (1024 * 1024)
     await _problem(
-        send, 413, "Upload too large", f"The upload is larger than allowed; images can be at most {mb:g} MB."
+        send,
+        413,
+        _("Upload too large"),
+        _("The upload is larger than allowed; images can be at most %(size)s.")
+        % {"size": megabytes(get_settings().upload_max_bytes)},
     )
 
 
@@ -177,7 +183,8 @@ _CODES = {401: "not-authenticated", 403: "forbidden", 413: "too-large", 429: "ra
 async def _problem(send: Send, status: int, title: str, detail: str) -> None:
     code = _CODES.get(status, "error")
     body = json.dumps(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code}
+        {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code},
+        ensure_ascii=False,
     ).encode()
     await send(
         {
@@ -185,6 +192,7 @@ async def _problem(send: Send, status: int, title: str, detail: str) -> None:
             "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
+                (b"content-language", i18n.get_language().encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from khala.lib.i18n import gettext as _
 from khala.ops import health, metrics
 from khala.settings import get_settings
 
@@ -37,10 +38,10 @@ def readyz(authorization: str | None = Header(default=None)) -> Response:
 def prometheus(authorization: str | None = Header(default=None)) -> Response:
     settings = get_settings()
     if not settings.metrics_token:
-        return PlainTextResponse("Not found", status_code=404, headers=NO_STORE)
+        return PlainTextResponse(_("Not found"), status_code=404, headers=NO_STORE)
     if not metrics.authorized(settings, authorization):
         return PlainTextResponse(
-            "Metrics need the bearer token (KHALA_METRICS_TOKEN).",
+            _("Metrics need the bearer token (KHALA_METRICS_TOKEN)."),
             status_code=401,
             headers={**NO_STORE, "WWW-Authenticate": 'Bearer realm="metrics"'},
         )

@@ -1,4 +1,7 @@
-"""What a ticket is made of besides its row: the QR code and the calendar entry."""
+"""What a ticket is made of besides its row: the QR code and the calendar entry.
+
+The entry's own words (the description) are in the current language: the recipient's when the worker renders
+the confirmation mail, the visitor's for a download from "My tickets"; the event's title stays as written."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import segno
 
 from khala.events.models import Event, Package
 from khala.lib import routes
+from khala.lib.i18n import gettext as _
 from khala.lib.ics import CalendarEntry, ics
 from khala.locations.models import Location
 from khala.locations.service import address_line
@@ -44,7 +48,8 @@ def calendar_entry(
         ends_at=event.ends_at,
         timezone=event.timezone,
         location=address_line(location, with_name=True),
-        description=f"{package.title} × {registration.quantity} — ticket {registration.ticket_code}",
+        description=_("%(package)s × %(quantity)s — ticket %(code)s")
+        % {"package": package.title, "quantity": registration.quantity, "code": registration.ticket_code},
         url=absolute_url(routes.ticket(registration.ticket_code)),
     )
 
