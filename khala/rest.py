@@ -22,6 +22,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
@@ -35,6 +36,8 @@ from khala.api.schemas import PREFIX, FieldError, Health, Problem
 from khala.events import api_v1 as events_api
 from khala.images import api_v1 as images_api
 from khala.images.api import limit_upload_size
+from khala.lib import i18n
+from khala.lib.i18n import gettext as _
 from khala.locations import api_v1 as locations_api
 from khala.registrations import api_v1 as registrations_api
 from khala.settings import get_settings
@@ -192,13 +195,22 @@ async def _upload_key_refusal(scope: Scope) -> tuple[int, str, str] | None:
     given = headers.get(HEADER.lower()) or headers.get(GATEWAY_HEADER.lower())
     key = await run_in_threadpool(keys.authenticate, given) if given else None
     if key is None:
-        return 401, "Not signed in", f"Send an API key with the write scope in the {HEADER} header."
+        return (
+            401,
+            _("Not signed in"),
+            _("Send an API key with the write scope in the %(header)s header.") % {"header": HEADER},
+        )
     if not key.can_write:
-        return 403, "Not allowed", "This API key can only read; uploading an image needs the write scope."
+        return (
+            403,
+            _("Not allowed"),
+            _("This API key can only read; uploading an image needs the write scope."),
+        )
     return None
 
 
 def standalone() -> Starlette:
-    """The API alone, at ``/api/v1`` (tests, benchmarks, a separate API process)."""
+    """The API alone, at ``/api/v1`` (tests, benchmarks, a separate API process); each request in its language
+    (``Accept-Language``), as inside the site (``khala/khala.py`` wraps everything in the same middleware)."""
     wiring.install()
-    return Starlette(routes=[Mount(PREFIX, app=mounted())])
+    return Starlette(routes=[Mount(PREFIX, app=mounted())], middleware=[Middleware(i18n.asgi_middleware)])

@@ -19,6 +19,7 @@ from khala.api import keys, ratelimit
 from khala.api.keys import KeyView
 from khala.audit.service import Actor
 from khala.errors import Forbidden, NotAuthenticated
+from khala.lib.i18n import gettext as _
 from khala.settings import get_settings
 
 HEADER = "X-API-Key"
@@ -46,11 +47,11 @@ async def api_key(
     level per request)."""
     given = secret or gateway_secret
     if not given:
-        raise NotAuthenticated(f"Send your API key in the {HEADER} header.")
+        raise NotAuthenticated(_("Send your API key in the %(header)s header.") % {"header": HEADER})
     # A key this process checked in the last seconds needs no query: answered here, on the event loop.
     key = keys.remembered(given) or await run_in_threadpool(keys.authenticate, given)
     if key is None:
-        raise NotAuthenticated("This API key is not valid: it is unknown or has been revoked.")
+        raise NotAuthenticated(_("This API key is not valid: it is unknown or has been revoked."))
     if get_settings().redis_url:
         allowance = await run_in_threadpool(ratelimit.consume, key.id)  # a round trip to Redis
     else:
@@ -79,7 +80,7 @@ async def write_key(
 ) -> KeyView:
     key = await api_key(request, response, secret, gateway_secret)
     if not key.can_write:
-        raise Forbidden("This API key can only read; this request needs a key with the write scope.")
+        raise Forbidden(_("This API key can only read; this request needs a key with the write scope."))
     return key
 
 

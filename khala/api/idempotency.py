@@ -28,6 +28,7 @@ from sqlmodel import col, select
 from khala.api.models import IdempotencyRecord
 from khala.db import session_scope, utcnow
 from khala.errors import Conflict, DomainError, InvalidInput
+from khala.lib.i18n import gettext as _
 
 TTL = timedelta(hours=24)
 # A claim older than this whose answer never came (the process died mid-request) may be taken over.
@@ -35,6 +36,12 @@ STALE_CLAIM = timedelta(minutes=5)
 MAX_KEY_LENGTH = 255
 _KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as an HTTP header value can carry
 HEADER = "Idempotency-Key"
+
+
+def _in_progress() -> str:
+    return _("A request with this %(header)s is still being answered; retry in a moment.") % {
+        "header": HEADER
+    }
 
 
 class IdempotencyKeyReused(DomainError):
@@ -65,7 +72,10 @@ def check_key(key: str) -> str:
     if not _KEY_RE.match(key):
         raise InvalidInput(
             {
-                HEADER: f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (a UUID is ideal)."
+                HEADER: _(
+                    "The %(header)s header must be 1 to %(max)d visible ASCII characters (a UUID is ideal)."
+                )
+                % {"header": HEADER, "max": MAX_KEY_LENGTH}
             }
         )
     return key
@@ -84,7 +94,7 @@ def begin(
     key = check_key(key)
     now = now or utcnow()
     operation = operation[:300]
-    for _ in range(3):
+    for _attempt in range(3):
         try:
             with session_scope(write=True) as s:
                 record = s.exec(
@@ -114,16 +124,18 @@ def begin(
                     return record.id
                 if record.operation != operation or record.request_hash != request_hash:
                     raise IdempotencyKeyReused(
-                        f"This {HEADER} was already used for a different request; use a new key for a new request."
+                        _(
+                            "This %(header)s was already used for a different request; use a new key for a new "
+                            "request."
+                        )
+                        % {"header": HEADER}
                     )
                 if record.status_code is None:
-                    raise IdempotencyInProgress(
-                        f"A request with this {HEADER} is still being answered; retry in a moment."
-                    )
+                    raise IdempotencyInProgress(_in_progress())
                 return Replay(record.status_code, record.response, dict(record.headers or {}))
         except IntegrityError:
             continue  # a concurrent request claimed the key first: read its claim
-    raise IdempotencyInProgress(f"A request with this {HEADER} is still being answered; retry in a moment.")
+    raise IdempotencyInProgress(_in_progress())
 
 
 def finish(

@@ -12,13 +12,16 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
 
-from khala.accounts.throttle import Counters
+from khala.accounts.throttle import Counters, wait_text
+from khala.api.window import ApiCounters
 from khala.errors import RateLimited
+from khala.lib.i18n import gettext as _
+from khala.lib.i18n import ngettext
 from khala.settings import get_settings
 
 NAMESPACE = "api-key"
 
-_counters = Counters()
+_counters = ApiCounters(Counters())  # in memory: api/window.py's moving window; Redis: limits'
 _get_limiter = _counters.limiter
 use_storage = _counters.use_storage  # tests
 reset = _counters.reset  # tests
@@ -52,8 +55,12 @@ def consume(key_id: str) -> Allowance:
             stats = limiter.get_window_stats(item, NAMESPACE, key_id)
             wait = max(1, math.ceil(stats.reset_time - now))
             raise RateLimited(
-                f"This API key made more than {item.amount} requests per {_per(item)}. "
-                f"Please wait {wait} second{'s' if wait != 1 else ''}.",
+                ngettext(
+                    "This API key made more than %(num)d request per %(per)s. Please wait %(wait)s.",
+                    "This API key made more than %(num)d requests per %(per)s. Please wait %(wait)s.",
+                    item.amount,
+                )
+                % {"num": item.amount, "per": _per(item), "wait": wait_text(wait)},
                 retry_after=wait,
             )
     tightest = tiers[0]
@@ -62,5 +69,14 @@ def consume(key_id: str) -> Allowance:
 
 
 def _per(item: RateLimitItem) -> str:
-    unit = item.GRANULARITY.name
-    return unit if item.multiples == 1 else f"{item.multiples} {unit}s"
+    """The tier's window in words: "minute", "10 minutes" (Swedish: "minut", "10 minuter")."""
+    unit, n = item.GRANULARITY.name, item.multiples
+    if unit == "second":
+        return _("second") if n == 1 else ngettext("%(num)d second", "%(num)d seconds", n) % {"num": n}
+    if unit == "minute":
+        return _("minute") if n == 1 else ngettext("%(num)d minute", "%(num)d minutes", n) % {"num": n}
+    if unit == "hour":
+        return _("hour") if n == 1 else ngettext("%(num)d hour", "%(num)d hours", n) % {"num": n}
+    if unit == "day":
+        return _("day") if n == 1 else ngettext("%(num)d day", "%(num)d days", n) % {"num": n}
+    return unit if n == 1 else f"{n} {unit}s"  # limits' month and year: not a rate limit anyone sets

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from khala.api.problems import MEDIA_TYPE
+from khala.lib.i18n import gettext as _
 
 PREFIX = "/api/v1"
 
@@ -20,7 +21,7 @@ def _iso_only(value: object) -> object:
     """Times are ISO 8601 text (a number is not read as a Unix timestamp)."""
     if isinstance(value, datetime) or (isinstance(value, str) and _ISO_8601.match(value.strip())):
         return value
-    raise ValueError("Use an ISO 8601 date and time with a time zone, e.g. 2026-12-12T18:00:00+01:00.")
+    raise ValueError(_("Use an ISO 8601 date and time with a time zone, e.g. 2026-12-12T18:00:00+01:00."))
 
 
 # A moment in time as the API takes it: ISO 8601 with a time zone (``2026-12-12T18:00:00+01:00``, ``…Z``).
