@@ -175,7 +175,7 @@ def export_rows(event_id: str | uuid.UUID, *, chunk: int = 500) -> Iterator[str 
                     format_datetime_short(r.checked_in_at, zone),
                     str(r.id),
                 ]
-                for r, email, name, package_title, _ in rows
+                for r, email, name, package_title, _event in rows
             ]
             last = (rows[-1][0].created_at, rows[-1][0].id) if rows else None
         yield from cells
