@@ -92,7 +92,10 @@ def test_event_page_head_and_json_ld_match_the_database(site, image_store, make_
         str(shared.poster.height),
     )
     local_start = detail.starts_at.astimezone(ZoneInfo(detail.timezone))
-    assert f"{local_start.day} {local_start:%b %Y} · {local_start:%H:%M}" in m["og:description"]
+    # the event's local day and time, as English writes them (12-hour clock: "1:01 PM", not "13:01")
+    clock = f"{local_start:%I:%M}".lstrip("0") + ("\u202fPM" if local_start.hour >= 12 else "\u202fAM")
+    assert f"{local_start.day} {local_start:%b %Y} · " in m["og:description"]
+    assert clock.replace("\u202f", " ") in m["og:description"].replace("\u202f", " ").replace("\xa0", " ")
     assert "Test Hall, Stockholm" in m["og:description"] and "northern pop" in m["description"]
     assert m["twitter:description"] == m["og:description"] == m["description"]
     assert "robots" not in m
