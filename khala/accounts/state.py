@@ -32,6 +32,7 @@ from khala.errors import DomainError, NotAuthenticated
 from khala.lib import routes
 from khala.lib.i18n import gettext as _
 from khala.lib.i18n import ngettext
+from khala.ui import client
 from khala.ui.client import toast
 
 T = TypeVar("T")
@@ -43,17 +44,7 @@ MAIL_REQUEST_FLOOR = 0.35
 def _post_navigation(action: str, fields: dict[str, str], *, forget_tab: bool = False) -> rx.event.EventSpec:
     """Leave the page with a same-origin form POST (the browser sends Origin; our routes accept nothing
     else). ``forget_tab`` drops the tab's Reflex client token first, so the next page starts a fresh state."""
-    script = (
-        "(() => {"
-        + ('window.sessionStorage.removeItem("token");' if forget_tab else "")
-        + "const f = document.createElement('form'); f.method = 'POST'; f.action = "
-        + json.dumps(action)
-        + "; for (const [k, v] of Object.entries("
-        + json.dumps(fields)
-        + ")) { const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v;"
-        " f.appendChild(i); } document.body.appendChild(f); f.submit(); })()"
-    )
-    return rx.call_script(script)
+    return client.run(client.post(action, fields, forget_tab=forget_tab))
 
 
 def sign_out_navigation(next_path: str = "/login") -> rx.event.EventSpec:

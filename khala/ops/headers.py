@@ -2,9 +2,9 @@
 
 The policy is as strict as the app allows:
 - scripts: only our own files, plus the inline bootstrap scripts of the prebuilt pages by their SHA-256
-  (read from the build once per process), never ``'unsafe-inline'``. ``'unsafe-eval'`` stays: Reflex runs
-  what a backend handler sends with ``rx.call_script`` through ``eval`` (``state.js``, ``_call_script``), and
-  Khala uses it for the modal's history entry, focus moves and post-sign-in navigations;
+  (read from the build once per process); never ``'unsafe-inline'`` nor ``'unsafe-eval'``: what a backend handler
+  asks of the browser (toasts, the modal's history entry, focus moves, form posts) is data run by code in the
+  bundle (``khala/ui/client.py``), never a script string for Reflex's ``eval``;
 - styles allow inline ``<style>``: Emotion (Reflex's CSS-in-JS) writes them at run time;
 - images from ourselves, ``data:``/``blob:`` and the Azure Blob endpoint when images live there;
 - connections only to our own origin (the websocket included), no plugins, no ``<base>``, forms post home,
@@ -68,7 +68,7 @@ def content_security_policy(settings: Settings, script_hashes: tuple[str, ...] =
         images.append(blob)
     directives = [
         "default-src 'self'",
-        "script-src " + " ".join(["'self'", "'unsafe-eval'", *script_hashes]),
+        "script-src " + " ".join(["'self'", *script_hashes]),
         "style-src 'self' 'unsafe-inline'",
         "img-src " + " ".join(images),
         "font-src 'self' data:",
@@ -115,6 +115,15 @@ def permissions_policy_for(path: str) -> bytes | None:
     if path.startswith(CAMERA_PATHS):
         return b"camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
     return None
+
+
+def content_security_policy_for(path: str, csp: bytes) -> bytes:
+    """The check-in screen compiles the QR reader's WebAssembly (ZXing): ``'wasm-unsafe-eval'`` there only — it
+    allows compiling WebAssembly, never evaluating a JavaScript string. (The screen is opened with a fresh page
+    load, as its Permissions-Policy needs.)"""
+    if path.startswith(CAMERA_PATHS):
+        return csp.replace(b"script-src 'self'", b"script-src 'self' 'wasm-unsafe-eval'", 1)
+    return csp
 
 
 def referrer_policy_for(path: str) -> bytes | None:

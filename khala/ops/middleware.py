@@ -137,6 +137,8 @@ class OpsMiddleware:
                     v = headers.referrer_policy_for(path) or v
                 elif k == b"permissions-policy":
                     v = headers.permissions_policy_for(path) or v
+                elif k == b"content-security-policy":
+                    v = headers.content_security_policy_for(path, v)
                 out.append((k, v))
         if b"cache-control" not in present and status == 200:
             content_type = _header(out, b"content-type") or b""

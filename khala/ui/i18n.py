@@ -14,13 +14,13 @@ websocket, whose headers carry the cookie — speak the new language. ``<html la
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import reflex as rx
 from reflex.middleware import Middleware
 
 from khala.lib import i18n
+from khala.ui import client
 
 _SV = "sv"
 
@@ -41,7 +41,7 @@ class LanguageState(rx.State):
     def detect(self):
         """on_load of every page (``ui.layout.template``): the tab's language, and ``<html lang>`` set to it."""
         self.lang = language_of(self.router.headers)
-        return rx.call_script(f"document.documentElement.lang = {json.dumps(self.lang)}")
+        return client.run(client.command("html_lang", lang=self.lang))
 
     @rx.event
     def switch(self, lang: str):
@@ -50,13 +50,7 @@ class LanguageState(rx.State):
         here = self.router.url.path or "/"
         if self.router.url.query:
             here += "?" + self.router.url.query
-        fields = json.dumps({"lang": chosen, "next": here})
-        return rx.call_script(
-            "(() => { const f = document.createElement('form'); f.method = 'POST'; f.action = '/language';"
-            f" for (const [k, v] of Object.entries({fields})) {{ const i = document.createElement('input');"
-            " i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i); }"
-            " document.body.appendChild(f); f.submit(); })()"
-        )
+        return client.run(client.post("/language", {"lang": chosen, "next": here}))
 
 
 class LanguageMiddleware(Middleware):

@@ -15,6 +15,7 @@ import reflex as rx
 
 from khala.lib.i18n import N_
 from khala.ui import theme
+from khala.ui.client import client_effects
 from khala.ui.i18n import LanguageState, language_switcher, t, titled
 from khala.ui.nav import ShellState
 
@@ -253,6 +254,7 @@ def page_shell(*content: rx.Component, title: str | rx.Var = "") -> rx.Component
     # The global CSS (theme.GLOBAL_CSS) is in the bundled stylesheet (ui/stylesheet.py), not inline here.
     return rx.box(
         font_preloads(),
+        client_effects(),  # what backend handlers ask of the browser, without eval (khala/ui/client.py)
         rx.el.a(t("Skip to content"), href="#main", class_name="khala-skip"),
         sidebar(),
         rx.cond(

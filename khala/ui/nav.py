@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.ui import client
+
 
 class ShellState(rx.State):
     nav_open: bool = False
@@ -12,9 +14,7 @@ class ShellState(rx.State):
     def toggle_nav(self):
         self.nav_open = not self.nav_open
         if self.nav_open:  # move focus into the opened menu
-            return rx.call_script(
-                "setTimeout(function(){var a=document.querySelector('#khala-sidebar a[href]');if(a)a.focus();},50)"
-            )
+            return client.run(client.focus("#khala-sidebar a[href]", delay_ms=50, prevent_scroll=False))
 
     @rx.event
     def close_nav(self) -> None:

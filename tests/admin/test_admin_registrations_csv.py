@@ -17,6 +17,7 @@ from khala.events import catalogue
 from khala.ops import headers
 from khala.registrations import api, roster
 from khala.registrations import service as registrations
+from khala.settings import Settings
 
 
 @pytest.fixture
@@ -69,3 +70,12 @@ def test_the_camera_is_allowed_on_the_check_in_screen_only() -> None:
     assert b"camera=(self)" in headers.permissions_policy_for("/admin/checkin/1a2b")
     for path in ("/", "/admin", "/admin/checkin", "/events/x", "/admin/checkinx"):
         assert headers.permissions_policy_for(path) is None
+
+
+def test_webassembly_may_compile_on_the_check_in_screen_only() -> None:
+    csp = headers.content_security_policy(Settings()).encode()
+    assert b"unsafe-eval" not in csp
+    door = headers.content_security_policy_for("/admin/checkin/1a2b", csp)
+    assert b"script-src 'self' 'wasm-unsafe-eval'" in door and b"'unsafe-eval'" not in door
+    for path in ("/", "/admin", "/admin/checkin", "/events/x", "/admin/checkinx"):
+        assert headers.content_security_policy_for(path, csp) == csp

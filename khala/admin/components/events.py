@@ -297,7 +297,12 @@ def _status_actions() -> rx.Component:
         rx.link(t("Registrations"), href="/admin/registrations?event=" + ev.id, style=theme.link_style),
         rx.cond(
             ev.status == "published",
-            rx.link(t("Check-in"), href="/admin/checkin/" + ev.id, style=theme.link_style),
+            rx.link(
+                t("Check-in"),
+                href="/admin/checkin/" + ev.id,
+                reload_document=True,  # a fresh load: the door page's own CSP and Permissions-Policy (camera)
+                style=theme.link_style,
+            ),
         ),
         rx.link(
             t("History"), href="/admin/audit?object_type=event&object_id=" + ev.id, style=theme.link_style

@@ -19,6 +19,7 @@ from khala.events.state.common import ALL, DAY_RE, client_token, clip
 from khala.events.state.detail import EventDetailState
 from khala.lib.i18n import N_
 from khala.lib.i18n import gettext as _
+from khala.ui import client
 
 log = logging.getLogger(__name__)
 
@@ -159,9 +160,7 @@ class EventsState(rx.State):
         ``replaceState`` keeps the router's history state, so Back/Forward and reload see this URL; a
         client-side navigation would re-run on_load and refetch what we already have.
         """
-        return rx.call_script(
-            f"window.history.replaceState(window.history.state, '', {json.dumps(self._url())})"
-        )
+        return client.run(client.replace_url(self._url()))
 
     async def _refresh(self):
         """Fetch for the current filters and put them in the URL."""
@@ -244,10 +243,7 @@ class EventsState(rx.State):
         await self._fetch()
         return [
             self._sync_url(),
-            rx.call_script(
-                "document.getElementById('results-heading')?.focus({preventScroll:true});"
-                "document.getElementById('results')?.scrollIntoView({block:'start'})"
-            ),
+            client.run(client.focus("#results-heading"), client.command("scroll_into_view", id="results")),
         ]
 
     @rx.event

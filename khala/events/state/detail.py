@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import replace
 from urllib.parse import unquote
@@ -17,42 +16,19 @@ from khala.events.live import hub
 from khala.events.presenter import DetailView, PackageRow
 from khala.events.state.common import SLUG_RE, client_token, clip
 from khala.lib.i18n import gettext as _
+from khala.ui import client
 
 log = logging.getLogger(__name__)
 
 
-# The modal's history entry. Opening pushes /events/<slug> (keeping the router's own history state, so the
-# router sees no navigation); Escape/close goes back one entry; the browser's Back pops it, and a popstate
-# listener tells the server through a hidden button. A quick re-open waits until the Back has landed.
-_PUSH_JS = (
-    "(function(u){{var w=window;"
-    "if(!w.__khalaPop){{w.__khalaPop=true;w.addEventListener('popstate',function(e){{"
-    "if(e.state&&e.state.khalaModal)return;"
-    "if(w.__khalaTitle){{document.title=w.__khalaTitle;w.__khalaTitle=null;}}"
-    "if(w.__khalaScroll!=null){{var y=w.__khalaScroll;w.__khalaScroll=null;"
-    # The router restores its own (stale) scroll position on this POP: put ours back over it for 0.6 s.
-    "var put=function(){{w.scrollTo(0,y);}};requestAnimationFrame(put);"
-    "[60,150,300,600].forEach(function(t){{setTimeout(put,t);}});}}"
-    "if(w.__khalaOpen){{w.__khalaOpen=false;"
-    "var b=document.getElementById('khala-modal-back');if(b)b.click();}}}});}}"
-    "(w.__khalaBack||Promise.resolve()).then(function(){{w.__khalaBack=null;w.__khalaScroll=w.scrollY;"
-    "var s=w.history.state||{{}};w.history.pushState(Object.assign({{}},s,{{khalaModal:true}}),'',u);"
-    "w.__khalaOpen=true;}});}})({url})"
-)
-_BACK_JS = (
-    "(function(){var w=window;w.__khalaOpen=false;"
-    "if(w.history.state&&w.history.state.khalaModal){"
-    "w.__khalaBack=new Promise(function(r){w.addEventListener('popstate',function(){setTimeout(r,30)},{once:true});"
-    "setTimeout(r,1000);});w.history.back();}})()"
-)
+# The modal's history entry (khala/ui/client_effects.js): opening pushes /events/<slug> (keeping the router's own
+# history state, so the router sees no navigation); Escape/close goes back one entry; the browser's Back pops it,
+# and a popstate listener tells the server through a hidden button. A quick re-open waits until the Back landed.
 
 
-_FOCUS_JS = (
-    "setTimeout(function(){{var h={href};"
-    "var a=document.querySelector('a.khala-stretched[href=\"'+h+'\"]')"
-    "||document.querySelector('#main a[href=\"'+h+'\"]');"
-    "if(a)a.focus({{preventScroll:true}});}},60)"
-)
+def _focus_card(href: str) -> dict:
+    """Focus back on the card (or link) that opened the modal."""
+    return client.focus(f'a.khala-stretched[href="{href}"]', f'#main a[href="{href}"]', delay_ms=60)
 
 
 class EventDetailState(rx.State):
@@ -91,7 +67,7 @@ class EventDetailState(rx.State):
         hub.watch(client_token(self), {}, scope="detail")
         if not was_open or not self.detail.slug:
             return None
-        return rx.call_script(_FOCUS_JS.format(href=json.dumps(f"/events/{self.detail.slug}")))
+        return client.run(_focus_card(f"/events/{self.detail.slug}"))
 
     async def _load(self, key: str) -> bool:
         self.loading = True
@@ -135,15 +111,12 @@ class EventDetailState(rx.State):
         self.modal_open = True
         self.not_found = False
         self._opened_on = self.router.url.path.rstrip("/") or "/"
-        yield rx.call_script(_PUSH_JS.format(url=json.dumps(f"/events/{slug}")))
+        yield client.run(client.command("modal_push", url=f"/events/{slug}"))
         self._pushed = True
         if await self._load(slug) and self.modal_open:
             # The tab's title names the open event (history, screen readers); the popstate
             # listener puts the list's title back when the modal's entry is left.
-            yield rx.call_script(
-                "window.__khalaTitle=window.__khalaTitle||document.title;"
-                f"document.title={json.dumps(self.page_title)}"
-            )
+            yield client.run(client.command("modal_title", title=self.page_title))
 
     @rx.event
     def close_modal(self):
@@ -151,7 +124,7 @@ class EventDetailState(rx.State):
         focus = self._close()
         events = [focus] if focus is not None else []
         if was_pushed:
-            events.append(rx.call_script(_BACK_JS))
+            events.append(client.run(client.command("modal_back")))
         return events
 
     @rx.event
