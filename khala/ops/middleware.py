@@ -28,6 +28,12 @@ IMMUTABLE = b"public, max-age=31536000, immutable"  # Vite's content-hashed /ass
 # Fonts and images from assets/ keep their names across releases: a day, then a cheap revalidation.
 STATIC = b"public, max-age=86400, stale-while-revalidate=604800"
 REVALIDATE = b"no-cache"  # pages: always ask, so a new release is seen at once (ETag keeps it cheap)
+# The prebuilt scripts, styles and fonts are never documents: the headers that govern a document (its CSP, with
+# a hash per inline script of the build, is about 2.5 KB) would only weigh on each of the page's ~40 requests.
+SUBRESOURCE_PATHS = ("/assets/", "/fonts/")
+DOCUMENT_ONLY = frozenset(
+    {b"content-security-policy", b"x-frame-options", b"permissions-policy", b"cross-origin-opener-policy"}
+)
 
 
 @lru_cache(maxsize=2)
@@ -131,8 +137,9 @@ class OpsMiddleware:
         own_csp = _header(out, b"content-security-policy") or b""
         if b"frame-ancestors" in own_csp:
             present.add(b"x-frame-options")  # the route says who may frame it (the embed widget)
+        subresource = path.startswith(SUBRESOURCE_PATHS)
         for k, v in self.security:
-            if k not in present:
+            if k not in present and not (subresource and k in DOCUMENT_ONLY):
                 if k == b"referrer-policy":
                     v = headers.referrer_policy_for(path) or v
                 elif k == b"permissions-policy":
