@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import gzip
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-from _common import table, write_json
+from _common import ROOT, table, write_json
 
-from khala import db as khala_db
-from khala.ops import launcher, migrations
+from khala.ops import launcher
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -24,17 +25,14 @@ SLUG = "nordic-lights-festival"
 TEXT = ("text/", "javascript", "json", "svg", "xml")
 
 
-def seed(url: str) -> None:
-    from khala.demo.seed import seed_demo
-
-    migrations.migrate(url)
-    engine = khala_db.make_engine(url)
-    khala_db.use_engine(engine)
-    try:
-        seed_demo(with_images=True)
-    finally:
-        khala_db.use_engine(None)
-        engine.dispose()
+def seed(env: dict[str, str]) -> None:
+    """Migrate and load the demo catalogue with the server's own settings (``env``): its database and its data
+    directory, where the posters' files go. Seeded in this process they would land in the checkout's data/ and
+    the served pages would show the placeholder instead of the posters."""
+    for command in ("migrate", "seed-demo"):
+        subprocess.run(
+            [sys.executable, "-m", "khala", command], cwd=ROOT, env=env, check=True, capture_output=True
+        )
 
 
 def visit(browser, url: str, wait_for: str) -> dict[str, object]:
@@ -80,11 +78,11 @@ def main() -> None:
     with launcher.current_build(), tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         url = f"sqlite:///{data_dir / 'khala.db'}"
-        seed(url)
         port = launcher.free_port()
         env = launcher.server_env(
             data_dir, port, KHALA_DATABASE_URL=url, KHALA_PUBLIC_URL=f"http://127.0.0.1:{port}"
         )
+        seed(env)
         server = launcher.start(env, data_dir / "serve.log")
         try:
             server.wait_ready("/readyz", timeout=120)
