@@ -132,3 +132,22 @@ def test_waiting_list_through_the_transaction_path(make_event, make_user) -> Non
     assert mail.deferred["args"]["kind"] == "waitlisted"
     assert entry.action == "registration.waitlisted" and entry.changes["status"] == "waitlisted"
     assert _package(event).taken == 1
+
+
+def test_the_box_office_seat_statement_is_converted_once_not_per_registration(db, make_event, monkeypatch):
+    """PostgreSQL: psycopg keeps a statement's converted placeholders only under its size limits, which
+    db.make_engine raises so the 62-parameter box-office statement is kept too."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("psycopg's statement conversion")
+    from psycopg import _queries
+
+    pkg = _package(make_event(packages=[{"title": "A", "capacity": 10}]))
+    registrations.register_attendee("one@example.com", pkg.id, actor=BOX_OFFICE)  # converted and kept
+    converted: list[bytes] = []
+    uncached = _queries._query2pg_nocache
+    monkeypatch.setattr(
+        _queries, "_query2pg_nocache", lambda q, enc: (converted.append(q), uncached(q, enc))[1]
+    )
+    done = registrations.register_attendee("two@example.com", pkg.id, actor=BOX_OFFICE)
+    assert done.account_created and _count(Registration, Registration.package_id == pkg.id) == 2
+    assert converted == [], [q[:80] for q in converted]
