@@ -15,6 +15,7 @@ import reflex as rx
 
 from khala.lib.i18n import N_
 from khala.ui import theme
+from khala.ui.account_menu import account_menu as lazy_account_menu
 from khala.ui.client import client_effects
 from khala.ui.i18n import LanguageState, language_switcher, t, titled
 from khala.ui.nav import ShellState
@@ -130,36 +131,32 @@ def sidebar() -> rx.Component:
 def account_menu() -> rx.Component:
     if SessionState is None:
         return rx.link(t("Sign in"), href=SIGN_IN_URL, style=theme.link_style)
+    items = [{"label": t("Account"), "href": ACCOUNT_URL}, {"label": t("My tickets"), "href": "/tickets"}]
+    with_admin = [*items, {"label": t("Admin"), "href": "/admin"}]
     return rx.cond(
         SessionState.signed_in,
-        rx.menu.root(
-            rx.menu.trigger(
-                rx.el.button(
-                    rx.icon("circle-user", size=20, aria_hidden="true"),
-                    rx.text(SessionState.display_name, class_name="khala-account-name"),
-                    rx.icon("chevron-down", size=16, aria_hidden="true"),
-                    # the accessible name starts with the visible text (WCAG 2.5.3), which is the person's name
-                    aria_label=SessionState.display_name + t(", account menu"),
-                    style={
-                        **theme.secondary_button,
-                        "display": "inline-flex",
-                        "align_items": "center",
-                        "gap": "0.4rem",
-                        "padding": "0.4rem 0.75rem",
-                        "max_width": "14rem",
-                        "overflow": "hidden",
-                        "white_space": "nowrap",
-                    },
-                )
+        lazy_account_menu(
+            rx.el.button(
+                rx.icon("circle-user", size=20, aria_hidden="true"),
+                rx.text(SessionState.display_name, class_name="khala-account-name"),
+                rx.icon("chevron-down", size=16, aria_hidden="true"),
+                # the accessible name starts with the visible text (WCAG 2.5.3), which is the person's name
+                aria_label=SessionState.display_name + t(", account menu"),
+                style={
+                    **theme.secondary_button,
+                    "display": "inline-flex",
+                    "align_items": "center",
+                    "gap": "0.4rem",
+                    "padding": "0.4rem 0.75rem",
+                    "max_width": "14rem",
+                    "overflow": "hidden",
+                    "white_space": "nowrap",
+                },
             ),
-            rx.menu.content(
-                rx.menu.item(t("Account"), on_click=rx.redirect(ACCOUNT_URL)),
-                rx.menu.item(t("My tickets"), on_click=rx.redirect("/tickets")),
-                rx.cond(SessionState.is_admin, rx.menu.item(t("Admin"), on_click=rx.redirect("/admin"))),
-                rx.menu.separator(),
-                rx.menu.item(t("Sign out"), on_click=SessionState.sign_out),
-                align="end",
-            ),
+            # its code arrives with import() when it is first shown (khala/ui/account_menu.py)
+            items=rx.cond(SessionState.is_admin, with_admin, items),
+            sign_out_label=t("Sign out"),
+            on_sign_out=SessionState.sign_out,
         ),
         rx.link(
             t("Sign in"),
@@ -326,9 +323,10 @@ def template(
             return page_shell(page_fn(), title=heading if heading is not None else title)
 
         wrapped.__name__ = page_fn.__name__
-        # Reflex writes a page's memoized pieces into .web/app_components/<the page function's module>.jsx:
-        # the page's own module keeps each domain's libraries (the admin's charts) off the other pages.
-        wrapped.__module__ = page_fn.__module__
+        # Reflex writes a page's memoized pieces into .web/app_components/<wrapped.__module__>.jsx. One file per
+        # page (``khala/events/pages/discover_page.jsx``): a page loads its own pieces and none of its siblings'
+        # (the list's select menus stay off Discover, the admin's charts off everything else).
+        wrapped.__module__ = f"{page_fn.__module__}.{page_fn.__name__}"
         return wrapped
 
     return decorator
