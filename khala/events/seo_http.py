@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import html
 import logging
 import re
 from functools import lru_cache
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from khala.errors import NotFound
 from khala.events import catalogue, feeds, seo
+from khala.images import service as images
 from khala.lib import i18n, routes
 from khala.settings import get_settings
 
@@ -40,6 +42,9 @@ EVENT_FILE = "404.html"  # what the static mount serves for a path with no prere
 _EVENT_PATH = re.compile(r"^/events/([A-Za-z0-9-]{1,120})$")
 _HTML_LANG = re.compile(r'(<html\b[^>]*?\blang=")[^"]*(")', re.I)
 LISTED = 20  # events in a listing page's ItemList
+# The query keys of /events that do not change which event comes first (the ones that do — a search, a date,
+# a price, a sort, a page — leave the page without an image hint rather than hint at the wrong picture).
+SAME_FIRST_CARD = {"category", "city"}
 GZIP_MIN = 1024
 
 
@@ -87,7 +92,10 @@ def listing_page(path: str, page: str, query: dict[str, list[str]]) -> str:
             title = f"{feeds.listing_name(names[category] if category else None, city)} · {seo.SITE_NAME}"
     cards = catalogue.search_events(category=category, city=city, page_size=LISTED).items
     head = seo.listing_head(path, title, description, cards, base, category=category, city=city)
-    return seo.with_head(page, head)
+    hinted = bool(cards) and path != routes.CALENDAR and set(query) <= SAME_FIRST_CARD
+    return with_image_hint(
+        seo.with_head(page, head), _image_url(cards[0].image_id, "card") if hinted else None
+    )
 
 
 def event_page(slug: str, page: str) -> tuple[int, str]:
@@ -96,7 +104,29 @@ def event_page(slug: str, page: str) -> tuple[int, str]:
         shared = catalogue.get_shared_event(slug)
     except NotFound:
         return 404, seo.with_head(page, seo.not_found_head(base))
-    return 200, seo.with_head(page, seo.event_head(shared, base))
+    poster = _image_url(shared.detail.image_id, "modal")
+    return 200, with_image_hint(seo.with_head(page, seo.event_head(shared, base)), poster)
+
+
+def _image_url(image_id: str | None, size: str) -> str:
+    """The URL the page's state gives the picture (the same signed URL within its expiry step)."""
+    rows = images.images_by_id([image_id]) if image_id else {}
+    return images.image_url(rows.get(image_id or ""), size).url  # type: ignore[arg-type]
+
+
+def with_image_hint(page: str, url: str | None) -> str:
+    """Ask for the first screen's largest picture (the first card's, the event's poster) with the page itself.
+
+    The React app renders it only once the websocket has brought the data; with the hint its bytes are already
+    there. The ``<link>`` goes before the scripts' ``modulepreload`` links so it is not queued behind them.
+    """
+    if not url:
+        return page
+    tag = f'<link rel="preload" as="image" href="{html.escape(url)}" fetchpriority="high"/>'
+    at = page.find('<link rel="modulepreload"')
+    if at < 0:
+        at = page.find("</head>")
+    return page if at < 0 else page[:at] + tag + page[at:]
 
 
 def render(path: str, page: str, slug: str | None, query: dict[str, list[str]]) -> tuple[int, str]:
