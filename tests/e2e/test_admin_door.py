@@ -255,7 +255,9 @@ def test_the_door_from_registrations_to_the_audit_log(page, browser, live_app, a
     log = page.get_by_test_id("audit-row")
     log.first.wait_for(timeout=30_000)
     wait_until(lambda: log.count() >= 4, 15, what="the registration's history")
-    actions = [log.nth(i).get_by_role("rowheader").inner_text() for i in range(log.count())]
+    # Each row names its action in words, with the dotted code beneath.
+    assert log.first.get_by_role("rowheader").inner_text().startswith("Checked in")
+    actions = [log.nth(i).get_by_role("rowheader").locator("code").inner_text() for i in range(log.count())]
     assert actions[:3] == [
         "registration.checked_in",
         "registration.check_in_undone",

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from khala.accounts.state import AccountState, SessionState
 from khala.registrations.state import TicketRow, TicketsState
+from khala.ui import client
 from tests.handlers import run, state_tree, substate
+
+
+def _posts(reply) -> list[dict]:
+    """The form POSTs a handler's reply asks the browser for (khala/ui/client.py commands)."""
+    events = reply if isinstance(reply, list) else [reply]
+    return [c for e in events if e is not None for c in client.commands_of(e) if c["kind"] == "post"]
 
 
 def test_sign_out_forgets_every_loaded_state_and_the_tab_token(db, person) -> None:
@@ -21,8 +28,9 @@ def test_sign_out_forgets_every_loaded_state_and_the_tab_token(db, person) -> No
     tickets.upcoming = [TicketRow(id="r1", ticket_code="SECRET-CODE-1")]
     reply = run(substate(root, SessionState).sign_out())
     assert account.sessions == [] and account.email == "" and tickets.upcoming == []
-    script = str(reply)
-    assert 'sessionStorage.removeItem("token")' in script and '"/auth/signout"' in script
+    # The POST to /auth/signout drops the tab's client token first (client_effects.js: sessionStorage).
+    (post,) = _posts(reply)
+    assert post["action"] == "/auth/signout" and post["forget_tab"] is True
 
 
 def test_deleting_the_account_and_signing_out_everywhere_forget_it_too(db, person) -> None:
@@ -31,4 +39,4 @@ def test_deleting_the_account_and_signing_out_everywhere_forget_it_too(db, perso
     account = substate(root, AccountState)
     run(account.load())
     reply = run(account.sign_out_everywhere())
-    assert account.email == "" and 'sessionStorage.removeItem("token")' in str(reply)
+    assert account.email == "" and [p["forget_tab"] for p in _posts(reply)] == [True]
