@@ -13,11 +13,12 @@ import reflex as rx
 from babel import dates as babel_dates
 
 from khala.admin.state.base import AdminState, StatTile, admin_only, utc
+from khala.admin.state.mail import status_label as mail_status_label
 from khala.audit import service as audit
 from khala.events import reports
 from khala.lib import dates, i18n, money
 from khala.lib.i18n import gettext as _
-from khala.lib.i18n import ngettext, pgettext
+from khala.lib.i18n import ngettext
 from khala.mail import reports as mail_reports
 from khala.registrations import queries as registrations
 from khala.registrations import stats
@@ -108,17 +109,6 @@ def _mail_health(counts: dict[str, int], oldest_queued: datetime | None, now: da
     return MailHealth("open", _("Healthy"), _("%(num)d waiting to be sent.") % {"num": waiting})
 
 
-def _mail_status(status: str) -> str:
-    labels = {
-        "queued": pgettext("mail status", "Queued"),
-        "sending": pgettext("mail status", "Sending"),
-        "sent": pgettext("mail status", "Sent"),
-        "captured": pgettext("mail status", "Captured"),
-        "failed": pgettext("mail status", "Failed"),
-    }
-    return labels.get(status, status.capitalize())
-
-
 def _oldest_queued() -> datetime | None:
     first = mail_reports.list_outbox(status="queued", per_page=1)
     if not first.total:
@@ -190,7 +180,7 @@ class AdminOverviewState(AdminState):
             ),
             StatTile(_("Cancelled registrations"), str(regs.cancelled), ""),
         ]
-        self.mail_tiles = [StatTile(_mail_status(status), str(n), "") for status, n in outbox.items()]
+        self.mail_tiles = [StatTile(mail_status_label(status), str(n), "") for status, n in outbox.items()]
         locale = i18n.babel_locale()
         self.chart = [
             {
