@@ -17,7 +17,8 @@ from khala.registrations.components import register_dialog
 from khala.registrations.state import RegistrationState
 from khala.ui import theme
 from khala.ui.i18n import t as _
-from khala.ui.layout import template
+from khala.ui.i18n import titled
+from khala.ui.layout import SITE_NAME, template
 
 
 def _section(title: str, cards, size: int, *, more_href: str = "/events", empty: str = "") -> rx.Component:
@@ -67,8 +68,9 @@ CHIPS_ROW = {
     route="/",
     title=N_("Discover"),
     heading=N_("Discover events"),
-    page_title="Khala · Discover events",
-    description="Concerts, talks, workshops and meetups near you — find them and get your tickets.",
+    page_title=titled(N_("Discover events"), prefix=f"{SITE_NAME} · "),
+    # The descriptions are translated where the first HTML is written (events/seo_http.py).
+    description=N_("Concerts, talks, workshops and meetups near you — find them and get your tickets."),
     on_load=DiscoverState.load,
 )
 def discover_page() -> rx.Component:
@@ -149,7 +151,7 @@ def discover_page() -> rx.Component:
 @template(
     route="/events",
     title=N_("Events"),
-    description="Search and filter upcoming events by category, city, date and price.",
+    description=N_("Search and filter upcoming events by category, city, date and price."),
     on_load=EventsState.load_from_url,
 )
 def events_page() -> rx.Component:
@@ -191,7 +193,7 @@ def event_page() -> rx.Component:
 @template(
     route="/calendar",
     title=N_("Calendar"),
-    description="Every event of the month at a glance.",
+    description=N_("Every event of the month at a glance."),
     on_load=CalendarState.load_from_url,
 )
 def calendar_page() -> rx.Component:

@@ -78,10 +78,17 @@ def _one(query: dict[str, list[str]], key: str, size: int) -> str | None:
     return value or None
 
 
+def _ours(title: str) -> str:
+    """A prebuilt title ("Khala · Discover events", "Events · Khala") in the request's language."""
+    return " · ".join(i18n.gettext(part) if part else part for part in title.split(" · "))
+
+
 def listing_page(path: str, page: str, query: dict[str, list[str]]) -> str:
     base = get_settings().public_url
-    title = seo.prebuilt_title(page) or f"{seo.SITE_NAME}"
+    # The build wrote the English head; a Swedish visitor's first HTML carries the Swedish one.
+    title = _ours(seo.prebuilt_title(page)) or f"{seo.SITE_NAME}"
     description = seo.prebuilt_description(page)
+    description = i18n.gettext(description) if description else description
     category = city = None
     if path == routes.EVENTS:
         names = dict(catalogue.list_categories())

@@ -77,12 +77,12 @@ def t(message: str) -> str | rx.Var[str]:
     return rx.cond(is_swedish(), swedish, message)
 
 
-def titled(message: str, suffix: str = "") -> str | rx.Var[str]:
-    """``t(message) + suffix`` for props that want one text (a page's ``<title>``: "Kalender · Khala")."""
+def titled(message: str, suffix: str = "", *, prefix: str = "") -> str | rx.Var[str]:
+    """``prefix + t(message) + suffix`` for props that want one text (a page's ``<title>``: "Kalender · Khala")."""
     swedish = i18n.gettext_in(_SV, message)
     if swedish == message:
-        return message + suffix
-    return rx.cond(is_swedish(), swedish + suffix, message + suffix)
+        return prefix + message + suffix
+    return rx.cond(is_swedish(), prefix + swedish + suffix, prefix + message + suffix)
 
 
 def tp(context: str, message: str) -> str | rx.Var[str]:
