@@ -59,8 +59,8 @@ LOCALE_DIR := khala/locale
 PYBABEL_KEYWORDS := -k _ -k N_ -k t -k gettext -k ngettext:1,2 -k tn:1,2 -k pgettext:1c,2 -k tp:1c,2 -k npgettext:1c,2,3
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg $(PYBABEL_KEYWORDS) --no-location --sort-output \
-	  --project Khala --msgid-bugs-address "" -o $(LOCALE_DIR)/messages.pot .
-	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching
+	  --project Khala --msgid-bugs-address "" -w 116 -o $(LOCALE_DIR)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching -w 116
 	$(BIN)/pybabel compile -d $(LOCALE_DIR) -D messages --statistics
 
 compile-messages: $(VENV)/.installed
