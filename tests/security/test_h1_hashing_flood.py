@@ -70,9 +70,11 @@ def _report(name: str, figures: dict) -> None:
 
 def _assert_responsive(figures: dict) -> None:
     assert figures["probes_during_flood"] >= 5, figures
-    # Idle, a session lookup takes a few milliseconds; during the flood it must stay well under a quarter
-    # of a second (before the fix it waited seconds behind the hashes).
-    assert figures["p95_flood_s"] < max(0.25, 5 * figures["p95_idle_s"]), figures
+    # Idle, a session lookup takes a few milliseconds; during the flood it must stay under a second (before the
+    # fix it waited seconds behind the hashes: 4.5 s at only 300 requests). The bound is that order of magnitude,
+    # not a benchmark: on this shared 2-core machine the flood's p95 swings 0.04–0.6 s with the other load
+    # (0.26 s in one clean-clone CI run), so a quarter-second bound failed on noise.
+    assert figures["p95_flood_s"] < max(1.0, 10 * figures["p95_idle_s"]), figures
 
 
 @pytest.mark.slow
