@@ -19,11 +19,11 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from _common import ROOT, table, write_json
+from first_load import seed
 
 from khala.ops import launcher
 
@@ -44,16 +44,6 @@ TARGETS = {
     "tbt_ms": 100,
     "js_css_kb": 220,
 }
-
-
-def seed(env: dict[str, str]) -> None:
-    """Migrate and load the demo catalogue with the server's own settings (``env``): its database and its data
-    directory, where the posters' files go. Seeded in this process they would land in the checkout's data/ and
-    the served pages would show the placeholder instead of the posters."""
-    for command in ("migrate", "seed-demo"):
-        subprocess.run(
-            [sys.executable, "-m", "khala", command], cwd=ROOT, env=env, check=True, capture_output=True
-        )
 
 
 def audit(url: str, out: Path) -> dict[str, object]:

@@ -131,10 +131,10 @@ def main() -> None:
     with launcher.current_build(), tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         url = f"sqlite:///{data_dir / 'khala.db'}"
-        seed(url)
         port = launcher.free_port()
         origin = f"http://127.0.0.1:{port}"
         env = launcher.server_env(data_dir, port, KHALA_DATABASE_URL=url, KHALA_PUBLIC_URL=origin)
+        seed(env)  # with the server's own settings (first_load.seed)
         server = launcher.start(env, data_dir / "serve.log")
         clients = None
         try:
