@@ -11,7 +11,7 @@ import reflex as rx
 
 from khala.admin.components.events import events_section
 from khala.admin.components.overview import overview
-from khala.admin.components.shell import admin_gate, tf
+from khala.admin.components.shell import admin_gate
 from khala.admin.components.venues import venues_section
 from khala.admin.state import AdminEventsState, AdminVenuesState
 from khala.audit.service import SYSTEM
@@ -19,6 +19,7 @@ from khala.errors import Conflict, InvalidInput
 from khala.events import categories
 from khala.lib import i18n
 from khala.lib.i18n import N_
+from khala.ui.i18n import tf
 from tests.handlers import run, state_tree, substate
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import reflex as rx
 
-from khala.admin.components.shell import INPUT_STYLE, labelled, tf
+from khala.admin.components.shell import INPUT_STYLE, labelled
 from khala.lib.i18n import N_
 from khala.ui import theme
-from khala.ui.i18n import t
+from khala.ui.i18n import t, tf
 
 # The dangerous confirm button of a dialog (red, white text).
 CONFIRM_DANGER = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}

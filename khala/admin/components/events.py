@@ -8,12 +8,12 @@ import reflex as rx
 from khala.admin.components.common import confirm_buttons, filter_form
 from khala.admin.components.event_forms import edit_form, event_form, venue_form
 from khala.admin.components.packages import add_package_form, packages_list
-from khala.admin.components.shell import INPUT_STYLE, STATUS_TONES, card, pager, select, tf, tone
+from khala.admin.components.shell import INPUT_STYLE, STATUS_TONES, card, pager, select, tone
 from khala.admin.state.events import SORT_LABELS, AdminEventsState, EventRowView
 from khala.lib.i18n import N_
 from khala.ui import theme
 from khala.ui.forms import form_error
-from khala.ui.i18n import t, tp
+from khala.ui.i18n import t, tf, tp
 from khala.ui.widgets import badge
 
 # What a sorting column header says to a screen reader (the header shows SORT_LABELS).

@@ -10,12 +10,12 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.admin.components.common import confirm_delete, search_form
-from khala.admin.components.shell import INPUT_STYLE, card, pager, tf
+from khala.admin.components.shell import INPUT_STYLE, card, pager
 from khala.admin.state.images import UPLOAD_ID, ImageUploadState, LibraryCard
 from khala.images import service
 from khala.lib.i18n import N_
 from khala.ui import theme
-from khala.ui.i18n import t
+from khala.ui.i18n import t, tf
 
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]}
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.admin.components.shell import card, tf
+from khala.admin.components.shell import card
 from khala.admin.state.base import StatTile
 from khala.admin.state.overview import CHART_DAYS, AdminOverviewState, AuditRow, FillRow
 from khala.lib.i18n import N_
 from khala.ui import theme
-from khala.ui.i18n import t
+from khala.ui.i18n import t, tf
 from khala.ui.widgets import badge
 
 BAR_COLOURS = {"soldout": theme.DANGER, "few": theme.WARNING, "open": theme.SUCCESS}

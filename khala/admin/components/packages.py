@@ -7,14 +7,14 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.admin.components.common import confirm_buttons, local_time_field, prefill
-from khala.admin.components.shell import INPUT_STYLE, form_message, grid, labelled, tf
+from khala.admin.components.shell import INPUT_STYLE, form_message, grid, labelled
 from khala.admin.state.events import AdminEventsState
 from khala.admin.state.packages import PackageRowView
 from khala.lib import money
 from khala.lib.i18n import N_
 from khala.ui import theme
 from khala.ui.forms import field, form_error
-from khala.ui.i18n import t, tp
+from khala.ui.i18n import t, tf, tp
 from khala.ui.widgets import badge
 
 SALES_TONES = {"open": "open", "not_yet": "few", "closed": "muted", "event_past": "muted"}

@@ -3,20 +3,15 @@ cards, tables, selects and labelled controls."""
 
 from __future__ import annotations
 
-import re
-from functools import reduce
-from typing import Any
-
 import reflex as rx
 
 from khala.accounts.state import SessionState
 from khala.admin.state.base import AdminState
-from khala.lib import i18n
 from khala.lib.i18n import N_
 from khala.ui import theme
 from khala.ui.forms import field_error
-from khala.ui.i18n import is_swedish
 from khala.ui.i18n import t as _
+from khala.ui.i18n import tf
 
 SECTIONS: list[tuple[str, str, str]] = [
     (N_("Overview"), "/admin", "layout-dashboard"),
@@ -58,39 +53,6 @@ INPUT_STYLE = {
     "font_size": "1rem",
 }
 LABEL_STYLE = {"font_weight": "600", "color": theme.TEXT}
-
-
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-
-
-def _joined(text: str, values: dict[str, Any]) -> str | rx.Var[str]:
-    parts: list[Any] = []
-    for i, piece in enumerate(_PLACEHOLDER.split(text)):
-        if i % 2 == 0:
-            if piece:
-                parts.append(piece)
-            continue
-        value = values[piece]
-        if isinstance(value, rx.Var) and value._var_type is not str:
-            value = value.to_string()
-        parts.append(value)
-    if all(isinstance(p, str) for p in parts):
-        return "".join(parts)
-    return reduce(lambda a, b: a + b, [rx.Var.create(p) if isinstance(p, str) else p for p in parts])
-
-
-def tf(template: str, **values: Any) -> str | rx.Var[str]:
-    """A sentence with values in it, in the tab's language: ``tf(N_("Edit %(name)s"), name=row.name)``.
-
-    ``template`` is an English msgid with ``%(name)s`` placeholders (mark it with ``N_`` so it is extracted);
-    a value is a state var (filled in the browser) or a plain English word, translated as well (mark it
-    with ``N_`` too). Both languages are compiled into the page, each with its own word order."""
-    english = _joined(template, values)
-    sv_values = {k: i18n.gettext_in("sv", v) if isinstance(v, str) else v for k, v in values.items()}
-    swedish = _joined(i18n.gettext_in("sv", template), sv_values)
-    if isinstance(english, str) and english == swedish:
-        return english
-    return rx.cond(is_swedish(), swedish, english)
 
 
 def section_tab(label: str, href: str, icon: str) -> rx.Component:

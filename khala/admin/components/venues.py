@@ -7,12 +7,12 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.admin.components.common import confirm_delete, search_form
-from khala.admin.components.shell import card, form_message, grid, pager, tf
+from khala.admin.components.shell import card, form_message, grid, pager
 from khala.admin.state.venues import AdminVenuesState, CategoryRowView, VenueRowView
 from khala.lib.i18n import N_
 from khala.ui import theme
 from khala.ui.forms import field, form_error
-from khala.ui.i18n import t, tp
+from khala.ui.i18n import t, tf, tp
 
 
 def _delete_venue(v: VenueRowView) -> rx.Component:
