@@ -116,8 +116,9 @@ def test_metrics_need_the_token(served) -> None:
 
 
 def _wait_js(page, expression: str, timeout: int) -> None:
-    """Poll a JavaScript expression (``page.wait_for_function`` builds its predicate with eval, which this very
-    CSP forbids; ``page.evaluate`` goes through the DevTools protocol)."""
+    """Poll a JavaScript expression, across the navigation of a language switch (``page.wait_for_function`` with
+    an expression string builds its predicate with eval, which this very CSP forbids, and a navigation ends it;
+    ``page.evaluate`` goes through the DevTools protocol)."""
     from playwright.sync_api import Error
 
     deadline = time.monotonic() + timeout / 1000
