@@ -112,3 +112,22 @@ def write_json(name: str, data: object) -> Path:
 
 
 __all__ = ["ROOT", "database", "migrate", "pct", "summary_ms", "table", "using", "write_json"]
+
+
+def oversold(package_id: str, capacity: int) -> dict[str, int]:
+    """Seats handed out beyond capacity, counted from the registrations themselves (and the package row)."""
+    import sqlalchemy as sa
+
+    from khala.db import get_engine
+    from khala.events.models import Package
+    from khala.registrations.models import Registration
+
+    pid = uuid.UUID(package_id)
+    with get_engine().connect() as conn:
+        taken = conn.execute(sa.select(Package.taken).where(Package.id == pid)).scalar_one()
+        seats = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(Registration.quantity), 0)).where(
+                Registration.package_id == pid, Registration.status == "confirmed"
+            )
+        ).scalar_one()
+    return {"taken": taken, "confirmed_seats": seats, "oversold": max(0, seats - capacity, taken - capacity)}

@@ -20,14 +20,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from _common import ROOT, database, pct, table, using, write_json
+from _common import ROOT, database, oversold, pct, table, using, write_json
 from _loadgen import HTTPError, Pool
 
 GRANIAN = str(Path(sys.executable).with_name("granian"))
@@ -167,25 +166,6 @@ async def rush(
         "total_s": round(total, 3),
         "statuses": dict(sorted(statuses.items())),
     }
-
-
-def oversold(package_id: str, capacity: int) -> dict[str, int]:
-    """Seats handed out beyond capacity, counted from the registrations themselves (and the package row)."""
-    import sqlalchemy as sa
-
-    from khala.db import get_engine
-    from khala.events.models import Package
-    from khala.registrations.models import Registration
-
-    pid = uuid.UUID(package_id)
-    with get_engine().connect() as conn:
-        taken = conn.execute(sa.select(Package.taken).where(Package.id == pid)).scalar_one()
-        seats = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(Registration.quantity), 0)).where(
-                Registration.package_id == pid, Registration.status == "confirmed"
-            )
-        ).scalar_one()
-    return {"taken": taken, "confirmed_seats": seats, "oversold": max(0, seats - capacity, taken - capacity)}
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from _common import database, pct, table, using, write_json
+from _common import database, oversold, pct, table, using, write_json
 
 from khala.ops import launcher
 
@@ -213,24 +213,6 @@ async def rush(base: str, package_id: str, slug: str, tokens: list[str], spread:
         "mail_told_p50_ms": round(pct(told, 50) * 1000, 1),
         "mail_told_p95_ms": round(pct(told, 95) * 1000, 1),
     }
-
-
-def oversold(package_id: str, capacity: int) -> dict[str, int]:
-    import sqlalchemy as sa
-
-    from khala.db import get_engine
-    from khala.events.models import Package
-    from khala.registrations.models import Registration
-
-    pid = uuid.UUID(package_id)
-    with get_engine().connect() as conn:
-        taken = conn.execute(sa.select(Package.taken).where(Package.id == pid)).scalar_one()
-        seats = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(Registration.quantity), 0)).where(
-                Registration.package_id == pid, Registration.status == "confirmed"
-            )
-        ).scalar_one()
-    return {"taken": taken, "confirmed_seats": seats, "oversold": max(0, seats - capacity, taken - capacity)}
 
 
 def main() -> None:
