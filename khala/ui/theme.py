@@ -101,6 +101,9 @@ secondary_button = {
     **focus_ring,
 }
 
+# A button that destroys or revokes (delete, revoke a key, cancel a registration): white on red.
+danger_button = {**primary_button, "background": DANGER, "color": ON_SECONDARY}
+
 link_style = {
     "color": PRIMARY_TEXT,
     "text_decoration": "underline",

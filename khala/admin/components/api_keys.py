@@ -12,8 +12,6 @@ from khala.ui.forms import field_error
 from khala.ui.i18n import t as _
 from khala.ui.widgets import badge
 
-DANGER_BUTTON = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}
-
 
 def _row(k: KeyRowView) -> rx.Component:
     s = AdminApiKeysState
@@ -45,7 +43,7 @@ def _row(k: KeyRowView) -> rx.Component:
                     s.confirm_revoke == k.id,
                     rx.hstack(
                         rx.button(
-                            _("Confirm revoke"), on_click=s.revoke(k.id), size="1", style=DANGER_BUTTON
+                            _("Confirm revoke"), on_click=s.revoke(k.id), size="1", style=theme.danger_button
                         ),
                         rx.button(
                             _("Keep"), on_click=s.ask_revoke(""), size="1", style=theme.secondary_button

@@ -13,7 +13,6 @@ from khala.ui.i18n import t as _
 from khala.ui.i18n import tp
 from khala.ui.widgets import badge
 
-DANGER_BUTTON = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}
 LINK_BUTTON = {
     **theme.secondary_button,
     "display": "inline-flex",
@@ -37,7 +36,7 @@ def _actions(r: RegistrationRowView) -> rx.Component:
     return rx.cond(
         s.confirm_id == r.id,
         rx.hstack(
-            rx.button(_("Confirm cancel"), on_click=s.cancel(r.id), size="1", style=DANGER_BUTTON),
+            rx.button(_("Confirm cancel"), on_click=s.cancel(r.id), size="1", style=theme.danger_button),
             rx.button(_("Keep"), on_click=s.ask_cancel(""), size="1", style=theme.secondary_button),
             spacing="2",
         ),

@@ -15,8 +15,6 @@ from khala.ui.i18n import t as _
 from khala.ui.i18n import tp
 from khala.ui.widgets import badge
 
-DANGER_BUTTON = {**theme.primary_button, "background": theme.DANGER, "color": theme.ON_SECONDARY}
-
 
 def _role_button(u: dict) -> rx.Component:
     is_admin = u["is_admin"] == "yes"
@@ -55,7 +53,9 @@ def _standing_button(u: dict) -> rx.Component:
         rx.cond(
             s.confirm_disable == u["id"],
             rx.hstack(
-                rx.button(_("Confirm disable"), on_click=s.disable(u["id"]), size="1", style=DANGER_BUTTON),
+                rx.button(
+                    _("Confirm disable"), on_click=s.disable(u["id"]), size="1", style=theme.danger_button
+                ),
                 rx.button(_("Keep"), on_click=s.ask_disable(""), size="1", style=theme.secondary_button),
                 spacing="2",
             ),
