@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -243,6 +244,21 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
+
+
+def wait_for_path(pg, path: str, *, timeout: float = 30_000) -> None:
+    """Wait until the browser's URL has exactly this path (and this query, when ``path`` has one).
+
+    Not ``wait_for_url(re.compile(path + "$"))``: ``/login?next=/tickets`` ends with ``/tickets`` too, so such a
+    wait returns at once on the sign-in page, and the next ``goto`` aborts the sign-in still in flight.
+    """
+    want = urlsplit(path)
+
+    def there(url: str) -> bool:
+        at = urlsplit(url)
+        return at.path.rstrip("/") == want.path.rstrip("/") and (not want.query or at.query == want.query)
+
+    pg.wait_for_url(there, timeout=timeout)
 
 
 def screenshot(pg, name: str, *, width: int | None = None) -> Path:

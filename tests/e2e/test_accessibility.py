@@ -7,7 +7,6 @@ Content-Security-Policy (no inline script is added to them).
 
 from __future__ import annotations
 
-import re
 import uuid
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from khala.audit.service import Actor
 from khala.db import session_scope, utcnow
 from khala.events import catalogue
 from khala.registrations import service as registrations
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, wait_for_path
 
 pytestmark = pytest.mark.e2e
 
@@ -98,7 +97,7 @@ def test_account_pages_have_no_wcag_21_aa_violations(page, live_app, app_db) -> 
     page.locator("#email").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("#login-submit").click()
-    page.wait_for_url(re.compile(r"/tickets$"), timeout=30_000)
+    wait_for_path(page, "/tickets")
 
     problems = [p for path, ready in SIGNED_IN.items() for p in _violations(page, path, ready)]
     assert not problems, "axe-core found WCAG 2.1 AA violations:\n" + "\n".join(problems)

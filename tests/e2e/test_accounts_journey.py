@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from khala.accounts import service, sessions
-from tests.e2e.conftest import screenshot, wait_until
+from tests.e2e.conftest import screenshot, wait_for_path, wait_until
 from tests.e2e.test_accounts_websocket import accounts_wired  # noqa: F401  (skips until wired)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("accounts_wired")]
@@ -61,7 +61,7 @@ def test_sign_up_verify_sign_in_account_sign_out(page, live_app, smtp_sink, app_
     page.locator("#email").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("#login-submit").click()
-    page.wait_for_url(re.compile(r"/account$"), timeout=30_000)
+    wait_for_path(page, "/account")
     page.locator("#account-email").get_by_text(email).wait_for(timeout=30_000)
     screenshot(page, "accounts-account")
 

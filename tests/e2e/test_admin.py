@@ -13,7 +13,7 @@ from khala.accounts import passwords
 from khala.accounts.models import User
 from khala.db import session_scope, utcnow
 from khala.events import catalogue, reports
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, wait_for_path
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ def _sign_in(page, email: str, next_path: str) -> None:
     page.locator("#email").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("#login-submit").click()
-    page.wait_for_url(re.compile(re.escape(next_path) + "$"), timeout=30_000)
+    wait_for_path(page, next_path)
 
 
 def test_non_admins_are_kept_out(page, live_app, app_db) -> None:

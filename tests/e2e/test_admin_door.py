@@ -23,7 +23,7 @@ from khala.db import session_scope, utcnow
 from khala.events import catalogue, reports
 from khala.registrations import roster, tickets
 from khala.registrations import service as registrations
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, screenshot, wait_until
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, screenshot, wait_for_path, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -49,7 +49,7 @@ def _sign_in(page, email: str, next_path: str) -> None:
     page.locator("#email").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("#login-submit").click()
-    page.wait_for_url(re.compile(re.escape(next_path) + "$"), timeout=30_000)
+    wait_for_path(page, next_path)
 
 
 def _open_event():

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from urllib.parse import urlsplit
 
 import pytest
 
 from khala.accounts import passwords
 from khala.accounts.models import User
 from khala.db import session_scope, utcnow
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, wait_for_path
 
 pytestmark = pytest.mark.e2e
 
@@ -58,7 +57,7 @@ def test_the_dashboard_in_swedish(sv_page, live_app, app_db) -> None:
     page.locator("#email").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("#login-submit").click()
-    page.wait_for_url(lambda url: urlsplit(url).path.rstrip("/") == "/admin")  # not /login?next=/admin
+    wait_for_path(page, "/admin")
     for path, swedish, english in SECTIONS:
         page.goto(path)
         main = page.locator("#main")

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.ui.assets import shared_asset
 from khala.ui.i18n import t as _
 
-SCANNER_MODULE = rx.asset("qr_scanner.js", shared=True)
+SCANNER_MODULE = shared_asset("qr_scanner.js", module=__name__, file=__file__)
 
 
 def _text(value: rx.Var) -> list[rx.Var]:
