@@ -199,7 +199,13 @@ def _money_and_mail() -> rx.Component:
 def _audit_row(e: AuditRow) -> rx.Component:
     return rx.box(
         rx.flex(
-            rx.code(e.action, size="1"),
+            rx.text(
+                e.action_label,
+                " ",
+                rx.code(e.action, size="1", color=theme.TEXT_MUTED),
+                size="2",
+                weight="medium",
+            ),
             rx.text(e.at, size="1", color=theme.TEXT_MUTED, white_space="nowrap"),
             justify="between",
             gap="0.5rem",

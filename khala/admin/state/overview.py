@@ -12,6 +12,7 @@ from typing import Any
 import reflex as rx
 from babel import dates as babel_dates
 
+from khala.admin.state.audit import action_label, action_labels, object_label
 from khala.admin.state.base import AdminState, StatTile, admin_only, utc
 from khala.admin.state.mail import status_label as mail_status_label
 from khala.audit import service as audit
@@ -45,6 +46,7 @@ class AuditRow:
     at: str = ""
     actor: str = ""
     action: str = ""
+    action_label: str = ""  # the action in words (the audit section's labels), the code shown beneath
     target: str = ""
     changes: str = ""
 
@@ -76,13 +78,15 @@ def _fill_row(f: stats.EventFill) -> FillRow:
     )
 
 
-def _audit_row(e: audit.AuditRow) -> AuditRow:
+def _audit_row(e: audit.AuditRow, labels: dict[str, str]) -> AuditRow:
     changed = ", ".join(sorted(e.changes))
+    kind = object_label(e.object_type)
     return AuditRow(
         at=utc(e.at),
         actor=e.actor_label or e.actor_kind,
         action=e.action,
-        target=f"{e.object_type} {e.object_id[:8]}" if e.object_id else e.object_type,
+        action_label=action_label(e.action, labels),
+        target=f"{kind} {e.object_id[:8]}" if e.object_id else kind,
         changes=changed[:120],
     )
 
@@ -198,5 +202,6 @@ class AdminOverviewState(AdminState):
             for code, minor in revenue.items()
         ]
         self.mail_health = _mail_health(outbox, oldest, now)
-        self.latest = [_audit_row(e) for e in latest.items]
+        labels = action_labels()
+        self.latest = [_audit_row(e, labels) for e in latest.items]
         return None
