@@ -5,6 +5,10 @@ on a fresh SQLite file and a fresh PostgreSQL database. Each attempt registers a
 account is made, then the seat taken, as at a box office) with a write key. Reports registrations/s while
 seats last, p50/p95 of every attempt, the status counts and the oversold count (must be 0).
 
+Before the rush the same 50 connections register 200 other addresses for another package, as a server that has
+been up a while would have done (its connection pool open, its statements compiled and prepared, the key
+checked): the rush measures seats, not a cold worker's first second (the service rush warms up the same way).
+
     .venv/bin/python bench/api_rush.py [--attempts 1000] [--concurrency 50] [--capacity 200]
 """
 
@@ -100,8 +104,12 @@ def serve_api(database_url: str, *, workers: int = 1) -> Iterator[str]:
                 proc.wait()
 
 
-def setup(capacity: int) -> tuple[str, str]:
-    """A published event with one package of ``capacity`` seats (one per registration), and a write key."""
+WARM_UP = 200
+
+
+def setup(capacity: int) -> tuple[str, str, str]:
+    """A published event with one package of ``capacity`` seats (one per registration), a second package of
+    ``WARM_UP`` seats for the warm-up, and a write key."""
     from khala.api import keys
     from khala.audit.service import Actor
     from khala.db import session_scope, utcnow
@@ -115,12 +123,29 @@ def setup(capacity: int) -> tuple[str, str]:
         package = events.add_package(
             s, event.id, title="Rush tier", capacity=capacity, max_per_registration=1, actor=bench
         )
-        package_id = str(package.id)
-    return package_id, keys.create_key("bench box office", "write", actor=bench).secret
+        warm = events.add_package(
+            s, event.id, title="Warm-up tier", capacity=WARM_UP, max_per_registration=1, actor=bench
+        )
+        package_id, warm_id = str(package.id), str(warm.id)
+    return package_id, warm_id, keys.create_key("bench box office", "write", actor=bench).secret
+
+
+async def warm_up(base: str, package_id: str, secret: str, concurrency: int) -> None:
+    """What a running server has done already: ``WARM_UP`` registrations of other addresses (all must
+    succeed), so the rush meets an open pool, compiled statements and a checked key."""
+    r = await rush(base, package_id, secret, WARM_UP, concurrency, WARM_UP, prefix="warm")
+    if r["statuses"] != {"201": WARM_UP}:
+        raise SystemExit(f"the warm-up failed: {r['statuses']}")
 
 
 async def rush(
-    base: str, package_id: str, secret: str, attempts: int, concurrency: int, capacity: int
+    base: str,
+    package_id: str,
+    secret: str,
+    attempts: int,
+    concurrency: int,
+    capacity: int,
+    prefix: str = "rush",
 ) -> dict:
     latencies: list[float] = []
     ok_times: list[float] = []
@@ -139,7 +164,7 @@ async def rush(
                     status, _, body = await pool.request(
                         "POST",
                         f"/packages/{package_id}/registrations",
-                        json_body={"email": f"rush{i}@bench.invalid"},
+                        json_body={"email": f"{prefix}{i}@bench.invalid"},
                     )
                     key = str(status) + (f" {json.loads(body).get('code')}" if status >= 400 else "")
                 except (OSError, HTTPError, asyncio.IncompleteReadError) as exc:
@@ -180,8 +205,9 @@ def main() -> None:
             if url is None:
                 continue
             with using(url):
-                package_id, secret = setup(args.capacity)
+                package_id, warm_id, secret = setup(args.capacity)
             with serve_api(url) as base:
+                asyncio.run(warm_up(base, warm_id, secret, args.concurrency))
                 r = asyncio.run(
                     rush(base, package_id, secret, args.attempts, args.concurrency, args.capacity)
                 )
@@ -202,7 +228,8 @@ def main() -> None:
             )
     table(
         f"API rush: {args.attempts} attempts, {args.concurrency} concurrent, capacity {args.capacity} "
-        "(POST /api/v1/packages/{id}/registrations over HTTP, Granian, 1 worker)",
+        "(POST /api/v1/packages/{id}/registrations over HTTP, Granian, 1 worker; "
+        f"after {WARM_UP} warm-up registrations)",
         [
             "database",
             "registered",
