@@ -130,5 +130,7 @@ def test_the_overview_state(person, make_event, make_user) -> None:
     assert [(t.label, t.value) for t in state.revenue] == [("SEK", money.format_price(30000, "SEK"))]
     assert state.mail_health.verdict == "Delayed"
     assert state.latest and state.latest[0].action == "registration.created"
-    assert state.latest[0].action_label == "Registration made" and state.latest[0].target.startswith("Registration ")
+    assert state.latest[0].action_label == "Registration made" and state.latest[0].target.startswith(
+        "Registration "
+    )
     assert {t.label for t in state.tiles} >= {"Published events", "Seats sold"}
