@@ -151,3 +151,22 @@ def test_the_box_office_seat_statement_is_converted_once_not_per_registration(db
     done = registrations.register_attendee("two@example.com", pkg.id, actor=BOX_OFFICE)
     assert done.account_created and _count(Registration, Registration.package_id == pkg.id) == 2
     assert converted == [], [q[:80] for q in converted]
+
+
+def test_the_new_account_row_is_what_the_model_would_make() -> None:
+    """``new_account`` builds the row from User's defaults without the model instance: the same columns and
+    values (the id and the creation time fresh each time), and a required column left out is refused."""
+    row = seats.new_account("ada@example.com", "Ada", actor=BOX_OFFICE).row
+    model = User(email="ada@example.com", display_name="Ada")
+    expected = {c.name: getattr(model, c.name) for c in User.__table__.columns}
+    assert row.keys() == expected.keys()
+    assert {k: v for k, v in row.items() if k not in ("id", "created_at")} == {
+        k: v for k, v in expected.items() if k not in ("id", "created_at")
+    }
+    assert (
+        isinstance(row["id"], uuid.UUID)
+        and row["id"] != seats.new_account("b@x.org", "B", actor=BOX_OFFICE).row["id"]
+    )
+    assert abs((row["created_at"] - utcnow()).total_seconds()) < 5 and row["created_at"].tzinfo is not None
+    with pytest.raises(TypeError):
+        seats._user_row(email="no-name@example.com")
