@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
+from datetime import date, datetime, time
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlunsplit
 
@@ -148,8 +150,31 @@ def paged(
 # ------------------------------------------------------------------------------------------ idempotency
 
 
+class _Encoded(JSONResponse):
+    """A JSONResponse whose body is already rendered (``json_response``)."""
+
+    def render(self, content: Any) -> bytes:
+        return content
+
+
+def _plain(value: Any) -> Any:
+    """What ``jsonable_encoder`` makes of a value ``json`` cannot write itself (called only for those): the
+    common ones directly (an id, a time), anything else through FastAPI's encoder."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return jsonable_encoder(value)
+
+
 def json_response(status: int, content: Any, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(jsonable_encoder(content), status_code=status, headers=headers)
+    """``JSONResponse(jsonable_encoder(content))``, byte for byte, in one pass of the C encoder: dicts,
+    lists, strings and numbers are written as they are and only ids, times and the like are converted
+    (walking every value through ``jsonable_encoder`` first cost more than the rest of the serialisation)."""
+    body = json.dumps(
+        content, default=_plain, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
+    return _Encoded(body, status_code=status, headers=headers)
 
 
 def idempotent(
