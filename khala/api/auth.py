@@ -9,6 +9,7 @@ hop, and the database and Redis calls go to the thread pool, so they never block
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Request, Response, Security
@@ -48,8 +49,7 @@ async def api_key(
     given = secret or gateway_secret
     if not given:
         raise NotAuthenticated(_("Send your API key in the %(header)s header.") % {"header": HEADER})
-    # A key this process checked in the last seconds needs no query: answered here, on the event loop.
-    key = keys.remembered(given) or await run_in_threadpool(keys.authenticate, given)
+    key = await checked(given)
     if key is None:
         raise NotAuthenticated(_("This API key is not valid: it is unknown or has been revoked."))
     if get_settings().redis_url:
@@ -61,6 +61,37 @@ async def api_key(
     response.headers["RateLimit-Reset"] = str(allowance.reset_after)
     request.state.api_key = key
     return key
+
+
+_looking_up: dict[tuple[str, int], asyncio.Future[KeyView | None]] = {}
+
+
+async def checked(given: str) -> KeyView | None:
+    """``keys.authenticate(given)``, without a thread hop or a query when the key was checked in the last
+    seconds (``keys.remembered``: answered here, on the event loop). Requests that arrive with the same
+    secret while its look-up runs wait for that one look-up instead of each making their own (50 concurrent
+    requests of a box office at start-up, or when the remembered key expires, were 50 queries and 50 threads
+    competing with the registrations for the connection pool). Shared only within one cache generation: a
+    request that arrives after a revocation in this process never waits on a look-up from before it."""
+    key = keys.remembered(given)
+    if key is not None:
+        return key
+    loop = asyncio.get_running_loop()
+    slot = (given, keys.generation())
+    pending = _looking_up.get(slot)
+    if pending is None or pending.get_loop() is not loop:
+        pending = asyncio.ensure_future(run_in_threadpool(keys.authenticate, given))
+        _looking_up[slot] = pending
+        pending.add_done_callback(lambda done: _forget(slot, done))
+    # shield: a request that goes away (its client disconnected) does not cancel the others' look-up
+    return await asyncio.shield(pending)
+
+
+def _forget(slot: tuple[str, int], done: asyncio.Future[KeyView | None]) -> None:
+    if _looking_up.get(slot) is done:
+        del _looking_up[slot]
+    if not done.cancelled():
+        done.exception()  # retrieved: when every waiter went away, a failure is not logged as unretrieved
 
 
 async def read_key(

@@ -123,12 +123,13 @@ def authenticate(secret: str | None, *, now: datetime | None = None) -> KeyView 
     prefix = match.group(1) if match else ""
     given = hash_secret(secret.strip()) if match and secret else ""
     now = now or utcnow()
+    generation = _cache.generation
     if given:
         remembered = _cache.get(given)
         if remembered is not None:
             if now - (remembered.last_used_at or now) >= LAST_USED_RESOLUTION:
                 _touch(uuid.UUID(remembered.id), now)
-                _cache.put(given, dataclasses.replace(remembered, last_used_at=now))
+                _cache.put(given, dataclasses.replace(remembered, last_used_at=now), generation)
             return remembered
     with session_scope() as s:
         key = s.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first() if prefix else None
@@ -138,9 +139,9 @@ def authenticate(secret: str | None, *, now: datetime | None = None) -> KeyView 
         view = _view(key)
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         _touch(key.id, now)
-        _cache.put(given, dataclasses.replace(view, last_used_at=now))
+        _cache.put(given, dataclasses.replace(view, last_used_at=now), generation)
     else:
-        _cache.put(given, view)
+        _cache.put(given, view, generation)
     return view
 
 
@@ -164,6 +165,7 @@ class _Cache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, object, KeyView]] = {}
+        self.generation = 0  # how many times the cache was cleared
 
     def get(self, secret_hash: str) -> KeyView | None:
         entry = self._entries.get(secret_hash)
@@ -176,8 +178,12 @@ class _Cache:
             return None
         return view
 
-    def put(self, secret_hash: str, view: KeyView) -> None:
+    def put(self, secret_hash: str, view: KeyView, generation: int | None = None) -> None:
+        """Remember ``view``; not when the cache was cleared (a revocation) since ``generation`` was read:
+        a look-up that began before a revocation must not vouch for the key after it."""
         with self._lock:
+            if generation is not None and generation != self.generation:
+                return
             if len(self._entries) >= _CACHE_LIMIT:
                 self._entries.clear()
             self._entries[secret_hash] = (time.monotonic() + CACHE_SECONDS, get_engine(), view)
@@ -185,9 +191,16 @@ class _Cache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.generation += 1
 
 
 _cache = _Cache()
+
+
+def generation() -> int:
+    """Changes whenever this process forgets every key (a revocation): ``auth`` shares one look-up among
+    concurrent requests of one secret only within a generation."""
+    return _cache.generation
 
 
 def _touch(key_id: uuid.UUID, now: datetime) -> None:

@@ -76,3 +76,61 @@ def test_use_is_noted_at_most_once_a_minute(client, make_key):
     assert first is not None
     client.get("/events", headers=headers)
     assert keys.find_key(key.prefix).last_used_at == first
+
+
+def test_concurrent_requests_of_one_secret_share_one_look_up(make_key, monkeypatch):
+    """50 requests with a key this process has not checked yet (start-up, or its remembered check expired)
+    make one look-up, not 50; each gets the key, a bad secret gets None, and a revocation in between starts
+    a fresh look-up that refuses it."""
+    import asyncio
+    import threading
+
+    from khala.api import auth
+
+    key, headers = make_key("write")
+    secret = headers["X-API-Key"]
+    calls: list[str] = []
+    release = threading.Event()
+    real = keys.authenticate
+
+    def counted(given, **kw):
+        calls.append(given)
+        release.wait(5)  # the look-up is slow: the other requests arrive while it runs
+        return real(given, **kw)
+
+    monkeypatch.setattr(keys, "authenticate", counted)
+    keys._cache.clear()
+
+    async def rush(secret: str, n: int):
+        waiting = [asyncio.ensure_future(auth.checked(secret)) for _ in range(n)]
+        await asyncio.sleep(0.05)
+        release.set()
+        return await asyncio.gather(*waiting)
+
+    found = asyncio.run(rush(secret, 50))
+    assert len(calls) == 1 and all(k is not None and k.id == key.id for k in found)
+    assert auth._looking_up == {}
+
+    calls.clear()
+    found = asyncio.run(rush(secret, 5))  # remembered now: no look-up at all
+    assert calls == [] and all(k.id == key.id for k in found)
+
+    release.clear()
+    calls.clear()
+    assert asyncio.run(rush(secret[:-4] + "AAAA", 10)) == [None] * 10 and len(calls) == 1
+
+    async def revoked_meanwhile():
+        keys._cache.clear()
+        release.clear()
+        before = asyncio.ensure_future(auth.checked(secret))
+        await asyncio.sleep(0.05)
+        keys.revoke_key(key.prefix, actor=Actor.system("tests"))
+        after = asyncio.ensure_future(auth.checked(secret))
+        await asyncio.sleep(0.05)
+        release.set()
+        return await before, await after
+
+    calls.clear()
+    _, after = asyncio.run(revoked_meanwhile())
+    assert after is None and len(calls) == 2  # the request after the revocation made its own look-up
+    assert keys.remembered(secret) is None
