@@ -95,7 +95,7 @@ class ETagMiddleware:
             if "vary" not in headers:
                 headers["Vary"] = VARY
             if if_none_match and _matches(if_none_match, tag):
-                for name in ("content-length", "content-type"):
+                for name in ("content-length", "content-type", "content-encoding"):
                     if name in headers:
                         del headers[name]
                 await send({"type": "http.response.start", "status": 304, "headers": headers.raw})

@@ -1,24 +1,32 @@
 """REST API v1 of events: the catalogue (any key) and categories.
 
 The list is the site's catalogue search (``events.catalogue.search_events``: the same filters, sorts and
-pages); an event comes with its packages and their live availability.
+pages); an event comes with its packages and their live availability. A list answer is rendered once (JSON,
+its ETag, a gzip copy) and remembered for a second by filters, page, language and what the key may see
+(``catalogue.remembered``): a hit is answered on the event loop without a query; its seat counts are at most a
+second old, and any change this process writes is seen at once.
 """
 
 from __future__ import annotations
 
+import gzip
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, TypeAdapter
+from starlette.concurrency import run_in_threadpool
 
 from khala.api.auth import ReadKey, WriteKey, actor_of
-from khala.api.http import IdempotencyKey, idempotent, json_response, paged
+from khala.api.http import VARY, IdempotencyKey, etag_of, idempotent, json_response, link_header
 from khala.api.schemas import PREFIX, READ_ERRORS, WRITE_ERRORS, IsoDatetime, examples, problem_responses
-from khala.events import catalogue, commands
+from khala.events import catalogue, commands, totals
 from khala.events import service as rules
 from khala.events.catalogue import EventCard, EventDetail, PackageView
+from khala.lib.i18n import get_language
 from khala.locations.api_v1 import VENUE_EXAMPLE, Venue, venue_of
 
 router = APIRouter()
@@ -240,6 +248,38 @@ def event_of(d: EventDetail) -> dict[str, object]:
     }
 
 
+_EVENT_LIST = TypeAdapter(EventList)  # what FastAPI validates and dumps a response_model with
+GZIP_MINIMUM = 1000  # as the app's GZipMiddleware: smaller bodies go uncompressed
+
+
+@dataclass(frozen=True)
+class _ListAnswer:
+    body: bytes  # the JSON, as FastAPI would render it through EventList
+    gzipped: bytes | None  # the same, compressed (None: too small to be worth it)
+    etag: str  # of the uncompressed body (what ETagMiddleware would give it)
+    total: int
+    pages: int
+
+
+def _render_list(wanted: int, **search: object) -> _ListAnswer:
+    result = catalogue.search_events(**search)  # type: ignore[arg-type]
+    content = {
+        "items": [] if wanted > result.page else [summary_of(c) for c in result.items],  # past the end: empty
+        "total": result.total,
+        "page": wanted,
+        "page_size": result.page_size,
+        "pages": result.pages,
+    }
+    body = _EVENT_LIST.dump_json(_EVENT_LIST.validate_python(content))
+    return _ListAnswer(
+        body=body,
+        gzipped=gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MINIMUM else None,
+        etag=etag_of(body),
+        total=result.total,
+        pages=result.pages,
+    )
+
+
 @router.get(
     "/events",
     response_model=EventList,
@@ -247,7 +287,7 @@ def event_of(d: EventDetail) -> dict[str, object]:
     summary="Search the catalogue",
     responses=problem_responses(*READ_ERRORS),
 )
-def list_events(
+async def list_events(
     request: Request,
     response: Response,
     key: ReadKey,
@@ -262,20 +302,44 @@ def list_events(
     sort: Annotated[Literal["date", "price", "popularity"], Query()] = "date",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=catalogue.MAX_PAGE_SIZE)] = 24,
-) -> dict[str, object]:
+) -> Response:
     """Published events; without a date range only those that have not ended, soonest first."""
-    result = catalogue.search_events(
-        text=q,
-        category=category,
-        city=city,
-        date_from=date_from,
-        date_to=date_to,
-        price=price,
-        sort=sort,
-        page=page,
-        page_size=page_size,
+    search = {
+        "text": q,
+        "category": category,
+        "city": city,
+        "date_from": date_from,
+        "date_to": date_to,
+        "price": price,
+    }
+    # Everything the answer depends on, as given (equal parameters, equal answer). Every key sees the same
+    # published catalogue today; what a key may see is in it all the same, so no answer reaches a key that
+    # should not see it.
+    remembered_as = (
+        "api.v1.events",
+        key.can_write,
+        get_language(),
+        *search.values(),
+        sort,
+        page,
+        page_size,
     )
-    return paged(request, response, result, page, [summary_of(c) for c in result.items])
+    answer: _ListAnswer | None = totals.recall(remembered_as)
+    if answer is None:  # read and render off the event loop; concurrent askers of the same answer wait for it
+        build = partial(_render_list, page, sort=sort, page=page, page_size=page_size, **search)
+        answer = await run_in_threadpool(totals.answer, remembered_as, build)
+    headers = {"ETag": answer.etag}
+    body = answer.body
+    if answer.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        # Compressed once, when rendered; the GZipMiddleware passes an encoded body through untouched.
+        body = answer.gzipped
+        headers["Content-Encoding"] = "gzip"
+        headers["Vary"] = f"{VARY}, Accept-Encoding"
+    out = Response(body, media_type="application/json", headers=headers)
+    out.headers["Link"] = link_header(request, page, answer.pages)
+    out.headers["X-Total-Count"] = str(answer.total)
+    out.headers.raw.extend(response.headers.raw)  # the rate limit's (a returned Response keeps only its own)
+    return out
 
 
 @router.get(

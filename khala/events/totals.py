@@ -16,6 +16,10 @@ totals it counted, by filter set (not page or sort), and forgets them
 A total is only remembered when it was counted on a connection of its own (not inside a caller's transaction,
 which might see its own uncommitted rows), with the version read before counting, so a count that raced a
 write is filed under the version the write made stale.
+
+The REST API's list answers (a page rendered to JSON, gzip and ETag) are remembered here too (``answer``), for
+``ANSWER_SECONDS`` at most: they carry seat counts, so any write of this process to the watched tables,
+a registration's seat counters included, forgets them at once; a change made elsewhere shows within that time.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -34,11 +39,15 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Delete, Insert, Update
 from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import Select
 
+from khala.db import get_engine
 from khala.events.models import Event
 
 CACHE_SECONDS = 3.0
 _LIMIT = 2_000  # filter sets per engine; past it the table starts afresh
+ANSWER_SECONDS = 1.0  # how long a remembered answer (with its seat counts) may be served
+_ANSWER_LIMIT = 1_000  # answers per engine (a list page: ~15 KB with its gzip copy)
 WATCHED = frozenset({"event", "package", "location", "category"})
 # What a registration changes on those rows: seat counters no filter reads.
 SEAT_COLUMNS = frozenset({"seats_taken", "seats_version", "taken"})
@@ -58,10 +67,23 @@ class _Total:
     value: int
 
 
+@dataclass(frozen=True)
+class _Answer:
+    written: int
+    expires: float  # time.monotonic()
+    value: Any
+
+
 class _EngineTotals:
     def __init__(self) -> None:
-        self.version = 0
+        self.version = 0  # raised by writes a filter or count reads
+        self.written = 0  # raised by every write to the watched tables, seat counters included
         self.entries: dict[Hashable, _Total] = {}
+        self.answers: dict[Hashable, _Answer] = {}
+        self.building: dict[Hashable, threading.Lock] = {}
+
+
+T = TypeVar("T")
 
 
 _lock = threading.Lock()
@@ -81,9 +103,7 @@ def total(
     number and, when ``time_bound``, the earliest end among the matching events)."""
     _listen()
     with _lock:
-        mine = _by_engine.get(engine)
-        if mine is None:
-            mine = _by_engine[engine] = _EngineTotals()
+        mine = _mine(engine)
         version = mine.version
         hit = mine.entries.get(filters)
     if (
@@ -109,21 +129,82 @@ def total(
     return value
 
 
-def changed(engine: Engine) -> None:
-    """The catalogue of ``engine`` changed: every remembered total of it is stale."""
+def _mine(engine: Engine) -> _EngineTotals:
+    """(Under ``_lock``.)"""
+    mine = _by_engine.get(engine)
+    if mine is None:
+        mine = _by_engine[engine] = _EngineTotals()
+    return mine
+
+
+def recall(key: Hashable, engine: Engine | None = None) -> Any | None:
+    """The answer remembered under ``key`` (for ``engine``, default the process's), if it is still good; no
+    I/O (fit for the event loop)."""
+    engine = engine or get_engine()
+    _listen()
+    with _lock:
+        mine = _mine(engine)
+        hit = mine.answers.get(key)
+        if hit is None or hit.written != mine.written or hit.expires <= time.monotonic():
+            return None
+        return hit.value
+
+
+def answer(key: Hashable, build: Callable[[], T], engine: Engine | None = None) -> T:
+    """``build()`` (catalogue reads rendered, e.g. ``catalogue.search_events`` without a session), remembered
+    under ``key`` for at most ``ANSWER_SECONDS`` and forgotten at once when this process writes to the watched
+    tables (a seat taken too). ``build`` must read on connections of its own (never a caller's transaction)
+    and everything the answer depends on must be in ``key``. One thread builds a missing answer; the others
+    asking for it meanwhile wait for it. Blocks: call it off the event loop."""
+    engine = engine or get_engine()
+    _listen()
+    with _lock:
+        mine = _mine(engine)
+        gate = mine.building.setdefault(key, threading.Lock())
+    with gate:
+        hit = recall(key, engine)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        try:
+            with _lock:
+                written = mine.written  # before reading: a write that races the build makes it stale
+            started = time.monotonic()  # the answer's age counts from before its reads
+            value = build()
+            kept = _Answer(written=written, expires=started + ANSWER_SECONDS, value=value)
+            with _lock:
+                if len(mine.answers) >= _ANSWER_LIMIT:
+                    now = time.monotonic()
+                    mine.answers = {k: a for k, a in mine.answers.items() if a.expires > now}
+                    if len(mine.answers) >= _ANSWER_LIMIT:
+                        mine.answers.clear()
+                mine.answers[key] = kept
+        finally:
+            with _lock:
+                mine.building.pop(key, None)
+    return value
+
+
+def changed(engine: Engine, *, filters: bool = True) -> None:
+    """The catalogue of ``engine`` changed: every remembered answer of it is stale, and with ``filters``
+    (not only seat counters moved) every remembered total too."""
     with _lock:
         mine = _by_engine.get(engine)
         if mine is not None:
-            mine.version += 1
-            mine.entries.clear()
+            mine.written += 1
+            mine.answers.clear()
+            if filters:
+                mine.version += 1
+                mine.entries.clear()
 
 
 def forget() -> None:
-    """Forget every remembered total (tests)."""
+    """Forget every remembered total and answer (tests)."""
     with _lock:
         for mine in _by_engine.values():
             mine.version += 1
+            mine.written += 1
             mine.entries.clear()
+            mine.answers.clear()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -143,36 +224,53 @@ def _listen() -> None:
         _listening = True
 
 
-def writes_catalogue(statement: object) -> bool:
-    """Whether ``statement`` may change what a catalogue filter or count reads."""
+def written_kind(statement: object) -> str | None:
+    """What ``statement`` writes of the catalogue: ``"filters"`` (what a filter or count may read),
+    ``"seats"`` (only a registration's seat counters) or None (nothing watched)."""
     if isinstance(statement, Insert | Update | Delete):
         table = getattr(statement.table, "name", None)
         if table not in WATCHED:
-            return False
+            return None
         if isinstance(statement, Update):
             values = getattr(statement, "_values", None) or {}
             names = {getattr(k, "key", k) for k in values}
             if names and names <= SEAT_COLUMNS:
-                return False  # a seat counter moved (a registration): no filter reads it
-        return True
+                return "seats"  # a seat counter moved (a registration): no filter reads it
+        return "filters"
+    if isinstance(statement, Select):
+        # A SELECT that writes through its CTEs (PostgreSQL's one-statement registration: the seat UPDATEs
+        # and the inserts hang off it).
+        ctes = getattr(statement, "_independent_ctes", ())
+        if not ctes:
+            return None  # a read (every query passes here: keep it cheap)
+        kinds = {written_kind(cte.element) for cte in ctes}
+        return "filters" if "filters" in kinds else "seats" if "seats" in kinds else None
     if isinstance(statement, TextClause):
         statement = statement.text
     if isinstance(statement, str):
         match = _RAW_WRITE.match(statement)
-        return match is not None and match.group(1).lower() in WATCHED
-    return False
+        return "filters" if match is not None and match.group(1).lower() in WATCHED else None
+    return None
+
+
+def writes_catalogue(statement: object) -> bool:
+    """Whether ``statement`` may change what a catalogue filter or count reads."""
+    return written_kind(statement) == "filters"
 
 
 def _after_execute(conn: Connection, clause: object, *_args: object) -> None:
-    if writes_catalogue(clause):
-        changed(conn.engine)  # now (autocommit), and again at the commit (a transaction)
+    kind = written_kind(clause)
+    if kind is not None:
+        filters = kind == "filters"
+        changed(conn.engine, filters=filters)  # now (autocommit), and again at the commit (a transaction)
         if conn.in_transaction():
-            conn.info[_DIRTY] = True
+            conn.info[_DIRTY] = conn.info.get(_DIRTY, False) or filters
 
 
 def _after_commit(conn: Connection) -> None:
-    if conn.info.pop(_DIRTY, False):
-        changed(conn.engine)
+    dirty = conn.info.pop(_DIRTY, None)
+    if dirty is not None:
+        changed(conn.engine, filters=dirty)
 
 
 def _after_rollback(conn: Connection) -> None:
