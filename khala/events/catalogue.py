@@ -263,13 +263,15 @@ def search_events(
         filters = (words, category, city and normalise_text(city), date_from, date_to, price)
         total = totals.count_events(s, conditions, filters, now, dated=date_from or date_to, remember=own)
         current = clamp_page(page, total, size)
+        # The page's ids first (from the event table alone, in index order where there is one), then only their
+        # cards: the rows a later page skips are never joined to their venue and category.
+        ids = sa.select(_E.id).where(*conditions).order_by(*_CARD_ORDERS[sort])
+        ids = ids.offset(offset_of(current, size)).limit(size)
         rows = s.execute(
             sa.select(*_CARD_COLUMNS)
             .select_from(_CARD_FROM)
-            .where(*conditions)
+            .where(_E.id.in_(ids))
             .order_by(*_CARD_ORDERS[sort])
-            .offset(offset_of(current, size))
-            .limit(size)
         ).all()
     items = []
     for row in rows:

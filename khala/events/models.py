@@ -27,9 +27,12 @@ class Category(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     __table_args__ = (
-        sa.Index("ix_event_status_starts", "status", "starts_at"),
-        # The catalogue's "cheapest first" in index order (catalogue.search_events, sort="price").
-        sa.Index("ix_event_status_price_starts", "status", "min_price_minor", "starts_at", "id"),
+        # The catalogue's "soonest first" and "cheapest first" in index order, with the end: ended events and the
+        # rows a later page skips are judged in the index (catalogue.search_events reads the page's ids first).
+        sa.Index("ix_event_status_starts_id_ends", "status", "starts_at", "id", "ends_at"),
+        sa.Index(
+            "ix_event_status_price_starts_ends", "status", "min_price_minor", "starts_at", "id", "ends_at"
+        ),
         sa.Index("ix_event_category_starts", "category_id", "starts_at"),
         sa.Index("ix_event_location_starts", "location_id", "starts_at"),
         sa.CheckConstraint("ends_at >= starts_at", name="ck_event_ends_after_start"),
