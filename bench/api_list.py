@@ -4,6 +4,11 @@ The API runs under Granian on 127.0.0.1 (one worker), on SQLite and on PostgreSQ
 10,000 events as ``bench/catalogue.py``. The clients cycle through what a partner site asks: the first page,
 a later page, a word, a category, cheapest first (page size 24, gzip accepted, no If-None-Match).
 
+The API remembers each list answer for at most a second per process (``events.totals.answer``: seat counts lag
+at most that; a change the process writes forgets it at once). The mix asks for about 130 different answers
+(99 later pages, 20 words, 8 categories, the first page, cheapest first), so most requests are hits and every
+answer is read and rendered again each second: the figures are that blend, as a partner site's traffic would be.
+
     .venv/bin/python bench/api_list.py [--seconds 15] [--concurrency 20]
 """
 
