@@ -3,7 +3,7 @@
 The list is the site's catalogue search (``events.catalogue.search_events``: the same filters, sorts and
 pages); an event comes with its packages and their live availability. A list answer is rendered once (JSON,
 its ETag, a gzip copy) and remembered for a second by filters, page, language and what the key may see
-(``catalogue.remembered``): a hit is answered on the event loop without a query; its seat counts are at most a
+(``events.totals.answer``): a hit is answered on the event loop without a query; its seat counts are at most a
 second old, and any change this process writes is seen at once.
 """
 
