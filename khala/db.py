@@ -138,9 +138,21 @@ def connect(engine: Engine | None = None) -> Iterator[Connection]:
     ``write_transaction`` there."""
     engine = engine or get_engine()
     with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-        yield conn
+        if engine.dialect.name != "postgresql":
+            yield conn
+            return
+        # psycopg's own switch, not execution_options(isolation_level="AUTOCOMMIT"): SQLAlchemy's isolation
+        # machinery (set on checkout, its characteristics reset on checkin) cost a tenth of a registration's
+        # CPU. The connection goes back to the pool as it came (autocommit off), or is discarded.
+        raw = conn.connection.driver_connection
+        raw.autocommit = True
+        try:
+            yield conn
+        finally:
+            try:
+                raw.autocommit = False
+            except Exception:  # noqa: BLE001 - a broken connection: never pooled again
+                conn.invalidate()
 
 
 @contextmanager

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from khala import db as khala_db
@@ -50,6 +51,18 @@ def test_connect_is_autocommit_on_postgresql_and_write_transaction_commits(db) -
         expected = 2 if db.dialect.name == "postgresql" else 1  # SQLite: a read connection, rolled back
         with khala_db.connect(db) as conn:
             assert conn.execute(text("SELECT count(*) FROM db_probe")).scalar_one() == expected
+        # The pooled connection goes back as it came: a transaction on it afterwards still rolls back, also
+        # when the statement inside ``connect`` failed.
+        with pytest.raises(DBAPIError), khala_db.connect(db) as conn:
+            conn.execute(text("INSERT INTO no_such_table VALUES (1)"))
+        for _ in range(db.pool.size() if hasattr(db.pool, "size") else 1):
+            with db.connect() as conn:
+                if db.dialect.name == "postgresql":
+                    assert conn.connection.driver_connection.autocommit is False
+                conn.execute(text("INSERT INTO db_probe VALUES (3)"))
+                conn.rollback()
+        with khala_db.connect(db) as conn:
+            assert conn.execute(text("SELECT count(*) FROM db_probe WHERE n = 3")).scalar_one() == 0
     finally:
         with khala_db.write_transaction(db) as conn:
             conn.execute(text("DROP TABLE db_probe"))
