@@ -9,7 +9,10 @@ Before the rush the same 50 connections register 200 other addresses for another
 been up a while would have done (its connection pool open, its statements compiled and prepared, the key
 checked): the rush measures seats, not a cold worker's first second (the service rush warms up the same way).
 
-    .venv/bin/python bench/api_rush.py [--attempts 1000] [--concurrency 50] [--capacity 200]
+    .venv/bin/python bench/api_rush.py [--attempts 1000] [--concurrency 50] [--capacity 200] [--workers 2]
+
+``--workers 2`` adds a PostgreSQL run with two Granian workers sharing the rate limit in Redis (the production
+lever ``python -m khala serve`` allows with Redis only); the default runs stay one worker, counters in memory.
 """
 
 from __future__ import annotations
@@ -45,8 +48,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_api(database_url: str, *, workers: int = 1) -> Iterator[str]:
-    """``khala.rest:standalone`` under Granian on 127.0.0.1; yields its base URL (…/api/v1)."""
+def serve_api(database_url: str, *, workers: int = 1, redis_url: str = "") -> Iterator[str]:
+    """``khala.rest:standalone`` under Granian on 127.0.0.1; yields its base URL (…/api/v1). Several workers
+    need ``redis_url`` (the rate limit's counters shared by all, as ``python -m khala serve`` insists)."""
+    if workers > 1 and not redis_url:
+        raise ValueError("several workers share their rate-limit counters in Redis: give redis_url")
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         env = {
@@ -54,7 +60,7 @@ def serve_api(database_url: str, *, workers: int = 1) -> Iterator[str]:
             "KHALA_DATABASE_URL": database_url,
             "KHALA_DATA_DIR": data_dir,
             "KHALA_API_RATE_LIMIT": "1000000/minute",  # the benchmark measures seats, not the limiter
-            "KHALA_REDIS_URL": "",
+            "KHALA_REDIS_URL": redis_url,
         }
         log = Path(data_dir) / "server.log"
         with log.open("w") as out:
@@ -193,30 +199,45 @@ async def rush(
     }
 
 
+REDIS_URL = os.environ.get("KHALA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attempts", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--capacity", type=int, default=200)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also run PostgreSQL with this many Granian workers, the rate limit in Redis (KHALA_BENCH_REDIS_URL)",
+    )
     args = parser.parse_args()
+    runs = [("sqlite", 1), ("postgresql", 1)] + [("postgresql", n) for n in args.workers if n > 1]
     results, rows = {}, []
-    for kind in ("sqlite", "postgresql"):
+    for kind, workers in runs:
         with database(kind) as url:
             if url is None:
                 continue
             with using(url):
                 package_id, warm_id, secret = setup(args.capacity)
-            with serve_api(url) as base:
+            redis = REDIS_URL if workers > 1 else ""
+            with serve_api(url, workers=workers, redis_url=redis) as base:
                 asyncio.run(warm_up(base, warm_id, secret, args.concurrency))
                 r = asyncio.run(
                     rush(base, package_id, secret, args.attempts, args.concurrency, args.capacity)
                 )
             with using(url):
                 r.update(oversold(package_id, args.capacity))
-            results[kind] = r
+            r["workers"], r["rate_limit_in"] = workers, "redis" if redis else "memory"
+            name = kind if workers == 1 else f"{kind}, {workers} workers + Redis"
+            results[name] = r
             rows.append(
                 [
-                    kind,
+                    name,
+                    workers,
                     r["registered"],
                     r["registrations_per_s"],
                     r["p50_ms"],
@@ -228,10 +249,11 @@ def main() -> None:
             )
     table(
         f"API rush: {args.attempts} attempts, {args.concurrency} concurrent, capacity {args.capacity} "
-        "(POST /api/v1/packages/{id}/registrations over HTTP, Granian, 1 worker; "
+        "(POST /api/v1/packages/{id}/registrations over HTTP, Granian; "
         f"after {WARM_UP} warm-up registrations)",
         [
             "database",
+            "workers",
             "registered",
             "reg/s while seats last",
             "p50 ms",
