@@ -4,7 +4,7 @@
 // built-in `_set_value` event to this component's ref; setting `value` runs them in order. A command is
 // {kind, ...arguments}; an unknown kind is ignored (logged), so nothing the server sends can run other code.
 import { useImperativeHandle } from "react";
-import { toast } from "sonner";
+import { refs } from "$/utils/state"; // refs.__toast: sonner, loaded with the first toast (rxconfig.py LazyToasts)
 
 const w = typeof window !== "undefined" ? window : undefined;
 const modal = { popListening: false, open: false, back: null, title: null, scroll: null };
@@ -64,7 +64,7 @@ function postForm(action, fields, forgetTab) {
 }
 
 const COMMANDS = {
-  toast: (c) => (toast[c.level] || toast)(c.message, c.options || {}),
+  toast: (c) => (refs.__toast[c.level] || refs.__toast)(c.message, c.options || {}),
   // The event modal's history entry: opening pushes /events/<slug> keeping the router's own history state
   // (so the router sees no navigation); closing goes back one entry; the browser's Back pops it.
   modal_push: (c) => {

@@ -63,6 +63,48 @@ SHARED = {
     "TabNav": ["BaseTabList"],
 }
 
+# The class a Radix prop's value per breakpoint gets (``.md\\:rt-r-gtc-3`` for ``columns``), by the prop's name in
+# the compiled pages (camelCase). ``align`` is a Flex's align-items, a Text's text-align, a table cell's
+# vertical-align.
+RESPONSIVE_CLASSES = {
+    **{p: [p] for p in ("p", "px", "py", "pt", "pr", "pb", "pl", "m", "mx", "my", "mt", "mr", "mb", "ml")},
+    **{p: [p] for p in ("position", "inset", "top", "right", "bottom", "left", "overflow", "display", "gap")},
+    **{p: [p] for p in ("size", "weight", "resize")},
+    "trim": ["lt"],
+    "wrap": ["fw", "tw"],  # a Flex's flex-wrap, a Text's text-wrap
+    "width": ["w"],
+    "minWidth": ["min-w"],
+    "maxWidth": ["max-w"],
+    "height": ["h"],
+    "minHeight": ["min-h"],
+    "maxHeight": ["max-h"],
+    "overflowX": ["ox"],
+    "overflowY": ["oy"],
+    "flexBasis": ["fb"],
+    "flexShrink": ["fs"],
+    "flexGrow": ["fg"],
+    "gridArea": ["ga"],
+    "gridColumn": ["gc"],
+    "gridColumnStart": ["gcs"],
+    "gridColumnEnd": ["gce"],
+    "gridRow": ["gr"],
+    "gridRowStart": ["grs"],
+    "gridRowEnd": ["gre"],
+    "direction": ["fd"],
+    "align": ["ai", "ta", "va"],
+    "justify": ["jc"],
+    "justifyItems": ["ji"],
+    "justifySelf": ["js"],
+    "alignContent": ["ac"],
+    "alignSelf": ["as"],
+    "gapX": ["cg"],
+    "gapY": ["rg"],
+    "columns": ["gtc"],
+    "rows": ["gtr"],
+    "flow": ["gaf"],
+    "areas": ["gta"],
+}
+
 POSTCSS_PLUGIN = (
     MARK
     + """ (khala/ui/stylesheet.py): trim Radix Themes to the components the app imports, in @layer radix.
@@ -83,17 +125,19 @@ function sources(dir, out) {
   return out;
 }
 
-function usedFamilies(webDir) {
+function compiled(webDir) {
+  return ["app", "utils", "components", "app_components"].flatMap((dir) => sources(path.join(webDir, dir), []));
+}
+
+function usedFamilies(files) {
   const used = new Set();
-  for (const dir of ["app", "utils", "components", "app_components"]) {
-    for (const file of sources(path.join(webDir, dir), [])) {
-      for (const m of fs.readFileSync(file, "utf8").matchAll(IMPORTS)) {
-        for (const spec of m[1].split(",")) {
-          const name = spec.trim().split(/\\s+as\\s+/)[0].trim();
-          if (!name) continue;
-          used.add(name);
-          for (const shared of SHARED[name] || []) used.add(shared);
-        }
+  for (const file of files) {
+    for (const m of fs.readFileSync(file, "utf8").matchAll(IMPORTS)) {
+      for (const spec of m[1].split(",")) {
+        const name = spec.trim().split(/\\s+as\\s+/)[0].trim();
+        if (!name) continue;
+        used.add(name);
+        for (const shared of SHARED[name] || []) used.add(shared);
       }
     }
   }
@@ -109,14 +153,43 @@ function keepSelector(selector, used) {
   return true;
 }
 
-function trim(container, used) {
+// The responsive variants (".sm\\:rt-r-gtc-2" inside "@media (width>=768px)") of the props a page gives a value per
+// breakpoint (rx.breakpoints: `columns:({ ["initial"] : "1", ["sm"] : "2" })` in the compiled pages); the others
+// are most of Radix's CSS and no element can carry them. A prop not in this table keeps every variant.
+const RESPONSIVE_CLASSES = %s;
+const RESPONSIVE_VALUE = /([A-Za-z_$][\\w$]*):\\(\\{\\s*\\["(?:initial|xs|sm|md|lg|xl)"\\]\\s*:/g;
+const VARIANT_CLASS = /\\\\:rt-r-([a-z0-9-]+)/g;
+
+function responsivePrefixes(files) {
+  const prefixes = new Set();
+  for (const file of files) {
+    for (const m of fs.readFileSync(file, "utf8").matchAll(RESPONSIVE_VALUE)) {
+      const known = RESPONSIVE_CLASSES[m[1]];
+      if (!known) return null; // a prop we cannot map: keep every variant
+      for (const p of known) prefixes.add(p);
+    }
+  }
+  return prefixes;
+}
+
+function keepVariant(selector, prefixes) {
+  if (prefixes === null) return true;
+  for (const m of selector.matchAll(VARIANT_CLASS)) {
+    let ok = false;
+    for (const p of prefixes) if (m[1] === p || m[1].startsWith(p + "-")) { ok = true; break; }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function trim(container, used, prefixes) {
   container.each((node) => {
     if (node.type === "rule") {
-      const kept = node.selectors.filter((s) => keepSelector(s, used));
+      const kept = node.selectors.filter((s) => keepSelector(s, used) && keepVariant(s, prefixes));
       if (kept.length === 0) node.remove();
       else if (kept.length !== node.selectors.length) node.selectors = kept;
     } else if (node.type === "atrule" && node.nodes && !/keyframes$/.test(node.name)) {
-      trim(node, used);
+      trim(node, used, prefixes);
       if (node.nodes.length === 0) node.remove();
     }
   });
@@ -131,11 +204,13 @@ export default function khalaRadixCss() {
       root.prepend(new AtRule({ name: "layer", params: "__reflex_base, radix, khala" }));
       const radix = root.nodes.filter(fromRadix);
       if (radix.length === 0) return;
-      const used = usedFamilies(path.dirname(new URL(import.meta.url).pathname));
+      const files = compiled(path.dirname(new URL(import.meta.url).pathname));
+      const used = usedFamilies(files);
+      const prefixes = responsivePrefixes(files);
       const layer = new AtRule({ name: "layer", params: "radix" });
       radix[0].before(layer);
       for (const node of radix) layer.append(node);
-      trim(layer, used);
+      trim(layer, used, prefixes);
     },
   };
 }
@@ -152,7 +227,7 @@ class KhalaStylesheet(rx.plugins.Plugin):
 
     def get_static_assets(self, **context: Any) -> list[tuple[Path, str]]:
         return [
-            (Path(PLUGIN_FILE), POSTCSS_PLUGIN % json.dumps(SHARED)),
+            (Path(PLUGIN_FILE), POSTCSS_PLUGIN % (json.dumps(SHARED), json.dumps(RESPONSIVE_CLASSES))),
             (Path("styles") / GLOBAL_SHEET, f"@layer khala {{\n{theme.GLOBAL_CSS}\n}}\n"),
         ]
 

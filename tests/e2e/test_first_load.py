@@ -1,0 +1,37 @@
+"""What a first visit loads: Radix's CSS without the per-breakpoint variants no page uses, and sonner (toasts)
+only once a toast is shown (rxconfig.py LazyToasts, khala/ui/stylesheet.py)."""
+
+from __future__ import annotations
+
+import re
+
+SCRIPTS = "() => performance.getEntriesByType('resource').filter(e => e.initiatorType === 'script' || e.name.endsWith('.js')).map(e => e.name)"
+
+
+def test_the_stylesheet_keeps_only_the_breakpoint_variants_pages_use(page, live_app) -> None:
+    page.goto("/")
+    href = page.locator('link[rel="stylesheet"]').first.get_attribute("href")
+    css = page.request.get(href).text()
+    assert "@layer radix" in css
+    # the admin's grids give columns per breakpoint (rx.breakpoints(initial="1", sm="2")) …
+    assert re.search(r"@media \(width>=520px\)\{[^@]*\.xs\\:rt-r-gtc-2", css) or ".sm\\:rt-r-gtc-2" in css
+    assert ".sm\\:rt-r-fw-wrap" in css
+    # … no page gives a margin, a padding or a Text size per breakpoint
+    assert "\\:rt-r-mx-" not in css and "\\:rt-r-p-" not in css
+    assert ".rt-Text:where(.sm\\:rt-r-size-2)" not in css
+    # the plain utilities and component sizes stay
+    assert ".rt-r-mx-2" in css and ".rt-Text:where(.rt-r-size-2)" in css
+
+
+def test_sonner_arrives_with_the_first_toast(page, live_app) -> None:
+    page.goto("/")
+    page.locator("main#main article").first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-sonner-toaster]").count() == 0
+    before = set(page.evaluate(SCRIPTS))
+    page.evaluate("() => window.__reflex['$/utils/state'].refs.__toast.success('Saved, lazily')")
+    page.locator("[data-sonner-toaster]").get_by_text("Saved, lazily").wait_for(timeout=10_000)
+    assert set(page.evaluate(SCRIPTS)) - before, "sonner's chunk was already loaded before the first toast"
+    # a dismiss before any toast (Reflex's connection banner does one at start) did not need sonner; after, it works
+    page.evaluate("() => window.__reflex['$/utils/state'].refs.__toast.dismiss()")
+    page.locator("[data-sonner-toaster]").get_by_text("Saved, lazily").wait_for(state="detached", timeout=10_000)
