@@ -34,4 +34,6 @@ def test_sonner_arrives_with_the_first_toast(page, live_app) -> None:
     assert set(page.evaluate(SCRIPTS)) - before, "sonner's chunk was already loaded before the first toast"
     # a dismiss before any toast (Reflex's connection banner does one at start) did not need sonner; after, it works
     page.evaluate("() => window.__reflex['$/utils/state'].refs.__toast.dismiss()")
-    page.locator("[data-sonner-toaster]").get_by_text("Saved, lazily").wait_for(state="detached", timeout=10_000)
+    page.locator("[data-sonner-toaster]").get_by_text("Saved, lazily").wait_for(
+        state="detached", timeout=10_000
+    )
