@@ -1,11 +1,13 @@
 """UI rush: 200 signed-in Socket.IO clients press Confirm within one second, on SQLite and PostgreSQL.
 
 One ``python -m khala serve`` worker (the production mode, no Redis), the frontend built once. Each client is a
-real websocket on Reflex's event namespace with its own session cookie (a verified account), opens the register
-dialog of the same package (``RegistrationState.start``), and then, spread evenly over one second, all press
-Confirm (``RegistrationState.confirm``). Reported: registrations/s while seats last, p50/p95 from the click to
-the answer reaching the client (the frame that leaves "working": confirmed, or sold out), the answers, oversold
-(must be 0), and p50/p95 until the client is told what became of its confirmation mail (the worker renders it).
+real websocket on Reflex's event namespace with its own session cookie (a verified account), loads the event's
+page as a browser does (its on_load ``EventDetailState.load_page``: the page then shows live seat counts, pushed
+by the seat hub), opens the register dialog of the same package (``RegistrationState.start``), and then, spread
+evenly over one second, all press Confirm (``RegistrationState.confirm``). Reported: registrations/s while seats
+last, p50/p95 from the click to the answer reaching the client (the frame that leaves "working": confirmed, or
+sold out), the answers, oversold (must be 0), p50/p95 until the client is told what became of its confirmation
+mail (the worker renders it), and the median number of live seat updates a page received during the rush.
 
     .venv/bin/python bench/ui_rush.py [--clients 200] [--capacity 100] [--spread 1.0]
 """
@@ -82,11 +84,13 @@ def setup(clients: int, capacity: int) -> tuple[str, str, list[str]]:
 class Client:
     """One browser tab's websocket: Engine.IO 4 / Socket.IO 5 on Reflex's event namespace."""
 
-    def __init__(self, base: str, token: str, state: str, namespace: str, path: str) -> None:
+    def __init__(self, base: str, token: str, state: str, namespace: str, path: str, detail: str) -> None:
         self.url = (
             base.replace("http://", "ws://") + f"/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}"
         )
         self.origin, self.cookie, self.state, self.namespace, self.path = base, token, state, namespace, path
+        self.detail = detail  # the event page's state: live seat counts arrive there
+        self.seat_updates: list[float] = []  # when a live seat update arrived
         self.ws = None
         self.phase = ""
         self.message = ""
@@ -123,16 +127,19 @@ class Client:
             if not isinstance(frame, str) or not frame.startswith(prefix):
                 continue
             _, update = json.loads(frame[len(prefix) :])
-            mine = (update.get("delta") or {}).get(self.state) or {}
+            delta = update.get("delta") or {}
+            if "packages_rx_state_" in (delta.get(self.detail) or {}):
+                self.seat_updates.append(now)
+            mine = delta.get(self.state) or {}
             if "phase_rx_state_" in mine or "message_rx_state_" in mine:
                 self.phase = mine.get("phase_rx_state_", self.phase)
                 self.message = mine.get("message_rx_state_", self.message)
                 self.changes.put_nowait((now, self.phase, self.message))
 
-    async def send(self, handler: str, payload: dict | None = None) -> None:
+    async def send(self, handler: str, payload: dict | None = None, *, state: str = "") -> None:
         assert self.ws is not None
         event = {
-            "name": f"{self.state}.{handler}",
+            "name": f"{state or self.state}.{handler}",
             "payload": payload or {},
             "router_data": {"pathname": self.path, "query": {}, "asPath": self.path},
         }
@@ -154,15 +161,18 @@ class Client:
 async def rush(base: str, package_id: str, slug: str, tokens: list[str], spread: float) -> dict:
     from reflex_base.config import get_config
 
+    from khala.events.state.detail import EventDetailState
     from khala.registrations.state import RegistrationState
 
     state, namespace = RegistrationState.get_full_name(), get_config().get_event_namespace()
-    clients = [Client(base, t, state, namespace, f"/events/{slug}") for t in tokens]
+    detail = EventDetailState.get_full_name()
+    clients = [Client(base, t, state, namespace, f"/events/{slug}", detail) for t in tokens]
     gate = asyncio.Semaphore(20)  # connecting and opening the dialog is not what is measured
 
     async def prepare(c: Client) -> None:
         async with gate:
             await c.connect()
+            await c.send("load_page", state=detail)  # the page's on_load: it now watches the seats
             await c.send("start", {"package_id": package_id, "quantity": 1})
             await c.until(lambda ch: ch[1] == "choose", 120)
 
@@ -171,7 +181,10 @@ async def rush(base: str, package_id: str, slug: str, tokens: list[str], spread:
     latencies: list[float] = []
     confirmed_at: list[float] = []
     told: list[float] = []
+    latency_end: list[float] = []  # when each answer arrived, from the start
     start = time.perf_counter() + 0.5
+    for c in clients:
+        c.seat_updates.clear()
 
     async def press(i: int, c: Client) -> None:
         await asyncio.sleep(max(0.0, start + spread * i / len(clients) - time.perf_counter()))
@@ -186,19 +199,22 @@ async def rush(base: str, package_id: str, slug: str, tokens: list[str], spread:
 
         at, phase, message = await c.until(answered, 120)
         latencies.append(at - clicked)
+        latency_end.append(at - start)
         kind = "confirmed" if phase == "done" and message.startswith("You're in") else phase
         if phase == "choose" and "sold out" in message.lower():
             kind = "sold out"
         answers[kind] += 1
         if kind == "confirmed":
             confirmed_at.append(at - start)
-            try:  # the mail's fate replaces the "queued" line
-                at2, _, _ = await c.until(lambda ch: "queued" not in ch[2], 60)
+            try:  # the mail's fate replaces the "queued" line (unchanged when still queued after 2 s)
+                at2, _, _ = await c.until(lambda ch: ch[2] != message, 5)
                 told.append(at2 - clicked)
             except TimeoutError:
                 pass
 
     await asyncio.gather(*(press(i, c) for i, c in enumerate(clients)))
+    last = start + max(latency_end) if latency_end else start
+    updates = sorted(sum(1 for t in c.seat_updates if t <= last) for c in clients)
     await asyncio.gather(*(c.close() for c in clients))
     sold_by = max(confirmed_at) if confirmed_at else float("nan")
     return {
@@ -212,6 +228,8 @@ async def rush(base: str, package_id: str, slug: str, tokens: list[str], spread:
         "max_ms": round(max(latencies) * 1000, 1) if latencies else float("nan"),
         "mail_told_p50_ms": round(pct(told, 50) * 1000, 1),
         "mail_told_p95_ms": round(pct(told, 95) * 1000, 1),
+        "seat_updates_per_page": updates[len(updates) // 2] if updates else 0,
+        "rush_s": round(last - start, 2),  # from the first click to the last answer
     }
 
 
@@ -255,13 +273,24 @@ def main() -> None:
                         r["p50_ms"],
                         r["p95_ms"],
                         r["mail_told_p95_ms"],
+                        f"{r['seat_updates_per_page']} in {r['rush_s']:g} s",
                         r["oversold"],
                     ]
                 )
     table(
         f"UI rush: {args.clients} signed-in websocket clients press Confirm within {args.spread:g} s, "
         f"capacity {args.capacity} (python -m khala serve, 1 worker)",
-        ["database", "answered", "answers", "reg/s", "p50 ms", "p95 ms", "mail told p95 ms", "oversold"],
+        [
+            "database",
+            "answered",
+            "answers",
+            "reg/s",
+            "p50 ms",
+            "p95 ms",
+            "mail told p95 ms",
+            "seat updates",
+            "oversold",
+        ],
         rows,
     )
     write_json("ui_rush", {"clients": args.clients, "capacity": args.capacity, "backends": results})
