@@ -427,15 +427,30 @@ def delivery_status(message_id: uuid.UUID | str) -> MailStatus:
         row = session.execute(query).scalars().first()
         if row is None:
             raise NotFound(_(NOT_FOUND))
-        return MailStatus(
-            id=row.id,
-            status=OutboxStatus(row.status),
-            recipient=row.recipient,
-            attempts=row.attempts,
-            last_error=row.last_error,
-            next_attempt_at=row.next_attempt_at,
-            sent_at=row.sent_at,
-        )
+        return _status_of(row)
+
+
+def delivery_statuses(message_ids: list[uuid.UUID]) -> dict[uuid.UUID, MailStatus]:
+    """``delivery_status`` of many outbox messages in one query (unknown ids are left out)."""
+    if not message_ids:
+        return {}
+    with session_scope(get_engine()) as session:
+        m = OutboxMessage
+        columns = (m.id, m.status, m.recipient, m.attempts, m.last_error, m.next_attempt_at, m.sent_at)
+        rows = session.execute(select(*columns).where(m.id.in_(message_ids)))  # type: ignore[attr-defined]
+        return {row.id: _status_of(row) for row in rows}
+
+
+def _status_of(row: Any) -> MailStatus:
+    return MailStatus(
+        id=row.id,
+        status=OutboxStatus(row.status),
+        recipient=row.recipient,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        next_attempt_at=row.next_attempt_at,
+        sent_at=row.sent_at,
+    )
 
 
 def wait_for_delivery(message_id: uuid.UUID | str, timeout: float = 2.0) -> MailStatus:

@@ -7,16 +7,17 @@ hashing call runs off the event loop.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import reflex as rx
 
-from khala.accounts import auth, throttle
+from khala.accounts import auth, sessions, throttle
 from khala.accounts import service as accounts
 from khala.audit.service import Actor
-from khala.errors import AlreadyRegistered, DomainError, NotAuthenticated, NotVerified, SoldOut
+from khala.errors import AlreadyRegistered, DomainError, NotAuthenticated, NotFound, NotVerified, SoldOut
 from khala.lib import routes
 from khala.lib.dates import format_datetime_short
 from khala.lib.i18n import gettext as _
@@ -39,15 +40,54 @@ def _quantity(value: object, maximum: int) -> int:
     return max(1, min(q, max(1, maximum)))
 
 
+class _StatusLooks:
+    """Every open tab that follows a confirmation mail looks up its status now and then; looks asked for
+    while one query is running share the next one (a sale rush follows a hundred mails at once, and each
+    look in its own thread would queue in the default executor beside the registrations)."""
+
+    def __init__(self) -> None:
+        self._asked: dict[uuid.UUID, list[asyncio.Future[mail.MailStatus]]] = {}
+        self._task: asyncio.Task | None = None
+
+    async def status(self, message_id: str) -> mail.MailStatus:
+        key = uuid.UUID(str(message_id))
+        future: asyncio.Future[mail.MailStatus] = asyncio.get_running_loop().create_future()
+        self._asked.setdefault(key, []).append(future)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), context=contextvars.Context())
+        return await future
+
+    async def _run(self) -> None:
+        while self._asked:
+            asked, self._asked = self._asked, {}
+            try:
+                found = await asyncio.to_thread(mail.delivery_statuses, list(asked))
+            except Exception as exc:  # noqa: BLE001 - each waiting tab gets the error, as its own look would
+                found, error = {}, exc
+            else:
+                error = None
+            for key, futures in asked.items():
+                for future in futures:
+                    if future.done():
+                        continue
+                    if key in found:
+                        future.set_result(found[key])
+                    else:
+                        future.set_exception(error or NotFound(_(mail.NOT_FOUND)))
+
+
+_status_looks = _StatusLooks()
+
+
 async def _delivery(message_id: str, timeout: float) -> mail.MailStatus:
     """``mail.wait_for_delivery`` without holding a thread while waiting: each look is a short query in a
-    thread, the waits between them are on the event loop (a sale rush has hundreds of these at once, and
-    the default executor only a handful of threads)."""
+    thread (shared with the other tabs looking at the same moment), the waits between them are on the
+    event loop."""
     loop = asyncio.get_running_loop()
     deadline, pause = loop.time() + timeout, 0.1
     while True:
         await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))  # it was queued a moment ago
-        status = await asyncio.to_thread(mail.delivery_status, message_id)
+        status = await _status_looks.status(message_id)
         done = status.is_final or (status.status == mail.OutboxStatus.QUEUED and status.attempts > 0)
         if done or loop.time() >= deadline:
             return status
@@ -73,12 +113,17 @@ async def _mail_outcome(message_id: str | None, waitlisted: bool) -> str:
     return f"{lead} — " + _("the confirmation mail to %(to)s is queued; we'll keep trying.") % to
 
 
-def _throttled_register(
-    user: Any, package_id: str, quantity: int, waitlist: bool
-) -> queries.RegistrationView:
+def _register_as(
+    token: str | None, package_id: str, quantity: int, waitlist: bool
+) -> tuple[sessions.CurrentUser, queries.RegistrationView]:
+    """The caller's check and the seat in one trip off the event loop: the session behind the websocket's
+    cookie must be a signed-in, verified account (``auth.require_verified``, checked against the database
+    now); then the per-user rate limit, then the seat."""
+    user = sessions.check_verified(sessions.resolve_session(token))
     # Each registration mails a confirmation: register/cancel loops are rate limited per user (L12).
     throttle.registration_changes_by_user.consume(str(user.id))
-    return service.register(user.id, package_id, quantity, actor=Actor.user(user), waitlist=waitlist)
+    reg = service.register(user.id, package_id, quantity, actor=Actor.user(user), waitlist=waitlist)
+    return user, reg
 
 
 class RegistrationState(rx.State):
@@ -117,6 +162,8 @@ class RegistrationState(rx.State):
     @rx.event
     async def start(self, package_id: str, quantity: int | str = 1):
         """Open the dialog for a package (public facts only; nothing is taken here)."""
+        if self.phase == "working":
+            return  # a confirmation is on its way (``confirm`` runs beside this tab's other events)
         self.message = ""
         self.ticket_code = ""
         try:
@@ -181,6 +228,8 @@ class RegistrationState(rx.State):
 
     @rx.event
     def set_quantity(self, value: float | str) -> None:
+        if self.phase == "working":
+            return
         self._set_quantity(_quantity(value, self.max_quantity))
         self._set_links()
 
@@ -194,53 +243,64 @@ class RegistrationState(rx.State):
         if not value:
             self.close()
 
-    @rx.event
+    @rx.event(background=True)
     async def confirm(self):
         """Take the seats (or a waiting-list place). The caller is checked here, not by the page.
 
-        Everything slow runs off the event loop (two short thread hops: the session, then the throttle and the
-        seat). The outcome is shown as soon as the seat is taken; the mail is followed by ``follow_mail``, a
-        background event that holds neither this tab's state lock nor a thread while it waits."""
-        if self.phase != "choose":
-            return  # a double click, or a repeated call: nothing happens twice
-        self.phase = "working"
-        yield
+        A background event: this tab's state is locked only for the two short writes (``working``, then the
+        outcome), not while the session, the throttle and the seat are checked and taken in one thread hop
+        (live seat counts and other events of the tab are not held up behind it). The outcome is shown as
+        soon as the seat is taken; the mail is followed by ``follow_mail``, a background event too."""
+        async with self:
+            if self.phase != "choose":
+                return  # a double click, or a repeated call: nothing happens twice
+            self.phase = "working"
+            token = auth.session_token(self)
+            package_id, quantity, waitlist = self.package_id, self.quantity, self.waitlist
         try:
-            user = await auth.require_verified(self)
-            reg = await asyncio.to_thread(
-                _throttled_register, user, self.package_id, self.quantity, self.waitlist
-            )
-        except AlreadyRegistered:
-            self.phase, self.message = "done", _("You already have a ticket for this package.")
-            return
-        except SoldOut as exc:
-            self.phase, self.waitlist = "choose", True
-            self.message = f"{exc.message} " + _("You can join the waiting list instead.")
-            return
-        except NotAuthenticated:
-            self.phase = "need_login"
-            return
-        except NotVerified:
-            self.phase = "need_verify"
-            return
+            user, reg = await asyncio.to_thread(_register_as, token, package_id, quantity, waitlist)
         except DomainError as exc:
-            self.phase, self.message = "error", exc.message
+            async with self:
+                self._refused(exc)
             return
         waitlisted = reg.status == "waitlisted"
         lead = _("You're on the waiting list") if waitlisted else _("You're in")
-        self._mail_tail = (
+        tail = (
             " " + _("You're number %(position)s in line.") % {"position": reg.waitlist_position}
             if waitlisted
             else ""
         )
-        self.ticket_code, self.phase = reg.ticket_code, "done"
-        self._mail_id = reg.mail_message_id or ""
-        if not reg.mail_message_id:
-            self.message = f"{lead}." + self._mail_tail
-            return
-        queued = _("the confirmation mail to %(to)s is queued; we'll keep trying.") % {"to": user.email}
-        self.message = f"{lead} — {queued}" + self._mail_tail
+        async with self:
+            self._mail_tail = tail
+            self.ticket_code, self.phase = reg.ticket_code, "done"
+            self._mail_id = reg.mail_message_id or ""
+            if not reg.mail_message_id:
+                self.message = f"{lead}." + tail
+                return
+            queued = _("the confirmation mail to %(to)s is queued; we'll keep trying.") % {"to": user.email}
+            self.message = f"{lead} — {queued}" + tail
         yield RegistrationState.follow_mail
+
+    def _refused(self, exc: DomainError) -> None:
+        """What a refused confirmation shows."""
+        if isinstance(exc, AlreadyRegistered):
+            self.phase, self.message = "done", _("You already have a ticket for this package.")
+        elif isinstance(exc, SoldOut):
+            self.phase, self.waitlist = "choose", True
+            self.message = f"{exc.message} " + _("You can join the waiting list instead.")
+        elif isinstance(exc, NotAuthenticated):
+            self.phase = "need_login"
+        elif isinstance(exc, NotVerified):
+            self.phase = "need_verify"
+        else:
+            self.phase, self.message = "error", exc.message
+
+    async def _follow(self, message_id: str, ticket_code: str, tail: str) -> None:
+        """Tell what became of one confirmation mail, unless the dialog has moved on meanwhile."""
+        outcome = await _mail_outcome(message_id, bool(tail)) + tail
+        async with self:
+            if self.phase == "done" and self.ticket_code == ticket_code:
+                self.message = outcome
 
     @rx.event(background=True)
     async def follow_mail(self):
@@ -248,12 +308,8 @@ class RegistrationState(rx.State):
         log, failed, or still queued after two seconds). Only that mail: its id is kept server-side."""
         async with self:
             message_id, ticket_code, tail = self._mail_id, self.ticket_code, self._mail_tail
-        if not message_id:
-            return
-        outcome = await _mail_outcome(message_id, bool(tail)) + tail
-        async with self:
-            if self.phase == "done" and self.ticket_code == ticket_code:
-                self.message = outcome
+        if message_id:
+            await self._follow(message_id, ticket_code, tail)
 
     @rx.event
     async def resend_verification(self):
