@@ -28,6 +28,7 @@ from khala.lib import i18n
 from khala.mail.worker import run_worker_forever
 from khala.ops.api import router as ops_router
 from khala.ops.middleware import ops_middleware
+from khala.ops.threads import size_default_executor
 from khala.registrations.api import router as registrations_router
 from khala.ui.i18n import LanguageMiddleware
 
@@ -54,6 +55,7 @@ app = rx.App(
     api_transformer=[api, limit_upload_size, origin_guard, seo_pages, i18n.asgi_middleware, ops_middleware],
 )
 app.add_middleware(LanguageMiddleware())  # every Reflex event runs in the tab's language (khala/ui/i18n.py)
+app.register_lifespan_task(size_default_executor)  # threads for the database pool (khala/ops/threads.py)
 app.register_lifespan_task(run_worker_forever)  # one mail delivery loop per process
 app.register_lifespan_task(purge_expired_forever)  # hourly: expired sessions and used tokens
 app.register_lifespan_task(purge_idempotency_forever)  # hourly: REST API Idempotency-Key answers past a day
