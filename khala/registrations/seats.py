@@ -8,7 +8,9 @@ that names its mail (rendered later by the worker) and the audit entry:
 - on PostgreSQL as one statement of data-modifying CTEs that commits on its own: a registration is one round
   trip, and the package and event rows stay locked only while that statement runs and commits;
 - on SQLite, and for the waiting list everywhere, as one BEGIN IMMEDIATE transaction of a few short statements
-  whose values were all prepared before it began.
+  whose values were all prepared before it began;
+- in a rush, the takes of one package that arrive while another is being written are written together after
+  it, in one transaction with one seat UPDATE for their total ("seats in turn" below): one commit for many.
 
 A concurrent duplicate (same account, same package) trips the partial unique index: IntegrityError, which the
 service reports as AlreadyRegistered. Nothing here decides who may register; the service does, from ``read``.
@@ -17,6 +19,7 @@ service reports as AlreadyRegistered. Nothing here decides who may register; the
 from __future__ import annotations
 
 import dataclasses
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +28,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic_core import PydanticUndefined
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from khala.accounts.models import User
@@ -327,17 +331,9 @@ def take(
     confirmed_mail = mail_row(RegistrationStatus.confirmed)
     confirmed_trail = trail(RegistrationStatus.confirmed)
     engine = get_engine()
-    if engine.dialect.name == "postgresql" and not waitlist:
-        params = {**seats, **_prefixed("r_", registration), **_prefixed("a_", confirmed_trail)}
-        if confirmed_mail is not None:
-            params.update(_prefixed("o_", confirmed_mail))
-        if account is not None:
-            params.update(_prefixed("u_", account.row))
-            params.update(_prefixed("ua_", account.trail))
-        statement = _PG_TAKE[confirmed_mail is not None, account is not None]
-        with connect(engine) as conn:
-            done = conn.execute(statement, params).first()
-        if done is None:
+    if not waitlist:
+        order = _Order(seats, registration, confirmed_trail, confirmed_mail, account)
+        if not _take_in_turn(engine, order):
             return None
         return _finish(registration, confirmed_mail)
 
@@ -364,6 +360,170 @@ def take(
         if registration["status"] == RegistrationStatus.waitlisted:
             position = _position(conn, registration)
     return _finish(registration, message, position)
+
+
+# ------------------------------------------------------------------------------------- seats in turn
+#
+# Every registration for a package waits for the package row: its seat UPDATE locks the row until the commit,
+# so on PostgreSQL one commit (a WAL flush) follows another and a rush runs at one flush per seat. Here the
+# takes of one package in this process queue up while one of them is being written; the next writer then
+# takes the whole queue (at most ``BATCH`` orders) and writes them in one transaction: every account,
+# registration, audit entry and outbox row first, then one conditional seat UPDATE for their total (the
+# guarantee, as for one), the event's counter and the commit. One flush for all, and the row is locked only
+# for the last statement. When the total does not fit, or a row is refused (a duplicate, an address that got
+# an account), that transaction is rolled back and the orders are written one by one as before, in order, so
+# each gets exactly the answer it would have had alone. A lone order is written alone, at once.
+
+BATCH = 32
+_PENDING: Any = object()
+
+
+@dataclass(eq=False)
+class _Order:
+    seats: dict[str, Any]
+    registration: dict[str, Any]
+    trail: dict[str, Any]
+    mail: dict[str, Any] | None
+    account: NewAccount | None
+    outcome: Any = _PENDING  # True (taken), False (no seat) or the exception to raise in the caller
+    done: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
+_queues: dict[
+    tuple[Engine, Any], list[_Order]
+] = {}  # (engine, package id) -> orders; present = being written
+_queues_lock = threading.Lock()
+
+
+def _take_in_turn(engine: Engine, order: _Order) -> bool:
+    """Take ``order``'s seats, together with the orders for the same package that arrive meanwhile."""
+    key = (engine, order.seats["take_package"])
+    with _queues_lock:
+        queue = _queues.get(key)
+        if queue is None:
+            _queues[key] = [order]
+        else:
+            queue.append(order)
+    if queue is not None:
+        order.done.wait()  # answered, or woken to write the next batch (ours in it)
+    if order.outcome is _PENDING:
+        _write_next(engine, key)
+    if isinstance(order.outcome, BaseException):
+        raise order.outcome
+    return bool(order.outcome)
+
+
+def _write_next(engine: Engine, key: tuple[Engine, Any]) -> None:
+    """Write the head of the queue (the caller's order is in it), answer it, and wake the next writer."""
+    with _queues_lock:
+        queue = _queues[key]
+        batch = queue[:BATCH]
+        del queue[:BATCH]
+    try:
+        if len(batch) == 1:
+            batch[0].outcome = _alone(engine, batch[0])
+        else:
+            _together(engine, batch)
+    except BaseException as exc:  # every order gets an answer, whatever happened
+        for o in batch:
+            if o.outcome is _PENDING:
+                o.outcome = exc
+        raise
+    finally:
+        with _queues_lock:
+            queue = _queues[key]
+            following = queue[0] if queue else None
+            if following is None:
+                del _queues[key]
+        for o in batch:
+            o.done.set()
+        if following is not None:
+            following.done.set()  # its outcome is pending: it writes the next batch
+
+
+def _alone(engine: Engine, order: _Order) -> bool | BaseException:
+    """One order in its own statement (PostgreSQL) or transaction (SQLite); the exception is its answer."""
+    try:
+        if engine.dialect.name == "postgresql":
+            params = {**order.seats, **_prefixed("r_", order.registration), **_prefixed("a_", order.trail)}
+            if order.mail is not None:
+                params.update(_prefixed("o_", order.mail))
+            if order.account is not None:
+                params.update(_prefixed("u_", order.account.row))
+                params.update(_prefixed("ua_", order.account.trail))
+            statement = _PG_TAKE[order.mail is not None, order.account is not None]
+            with connect(engine) as conn:
+                return conn.execute(statement, params).first() is not None
+        with write_transaction(engine) as conn:
+            if conn.execute(_TAKE_SEAT, order.seats).rowcount != 1:
+                return False
+            conn.execute(_COUNT_SEATS, order.seats)
+            _insert_rows(conn, [order])
+        return True
+    except Exception as exc:  # noqa: BLE001 - raised in the caller's thread
+        return exc
+
+
+class _NotAllFit(Exception):
+    pass
+
+
+def _seats_together(with_notify: bool) -> sa.Select:
+    """PostgreSQL: the seat UPDATE for the batch's total, the event's counter and (with mail) the NOTIFY, in one
+    statement; no row when the total does not fit."""
+    seat = _TAKE_SEAT.returning(_P.c.event_id).cte("seat")
+    counter = (
+        sa.update(_E)
+        .where(_E.c.id == seat.c.event_id)
+        .values(seats_taken=_E.c.seats_taken + _QUANTITY, seats_version=_E.c.seats_version + 1)
+        .cte("counter")
+    )
+    columns: list[Any] = [seat.c.event_id]
+    if with_notify:
+        columns.append(
+            sa.func.pg_notify(sa.literal_column(f"'{outbox.PG_CHANNEL}'"), sa.literal_column("''"))
+        )
+    return sa.select(*columns).select_from(seat).add_cte(counter)
+
+
+_PG_TOGETHER = {n: _seats_together(n) for n in (True, False)}
+
+
+def _together(engine: Engine, batch: list[_Order]) -> None:
+    first = batch[0].seats
+    seats = {**first, "take_quantity": sum(o.seats["take_quantity"] for o in batch)}
+    with_mail = any(o.mail is not None for o in batch)
+    try:
+        with write_transaction(engine) as conn:
+            _insert_rows(conn, batch, notify=False)
+            if engine.dialect.name == "postgresql":
+                if conn.execute(_PG_TOGETHER[with_mail], seats).first() is None:
+                    raise _NotAllFit
+            else:
+                if conn.execute(_TAKE_SEAT, seats).rowcount != 1:
+                    raise _NotAllFit
+                conn.execute(_COUNT_SEATS, seats)
+    except (_NotAllFit, IntegrityError):
+        for o in batch:  # rolled back: one by one, in order, each as it would have gone alone
+            o.outcome = _alone(engine, o)
+        return
+    for o in batch:
+        o.outcome = True
+
+
+def _insert_rows(conn: Connection, orders: list[_Order], *, notify: bool = True) -> None:
+    """The new accounts and their audit entries, the registrations, their audit entries and outbox rows."""
+    accounts = [o.account for o in orders if o.account is not None]
+    if accounts:
+        conn.execute(_U.insert(), [a.row for a in accounts])
+        conn.execute(_A.insert(), [a.trail for a in accounts])
+    conn.execute(_R.insert(), [o.registration for o in orders])
+    conn.execute(_A.insert(), [o.trail for o in orders])
+    messages = [o.mail for o in orders if o.mail is not None]
+    if messages:
+        conn.execute(_O.insert(), messages)
+        if notify and conn.dialect.name == "postgresql":
+            conn.execute(_NOTIFY)
 
 
 def _position(conn: Connection, registration: dict[str, Any]) -> int:

@@ -170,3 +170,69 @@ def test_the_new_account_row_is_what_the_model_would_make() -> None:
     assert abs((row["created_at"] - utcnow()).total_seconds()) < 5 and row["created_at"].tzinfo is not None
     with pytest.raises(TypeError):
         seats._user_row(email="no-name@example.com")
+
+
+@pytest.mark.parametrize("capacity", [40, 13])
+def test_concurrent_takes_are_written_together_and_never_oversell(
+    make_event, make_user, monkeypatch, capacity
+):
+    """60 people at once for one package: the takes that arrive while one is being written go in one
+    transaction together (one seat UPDATE for their total); when the total does not fit the batch falls back
+    to one by one. Either way exactly ``capacity`` seats, each registration with its audit entry and its
+    mail, and the rest hear "sold out"; box-office addresses get their account only with a seat."""
+    import threading
+    import time
+
+    event = make_event(packages=[{"title": "Hot", "capacity": capacity, "max_per_registration": 1}])
+    pkg = _package(event)
+    users = [make_user() for _ in range(30)]
+    together: list[int] = []
+    real_together, real_alone = seats._together, seats._alone
+    first = threading.Event()
+
+    def counted_together(engine, batch):
+        together.append(len(batch))
+        return real_together(engine, batch)
+
+    def slow_first(engine, order):
+        if not first.is_set():
+            first.set()
+            time.sleep(0.3)  # the first write is slow: everyone else queues behind it
+        return real_alone(engine, order)
+
+    monkeypatch.setattr(seats, "_together", counted_together)
+    monkeypatch.setattr(seats, "_alone", slow_first)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(60)
+
+    def attempt(i: int) -> None:
+        start.wait()
+        try:
+            if i < 30:
+                registrations.register(users[i].id, pkg.id, 1, actor=Actor.user(users[i]))
+            else:
+                registrations.register_attendee(f"walk-in{i}@example.com", pkg.id, 1, actor=BOX_OFFICE)
+            result = "ok"
+        except SoldOut:
+            result = "sold out"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(60)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outcomes.count("ok") == capacity and outcomes.count("sold out") == 60 - capacity
+    assert together and max(together) > 1  # batches were written
+    with session_scope() as s:
+        assert s.get(Package, pkg.id).taken == capacity
+        assert s.get(Event, event.id).seats_taken == capacity
+    assert _count(Registration, Registration.package_id == pkg.id) == capacity
+    regs = _count(AuditEntry, AuditEntry.action == "registration.created")
+    assert regs == capacity
+    assert _count(OutboxMessage) == capacity
+    walk_ins = _count(User, col(User.email).like("walk-in%"))
+    assert walk_ins == _count(AuditEntry, AuditEntry.action == "user.created_for_registration")
+    assert seats._queues == {}
