@@ -102,6 +102,69 @@ class FewerChunks(rx.plugins.Plugin):
         return source.replace(cls.ANCHOR, cls.ANCHOR + cls.GROUPS)
 
 
+class NoIdleTooltipProvider(rx.plugins.Plugin):
+    """Radix Themes' ``<Theme>`` wraps every page in a Tooltip provider, which brings the tooltip, the popper and
+    Floating UI into the chunk every page loads. While no compiled page imports a Radix Tooltip (read from
+    ``.web`` at build time, as the CSS trim does), the provider is a plain pass-through; a page that imports one
+    gets the real provider back.
+    """
+
+    ANCHOR = "export default defineConfig((config) => ({"
+    PLUGIN = r"""// khala: tooltip provider (rxconfig.py NoIdleTooltipProvider)
+import khalaFs from "node:fs";
+import khalaPath from "node:path";
+function khalaNoIdleTooltipProvider() {
+  const THEME = /[\\/]@radix-ui[\\/]themes[\\/]dist[\\/]esm[\\/]components[\\/]theme\.js$/;
+  const IMPORT = /import\{([^}]*)\}from"radix-ui";/;
+  const USES = /import\s*\{[^}]*\bTooltip\b[^}]*\}\s*from\s*"(@radix-ui\/themes|radix-ui|@radix-ui\/react-tooltip)"/;
+  const web = khalaPath.dirname(fileURLToPath(import.meta.url));
+  const files = (dir, out = []) => {
+    if (!khalaFs.existsSync(dir)) return out;
+    for (const e of khalaFs.readdirSync(dir, { withFileTypes: true })) {
+      const p = khalaPath.join(dir, e.name);
+      if (e.isDirectory()) files(p, out);
+      else if (/\.(jsx?|tsx?)$/.test(e.name)) out.push(p);
+    }
+    return out;
+  };
+  const usesTooltip = () =>
+    ["app", "utils", "components", "app_components"].some((d) =>
+      files(khalaPath.join(web, d)).some((f) => USES.test(khalaFs.readFileSync(f, "utf8"))),
+    );
+  return {
+    name: "khala-no-idle-tooltip-provider",
+    enforce: "pre",
+    transform(code, id) {
+      if (!THEME.test(id) || usesTooltip()) return;
+      const m = code.match(IMPORT);
+      const names = m ? m[1].split(",") : [];
+      const tooltip = names.find((n) => /^Tooltip as \w+$/.test(n.trim()));
+      if (!tooltip) this.error("Radix Themes' theme.js changed: cannot find its Tooltip import");
+      const rest = names.filter((n) => n !== tooltip).join(",");
+      const local = tooltip.trim().split(" as ")[1];
+      const stub = `const ${local}={Provider:(props)=>props.children};`;
+      return { code: code.replace(m[0], `import{${rest}}from"radix-ui";${stub}`), map: null };
+    },
+  };
+}
+
+"""
+
+    def pre_compile(self, **context: Any) -> None:
+        context["add_modify_task"]("vite.config.js", self._patch)
+
+    @classmethod
+    def _patch(cls, source: str) -> str:
+        if "khalaNoIdleTooltipProvider" in source:
+            return source
+        if source.count(cls.ANCHOR) != 1 or "    reactRouter()," not in source:
+            raise RuntimeError("NoIdleTooltipProvider: Reflex's vite.config.js changed")
+        source = source.replace(cls.ANCHOR, cls.PLUGIN + cls.ANCHOR)
+        return source.replace(
+            "    reactRouter(),", "    khalaNoIdleTooltipProvider(),\n    reactRouter(),", 1
+        )
+
+
 class LazyToasts(rx.plugins.Plugin):
     """Sonner (toasts) loads with the first toast, not with every page: about 11 KB gzip off the first load, and
     its ``<Toaster>`` no longer reads the document's computed direction (a forced style recalculation) while the
@@ -175,6 +238,7 @@ config = rx.Config(
         SameOriginBackend(),
         FewerChunks(),
         LazyToasts(),  # sonner with the first toast
+        NoIdleTooltipProvider(),  # no Floating UI on every page while no page has a tooltip
         AccountMenuModule(),  # the account menu's lazily imported module (khala/ui/account_menu.py)
         KhalaStylesheet(),  # global CSS in the bundled sheet; Radix trimmed, layered under ours (khala/ui/stylesheet.py)
         RadixThemes(

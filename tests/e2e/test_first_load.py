@@ -37,3 +37,23 @@ def test_sonner_arrives_with_the_first_toast(page, live_app) -> None:
     page.locator("[data-sonner-toaster]").get_by_text("Saved, lazily").wait_for(
         state="detached", timeout=10_000
     )
+
+
+FLOATING_UI = "middlewareData"  # a property name of Floating UI's computePosition (kept by the minifier)
+
+
+def _loaded_scripts(page) -> list[str]:
+    return [page.request.get(url).text() for url in page.evaluate(SCRIPTS) if url.endswith(".js")]
+
+
+def test_floating_ui_loads_only_with_a_page_that_positions_a_popup(page, live_app) -> None:
+    # No page has a Radix Tooltip: <Theme>'s tooltip provider is a pass-through (rxconfig.py NoIdleTooltipProvider)
+    page.goto("/")
+    page.locator("main#main article").first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert not any(FLOATING_UI in js for js in _loaded_scripts(page))
+    # the list's filters (Radix Selects) do position their menus with it
+    page.goto("/events")
+    page.locator("article.khala-card").first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert any(FLOATING_UI in js for js in _loaded_scripts(page))
