@@ -1,5 +1,6 @@
 """Reflex configuration. Reads khala.settings and nothing else."""
 
+from pathlib import Path
 from typing import Any
 
 import reflex as rx
@@ -83,10 +84,10 @@ class FewerChunks(rx.plugins.Plugin):
               priority: 20,
             },
             {
-              // what every page's Radix pieces share (props, helpers, the layout primitives, the dialog), not the
-              // menus, selects and popovers that only some pages or signed-in visitors load
+              // what every page's Radix pieces share (props, helpers, the layout primitives), not the dialog
+              // (loaded when one opens: LazyDialogs), nor the menus, selects and popovers of some pages
               name: "radix",
-              test: /[\\/]node_modules[\\/](@radix-ui[\\/]themes[\\/]dist[\\/]esm[\\/](helpers[\\/]|props[\\/]|components[\\/]([a-z-]+\.props|box|flex|text|heading|link|button|base-button|icon-button|spinner|callout|dialog|theme|icons|slot|visually-hidden|portal)\.js)|@radix-ui[\\/](react-(primitive|slot|compose-refs|context|use-[a-z-]+|id|direction|presence|portal|dismissable-layer|focus-scope|focus-guards|visually-hidden|dialog)|primitive)[\\/]|radix-ui[\\/]|classnames[\\/]|react-remove-scroll|react-remove-scroll-bar|use-sidecar|use-callback-ref|react-style-singleton|aria-hidden|get-nonce|tslib)/,
+              test: /[\\/]node_modules[\\/](@radix-ui[\\/]themes[\\/]dist[\\/]esm[\\/](helpers[\\/]|props[\\/]|components[\\/]([a-z-]+\.props|box|flex|text|heading|link|button|base-button|icon-button|spinner|callout|theme|icons|slot|visually-hidden)\.js)|@radix-ui[\\/](react-(primitive|slot|compose-refs|context|use-[a-z-]+|id|direction|presence|visually-hidden)|primitive)[\\/]|radix-ui[\\/]|classnames[\\/])/,
               priority: 10,
             },"""
 
@@ -165,6 +166,96 @@ function khalaNoIdleTooltipProvider() {
         )
 
 
+class LazyDialogs(rx.plugins.Plugin):
+    """A Radix Themes ``Dialog`` (the event modal, the register dialog, the admin's forms) loads its code when it
+    is first opened, not with the page: a closed dialog renders nothing, so until then ``Dialog.Root`` is
+    ``null`` too and the dialog, focus-trap, scroll-lock and portal code stay out of the first load.
+
+    A Vite transform points the compiled pages' ``Dialog`` import at ``utils/khala_lazy_dialog.js``. Only
+    controlled dialogs (``open`` from state) are changed: a module that renders a ``Dialog.Trigger`` (whose button
+    must show while closed) keeps the eager import. The code is fetched on the visitor's first pointer or key
+    press (so it is there when the state opens the dialog) or when ``open`` turns true.
+    """
+
+    MODULE = "utils/khala_lazy_dialog.js"
+    SOURCE = """// khala: lazy dialog (rxconfig.py LazyDialogs)
+import { createElement, useEffect, useState } from "react";
+
+let real = null;
+let pending = null;
+function load() {
+  if (!pending) pending = import("@radix-ui/themes/components/dialog").then((m) => (real = m));
+  return pending;
+}
+if (typeof window !== "undefined") {
+  for (const type of ["pointerdown", "keydown"]) window.addEventListener(type, load, { once: true, capture: true, passive: true });
+}
+
+function Root(props) {
+  const [dialog, setDialog] = useState(real);
+  useEffect(() => {
+    if (props.open && !dialog) load().then((m) => setDialog(m));
+  }, [props.open, dialog]);
+  return dialog ? createElement(dialog.Root, props) : null;
+}
+// Rendered only inside a loaded Root.
+const part = (name) => {
+  const Part = (props) => createElement(real[name], props);
+  Part.displayName = `Dialog.${name}`;
+  return Part;
+};
+export const Dialog = {
+  Root,
+  Content: part("Content"),
+  Title: part("Title"),
+  Description: part("Description"),
+  Close: part("Close"),
+};
+"""
+    ANCHOR = "export default defineConfig((config) => ({"
+    PLUGIN = r"""// khala: lazy dialogs (rxconfig.py LazyDialogs)
+function khalaLazyDialogs() {
+  const web = fileURLToPath(new URL("./", import.meta.url));
+  const IMPORT = /import\s*\{([^}]*)\}\s*from\s*"@radix-ui\/themes"/;
+  return {
+    name: "khala-lazy-dialogs",
+    enforce: "pre",
+    transform(code, id) {
+      const file = id.split("?")[0];
+      if (!/\.jsx?$/.test(file) || !(file.startsWith(web + "app/") || file.startsWith(web + "app_components/"))) return;
+      const m = code.match(IMPORT);
+      if (!m) return;
+      const names = m[1].split(",").map((n) => n.trim()).filter(Boolean);
+      const dialog = names.find((n) => /^Dialog as \w+$/.test(n));
+      if (!dialog) return;
+      const local = dialog.split(" as ")[1];
+      if (code.includes(`${local}.Trigger`)) return; // an uncontrolled dialog's button shows while closed
+      const rest = names.filter((n) => n !== dialog);
+      const lazy = `import {Dialog as ${local}} from "$/utils/khala_lazy_dialog.js"`;
+      const eager = rest.length ? `import {${rest.join(",")}} from "@radix-ui/themes"\n` : "";
+      return { code: code.replace(m[0], eager + lazy), map: null };
+    },
+  };
+}
+
+"""
+
+    def get_static_assets(self, **context: Any) -> list[tuple[Path, str]]:
+        return [(Path(self.MODULE), self.SOURCE)]
+
+    def pre_compile(self, **context: Any) -> None:
+        context["add_modify_task"]("vite.config.js", self._patch)
+
+    @classmethod
+    def _patch(cls, source: str) -> str:
+        if "khalaLazyDialogs" in source:
+            return source
+        if source.count(cls.ANCHOR) != 1 or "    reactRouter()," not in source:
+            raise RuntimeError("LazyDialogs: Reflex's vite.config.js changed")
+        source = source.replace(cls.ANCHOR, cls.PLUGIN + cls.ANCHOR)
+        return source.replace("    reactRouter(),", "    khalaLazyDialogs(),\n    reactRouter(),", 1)
+
+
 class LazyToasts(rx.plugins.Plugin):
     """Sonner (toasts) loads with the first toast, not with every page: about 11 KB gzip off the first load, and
     its ``<Toaster>`` no longer reads the document's computed direction (a forced style recalculation) while the
@@ -238,6 +329,7 @@ config = rx.Config(
         SameOriginBackend(),
         FewerChunks(),
         LazyToasts(),  # sonner with the first toast
+        LazyDialogs(),  # a dialog's code when it first opens
         NoIdleTooltipProvider(),  # no Floating UI on every page while no page has a tooltip
         AccountMenuModule(),  # the account menu's lazily imported module (khala/ui/account_menu.py)
         KhalaStylesheet(),  # global CSS in the bundled sheet; Radix trimmed, layered under ours (khala/ui/stylesheet.py)

@@ -57,3 +57,20 @@ def test_floating_ui_loads_only_with_a_page_that_positions_a_popup(page, live_ap
     page.locator("article.khala-card").first.wait_for(timeout=30_000)
     page.wait_for_load_state("networkidle")
     assert any(FLOATING_UI in js for js in _loaded_scripts(page))
+
+
+DIALOG_CODE = "Dialog.Close"  # the displayName Radix Themes gives Dialog.Close (kept by the minifier)
+
+
+def test_a_dialogs_code_arrives_when_it_first_opens(page, live_app) -> None:
+    page.goto("/events")
+    card = page.locator("article.khala-card a.khala-stretched").first
+    card.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert not any(DIALOG_CODE in js for js in _loaded_scripts(page))
+    card.click()
+    modal = page.locator("[role=dialog]#event-modal")
+    modal.wait_for(timeout=30_000)
+    assert any(DIALOG_CODE in js for js in _loaded_scripts(page))
+    page.keyboard.press("Escape")  # the real Radix dialog: Escape closes it
+    modal.wait_for(state="detached", timeout=10_000)
