@@ -73,7 +73,11 @@ def visit(browser, url: str, wait_for: str) -> dict[str, object]:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    pages = {"/": "main#main", "/events": "article.khala-card", f"/events/{SLUG}": "[data-package-id]"}
+    pages = {
+        "/": "main#main article.khala-card img",
+        "/events": "article.khala-card img",
+        f"/events/{SLUG}": "[data-package-id]",
+    }
     results: dict[str, object] = {}
     with launcher.current_build(), tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
