@@ -205,7 +205,7 @@ def _poster(path) -> str:
 
 def _both_widths(page, name: str) -> None:
     """Full-page screenshots at 1280 px and 375 px, once the page's images have loaded."""
-    loaded = "[...document.images].every(i => i.complete)"
+    loaded = "() => [...document.images].every(i => i.complete)"  # a function: an expression string polls with eval (CSP)
     page.set_viewport_size({"width": 1280, "height": 800})
     page.wait_for_function(loaded, timeout=15_000)
     screenshot(page, name)

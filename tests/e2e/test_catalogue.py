@@ -81,7 +81,7 @@ def test_filter_combination_is_in_the_url_and_survives_reload(page, live_app) ->
     _choose(page, "Price", "Paid")
     _choose(page, "Sort by", "Price")
     _wait_location(page, "params.get('price') === 'paid' && params.get('sort') === 'price'")
-    page.wait_for_function("document.querySelectorAll('article.khala-card').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('article.khala-card').length > 0")
     before = page.locator(f"{CARD} h3").all_inner_texts()
     url = page.url
     page.reload()

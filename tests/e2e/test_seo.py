@@ -188,11 +188,11 @@ def test_a_site_the_settings_do_not_list_may_not_frame_the_widget(browser, live_
         context = browser.new_context()
         try:
             page = context.new_page()
-            refused: list[str] = []
-            page.on("console", lambda m: refused.append(m.text) if "frame-ancestors" in m.text else None)
-            page.goto(f"http://localhost:{port}/")  # localhost:<port> is not http://127.0.0.1:*
-            frame_el = page.wait_for_selector("iframe[title='Upcoming events']", timeout=15_000)
-            wait_until(lambda: refused, 10, what="Chromium to refuse the frame")
+            # Playwright delivers console events only inside its own calls (not during a time.sleep poll):
+            # wait for the refusal with expect_console_message, set up before the page loads.
+            with page.expect_console_message(lambda m: "frame-ancestors" in m.text, timeout=30_000):
+                page.goto(f"http://localhost:{port}/")  # localhost:<port> is not http://127.0.0.1:*
+                frame_el = page.wait_for_selector("iframe[title='Upcoming events']", timeout=15_000)
             frame = frame_el.content_frame()
             assert frame is None or frame.query_selector("a.ev") is None
         finally:
