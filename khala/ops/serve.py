@@ -24,6 +24,7 @@ import tempfile
 import time
 
 from khala import db
+from khala.lib import i18n
 from khala.ops import build, logs, migrations
 from khala.settings import ROOT, Settings, get_settings
 
@@ -113,6 +114,9 @@ def _preload(stamp: dict[str, object]) -> None:
 
     headers.security_headers(get_settings(), build.STATIC_DIR)
     middleware.route_label({"path": "/"})
+    # Every catalog loaded once, before the fork (compiled here if its .mo is stale), not in a worker mid-request.
+    for lang in i18n.LANGUAGES:
+        i18n.translations(lang)
     # Everything imported so far lives as long as the process: keep it out of every later collection
     # (and out of copy-on-write page faults in the workers). A full collect here would cost ~0.15 s.
     gc.freeze()
