@@ -266,7 +266,10 @@ def test_the_door_from_registrations_to_the_audit_log(page, browser, live_app, a
     assert actions[-1] == "registration.created"
     assert admin_email in log.first.inner_text()
     page.goto(f"/admin/audit?object_type=event&object_id={event.id}&action=event.announced")
-    page.get_by_test_id("audit-row").first.wait_for(timeout=30_000)
+    # the filtered rows replace what the page showed first: wait for them, not for any row
+    page.get_by_test_id("audit-row").filter(has_text=f"Doors open at 18:00 {tag}").first.wait_for(
+        timeout=30_000
+    )
     assert f"Doors open at 18:00 {tag}" in page.get_by_test_id("audit-row").first.inner_text()
     page.goto("/admin/audit")
     page.get_by_test_id("audit-row").first.wait_for(timeout=30_000)
