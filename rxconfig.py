@@ -256,6 +256,196 @@ function khalaLazyDialogs() {
         return source.replace("    reactRouter(),", "    khalaLazyDialogs(),\n    reactRouter(),", 1)
 
 
+class LazySelects(rx.plugins.Plugin):
+    """A Radix Themes ``Select`` (the /events filters, the admin's embed form) loads its code when it is first
+    needed, not with the page: the select, popper, Floating UI, focus-scope and scroll-lock modules (about 35 KB
+    gzip) stay out of the first load.
+
+    A Vite transform points the compiled pages' ``Select`` import at ``utils/khala_lazy_select.js``. Until the real
+    module is there, ``Select.Trigger`` renders the button Radix Themes renders while closed (same element, classes,
+    ARIA and text: the selected item's text is portalled into the value span, as Radix does); ``Content`` renders
+    only its items, which put nothing in the page but that text. The code is fetched on the visitor's first pointer
+    or key press anywhere, or when a trigger is hovered or focused; then every select swaps to the real one (focus
+    kept), and one the visitor pressed (pointer, Enter, Space, arrows) opens as Radix would have opened it.
+    """
+
+    MODULE = "utils/khala_lazy_select.js"
+    SOURCE = """// khala: lazy select (rxconfig.py LazySelects)
+import { createContext, createElement, Fragment, useContext, useEffect, useRef, useState } from "react";
+import { createPortal } from "react-dom";
+import classNames from "classnames";
+import { extractProps } from "@radix-ui/themes/helpers";
+import { marginPropDefs } from "@radix-ui/themes/props";
+import { selectRootPropDefs, selectTriggerPropDefs } from "@radix-ui/themes/components/select.props";
+import { ChevronDownIcon } from "@radix-ui/themes/components/icons";
+
+let real = null;
+let pending = null;
+const waiting = new Set();
+function load() {
+  if (!pending)
+    pending = import("@radix-ui/themes/components/select").then((m) => {
+      real = m;
+      for (const swap of waiting) swap(m);
+      waiting.clear();
+      return m;
+    });
+  return pending;
+}
+if (typeof window !== "undefined") {
+  for (const type of ["pointerdown", "keydown"]) window.addEventListener(type, load, { once: true, capture: true, passive: true });
+}
+
+const StandIn = createContext(null);
+const OPEN_KEYS = [" ", "Enter", "ArrowUp", "ArrowDown"];
+
+function Root(props) {
+  const [select, setSelect] = useState(real);
+  const [valueNode, setValueNode] = useState(null);
+  const trigger = useRef(null);
+  const wantOpen = useRef(false);
+  const refocus = useRef(null);
+  useEffect(() => {
+    if (select) return;
+    const swap = (m) => {
+      const el = trigger.current;
+      refocus.current = el && el.id && document.activeElement === el ? el.id : null;
+      setSelect(m);
+    };
+    if (real) swap(real);
+    else waiting.add(swap);
+    return () => waiting.delete(swap);
+  }, [select]);
+  useEffect(() => {
+    if (select && refocus.current && !wantOpen.current) document.getElementById(refocus.current)?.focus();
+    refocus.current = null;
+  }, [select]);
+  if (select) return createElement(select.Root, wantOpen.current ? { ...props, defaultOpen: true } : props);
+  const { children, size, value, defaultValue, disabled, required } = props;
+  const open = () => {
+    wantOpen.current = true;
+    load();
+  };
+  const ctx = { size, value: value ?? defaultValue, disabled, required, valueNode, setValueNode, trigger, open };
+  return createElement(StandIn.Provider, { value: ctx }, children);
+}
+
+const none = (v) => v === "" || v === undefined;
+function Trigger(props) {
+  const ctx = useContext(StandIn);
+  if (!ctx) return createElement(real.Trigger, props);
+  const { children, className, color, radius, placeholder, ref, onPointerDown, onKeyDown, onClick, onFocus, onPointerEnter, ...rest } =
+    extractProps({ size: ctx.size, ...props }, { size: selectRootPropDefs.size }, selectTriggerPropDefs, marginPropDefs);
+  const setRef = (el) => {
+    ctx.trigger.current = el;
+    if (typeof ref === "function") ref(el);
+    else if (ref) ref.current = el;
+  };
+  return createElement(
+    "button",
+    {
+      type: "button",
+      role: "combobox",
+      "aria-expanded": false,
+      "aria-required": ctx.required,
+      "aria-autocomplete": "none",
+      dir: "ltr",
+      "data-state": "closed",
+      disabled: ctx.disabled,
+      "data-disabled": ctx.disabled ? "" : undefined,
+      "data-placeholder": none(ctx.value) ? "" : undefined,
+      "data-accent-color": color,
+      "data-radius": radius,
+      ...rest,
+      ref: setRef,
+      className: classNames("rt-reset", "rt-SelectTrigger", className),
+      onFocus: (e) => { onFocus?.(e); load(); },
+      onPointerEnter: (e) => { onPointerEnter?.(e); load(); },
+      onPointerDown: (e) => {
+        onPointerDown?.(e);
+        if (e.button === 0 && !e.ctrlKey && e.pointerType === "mouse") { ctx.open(); e.preventDefault(); }
+      },
+      onClick: (e) => {
+        onClick?.(e);
+        e.currentTarget.focus();
+        if (e.nativeEvent.pointerType !== "mouse") ctx.open();
+      },
+      onKeyDown: (e) => {
+        onKeyDown?.(e);
+        if (OPEN_KEYS.includes(e.key)) { ctx.open(); e.preventDefault(); }
+      },
+    },
+    createElement(
+      "span",
+      { className: "rt-SelectTriggerInner" },
+      createElement("span", { ref: ctx.setValueNode, style: { pointerEvents: "none" } }, none(ctx.value) ? placeholder : children),
+    ),
+    createElement(ChevronDownIcon, { className: "rt-SelectIcon", "aria-hidden": true }),
+  );
+}
+
+// While closed, Radix renders the items only to put the selected one's text in the trigger: so do these.
+function Content(props) {
+  return useContext(StandIn) ? createElement(Fragment, null, props.children) : createElement(real.Content, props);
+}
+function Item(props) {
+  const ctx = useContext(StandIn);
+  if (!ctx) return createElement(real.Item, props);
+  return ctx.value === props.value && ctx.valueNode ? createPortal(props.children, ctx.valueNode) : null;
+}
+function Group(props) {
+  return useContext(StandIn) ? createElement(Fragment, null, props.children) : createElement(real.Group, props);
+}
+const nothing = (name) => {
+  const Part = (props) => (useContext(StandIn) ? null : createElement(real[name], props));
+  Part.displayName = `Select.${name}`;
+  return Part;
+};
+export const Select = { Root, Trigger, Content, Item, Group, Label: nothing("Label"), Separator: nothing("Separator") };
+"""
+    ANCHOR = "export default defineConfig((config) => ({"
+    PLUGIN = r"""// khala: lazy selects (rxconfig.py LazySelects)
+function khalaLazySelects() {
+  const web = fileURLToPath(new URL("./", import.meta.url));
+  const IMPORT = /import\s*\{([^}]*)\}\s*from\s*"@radix-ui\/themes"/;
+  return {
+    name: "khala-lazy-selects",
+    enforce: "pre",
+    transform(code, id) {
+      const file = id.split("?")[0];
+      if (!/\.jsx?$/.test(file) || !(file.startsWith(web + "app/") || file.startsWith(web + "app_components/"))) return;
+      const m = code.match(IMPORT);
+      if (!m) return;
+      const names = m[1].split(",").map((n) => n.trim()).filter(Boolean);
+      const select = names.find((n) => /^Select as \w+$/.test(n));
+      if (!select) return;
+      const local = select.split(" as ")[1];
+      const rest = names.filter((n) => n !== select);
+      const lazy = `import {Select as ${local}} from "$/utils/khala_lazy_select.js"`;
+      const eager = rest.length ? `import {${rest.join(",")}} from "@radix-ui/themes"\n` : "";
+      return { code: code.replace(m[0], eager + lazy), map: null };
+    },
+  };
+}
+
+"""
+
+    def get_static_assets(self, **context: Any) -> list[tuple[Path, str]]:
+        return [(Path(self.MODULE), self.SOURCE)]
+
+    def pre_compile(self, **context: Any) -> None:
+        context["add_modify_task"]("vite.config.js", self._patch)
+
+    @classmethod
+    def _patch(cls, source: str) -> str:
+        if "khalaLazySelects" in source:
+            return source
+        if source.count(cls.ANCHOR) != 1 or "    reactRouter()," not in source:
+            raise RuntimeError("LazySelects: Reflex's vite.config.js changed")
+        source = source.replace(cls.ANCHOR, cls.PLUGIN + cls.ANCHOR)
+        return source.replace("    reactRouter(),", "    khalaLazySelects(),\n    reactRouter(),", 1)
+
+
 class LazyToasts(rx.plugins.Plugin):
     """Sonner (toasts) loads with the first toast, not with every page: about 11 KB gzip off the first load, and
     its ``<Toaster>`` no longer reads the document's computed direction (a forced style recalculation) while the
@@ -330,6 +520,7 @@ config = rx.Config(
         FewerChunks(),
         LazyToasts(),  # sonner with the first toast
         LazyDialogs(),  # a dialog's code when it first opens
+        LazySelects(),  # a select's code when it is first needed
         NoIdleTooltipProvider(),  # no Floating UI on every page while no page has a tooltip
         AccountMenuModule(),  # the account menu's lazily imported module (khala/ui/account_menu.py)
         KhalaStylesheet(),  # global CSS in the bundled sheet; Radix trimmed, layered under ours (khala/ui/stylesheet.py)

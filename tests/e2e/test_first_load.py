@@ -52,11 +52,43 @@ def test_floating_ui_loads_only_with_a_page_that_positions_a_popup(page, live_ap
     page.locator("main#main article").first.wait_for(timeout=30_000)
     page.wait_for_load_state("networkidle")
     assert not any(FLOATING_UI in js for js in _loaded_scripts(page))
-    # the list's filters (Radix Selects) do position their menus with it
+    # the list's filters (Radix Selects) position their menus with it: it comes with their code, when first needed
     page.goto("/events")
     page.locator("article.khala-card").first.wait_for(timeout=30_000)
     page.wait_for_load_state("networkidle")
+    assert not any(FLOATING_UI in js for js in _loaded_scripts(page))
+    page.locator("#filter-when").click()
+    page.get_by_role("option", name="This weekend").wait_for(timeout=30_000)
     assert any(FLOATING_UI in js for js in _loaded_scripts(page))
+
+
+def test_a_filter_renders_the_same_before_its_code_and_opens_from_the_keyboard(page, live_app) -> None:
+    """Before a Select's code is loaded its trigger is the button Radix renders while closed (rxconfig.py
+    LazySelects); the first key press on it loads the code, and the real select opens, with focus kept."""
+    page.goto("/events")
+    page.locator("article.khala-card").first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    sort = page.locator("#filter-sort")
+    # every element of the trigger, its attributes and inline style (the prerendered and the client-rendered
+    # markup write style differently), its text and its box
+    attrs = """el => {
+      const walk = (n) => [n.tagName, [...n.attributes].filter((a) => a.name !== "style")
+        .map((a) => `${a.name}=${a.value}`).sort(), n.style?.cssText ?? "", [...n.children].map(walk)];
+      const box = el.getBoundingClientRect();
+      return [walk(el), el.innerText, box.width, box.height];
+    }"""
+    before = sort.evaluate(attrs)
+    assert "role=combobox" in before[0][1] and "aria-expanded=false" in before[0][1] and before[1].strip()
+    assert not any(FLOATING_UI in js for js in _loaded_scripts(page))
+    sort.focus()  # focus alone fetches the code; the real trigger takes the stand-in's place, focused
+    page.wait_for_function(
+        "() => document.activeElement?.id === 'filter-sort' && !!document.querySelector('select[aria-hidden]')"
+    )
+    assert sort.evaluate(attrs) == before
+    page.keyboard.press("Enter")
+    page.get_by_role("listbox").wait_for(timeout=30_000)
+    page.keyboard.press("Escape")
+    page.get_by_role("listbox").wait_for(state="detached", timeout=10_000)
 
 
 DIALOG_CODE = "Dialog.Close"  # the displayName Radix Themes gives Dialog.Close (kept by the minifier)
