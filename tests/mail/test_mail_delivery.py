@@ -288,7 +288,9 @@ def test_temporary_refusal_is_retried_then_delivered(db, smtp_sink):
         msg = mail.enqueue(
             session, to="busy@example.test", subject="Hi", template="verify_email", context=CONTEXT
         )
-    worker = smtp_sink.worker(backoff_base=0.05, backoff_cap=0.1)
+    # A second's backoff: drain() loops while something is due, so a shorter one (0.05 s) let a slow machine
+    # make the second, still refused attempt inside drain() (3 attempts in the end).
+    worker = smtp_sink.worker(backoff_base=1.0, backoff_cap=1.0)
     worker.drain()
     status = mail.delivery_status(msg.id)
     assert status.status == OutboxStatus.QUEUED and "451" in status.last_error
