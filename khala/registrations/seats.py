@@ -184,11 +184,8 @@ def _binds(prefix: str, table: sa.Table) -> list[sa.BindParameter]:
     return [sa.bindparam(prefix + c.name, type_=c.type) for c in table.columns]
 
 
-def _pg_take_statement(with_mail: bool, with_account: bool) -> sa.Select:
-    """PostgreSQL: take the seat, count it on the event, insert the registration, its audit entry, (with mail)
-    its outbox row plus the workers' NOTIFY and (with an account) the new account and its audit entry, in one
-    statement. Every insert reads from the seat UPDATE's RETURNING, so with no seat nothing is written and no
-    row comes back. (The foreign keys are checked at the end of the statement, when the account exists.)"""
+def _seat_and_counter() -> tuple[sa.CTE, sa.CTE]:
+    """PostgreSQL CTEs: the conditional seat UPDATE (the guarantee) and the event's counter that reads from it."""
     seat = _TAKE_SEAT.returning(_P.c.event_id).cte("seat")
     counter = (
         sa.update(_E)
@@ -196,6 +193,18 @@ def _pg_take_statement(with_mail: bool, with_account: bool) -> sa.Select:
         .values(seats_taken=_E.c.seats_taken + _QUANTITY, seats_version=_E.c.seats_version + 1)
         .cte("counter")
     )
+    return seat, counter
+
+
+_PG_NOTIFY = sa.func.pg_notify(sa.literal_column(f"'{outbox.PG_CHANNEL}'"), sa.literal_column("''"))
+
+
+def _pg_take_statement(with_mail: bool, with_account: bool) -> sa.Select:
+    """PostgreSQL: take the seat, count it on the event, insert the registration, its audit entry, (with mail)
+    its outbox row plus the workers' NOTIFY and (with an account) the new account and its audit entry, in one
+    statement. Every insert reads from the seat UPDATE's RETURNING, so with no seat nothing is written and no
+    row comes back. (The foreign keys are checked at the end of the statement, when the account exists.)"""
+    seat, counter = _seat_and_counter()
     reg = _insert_from(_R, "r_", seat).returning(_R.c.id).cte("reg")
     parts = [counter, _insert_from(_A, "a_", reg).cte("trail")]
     if with_account:
@@ -204,9 +213,7 @@ def _pg_take_statement(with_mail: bool, with_account: bool) -> sa.Select:
     columns: list[Any] = [reg.c.id]
     if with_mail:
         parts.append(_insert_from(_O, "o_", reg).cte("mail"))
-        columns.append(
-            sa.func.pg_notify(sa.literal_column(f"'{outbox.PG_CHANNEL}'"), sa.literal_column("''"))
-        )
+        columns.append(_PG_NOTIFY)
     return sa.select(*columns).select_from(reg).add_cte(*parts)
 
 
@@ -471,18 +478,10 @@ class _NotAllFit(Exception):
 def _seats_together(with_notify: bool) -> sa.Select:
     """PostgreSQL: the seat UPDATE for the batch's total, the event's counter and (with mail) the NOTIFY, in one
     statement; no row when the total does not fit."""
-    seat = _TAKE_SEAT.returning(_P.c.event_id).cte("seat")
-    counter = (
-        sa.update(_E)
-        .where(_E.c.id == seat.c.event_id)
-        .values(seats_taken=_E.c.seats_taken + _QUANTITY, seats_version=_E.c.seats_version + 1)
-        .cte("counter")
-    )
+    seat, counter = _seat_and_counter()
     columns: list[Any] = [seat.c.event_id]
     if with_notify:
-        columns.append(
-            sa.func.pg_notify(sa.literal_column(f"'{outbox.PG_CHANNEL}'"), sa.literal_column("''"))
-        )
+        columns.append(_PG_NOTIFY)
     return sa.select(*columns).select_from(seat).add_cte(counter)
 
 
