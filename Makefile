@@ -63,8 +63,11 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching -w 116
 	$(BIN)/pybabel compile -d $(LOCALE_DIR) -D messages --statistics
 
-compile-messages: $(VENV)/.installed
-	$(BIN)/pybabel compile -d $(LOCALE_DIR) -D messages
+# Each .mo is remade only when its .po is newer (no process at all on a second `make run`).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE_DIR)/*/LC_MESSAGES/messages.po))
+compile-messages: $(MO_FILES)
+$(LOCALE_DIR)/%/LC_MESSAGES/messages.mo: $(LOCALE_DIR)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -d $(LOCALE_DIR) -D messages -l $*
 
 # bun (Reflex's frontend toolchain) and Azurite come from the npm registry into a project-local folder.
 $(TOOLS)/.installed: $(TOOLS)/package.json
@@ -97,13 +100,13 @@ build: install compile-messages
 serve: build migrate
 	$(BIN)/python -m khala serve --host $(HOST) --port $(PORT)
 
-run: seed build
+run: install compile-messages
 	@echo
 	@echo "  Khala is starting on http://localhost:$(PORT)  (demo data loaded)"
 	@echo "  Make yourself an administrator:  $(BIN)/python -m khala create-admin --email you@example.com"
 	@echo "  No SMTP configured: mails (with their links) are printed in this log."
 	@echo
-	$(BIN)/python -m khala serve --host $(HOST) --port $(PORT)
+	$(BIN)/python -m khala run --host $(HOST) --port $(PORT)
 
 test: install-dev compile-messages build
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -124,14 +124,15 @@ def server_env(data_dir: Path, port: int, **settings: str) -> dict[str, str]:
     return env
 
 
-def start(env: dict[str, str], log_path: Path, *args: str) -> Served:
-    """``python -m khala serve`` with ``env`` (its PORT is the port), logging to ``log_path``."""
+def start(env: dict[str, str], log_path: Path, *args: str, command: str = "serve") -> Served:
+    """``python -m khala serve`` (or ``command``, e.g. ``run``) with ``env`` (its PORT is the port), logging to
+    ``log_path``."""
     port = int(env["PORT"])
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115 - closed when the child exits (it keeps its own copy)
     started = time.monotonic()
     proc = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "khala", "serve", *args],
+        [sys.executable, "-m", "khala", command, *args],
         cwd=ROOT,
         env=env,
         stdout=log,

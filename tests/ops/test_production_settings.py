@@ -116,6 +116,8 @@ def test_production_never_loads_the_demo(monkeypatch, capsys, tmp_path) -> None:
     get_settings.cache_clear()
     try:
         assert main(["seed-demo"]) == 2
+        assert main(["run"]) == 2  # make run's quick start (it seeds the demo) is not for production either
     finally:
         get_settings.cache_clear()
-    assert "never loads the demo data" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "never loads the demo data" in err and "production runs `serve`" in err

@@ -246,3 +246,29 @@ def test_unsafe_production_settings_stop_serve_before_it_binds(tmp_path: Path, s
     )
     assert done.returncode == 2
     assert reason in done.stderr and "Traceback" not in done.stderr
+
+
+def test_run_seeds_an_empty_database_then_serves_and_builds_nothing_when_current(
+    frontend_build, tmp_path: Path
+) -> None:
+    """`make run`'s command: a first start on an empty database migrates and loads the demo catalogue; the
+    second finds everything done (no build, no seeding) and serves the same pages."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'khala.db'}"
+    stamp_before = build.STAMP.stat().st_mtime
+    logs = []
+    for i in range(2):
+        env = launcher.server_env(tmp_path, launcher.free_port(), KHALA_DATABASE_URL=url)
+        server = launcher.start(env, tmp_path / f"run-{i}.log", command="run")
+        try:
+            server.wait_ready("/", timeout=120)
+            assert get(f"{server.url}/events/{SLUG}").status_code == 200
+        finally:
+            assert server.stop() in (0, None)
+        logs.append(server.log_path.read_text())
+    with sqlite3.connect(tmp_path / "khala.db") as conn:
+        assert conn.execute("SELECT count(*) FROM event").fetchone()[0] > 0
+    assert "demo data created" in logs[0] and "demo data created" not in logs[1]
+    assert "frontend is up to date" in logs[1] and "building the frontend" not in logs[1]
+    assert build.STAMP.stat().st_mtime == stamp_before
