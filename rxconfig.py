@@ -103,14 +103,41 @@ class FewerChunks(rx.plugins.Plugin):
         return source.replace(cls.ANCHOR, cls.ANCHOR + cls.GROUPS)
 
 
-class NoIdleTooltipProvider(rx.plugins.Plugin):
+class _VitePlugin(rx.plugins.Plugin):
+    """One of our Vite plugins: ``PLUGIN`` (JavaScript defining ``function FUNCTION()``) put into Reflex's
+    ``vite.config.js`` and listed before its ``reactRouter()``; ``MODULE`` (with ``SOURCE``), when set, a module
+    the transform points imports at, written into ``.web``."""
+
+    ANCHOR = "export default defineConfig((config) => ({"
+    FUNCTION = ""
+    PLUGIN = ""
+    MODULE = ""
+    SOURCE = ""
+
+    def get_static_assets(self, **context: Any) -> list[tuple[Path, str]]:
+        return [(Path(self.MODULE), self.SOURCE)] if self.MODULE else []
+
+    def pre_compile(self, **context: Any) -> None:
+        context["add_modify_task"]("vite.config.js", self._patch)
+
+    @classmethod
+    def _patch(cls, source: str) -> str:
+        if cls.FUNCTION in source:
+            return source
+        if source.count(cls.ANCHOR) != 1 or "    reactRouter()," not in source:
+            raise RuntimeError(f"{cls.__name__}: Reflex's vite.config.js changed")
+        source = source.replace(cls.ANCHOR, cls.PLUGIN + cls.ANCHOR)
+        return source.replace("    reactRouter(),", f"    {cls.FUNCTION}(),\n    reactRouter(),", 1)
+
+
+class NoIdleTooltipProvider(_VitePlugin):
     """Radix Themes' ``<Theme>`` wraps every page in a Tooltip provider, which brings the tooltip, the popper and
     Floating UI into the chunk every page loads. While no compiled page imports a Radix Tooltip (read from
     ``.web`` at build time, as the CSS trim does), the provider is a plain pass-through; a page that imports one
     gets the real provider back.
     """
 
-    ANCHOR = "export default defineConfig((config) => ({"
+    FUNCTION = "khalaNoIdleTooltipProvider"
     PLUGIN = r"""// khala: tooltip provider (rxconfig.py NoIdleTooltipProvider)
 import khalaFs from "node:fs";
 import khalaPath from "node:path";
@@ -151,22 +178,8 @@ function khalaNoIdleTooltipProvider() {
 
 """
 
-    def pre_compile(self, **context: Any) -> None:
-        context["add_modify_task"]("vite.config.js", self._patch)
 
-    @classmethod
-    def _patch(cls, source: str) -> str:
-        if "khalaNoIdleTooltipProvider" in source:
-            return source
-        if source.count(cls.ANCHOR) != 1 or "    reactRouter()," not in source:
-            raise RuntimeError("NoIdleTooltipProvider: Reflex's vite.config.js changed")
-        source = source.replace(cls.ANCHOR, cls.PLUGIN + cls.ANCHOR)
-        return source.replace(
-            "    reactRouter(),", "    khalaNoIdleTooltipProvider(),\n    reactRouter(),", 1
-        )
-
-
-class LazyDialogs(rx.plugins.Plugin):
+class LazyDialogs(_VitePlugin):
     """A Radix Themes ``Dialog`` (the event modal, the register dialog, the admin's forms) loads its code when it
     is first opened, not with the page: a closed dialog renders nothing, so until then ``Dialog.Root`` is
     ``null`` too and the dialog, focus-trap, scroll-lock and portal code stay out of the first load.
@@ -212,7 +225,7 @@ export const Dialog = {
   Close: part("Close"),
 };
 """
-    ANCHOR = "export default defineConfig((config) => ({"
+    FUNCTION = "khalaLazyDialogs"
     PLUGIN = r"""// khala: lazy dialogs (rxconfig.py LazyDialogs)
 function khalaLazyDialogs() {
   const web = fileURLToPath(new URL("./", import.meta.url));
@@ -240,23 +253,8 @@ function khalaLazyDialogs() {
 
 """
 
-    def get_static_assets(self, **context: Any) -> list[tuple[Path, str]]:
-        return [(Path(self.MODULE), self.SOURCE)]
 
-    def pre_compile(self, **context: Any) -> None:
-        context["add_modify_task"]("vite.config.js", self._patch)
-
-    @classmethod
-    def _patch(cls, source: str) -> str:
-        if "khalaLazyDialogs" in source:
-            return source
-        if source.count(cls.ANCHOR) != 1 or "    reactRouter()," not in source:
-            raise RuntimeError("LazyDialogs: Reflex's vite.config.js changed")
-        source = source.replace(cls.ANCHOR, cls.PLUGIN + cls.ANCHOR)
-        return source.replace("    reactRouter(),", "    khalaLazyDialogs(),\n    reactRouter(),", 1)
-
-
-class LazySelects(rx.plugins.Plugin):
+class LazySelects(_VitePlugin):
     """A Radix Themes ``Select`` (the /events filters, the admin's embed form) loads its code when it is first
     needed, not with the page: the select, popper, Floating UI, focus-scope and scroll-lock modules (about 35 KB
     gzip) stay out of the first load.
@@ -403,7 +401,7 @@ const nothing = (name) => {
 };
 export const Select = { Root, Trigger, Content, Item, Group, Label: nothing("Label"), Separator: nothing("Separator") };
 """
-    ANCHOR = "export default defineConfig((config) => ({"
+    FUNCTION = "khalaLazySelects"
     PLUGIN = r"""// khala: lazy selects (rxconfig.py LazySelects)
 function khalaLazySelects() {
   const web = fileURLToPath(new URL("./", import.meta.url));
@@ -429,21 +427,6 @@ function khalaLazySelects() {
 }
 
 """
-
-    def get_static_assets(self, **context: Any) -> list[tuple[Path, str]]:
-        return [(Path(self.MODULE), self.SOURCE)]
-
-    def pre_compile(self, **context: Any) -> None:
-        context["add_modify_task"]("vite.config.js", self._patch)
-
-    @classmethod
-    def _patch(cls, source: str) -> str:
-        if "khalaLazySelects" in source:
-            return source
-        if source.count(cls.ANCHOR) != 1 or "    reactRouter()," not in source:
-            raise RuntimeError("LazySelects: Reflex's vite.config.js changed")
-        source = source.replace(cls.ANCHOR, cls.PLUGIN + cls.ANCHOR)
-        return source.replace("    reactRouter(),", "    khalaLazySelects(),\n    reactRouter(),", 1)
 
 
 class LazyToasts(rx.plugins.Plugin):
