@@ -129,22 +129,30 @@ def link_header(request: Request, page: int, pages: int) -> str:
     return ", ".join(links)
 
 
-def paged(
-    request: Request, response: Response, result: Page[Any], wanted: int, items: list[Any]
-) -> dict[str, Any]:
+def envelope(result: Page[Any], wanted: int, items: list[Any]) -> dict[str, Any]:
     """The list envelope for page ``wanted``: ``items`` (empty past the end, never the last page again),
-    ``total``, ``page``, ``page_size``, ``pages``; the Link header and ``X-Total-Count`` go on ``response``."""
-    pages = result.pages
-    past_end = wanted > result.page
-    response.headers["Link"] = link_header(request, wanted, pages)
-    response.headers["X-Total-Count"] = str(result.total)
+    ``total``, ``page``, ``page_size``, ``pages``."""
     return {
-        "items": [] if past_end else items,
+        "items": [] if wanted > result.page else items,
         "total": result.total,
         "page": wanted,
         "page_size": result.page_size,
-        "pages": pages,
+        "pages": result.pages,
     }
+
+
+def page_headers(request: Request, response: Response, wanted: int, pages: int, total: int) -> None:
+    """A list's Link header (first/prev/next/last) and ``X-Total-Count``, on ``response``."""
+    response.headers["Link"] = link_header(request, wanted, pages)
+    response.headers["X-Total-Count"] = str(total)
+
+
+def paged(
+    request: Request, response: Response, result: Page[Any], wanted: int, items: list[Any]
+) -> dict[str, Any]:
+    """``envelope`` for page ``wanted``, with the Link header and ``X-Total-Count`` on ``response``."""
+    page_headers(request, response, wanted, result.pages, result.total)
+    return envelope(result, wanted, items)
 
 
 # ------------------------------------------------------------------------------------------ idempotency

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, StringConstraints, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from khala.api.auth import ReadKey, WriteKey, actor_of
-from khala.api.http import VARY, IdempotencyKey, etag_of, idempotent, json_response, link_header
+from khala.api.http import VARY, IdempotencyKey, envelope, etag_of, idempotent, json_response, page_headers
 from khala.api.schemas import PREFIX, READ_ERRORS, WRITE_ERRORS, IsoDatetime, examples, problem_responses
 from khala.events import catalogue, commands, totals
 from khala.events import service as rules
@@ -263,13 +263,7 @@ class _ListAnswer:
 
 def _render_list(wanted: int, **search: object) -> _ListAnswer:
     result = catalogue.search_events(**search)  # type: ignore[arg-type]
-    content = {
-        "items": [] if wanted > result.page else [summary_of(c) for c in result.items],  # past the end: empty
-        "total": result.total,
-        "page": wanted,
-        "page_size": result.page_size,
-        "pages": result.pages,
-    }
+    content = envelope(result, wanted, [summary_of(c) for c in result.items])
     body = _EVENT_LIST.dump_json(_EVENT_LIST.validate_python(content))
     return _ListAnswer(
         body=body,
@@ -336,8 +330,7 @@ async def list_events(
         headers["Content-Encoding"] = "gzip"
         headers["Vary"] = f"{VARY}, Accept-Encoding"
     out = Response(body, media_type="application/json", headers=headers)
-    out.headers["Link"] = link_header(request, page, answer.pages)
-    out.headers["X-Total-Count"] = str(answer.total)
+    page_headers(request, out, page, answer.pages, answer.total)
     out.headers.raw.extend(response.headers.raw)  # the rate limit's (a returned Response keeps only its own)
     return out
 
