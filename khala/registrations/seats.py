@@ -23,6 +23,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -254,7 +255,11 @@ def new_account(email: str, display_name: str, *, actor: Actor) -> NewAccount:
     return NewAccount(Holder(row["id"], email, display_name), row, trail)
 
 
-_USER_DEFAULTS: list[tuple[str, Any, Any]] | None = None  # (column, default factory or None, default)
+@cache
+def _user_defaults() -> list[tuple[str, Any, Any]]:
+    """(column, default factory or None, default) of every column of User, from the model."""
+    fields = User.model_fields
+    return [(c.name, fields[c.name].default_factory, fields[c.name].default) for c in _U.columns]
 
 
 def _user_row(**given: Any) -> dict[str, Any]:
@@ -262,14 +267,8 @@ def _user_row(**given: Any) -> dict[str, Any]:
     building the SQLModel instance (pydantic validation plus ORM instrumentation: about a sixth of the box
     office's CPU for a new address). Every column comes from the model, so a new column gets its default here
     too; a required one not given is a TypeError, as for the model."""
-    global _USER_DEFAULTS
-    if _USER_DEFAULTS is None:
-        fields = User.model_fields
-        _USER_DEFAULTS = [
-            (c.name, fields[c.name].default_factory, fields[c.name].default) for c in _U.columns
-        ]
     row: dict[str, Any] = {}
-    for name, factory, default in _USER_DEFAULTS:
+    for name, factory, default in _user_defaults():
         if name in given:
             row[name] = given[name]
         elif factory is not None:
@@ -396,9 +395,8 @@ class _Order:
     done: threading.Event = dataclasses.field(default_factory=threading.Event)
 
 
-_queues: dict[
-    tuple[Engine, Any], list[_Order]
-] = {}  # (engine, package id) -> orders; present = being written
+# (engine, package id) -> its orders waiting; a key is present while an order of that package is being written
+_queues: dict[tuple[Engine, Any], list[_Order]] = {}
 _queues_lock = threading.Lock()
 
 
