@@ -179,6 +179,38 @@ function khalaNoIdleTooltipProvider() {
 """
 
 
+def _lazy_radix_plugin(component: str, owner: str, name: str, module: str, keep_if: str = "") -> str:
+    """A Vite transform (function ``khala<owner>``) that points the pages' Radix Themes ``component`` import at
+    ``module`` (a stand-in that loads the real code when first needed); the other names of that import stay.
+    ``keep_if``: a JS template literal; a page whose code contains it keeps the real import."""
+    keep = f"\n      if (code.includes({keep_if})) return;" if keep_if else ""
+    return rf"""// khala: lazy {component.lower()}s (rxconfig.py {owner})
+function khala{owner}() {{
+  const web = fileURLToPath(new URL("./", import.meta.url));
+  const IMPORT = /import\s*\{{([^}}]*)\}}\s*from\s*"@radix-ui\/themes"/;
+  return {{
+    name: "{name}",
+    enforce: "pre",
+    transform(code, id) {{
+      const file = id.split("?")[0];
+      if (!/\.jsx?$/.test(file) || !(file.startsWith(web + "app/") || file.startsWith(web + "app_components/"))) return;
+      const m = code.match(IMPORT);
+      if (!m) return;
+      const names = m[1].split(",").map((n) => n.trim()).filter(Boolean);
+      const found = names.find((n) => /^{component} as \w+$/.test(n));
+      if (!found) return;
+      const local = found.split(" as ")[1];{keep}
+      const rest = names.filter((n) => n !== found);
+      const lazy = `import {{{component} as ${{local}}}} from "$/{module}"`;
+      const eager = rest.length ? `import {{${{rest.join(",")}}}} from "@radix-ui/themes"\n` : "";
+      return {{ code: code.replace(m[0], eager + lazy), map: null }};
+    }},
+  }};
+}}
+
+"""
+
+
 class LazyDialogs(_VitePlugin):
     """A Radix Themes ``Dialog`` (the event modal, the register dialog, the admin's forms) loads its code when it
     is first opened, not with the page: a closed dialog renders nothing, so until then ``Dialog.Root`` is
@@ -226,32 +258,14 @@ export const Dialog = {
 };
 """
     FUNCTION = "khalaLazyDialogs"
-    PLUGIN = r"""// khala: lazy dialogs (rxconfig.py LazyDialogs)
-function khalaLazyDialogs() {
-  const web = fileURLToPath(new URL("./", import.meta.url));
-  const IMPORT = /import\s*\{([^}]*)\}\s*from\s*"@radix-ui\/themes"/;
-  return {
-    name: "khala-lazy-dialogs",
-    enforce: "pre",
-    transform(code, id) {
-      const file = id.split("?")[0];
-      if (!/\.jsx?$/.test(file) || !(file.startsWith(web + "app/") || file.startsWith(web + "app_components/"))) return;
-      const m = code.match(IMPORT);
-      if (!m) return;
-      const names = m[1].split(",").map((n) => n.trim()).filter(Boolean);
-      const dialog = names.find((n) => /^Dialog as \w+$/.test(n));
-      if (!dialog) return;
-      const local = dialog.split(" as ")[1];
-      if (code.includes(`${local}.Trigger`)) return; // an uncontrolled dialog's button shows while closed
-      const rest = names.filter((n) => n !== dialog);
-      const lazy = `import {Dialog as ${local}} from "$/utils/khala_lazy_dialog.js"`;
-      const eager = rest.length ? `import {${rest.join(",")}} from "@radix-ui/themes"\n` : "";
-      return { code: code.replace(m[0], eager + lazy), map: null };
-    },
-  };
-}
-
-"""
+    PLUGIN = _lazy_radix_plugin(
+        "Dialog",
+        "LazyDialogs",
+        "khala-lazy-dialogs",
+        MODULE,
+        # an uncontrolled dialog's button shows while closed: such a dialog keeps the real code
+        keep_if="`${local}.Trigger`",
+    )
 
 
 class LazySelects(_VitePlugin):
@@ -402,31 +416,7 @@ const nothing = (name) => {
 export const Select = { Root, Trigger, Content, Item, Group, Label: nothing("Label"), Separator: nothing("Separator") };
 """
     FUNCTION = "khalaLazySelects"
-    PLUGIN = r"""// khala: lazy selects (rxconfig.py LazySelects)
-function khalaLazySelects() {
-  const web = fileURLToPath(new URL("./", import.meta.url));
-  const IMPORT = /import\s*\{([^}]*)\}\s*from\s*"@radix-ui\/themes"/;
-  return {
-    name: "khala-lazy-selects",
-    enforce: "pre",
-    transform(code, id) {
-      const file = id.split("?")[0];
-      if (!/\.jsx?$/.test(file) || !(file.startsWith(web + "app/") || file.startsWith(web + "app_components/"))) return;
-      const m = code.match(IMPORT);
-      if (!m) return;
-      const names = m[1].split(",").map((n) => n.trim()).filter(Boolean);
-      const select = names.find((n) => /^Select as \w+$/.test(n));
-      if (!select) return;
-      const local = select.split(" as ")[1];
-      const rest = names.filter((n) => n !== select);
-      const lazy = `import {Select as ${local}} from "$/utils/khala_lazy_select.js"`;
-      const eager = rest.length ? `import {${rest.join(",")}} from "@radix-ui/themes"\n` : "";
-      return { code: code.replace(m[0], eager + lazy), map: null };
-    },
-  };
-}
-
-"""
+    PLUGIN = _lazy_radix_plugin("Select", "LazySelects", "khala-lazy-selects", MODULE)
 
 
 class LazyToasts(rx.plugins.Plugin):
