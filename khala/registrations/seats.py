@@ -376,9 +376,11 @@ def take(
 # takes the whole queue (at most ``BATCH`` orders) and writes them in one transaction: every account,
 # registration, audit entry and outbox row first, then one conditional seat UPDATE for their total (the
 # guarantee, as for one), the event's counter and the commit. One flush for all, and the row is locked only
-# for the last statement. When the total does not fit, or a row is refused (a duplicate, an address that got
-# an account), that transaction is rolled back and the orders are written one by one as before, in order, so
-# each gets exactly the answer it would have had alone. A lone order is written alone, at once.
+# for the last statement. When the total does not fit (the last seats of a rush), that transaction is rolled
+# back and a second one locks the package row, reads what is left and takes, in order, the orders that fit,
+# refusing the others: what one by one would have answered, in two transactions instead of one per order.
+# When a row is refused (a duplicate, an address that got an account), the orders are written one by one as
+# before, in order, so each gets exactly the answer it would have had alone. A lone order is written alone.
 
 BATCH = 32
 _PENDING: Any = object()
@@ -487,25 +489,70 @@ _PG_TOGETHER = {n: _seats_together(n) for n in (True, False)}
 
 
 def _together(engine: Engine, batch: list[_Order]) -> None:
-    first = batch[0].seats
-    seats = {**first, "take_quantity": sum(o.seats["take_quantity"] for o in batch)}
-    with_mail = any(o.mail is not None for o in batch)
     try:
-        with write_transaction(engine) as conn:
-            _insert_rows(conn, batch, notify=False)
-            if engine.dialect.name == "postgresql":
-                if conn.execute(_PG_TOGETHER[with_mail], seats).first() is None:
-                    raise _NotAllFit
-            else:
-                if conn.execute(_TAKE_SEAT, seats).rowcount != 1:
-                    raise _NotAllFit
-                conn.execute(_COUNT_SEATS, seats)
+        fit = batch if _all_of(engine, batch) else _as_many_as_fit(engine, batch)
     except (_NotAllFit, IntegrityError):
         for o in batch:  # rolled back: one by one, in order, each as it would have gone alone
             o.outcome = _alone(engine, o)
         return
     for o in batch:
-        o.outcome = True
+        o.outcome = o in fit
+
+
+def _all_of(engine: Engine, batch: list[_Order]) -> bool:
+    """The whole batch in one transaction, the package row locked only by its last statement; False (and
+    nothing written) when their total does not fit."""
+    try:
+        with write_transaction(engine) as conn:
+            _take_together(conn, batch)
+    except _NotAllFit:
+        return False
+    return True
+
+
+_LEFT = (
+    sa.select(_P.c.capacity, _P.c.taken)
+    .where(_P.c.id == sa.bindparam("package_id", type_=_P.c.id.type))
+    .with_for_update(key_share=True)  # PostgreSQL: FOR NO KEY UPDATE (SQLite: BEGIN IMMEDIATE serialises)
+)
+
+
+def _as_many_as_fit(engine: Engine, batch: list[_Order]) -> list[_Order]:
+    """A batch whose total does not fit: lock the package row, read what is left and take, in order, the
+    orders that fit (as one by one would have: an order too big for what is left is refused, a later smaller
+    one may still fit), in one transaction. The others are refused. The conditional seat UPDATE for the
+    total stays the guarantee: should it refuse, the whole is rolled back (_NotAllFit)."""
+    with write_transaction(engine) as conn:
+        row = conn.execute(_LEFT, {"package_id": batch[0].seats["take_package"]}).first()
+        if row is None:
+            return []
+        left = None if row.capacity is None else row.capacity - row.taken
+        fit = []
+        for o in batch:
+            quantity = o.seats["take_quantity"]
+            if left is None or quantity <= left:
+                fit.append(o)
+                if left is not None:
+                    left -= quantity
+        if fit:
+            _take_together(conn, fit)
+    return fit
+
+
+def _take_together(conn: Connection, orders: list[_Order]) -> None:
+    """Insert the orders' rows, then one conditional seat UPDATE for their total and the event's counter;
+    _NotAllFit when the total does not fit (the caller's transaction is then rolled back)."""
+    first = orders[0].seats
+    seats = {**first, "take_quantity": sum(o.seats["take_quantity"] for o in orders)}
+    with_mail = any(o.mail is not None for o in orders)
+    _insert_rows(conn, orders, notify=False)
+    if conn.dialect.name == "postgresql":
+        if conn.execute(_PG_TOGETHER[with_mail], seats).first() is None:
+            raise _NotAllFit
+    else:
+        if conn.execute(_TAKE_SEAT, seats).rowcount != 1:
+            raise _NotAllFit
+        conn.execute(_COUNT_SEATS, seats)
 
 
 def _insert_rows(conn: Connection, orders: list[_Order], *, notify: bool = True) -> None:

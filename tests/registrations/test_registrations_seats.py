@@ -236,3 +236,133 @@ def test_concurrent_takes_are_written_together_and_never_oversell(
     walk_ins = _count(User, col(User.email).like("walk-in%"))
     assert walk_ins == _count(AuditEntry, AuditEntry.action == "user.created_for_registration")
     assert seats._queues == {}
+
+
+def _orders_for(pkg, people, monkeypatch) -> list:
+    """The orders ``register`` would hand to "seats in turn" for ``people`` [(user, quantity)], captured
+    unwritten: the batches below are then written by hand, in a known order."""
+    captured: list = []
+    monkeypatch.setattr(seats, "_take_in_turn", lambda engine, order: captured.append(order) or True)
+    for user, quantity in people:
+        registrations.register(user.id, pkg.id, quantity, actor=Actor.user(user))
+    monkeypatch.undo()
+    return captured
+
+
+def _written(pkg, event) -> tuple[int, int, int, int, int]:
+    with session_scope() as s:
+        taken, seats_taken = s.get(Package, pkg.id).taken, s.get(Event, event.id).seats_taken
+    return (
+        taken,
+        seats_taken,
+        _count(Registration, Registration.package_id == pkg.id),
+        _count(AuditEntry, AuditEntry.action == "registration.created"),
+        _count(OutboxMessage),
+    )
+
+
+def test_a_batch_that_does_not_all_fit_takes_in_order_those_that_fit(
+    db, make_event, make_user, monkeypatch
+) -> None:
+    """5 seats left, orders of 2, 2, 3, 1, 1 in that order: one by one would give 2, 2, refuse the 3, give
+    the first 1 and refuse the last (nothing left). The batch answers exactly that, in two transactions,
+    without writing any order alone; each seat with its registration, audit entry and mail."""
+    event = make_event(packages=[{"title": "Few", "capacity": 6, "max_per_registration": 3}])
+    pkg = _package(event)
+    first = make_user()
+    registrations.register(first.id, pkg.id, 1, actor=Actor.user(first))
+    people = [(make_user(), q) for q in (2, 2, 3, 1, 1)]
+    batch = _orders_for(pkg, people, monkeypatch)
+    alone: list = []
+    real_alone = seats._alone
+    monkeypatch.setattr(seats, "_alone", lambda engine, order: alone.append(order) or real_alone(engine, order))
+    seats._together(db, batch)
+    assert [o.outcome for o in batch] == [True, True, False, True, False]
+    assert alone == []
+    assert _written(pkg, event) == (6, 6, 4, 4, 4)
+    with session_scope() as s:
+        holders = set(s.exec(select(Registration.user_id).where(Registration.package_id == pkg.id)).all())
+    assert holders == {first.id, people[0][0].id, people[1][0].id, people[3][0].id}
+
+
+def test_a_batch_on_a_sold_out_package_writes_nothing(db, make_event, make_user, monkeypatch) -> None:
+    event = make_event(packages=[{"title": "Gone", "capacity": 3, "max_per_registration": 3}])
+    pkg = _package(event)
+    batch = _orders_for(pkg, [(make_user(), 2), (make_user(), 1)], monkeypatch)
+    last = make_user()
+    registrations.register(last.id, pkg.id, 3, actor=Actor.user(last))  # meanwhile: every seat
+    seats._together(db, batch)
+    assert [o.outcome for o in batch] == [False, False]
+    assert _written(pkg, event) == (3, 3, 1, 1, 1)
+
+
+def test_a_duplicate_in_a_batch_that_does_not_fit_goes_one_by_one(
+    db, make_event, make_user, monkeypatch
+) -> None:
+    """3 seats left; the batch is 2 (a duplicate: that account registered meanwhile), 2, 1. One by one: the
+    duplicate is refused as a duplicate without a seat, so the second 2 and the 1 both fit."""
+    from sqlalchemy.exc import IntegrityError
+
+    event = make_event(packages=[{"title": "Dup", "capacity": 5, "max_per_registration": 2}])
+    pkg = _package(event)
+    twice, other, third = make_user(), make_user(), make_user()
+    batch = _orders_for(pkg, [(twice, 2), (other, 2), (third, 1)], monkeypatch)
+    registrations.register(twice.id, pkg.id, 2, actor=Actor.user(twice))  # meanwhile, the same account
+    seats._together(db, batch)
+    assert isinstance(batch[0].outcome, IntegrityError)
+    assert [o.outcome for o in batch[1:]] == [True, True]
+    assert _written(pkg, event) == (5, 5, 3, 3, 3)
+
+
+def test_concurrent_orders_larger_than_what_is_left_never_oversell(make_event, make_user, monkeypatch) -> None:
+    """40 people at once asking 1 to 3 seats of 23, some of them twice: every answer is one that one by one
+    could give (a refused order is larger than what is left at the end), duplicates are refused as such, and
+    each seat comes with its registration, audit entry and mail."""
+    import threading
+    import time
+
+    from khala.errors import AlreadyRegistered
+
+    event = make_event(packages=[{"title": "Mixed", "capacity": 23, "max_per_registration": 3}])
+    pkg = _package(event)
+    users = [make_user() for _ in range(30)]
+    real_alone = seats._alone
+    first = threading.Event()
+
+    def slow_first(engine, order):
+        if not first.is_set():
+            first.set()
+            time.sleep(0.3)  # everyone else queues behind the first write
+        return real_alone(engine, order)
+
+    monkeypatch.setattr(seats, "_alone", slow_first)
+    outcomes: list[tuple[int, int, str]] = []
+    lock = threading.Lock()
+    start = threading.Barrier(40)
+
+    def attempt(i: int) -> None:
+        who, quantity = i % 30, 1 + i % 3
+        start.wait()
+        try:
+            registrations.register(users[who].id, pkg.id, quantity, actor=Actor.user(users[who]))
+            result = "ok"
+        except SoldOut:
+            result = "sold out"
+        except AlreadyRegistered:
+            result = "duplicate"
+        with lock:
+            outcomes.append((who, quantity, result))
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(outcomes) == 40
+    ok = [(who, q) for who, q, r in outcomes if r == "ok"]
+    taken = sum(q for _, q in ok)
+    assert taken <= 23 and len({who for who, _ in ok}) == len(ok)
+    assert all(q > 23 - taken for _, q, r in outcomes if r == "sold out")
+    assert all(who in {w for w, _ in ok} for who, _, r in outcomes if r == "duplicate")
+    assert _written(pkg, event) == (taken, taken, len(ok), len(ok), len(ok))
+    assert seats._queues == {}
