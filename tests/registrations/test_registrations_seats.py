@@ -275,7 +275,9 @@ def test_a_batch_that_does_not_all_fit_takes_in_order_those_that_fit(
     batch = _orders_for(pkg, people, monkeypatch)
     alone: list = []
     real_alone = seats._alone
-    monkeypatch.setattr(seats, "_alone", lambda engine, order: alone.append(order) or real_alone(engine, order))
+    monkeypatch.setattr(
+        seats, "_alone", lambda engine, order: alone.append(order) or real_alone(engine, order)
+    )
     seats._together(db, batch)
     assert [o.outcome for o in batch] == [True, True, False, True, False]
     assert alone == []
@@ -314,7 +316,9 @@ def test_a_duplicate_in_a_batch_that_does_not_fit_goes_one_by_one(
     assert _written(pkg, event) == (5, 5, 3, 3, 3)
 
 
-def test_concurrent_orders_larger_than_what_is_left_never_oversell(make_event, make_user, monkeypatch) -> None:
+def test_concurrent_orders_larger_than_what_is_left_never_oversell(
+    make_event, make_user, monkeypatch
+) -> None:
     """40 people at once asking 1 to 3 seats of 23, some of them twice: every answer is one that one by one
     could give (a refused order is larger than what is left at the end), duplicates are refused as such, and
     each seat comes with its registration, audit entry and mail."""
