@@ -29,6 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic_core import PydanticUndefined
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -373,11 +374,12 @@ def take(
 # Every registration for a package waits for the package row: its seat UPDATE locks the row until the commit,
 # so on PostgreSQL one commit (a WAL flush) follows another and a rush runs at one flush per seat. Here the
 # takes of one package in this process queue up while one of them is being written; the next writer then
-# takes the whole queue (at most ``BATCH`` orders) and writes them in one transaction: every account,
-# registration, audit entry and outbox row first, then one conditional seat UPDATE for their total (the
-# guarantee, as for one), the event's counter and the commit. One flush for all, and the row is locked only
-# for the last statement. When the total does not fit (the last seats of a rush), that transaction is rolled
-# back and a second one locks the package row, reads what is left and takes, in order, the orders that fit,
+# takes the whole queue (at most ``BATCH`` orders) and writes them together: on PostgreSQL in one statement
+# that commits on its own (one round trip: the conditional seat UPDATE for their total, the guarantee as for
+# one, the event's counter, and every account, registration, audit entry and outbox row inserted from arrays),
+# on SQLite in one transaction whose seat UPDATE comes last. One flush for all, and the row is locked only
+# for that statement. When the total does not fit (the last seats of a rush), nothing is written and a
+# transaction then locks the package row, reads what is left and takes, in order, the orders that fit,
 # refusing the others: what one by one would have answered, in two transactions instead of one per order.
 # When a row is refused (a duplicate, an address that got an account), the orders are written one by one as
 # before, in order, so each gets exactly the answer it would have had alone. A lone order is written alone.
@@ -475,17 +477,58 @@ class _NotAllFit(Exception):
     pass
 
 
-def _seats_together(with_notify: bool) -> sa.Select:
-    """PostgreSQL: the seat UPDATE for the batch's total, the event's counter and (with mail) the NOTIFY, in one
-    statement; no row when the total does not fit."""
+def _pg_together_statement(with_mail: bool, with_accounts: bool) -> sa.Select:
+    """PostgreSQL: a batch in one statement that commits on its own. The seat UPDATE for the batch's total
+    (the guarantee), the event's counter, and the rows of every order, passed as one array per column and
+    inserted from ``unnest`` (one row per order): the new accounts, the registrations, the audit entries (of
+    both), the outbox rows and the workers' NOTIFY. Every insert reads from the seat UPDATE's RETURNING, so
+    when the total does not fit nothing is written and no row comes back."""
     seat, counter = _seat_and_counter()
+    parts: list[Any] = [counter, _insert_unnested(_R, "r_", seat).cte("regs")]
+    parts.append(_insert_unnested(_A, "a_", seat).cte("trails"))
+    if with_accounts:
+        parts.append(_insert_unnested(_U, "u_", seat).cte("accounts"))
     columns: list[Any] = [seat.c.event_id]
-    if with_notify:
+    if with_mail:
+        parts.append(_insert_unnested(_O, "o_", seat).cte("mails"))
         columns.append(_PG_NOTIFY)
-    return sa.select(*columns).select_from(seat).add_cte(counter)
+    return sa.select(*columns).select_from(seat).add_cte(*parts)
 
 
-_PG_TOGETHER = {n: _seats_together(n) for n in (True, False)}
+def _insert_unnested(table: sa.Table, prefix: str, source: sa.CTE) -> sa.Insert:
+    """INSERT INTO table (every column) SELECT unnest(:prefix<column>), … FROM source: the arrays zipped, one
+    row per element, for each source row (none or one)."""
+    values = sa.select(
+        *(
+            sa.func.unnest(sa.bindparam(prefix + c.name, type_=postgresql.ARRAY(c.type, dimensions=1)))
+            for c in table.columns
+        )
+    )
+    return sa.insert(table).from_select([c.name for c in table.columns], values.select_from(source))
+
+
+_PG_TOGETHER = {(m, a): _pg_together_statement(m, a) for m in (True, False) for a in (True, False)}
+
+
+def _columns(prefix: str, table: sa.Table, rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {prefix + c.name: [row[c.name] for row in rows] for c in table.columns}
+
+
+def _pg_together(conn: Connection, orders: list[_Order]) -> bool:
+    """The orders in one statement (see _pg_together_statement); False when their total does not fit."""
+    accounts = [o.account for o in orders if o.account is not None]
+    mails = [o.mail for o in orders if o.mail is not None]
+    params = {
+        **orders[0].seats,
+        "take_quantity": sum(o.seats["take_quantity"] for o in orders),
+        **_columns("r_", _R, [o.registration for o in orders]),
+        **_columns("a_", _A, [a.trail for a in accounts] + [o.trail for o in orders]),
+    }
+    if accounts:
+        params.update(_columns("u_", _U, [a.row for a in accounts]))
+    if mails:
+        params.update(_columns("o_", _O, mails))
+    return conn.execute(_PG_TOGETHER[bool(mails), bool(accounts)], params).first() is not None
 
 
 def _together(engine: Engine, batch: list[_Order]) -> None:
@@ -500,8 +543,11 @@ def _together(engine: Engine, batch: list[_Order]) -> None:
 
 
 def _all_of(engine: Engine, batch: list[_Order]) -> bool:
-    """The whole batch in one transaction, the package row locked only by its last statement; False (and
-    nothing written) when their total does not fit."""
+    """The whole batch in one statement (PostgreSQL) or transaction (SQLite), the package row locked only by
+    its last statement; False (and nothing written) when their total does not fit."""
+    if engine.dialect.name == "postgresql":
+        with connect(engine) as conn:
+            return _pg_together(conn, batch)
     try:
         with write_transaction(engine) as conn:
             _take_together(conn, batch)
@@ -540,23 +586,22 @@ def _as_many_as_fit(engine: Engine, batch: list[_Order]) -> list[_Order]:
 
 
 def _take_together(conn: Connection, orders: list[_Order]) -> None:
-    """Insert the orders' rows, then one conditional seat UPDATE for their total and the event's counter;
-    _NotAllFit when the total does not fit (the caller's transaction is then rolled back)."""
-    first = orders[0].seats
-    seats = {**first, "take_quantity": sum(o.seats["take_quantity"] for o in orders)}
-    with_mail = any(o.mail is not None for o in orders)
-    _insert_rows(conn, orders, notify=False)
+    """In the caller's transaction, the orders' rows and one conditional seat UPDATE for their total with the
+    event's counter; _NotAllFit when the total does not fit (the transaction is then rolled back)."""
     if conn.dialect.name == "postgresql":
-        if conn.execute(_PG_TOGETHER[with_mail], seats).first() is None:
+        if not _pg_together(conn, orders):
             raise _NotAllFit
-    else:
-        if conn.execute(_TAKE_SEAT, seats).rowcount != 1:
-            raise _NotAllFit
-        conn.execute(_COUNT_SEATS, seats)
+        return
+    seats = {**orders[0].seats, "take_quantity": sum(o.seats["take_quantity"] for o in orders)}
+    _insert_rows(conn, orders)
+    if conn.execute(_TAKE_SEAT, seats).rowcount != 1:
+        raise _NotAllFit
+    conn.execute(_COUNT_SEATS, seats)
 
 
-def _insert_rows(conn: Connection, orders: list[_Order], *, notify: bool = True) -> None:
-    """The new accounts and their audit entries, the registrations, their audit entries and outbox rows."""
+def _insert_rows(conn: Connection, orders: list[_Order]) -> None:
+    """SQLite: the new accounts and their audit entries, the registrations, their audit entries and outbox
+    rows (the worker polls; there is no NOTIFY)."""
     accounts = [o.account for o in orders if o.account is not None]
     if accounts:
         conn.execute(_U.insert(), [a.row for a in accounts])
@@ -566,8 +611,6 @@ def _insert_rows(conn: Connection, orders: list[_Order], *, notify: bool = True)
     messages = [o.mail for o in orders if o.mail is not None]
     if messages:
         conn.execute(_O.insert(), messages)
-        if notify and conn.dialect.name == "postgresql":
-            conn.execute(_NOTIFY)
 
 
 def _position(conn: Connection, registration: dict[str, Any]) -> int:

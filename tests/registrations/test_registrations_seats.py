@@ -370,3 +370,47 @@ def test_concurrent_orders_larger_than_what_is_left_never_oversell(
     assert all(who in {w for w, _ in ok} for who, _, r in outcomes if r == "duplicate")
     assert _written(pkg, event) == (taken, taken, len(ok), len(ok), len(ok))
     assert seats._queues == {}
+
+
+def test_rows_written_together_are_the_rows_written_alone(db, make_event, make_user, monkeypatch) -> None:
+    """A batch (on PostgreSQL one statement inserting from arrays) writes, column for column, what an order
+    written alone writes: the registration, its audit entry, its outbox row and a new box-office account
+    with its audit entry; only ids, names, codes and times differ."""
+    from sqlalchemy import inspect
+
+    event = make_event(packages=[{"title": "Same", "capacity": 10, "max_per_registration": 3}])
+    pkg = _package(event)
+    captured: list = []
+    monkeypatch.setattr(seats, "_take_in_turn", lambda engine, order: captured.append(order) or True)
+    for i in range(4):
+        registrations.register_attendee(f"same{i}@example.com", pkg.id, 2, actor=BOX_OFFICE)
+    monkeypatch.undo()
+    seats._together(db, captured[:3])
+    assert [o.outcome for o in captured[:3]] == [True, True, True]
+    assert seats._alone(db, captured[3]) is True
+
+    def rows(order) -> list[dict]:
+        rid, uid = order.registration["id"], order.account.holder.id
+        with session_scope() as s:
+            found = [
+                s.get(Registration, rid),
+                s.exec(select(AuditEntry).where(AuditEntry.object_id == str(rid))).one(),
+                s.get(OutboxMessage, order.mail["id"]),
+                s.get(User, uid),
+                s.exec(select(AuditEntry).where(AuditEntry.object_id == str(uid))).one(),
+            ]
+        return [{a.key: getattr(r, a.key) for a in inspect(r).mapper.column_attrs} for r in found]
+
+    alone = rows(captured[3])
+    for order in captured[:3]:
+        for together_row, alone_row in zip(rows(order), alone, strict=True):
+            differ = {k for k in alone_row if together_row[k] != alone_row[k]}
+            assert differ <= {
+                "id", "user_id", "ticket_code", "created_at", "updated_at", "at", "object_id", "changes", "data",
+                "message_id", "recipient", "recipient_name", "deferred", "next_attempt_at", "email", "display_name",
+            }, differ  # fmt: skip
+            assert {k: type(v) for k, v in together_row.items()} == {k: type(v) for k, v in alone_row.items()}
+            for key in ("changes", "data", "deferred"):
+                if key in alone_row and isinstance(alone_row[key], dict):
+                    assert together_row[key].keys() == alone_row[key].keys()
+    assert _written(pkg, event) == (8, 8, 4, 4, 4)
