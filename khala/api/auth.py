@@ -52,15 +52,27 @@ async def api_key(
     key = await checked(given)
     if key is None:
         raise NotAuthenticated(_("This API key is not valid: it is unknown or has been revoked."))
-    if get_settings().redis_url:
-        allowance = await run_in_threadpool(ratelimit.consume, key.id)  # a round trip to Redis
-    else:
-        allowance = ratelimit.consume(key.id)  # in memory: microseconds
+    allowance = await counted(key)
     response.headers["RateLimit-Limit"] = str(allowance.limit)
     response.headers["RateLimit-Remaining"] = str(allowance.remaining)
     response.headers["RateLimit-Reset"] = str(allowance.reset_after)
     request.state.api_key = key
     return key
+
+
+async def counted(key: KeyView) -> ratelimit.Allowance:
+    """Count one request of ``key`` against its rate limit (RateLimited when none is left)."""
+    if get_settings().redis_url:
+        return await run_in_threadpool(ratelimit.consume, key.id)  # a round trip to Redis
+    return ratelimit.consume(key.id)  # in memory: microseconds
+
+
+def remembered_writer(secret: str | None, gateway_secret: str | None) -> KeyView | None:
+    """The write key of these header values (as ``write_key`` takes them) when this process checked it
+    lately (``keys.remembered``: no query, on the event loop); None otherwise, whatever the reason (unknown,
+    not checked lately, read only): ``write_key`` then answers the request."""
+    key = keys.remembered(secret or gateway_secret)
+    return key if key is not None and key.can_write else None
 
 
 _looking_up: dict[tuple[str, int], asyncio.Future[KeyView | None]] = {}
