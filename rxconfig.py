@@ -5,6 +5,7 @@ from typing import Any
 
 import reflex as rx
 
+from khala.lib import routes
 from khala.settings import get_settings
 from khala.ui.account_menu import AccountMenuModule
 from khala.ui.stylesheet import KhalaStylesheet
@@ -419,6 +420,29 @@ export const Select = { Root, Trigger, Content, Item, Group, Label: nothing("Lab
     PLUGIN = _lazy_radix_plugin("Select", "LazySelects", "khala-lazy-selects", MODULE)
 
 
+class PrerenderEventPage(rx.plugins.Plugin):
+    """React Router prerenders the static routes only; an event page (``/events/[slug]``) was served the SPA
+    fallback (an empty root), blank until the JS and the websocket had run. The event route is prerendered once
+    more at ``routes.EVENT_TEMPLATE`` (a slug no event has): the shell and the event's skeleton, which
+    ``khala/events/seo_http.py`` serves for every ``/events/<slug>`` with the event's head and poster. React
+    hydrates it as the same route (the placeholder slug is not in the HTML: the page's state is the default one).
+    """
+
+    OLD = '"prerender": true'
+
+    def pre_compile(self, **context: Any) -> None:
+        context["add_modify_task"]("react-router.config.js", self._patch)
+
+    @classmethod
+    def _patch(cls, source: str) -> str:
+        new = f'"prerender": ({{ getStaticPaths }}) => [...getStaticPaths(), "{routes.EVENT_TEMPLATE}"]'
+        if new in source:
+            return source
+        if source.count(cls.OLD) != 1:
+            raise RuntimeError("PrerenderEventPage: Reflex's react-router.config.js changed")
+        return source.replace(cls.OLD, new)
+
+
 class LazyToasts(rx.plugins.Plugin):
     """Sonner (toasts) loads with the first toast, not with every page: about 11 KB gzip off the first load, and
     its ``<Toaster>`` no longer reads the document's computed direction (a forced style recalculation) while the
@@ -491,6 +515,7 @@ config = rx.Config(
     plugins=[
         SameOriginBackend(),
         FewerChunks(),
+        PrerenderEventPage(),  # the event page's shell and skeleton in its first HTML
         LazyToasts(),  # sonner with the first toast
         LazyDialogs(),  # a dialog's code when it first opens
         LazySelects(),  # a select's code when it is first needed

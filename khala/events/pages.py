@@ -21,8 +21,11 @@ from khala.ui.i18n import titled
 from khala.ui.layout import SITE_NAME, template
 
 
-def _section(title: str, cards, size: int, *, more_href: str = "/events", empty: str = "") -> rx.Component:
-    """A Discover section; until the data arrives, ``size`` (the most it shows) placeholder cards hold its place."""
+def _section(
+    title: str, cards, size: int, *, more_href: str = "/events", empty: str = "", first: bool = False
+) -> rx.Component:
+    """A Discover section; until the data arrives, ``size`` (the most it shows) placeholder cards hold its place
+    (``first``: the page's first section, whose first placeholder shows the first card's picture)."""
     return rx.el.section(
         rx.hstack(
             rx.heading(title, as_="h2", size="5"),
@@ -34,7 +37,7 @@ def _section(title: str, cards, size: int, *, more_href: str = "/events", empty:
         rx.cond(
             DiscoverState.loaded,
             rx.cond(cards.length() > 0, card_grid(cards), rx.text(empty, style={"color": theme.TEXT_MUTED})),
-            skeleton_grid(size),
+            skeleton_grid(size, first_image=first),
         ),
         margin_bottom="2rem",
     )
@@ -128,7 +131,7 @@ def discover_page() -> rx.Component:
             class_name="khala-chips",
             style=CHIPS_ROW,
         ),
-        _section(_("Upcoming highlights"), DiscoverState.highlights, HIGHLIGHTS),
+        _section(_("Upcoming highlights"), DiscoverState.highlights, HIGHLIGHTS, first=True),
         _section(
             _("This weekend"),
             DiscoverState.weekend,
@@ -183,7 +186,11 @@ def event_page() -> rx.Component:
         rx.cond(
             EventDetailState.not_found,
             not_found_block(),
-            rx.cond(EventDetailState.detail.id != "", detail_body(in_modal=False), detail_skeleton()),
+            rx.cond(
+                EventDetailState.detail.id != "",
+                detail_body(in_modal=False),
+                detail_skeleton(with_poster=True),
+            ),
         ),
         register_dialog(),
         max_width="820px",

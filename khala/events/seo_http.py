@@ -1,11 +1,14 @@
 """The first HTML response of a shared page carries its facts: an ASGI wrapper (an ``api_transformer`` in
 ``khala/khala.py``) that answers ``GET``/``HEAD`` for ``/events/<slug>``, ``/``, ``/events`` and ``/calendar``
-with the prebuilt page of the build on disk and the page's head (``khala/events/seo.py``) put into it.
+with the prebuilt page of the build on disk and the page's head (``khala/events/seo.py``) put into it, and the
+first screen's largest picture into the page's skeleton (``khala/lib/first_image.py``).
 
 Link unfurlers and most crawlers never run JavaScript; the React app hydrates over this HTML as it does over
 the plain prebuilt file (React leaves extra tags in ``<head>`` alone). The page file is the one Reflex's
-static mount would have served: ``index.html``, ``events.html``, ``calendar.html``, and for an event (no
-prerendered file per slug) ``404.html``, the app's SPA fallback. An unknown slug or a draft answers 404 in the
+static mount would have served: ``index.html``, ``events.html``, ``calendar.html``; for an event (no
+prerendered file per slug) the event route prerendered at ``routes.EVENT_TEMPLATE`` (``rxconfig.py``
+``PrerenderEventPage``: the shell and the event's skeleton), its placeholder path replaced by the event's, or
+with an older build ``404.html``, the app's SPA fallback (an empty root). An unknown slug or a draft answers 404 in the
 HTTP status, not only on screen; the head depends on public data only, never on who asks — apart from its
 language: our words and dates in it, and ``<html lang>``, follow the request's (``khala.lib.i18n``), so the
 answer says ``Vary: Accept-Language, Cookie``.
@@ -32,13 +35,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from khala.errors import NotFound
 from khala.events import catalogue, feeds, seo
 from khala.images import service as images
-from khala.lib import i18n, routes
+from khala.lib import first_image, i18n, routes
 from khala.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 LISTING_FILES = {routes.HOME: "index.html", routes.EVENTS: "events.html", routes.CALENDAR: "calendar.html"}
-EVENT_FILE = "404.html"  # what the static mount serves for a path with no prerendered file
+EVENT_FILE = routes.EVENT_TEMPLATE.lstrip("/") + ".html"  # the event route prerendered once (rxconfig.py)
+SPA_FALLBACK = "404.html"  # what the static mount serves for a path with no prerendered file
+# Where the event template names its own path (the skip link's href="/events/_/#main"): the event's path there.
+_TEMPLATE_PATH = re.compile(r'(?<=")' + re.escape(routes.EVENT_TEMPLATE) + r'(?=[/"#?])')
+_FIRST_IMG = re.compile(r"<img\b[^>]*\s" + first_image.ATTR + r'=""[^>]*?(?=/?>)')
 _EVENT_PATH = re.compile(r"^/events/([A-Za-z0-9-]{1,120})$")
 _HTML_LANG = re.compile(r'(<html\b[^>]*?\blang=")[^"]*(")', re.I)
 LISTED = 20  # events in a listing page's ItemList
@@ -64,8 +71,10 @@ def _read(path: str, mtime_ns: int, size: int) -> str:
 def template(static_dir: Path, name: str) -> str | None:
     """The prebuilt page ``name`` (read once per build), or None without a build."""
     path = static_dir / name
-    if not path.is_file() and name.endswith(".html") and name != EVENT_FILE:
+    if not path.is_file() and name.endswith(".html") and name != SPA_FALLBACK:
         path = static_dir / name.removesuffix(".html") / "index.html"
+    if name == EVENT_FILE and not path.is_file():  # a build from before the event template
+        path = static_dir / SPA_FALLBACK
     try:
         st = path.stat()
     except OSError:
@@ -83,7 +92,7 @@ def _ours(title: str) -> str:
     return " · ".join(i18n.gettext(part) if part else part for part in title.split(" · "))
 
 
-def listing_page(path: str, page: str, query: dict[str, list[str]]) -> str:
+def listing_page(path: str, page: str, query: dict[str, list[str]], key: str = "") -> str:
     base = get_settings().public_url
     # The build wrote the English head; a Swedish visitor's first HTML carries the Swedish one.
     title = _ours(seo.prebuilt_title(page)) or f"{seo.SITE_NAME}"
@@ -101,18 +110,20 @@ def listing_page(path: str, page: str, query: dict[str, list[str]]) -> str:
     head = seo.listing_head(path, title, description, cards, base, category=category, city=city)
     hinted = bool(cards) and path != routes.CALENDAR and set(query) <= SAME_FIRST_CARD
     return with_image_hint(
-        seo.with_head(page, head), _image_url(cards[0].image_id, "card") if hinted else None
+        seo.with_head(page, head), _image_url(cards[0].image_id, "card") if hinted else None, key or path
     )
 
 
-def event_page(slug: str, page: str) -> tuple[int, str]:
+def event_page(slug: str, page: str, key: str = "") -> tuple[int, str]:
     base = get_settings().public_url
+    path = routes.event(slug)
+    page = _TEMPLATE_PATH.sub(path, page)
     try:
         shared = catalogue.get_shared_event(slug)
     except NotFound:
         return 404, seo.with_head(page, seo.not_found_head(base))
     poster = _image_url(shared.detail.image_id, "modal")
-    return 200, with_image_hint(seo.with_head(page, seo.event_head(shared, base)), poster)
+    return 200, with_image_hint(seo.with_head(page, seo.event_head(shared, base)), poster, key or path)
 
 
 def _image_url(image_id: str | None, size: str) -> str:
@@ -121,26 +132,35 @@ def _image_url(image_id: str | None, size: str) -> str:
     return images.image_url(rows.get(image_id or ""), size).url  # type: ignore[arg-type]
 
 
-def with_image_hint(page: str, url: str | None) -> str:
-    """Ask for the first screen's largest picture (the first card's, the event's poster) with the page itself.
+def with_image_hint(page: str, url: str | None, key: str | None = None) -> str:
+    """Ask for the first screen's largest picture (the first card's, the event's poster) with the page itself,
+    and show it in the page's skeleton (``khala/lib/first_image.py``) for the page at ``key`` (its path and query).
 
-    The React app renders it only once the websocket has brought the data; with the hint its bytes are already
-    there. The ``<link>`` goes before the scripts' ``modulepreload`` links so it is not queued behind them.
+    The React app renders the real picture only once the websocket has brought the data; the skeleton's
+    ``<img>`` paints it with the first HTML. The ``<link>`` goes before the scripts' ``modulepreload`` links so
+    it is not queued behind them.
     """
     if not url:
         return page
-    tag = f'<link rel="preload" as="image" href="{html.escape(url)}" fetchpriority="high"/>'
+    src = html.escape(url)
+    mark = f' {first_image.ATTR}="{html.escape(key)}"' if key else ""
+    tag = f'<link rel="preload" as="image" href="{src}" fetchpriority="high"{mark}/>'
     at = page.find('<link rel="modulepreload"')
     if at < 0:
         at = page.find("</head>")
-    return page if at < 0 else page[:at] + tag + page[at:]
+    if at < 0:
+        return page
+    page = page[:at] + tag + page[at:]
+    return _FIRST_IMG.sub(lambda m: m.group(0) + f' src="{src}"', page, count=1) if key else page
 
 
-def render(path: str, page: str, slug: str | None, query: dict[str, list[str]]) -> tuple[int, str]:
+def render(
+    path: str, page: str, slug: str | None, query: dict[str, list[str]], key: str = ""
+) -> tuple[int, str]:
     page = _HTML_LANG.sub(lambda m: m.group(1) + i18n.get_language() + m.group(2), page, count=1)
     if slug is not None:
-        return event_page(slug, page)
-    return 200, listing_page(path, page, query)
+        return event_page(slug, page, key)
+    return 200, listing_page(path, page, query, key)
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -176,9 +196,11 @@ class SeoPages:
         if found is None or page is None:
             await self.app(scope, receive, send)
             return
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        raw_query = scope.get("query_string", b"").decode("latin-1")
+        query = parse_qs(raw_query)
+        key = first_image.page_key(path, raw_query)
         try:
-            status, html = await asyncio.to_thread(render, path, page, found[1], query)
+            status, html = await asyncio.to_thread(render, path, page, found[1], query, key)
         except Exception:  # the catalogue is unreadable: the plain page still works
             log.exception("could not write the head of %s; serving the plain page", path)
             await self.app(scope, receive, send)

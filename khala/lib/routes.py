@@ -11,6 +11,9 @@ from urllib.parse import quote, urlencode
 HOME = "/"
 EVENTS = "/events"
 EVENT = "/events/[slug]"
+# The event route prerendered once (no event has this slug: slugs are letters, digits and dashes), the first HTML
+# of every event page (rxconfig.py PrerenderEventPage, khala/events/seo_http.py).
+EVENT_TEMPLATE = "/events/_"
 CALENDAR = "/calendar"
 TICKETS = "/tickets"
 TICKETS_FEED = "/calendar/tickets.ics"  # a person's tickets as a calendar (?token=…)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khala.lib import first_image as first
 from khala.ui import theme
 
 
@@ -20,4 +21,15 @@ def badge(text: rx.Var | str, tone: rx.Var | str) -> rx.Component:
             "font_weight": "700",
             "white_space": "nowrap",
         },
+    )
+
+
+def first_image() -> rx.Component:
+    """The first screen's largest picture inside its skeleton, filled by the server's first HTML
+    (``khala/lib/first_image.py``); without it the ``<img>`` has no ``src`` and shows nothing."""
+    return rx.el.img(
+        src=rx.Var(_js_expr=first.SRC_JS, _var_type=str),
+        alt="",
+        custom_attrs={first.ATTR: ""},
+        style={"width": "100%", "height": "100%", "object_fit": "cover", "display": "block"},
     )

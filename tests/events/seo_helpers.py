@@ -24,17 +24,27 @@ from khala.registrations.api import router as registrations_router
 
 HEAD = '<meta charSet="utf-8"/><meta content="width=device-width, initial-scale=1" name="viewport"/>'
 SCRIPT = "<script>document.documentElement.dataset.prebuilt = '1';</script>"
+# The skeleton's picture box as React renders it (khala/ui/widgets.py first_image): no src until the server's.
+FIRST_IMG = '<div class="khala-skeleton"><img alt="" data-khala-first="" class="css-1nzh72x"/></div>'
 PAGES = {
     "404.html": f'<!DOCTYPE html><html lang="en"><head>{HEAD}{SCRIPT}</head><body><div>404</div></body></html>',
+    # the event route prerendered at routes.EVENT_TEMPLATE: its skip link names the placeholder's path
+    "events/_.html": (
+        f'<!DOCTYPE html><html lang="en"><head>{HEAD}<title>Event · Khala</title>'
+        '<meta content="Find events, see what is on and get your tickets." name="description"/>'
+        f'<meta content="favicon.ico" property="og:image"/>{SCRIPT}</head><body>'
+        '<a class="khala-skip" href="/events/_/#main" data-discover="true">Skip to content</a>'
+        f"<h1>Event</h1>{FIRST_IMG}</body></html>"
+    ),
     "index.html": (
         f'<!DOCTYPE html><html lang="en"><head>{HEAD}<title>Khala · Discover events</title>'
         '<meta content="Concerts, talks and meetups near you." name="description"/>'
-        f'<meta content="favicon.ico" property="og:image"/>{SCRIPT}</head><body>home</body></html>'
+        f'<meta content="favicon.ico" property="og:image"/>{SCRIPT}</head><body>home{FIRST_IMG}</body></html>'
     ),
     "events.html": (
         f'<!DOCTYPE html><html lang="en"><head>{HEAD}<title>Events · Khala</title>'
         '<meta content="Search and filter upcoming events." name="description"/>'
-        f'<meta content="favicon.ico" property="og:image"/>{SCRIPT}</head><body>events</body></html>'
+        f'<meta content="favicon.ico" property="og:image"/>{SCRIPT}</head><body>events{FIRST_IMG}</body></html>'
     ),
     "calendar.html": (
         f'<!DOCTYPE html><html lang="en"><head>{HEAD}<title>Calendar · Khala</title>'
@@ -47,6 +57,7 @@ PAGES = {
 def write_build(static_dir: Path) -> Path:
     static_dir.mkdir(parents=True, exist_ok=True)
     for name, text in PAGES.items():
+        (static_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (static_dir / name).write_text(text)
     return static_dir
 

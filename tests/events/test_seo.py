@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -76,7 +77,9 @@ def test_event_page_head_and_json_ld_match_the_database(site, image_store, make_
 
     # one title, the event's; the prebuilt page's script and body are still there, the head first in <head>
     assert page.count("<title>") == 1 and "<title>Nordic Lights Festival · Khala</title>" in page
-    assert "document.documentElement.dataset.prebuilt" in page and "<div>404</div>" in page
+    # the event route's prerendered shell (not the empty SPA fallback), its placeholder path made the event's
+    assert "document.documentElement.dataset.prebuilt" in page and "<h1>Event</h1>" in page
+    assert f'href="/events/{event.slug}/#main"' in page and "/events/_" not in page
     assert page.index("<title>") < page.index("<script>")
     # the JSON-LD comes after the page's own inline script (React would take it for that one), still in <head>
     assert page.index("<script>") < page.index("application/ld+json") < page.index("</head>")
@@ -225,8 +228,8 @@ def test_head_responses_are_conditional_and_compressed(site, make_event) -> None
 
 
 def test_without_a_build_the_request_passes_through(site, make_event) -> None:
-    for f in site.static_dir.iterdir():
-        f.unlink()
+    shutil.rmtree(site.static_dir)
+    site.static_dir.mkdir()
     event = make_event("No build")
     r = site.get(f"/events/{event.slug}")
     assert r.status_code == 200 and r.text == "the plain prebuilt page"

@@ -7,7 +7,7 @@ import reflex as rx
 from khala.events.presenter import CardView
 from khala.events.state.detail import EventDetailState
 from khala.ui import theme
-from khala.ui.widgets import badge
+from khala.ui.widgets import badge, first_image
 
 # ------------------------------------------------------------------------------------------------ card
 
@@ -122,9 +122,10 @@ def _bar(width: str, **text_props) -> rx.Component:
     )
 
 
-def skeleton_card() -> rx.Component:
+def skeleton_card(*, with_image: bool = False) -> rx.Component:
+    """``with_image``: the picture box holds the first card's picture from the first HTML (``first_image``)."""
     return rx.box(
-        rx.box(class_name="khala-skeleton", style=IMAGE_BOX),
+        rx.box(*([first_image()] if with_image else []), class_name="khala-skeleton", style=IMAGE_BOX),
         rx.vstack(
             _bar("30%", size="1", weight="bold"),
             rx.box(
@@ -141,10 +142,11 @@ def skeleton_card() -> rx.Component:
     )
 
 
-def skeleton_grid(n: int = 8) -> rx.Component:
-    """``n`` placeholder cards, each exactly the height of a real one (see ``ONE_LINE``, ``TITLE_LINES``)."""
+def skeleton_grid(n: int = 8, *, first_image: bool = False) -> rx.Component:
+    """``n`` placeholder cards, each exactly the height of a real one (see ``ONE_LINE``, ``TITLE_LINES``);
+    ``first_image``: the first one shows the first card's picture the server put into the page."""
     return rx.box(
-        *[rx.box(skeleton_card(), display="flex") for _ in range(n)],
+        *[rx.box(skeleton_card(with_image=first_image and i == 0), display="flex") for i in range(n)],
         aria_hidden="true",
         class_name="khala-skeleton-grid",
         style=GRID_STYLE,

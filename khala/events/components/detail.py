@@ -9,7 +9,7 @@ from khala.events.state.detail import EventDetailState
 from khala.registrations.components import register_button
 from khala.ui import theme
 from khala.ui.i18n import t as _
-from khala.ui.widgets import badge
+from khala.ui.widgets import badge, first_image
 
 # ------------------------------------------------------------------------------------------- detail
 
@@ -185,11 +185,18 @@ def detail_body(*, in_modal: bool) -> rx.Component:
     )
 
 
-def detail_skeleton() -> rx.Component:
+def detail_skeleton(*, with_poster: bool = False) -> rx.Component:
+    """``with_poster`` (the event page): the poster's box holds the poster from the first HTML (``first_image``)."""
     return rx.vstack(
         rx.box(
+            *([first_image()] if with_poster else []),
             class_name="khala-skeleton",
-            style={"aspect_ratio": "16 / 9", "width": "100%", "border_radius": theme.RADIUS_LG},
+            style={
+                "aspect_ratio": "16 / 9",
+                "width": "100%",
+                "border_radius": theme.RADIUS_LG,
+                "overflow": "hidden",
+            },
         ),
         rx.box(
             class_name="khala-skeleton", style={"height": "1.5rem", "width": "60%", "border_radius": "6px"}

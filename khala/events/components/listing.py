@@ -229,7 +229,7 @@ def results() -> rx.Component:
         rx.cond(
             EventsState.loaded,
             rx.cond(EventsState.total > 0, card_grid(EventsState.cards), empty_state()),
-            skeleton_grid(),
+            skeleton_grid(first_image=True),
         ),
         pagination(),
         id="results",
