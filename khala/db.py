@@ -156,6 +156,32 @@ def connect(engine: Engine | None = None) -> Iterator[Connection]:
 
 
 @contextmanager
+def autocommit(conn: Connection) -> Iterator[Connection]:
+    """``conn`` (checked out and kept by the caller, outside any transaction) in autocommit for the block on
+    PostgreSQL, as ``connect`` gives one: each statement commits on its own. Afterwards it is as it came, out
+    of any transaction (SQLAlchemy's own bookkeeping ended; nothing is sent), or invalidated. On SQLite the
+    block runs as is: write in ``conn.begin()`` there."""
+    if conn.dialect.name != "postgresql":
+        yield conn
+        return
+    raw = conn.connection.driver_connection
+    raw.autocommit = True
+    ok = False
+    try:
+        yield conn
+        ok = True
+    finally:
+        try:
+            if ok:
+                conn.commit()  # every statement has committed already: psycopg sends nothing in autocommit
+            else:
+                conn.rollback()
+            raw.autocommit = False
+        except Exception:  # noqa: BLE001 - a broken connection: never pooled again
+            conn.invalidate()
+
+
+@contextmanager
 def write_transaction(engine: Engine | None = None) -> Iterator[Connection]:
     """A Core connection in a write transaction (BEGIN IMMEDIATE on SQLite): commits on success."""
     engine = engine or get_engine()

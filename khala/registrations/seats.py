@@ -38,7 +38,7 @@ from khala.accounts.models import User
 from khala.audit import service as audit
 from khala.audit.models import AuditEntry
 from khala.audit.service import Actor
-from khala.db import connect, get_engine, write_transaction
+from khala.db import autocommit, connect, get_engine, write_transaction
 from khala.events.models import Event, Package
 from khala.mail import outbox
 from khala.mail import service as mail
@@ -397,6 +397,7 @@ class _Order:
     account: NewAccount | None
     outcome: Any = _PENDING  # True (taken), False (no seat) or the exception to raise in the caller
     done: threading.Event = dataclasses.field(default_factory=threading.Event)
+    conn: Connection | None = None  # handed over by the writer before, for the batch this order heads
 
 
 # (engine, package id) -> its orders waiting; a key is present while an order of that package is being written
@@ -416,23 +417,32 @@ def _take_in_turn(engine: Engine, order: _Order) -> bool:
     if queue is not None:
         order.done.wait()  # answered, or woken to write the next batch (ours in it)
     if order.outcome is _PENDING:
-        _write_next(engine, key)
+        _write_next(engine, key, order)
     if isinstance(order.outcome, BaseException):
         raise order.outcome
     return bool(order.outcome)
 
 
-def _write_next(engine: Engine, key: tuple[Engine, Any]) -> None:
-    """Write the head of the queue (the caller's order is in it), answer it, and wake the next writer."""
+def _write_next(engine: Engine, key: tuple[Engine, Any], head: _Order) -> None:
+    """Write the head of the queue (``head``, the caller's order, first), answer it, and wake the next writer.
+
+    The connection goes with the turn: the next writer gets this one instead of queueing for the pool behind
+    the readers of a rush (the pool hands a returned connection to whichever thread asks first, so a waiting
+    writer could wait for tens of milliseconds while the seats it would sell stay unsold)."""
     with _queues_lock:
         queue = _queues[key]
         batch = queue[:BATCH]
         del queue[:BATCH]
+    conn, head.conn = head.conn, None
+    if conn is None:
+        conn = engine.connect().execution_options(khala_write=True)
+    reusable = False
     try:
         if len(batch) == 1:
-            batch[0].outcome = _alone(engine, batch[0])
+            batch[0].outcome = _alone(conn, batch[0])
         else:
-            _together(engine, batch)
+            _together(conn, batch)
+        reusable = not conn.invalidated and not conn.in_transaction()
     except BaseException as exc:  # every order gets an answer, whatever happened
         for o in batch:
             if o.outcome is _PENDING:
@@ -444,16 +454,20 @@ def _write_next(engine: Engine, key: tuple[Engine, Any]) -> None:
             following = queue[0] if queue else None
             if following is None:
                 del _queues[key]
+            elif reusable:
+                following.conn, conn = conn, None
+        if conn is not None:
+            conn.close()
         for o in batch:
             o.done.set()
         if following is not None:
             following.done.set()  # its outcome is pending: it writes the next batch
 
 
-def _alone(engine: Engine, order: _Order) -> bool | BaseException:
+def _alone(conn: Connection, order: _Order) -> bool | BaseException:
     """One order in its own statement (PostgreSQL) or transaction (SQLite); the exception is its answer."""
     try:
-        if engine.dialect.name == "postgresql":
+        if conn.dialect.name == "postgresql":
             params = {**order.seats, **_prefixed("r_", order.registration), **_prefixed("a_", order.trail)}
             if order.mail is not None:
                 params.update(_prefixed("o_", order.mail))
@@ -461,9 +475,9 @@ def _alone(engine: Engine, order: _Order) -> bool | BaseException:
                 params.update(_prefixed("u_", order.account.row))
                 params.update(_prefixed("ua_", order.account.trail))
             statement = _PG_TAKE[order.mail is not None, order.account is not None]
-            with connect(engine) as conn:
+            with autocommit(conn):
                 return conn.execute(statement, params).first() is not None
-        with write_transaction(engine) as conn:
+        with conn.begin():
             if conn.execute(_TAKE_SEAT, order.seats).rowcount != 1:
                 return False
             conn.execute(_COUNT_SEATS, order.seats)
@@ -531,25 +545,25 @@ def _pg_together(conn: Connection, orders: list[_Order]) -> bool:
     return conn.execute(_PG_TOGETHER[bool(mails), bool(accounts)], params).first() is not None
 
 
-def _together(engine: Engine, batch: list[_Order]) -> None:
+def _together(conn: Connection, batch: list[_Order]) -> None:
     try:
-        fit = batch if _all_of(engine, batch) else _as_many_as_fit(engine, batch)
+        fit = batch if _all_of(conn, batch) else _as_many_as_fit(conn, batch)
     except (_NotAllFit, IntegrityError):
         for o in batch:  # rolled back: one by one, in order, each as it would have gone alone
-            o.outcome = _alone(engine, o)
+            o.outcome = _alone(conn, o)
         return
     for o in batch:
         o.outcome = o in fit
 
 
-def _all_of(engine: Engine, batch: list[_Order]) -> bool:
+def _all_of(conn: Connection, batch: list[_Order]) -> bool:
     """The whole batch in one statement (PostgreSQL) or transaction (SQLite), the package row locked only by
     its last statement; False (and nothing written) when their total does not fit."""
-    if engine.dialect.name == "postgresql":
-        with connect(engine) as conn:
+    if conn.dialect.name == "postgresql":
+        with autocommit(conn):
             return _pg_together(conn, batch)
     try:
-        with write_transaction(engine) as conn:
+        with conn.begin():
             _take_together(conn, batch)
     except _NotAllFit:
         return False
@@ -563,12 +577,12 @@ _LEFT = (
 )
 
 
-def _as_many_as_fit(engine: Engine, batch: list[_Order]) -> list[_Order]:
+def _as_many_as_fit(conn: Connection, batch: list[_Order]) -> list[_Order]:
     """A batch whose total does not fit: lock the package row, read what is left and take, in order, the
     orders that fit (as one by one would have: an order too big for what is left is refused, a later smaller
     one may still fit), in one transaction. The others are refused. The conditional seat UPDATE for the
     total stays the guarantee: should it refuse, the whole is rolled back (_NotAllFit)."""
-    with write_transaction(engine) as conn:
+    with conn.begin():
         row = conn.execute(_LEFT, {"package_id": batch[0].seats["take_package"]}).first()
         if row is None:
             return []

@@ -174,12 +174,13 @@ def test_the_new_account_row_is_what_the_model_would_make() -> None:
 
 @pytest.mark.parametrize("capacity", [40, 13])
 def test_concurrent_takes_are_written_together_and_never_oversell(
-    make_event, make_user, monkeypatch, capacity
+    db, make_event, make_user, monkeypatch, capacity
 ):
     """60 people at once for one package: the takes that arrive while one is being written go in one
     transaction together (one seat UPDATE for their total); when the total does not fit the batch falls back
     to one by one. Either way exactly ``capacity`` seats, each registration with its audit entry and its
-    mail, and the rest hear "sold out"; box-office addresses get their account only with a seat."""
+    mail, and the rest hear "sold out"; box-office addresses get their account only with a seat. The writers
+    hand their connection on to the next one, and the last gives it back to the pool."""
     import threading
     import time
 
@@ -190,15 +191,19 @@ def test_concurrent_takes_are_written_together_and_never_oversell(
     real_together, real_alone = seats._together, seats._alone
     first = threading.Event()
 
-    def counted_together(engine, batch):
-        together.append(len(batch))
-        return real_together(engine, batch)
+    writes_on: list[int] = []
 
-    def slow_first(engine, order):
+    def counted_together(conn, batch):
+        together.append(len(batch))
+        writes_on.append(id(conn))
+        return real_together(conn, batch)
+
+    def slow_first(conn, order):
         if not first.is_set():
             first.set()
+            writes_on.append(id(conn))
             time.sleep(0.3)  # the first write is slow: everyone else queues behind it
-        return real_alone(engine, order)
+        return real_alone(conn, order)
 
     monkeypatch.setattr(seats, "_together", counted_together)
     monkeypatch.setattr(seats, "_alone", slow_first)
@@ -236,6 +241,8 @@ def test_concurrent_takes_are_written_together_and_never_oversell(
     walk_ins = _count(User, col(User.email).like("walk-in%"))
     assert walk_ins == _count(AuditEntry, AuditEntry.action == "user.created_for_registration")
     assert seats._queues == {}
+    assert len(set(writes_on)) < len(writes_on)  # the connection went with the turn
+    assert db.pool.checkedout() == 0
 
 
 def _orders_for(pkg, people, monkeypatch) -> list:
@@ -247,6 +254,12 @@ def _orders_for(pkg, people, monkeypatch) -> list:
         registrations.register(user.id, pkg.id, quantity, actor=Actor.user(user))
     monkeypatch.undo()
     return captured
+
+
+def _write_together(db, batch) -> None:
+    """Write ``batch`` as the writer of "seats in turn" does, on a connection of its own."""
+    with db.connect() as conn:
+        seats._together(conn.execution_options(khala_write=True), batch)
 
 
 def _written(pkg, event) -> tuple[int, int, int, int, int]:
@@ -275,10 +288,8 @@ def test_a_batch_that_does_not_all_fit_takes_in_order_those_that_fit(
     batch = _orders_for(pkg, people, monkeypatch)
     alone: list = []
     real_alone = seats._alone
-    monkeypatch.setattr(
-        seats, "_alone", lambda engine, order: alone.append(order) or real_alone(engine, order)
-    )
-    seats._together(db, batch)
+    monkeypatch.setattr(seats, "_alone", lambda conn, order: alone.append(order) or real_alone(conn, order))
+    _write_together(db, batch)
     assert [o.outcome for o in batch] == [True, True, False, True, False]
     assert alone == []
     assert _written(pkg, event) == (6, 6, 4, 4, 4)
@@ -293,7 +304,7 @@ def test_a_batch_on_a_sold_out_package_writes_nothing(db, make_event, make_user,
     batch = _orders_for(pkg, [(make_user(), 2), (make_user(), 1)], monkeypatch)
     last = make_user()
     registrations.register(last.id, pkg.id, 3, actor=Actor.user(last))  # meanwhile: every seat
-    seats._together(db, batch)
+    _write_together(db, batch)
     assert [o.outcome for o in batch] == [False, False]
     assert _written(pkg, event) == (3, 3, 1, 1, 1)
 
@@ -310,7 +321,7 @@ def test_a_duplicate_in_a_batch_that_does_not_fit_goes_one_by_one(
     twice, other, third = make_user(), make_user(), make_user()
     batch = _orders_for(pkg, [(twice, 2), (other, 2), (third, 1)], monkeypatch)
     registrations.register(twice.id, pkg.id, 2, actor=Actor.user(twice))  # meanwhile, the same account
-    seats._together(db, batch)
+    _write_together(db, batch)
     assert isinstance(batch[0].outcome, IntegrityError)
     assert [o.outcome for o in batch[1:]] == [True, True]
     assert _written(pkg, event) == (5, 5, 3, 3, 3)
@@ -333,11 +344,11 @@ def test_concurrent_orders_larger_than_what_is_left_never_oversell(
     real_alone = seats._alone
     first = threading.Event()
 
-    def slow_first(engine, order):
+    def slow_first(conn, order):
         if not first.is_set():
             first.set()
             time.sleep(0.3)  # everyone else queues behind the first write
-        return real_alone(engine, order)
+        return real_alone(conn, order)
 
     monkeypatch.setattr(seats, "_alone", slow_first)
     outcomes: list[tuple[int, int, str]] = []
@@ -385,9 +396,10 @@ def test_rows_written_together_are_the_rows_written_alone(db, make_event, make_u
     for i in range(4):
         registrations.register_attendee(f"same{i}@example.com", pkg.id, 2, actor=BOX_OFFICE)
     monkeypatch.undo()
-    seats._together(db, captured[:3])
+    _write_together(db, captured[:3])
     assert [o.outcome for o in captured[:3]] == [True, True, True]
-    assert seats._alone(db, captured[3]) is True
+    with db.connect() as conn:
+        assert seats._alone(conn.execution_options(khala_write=True), captured[3]) is True
 
     def rows(order) -> list[dict]:
         rid, uid = order.registration["id"], order.account.holder.id
