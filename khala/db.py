@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import DateTime, event, exc
+from sqlalchemy import DateTime, Select, event, exc
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
@@ -153,6 +154,75 @@ def connect(engine: Engine | None = None) -> Iterator[Connection]:
                 raw.autocommit = False
             except Exception:  # noqa: BLE001 - a broken connection: never pooled again
                 conn.invalidate()
+
+
+def first_row(
+    statement: Select, params: dict[str, Any], engine: Engine | None = None
+) -> dict[str, Any] | None:
+    """The first row of a read-only Core SELECT as {column: value}, or None.
+
+    On PostgreSQL straight on the pooled psycopg connection, in autocommit, as a prepared statement: the
+    statement is compiled once per dialect and its result types' processors are applied as SQLAlchemy would,
+    but without its execution context, result object and cursor description (most of a registration's CPU
+    outside the seat write in a rush). When anything listens for the engine's cursor executions (a query
+    counter, a tracer), and on SQLite, the statement goes through SQLAlchemy as usual, so nothing is hidden
+    from them; should the direct path fail (a dropped connection), the connection is discarded and the
+    read made again through SQLAlchemy, which reports or recovers as for any other statement."""
+    engine = engine or get_engine()
+    if engine.dialect.name == "postgresql" and not _cursor_observed(engine):
+        sql, constants, binds, names, processors = _compiled_read(engine.dialect, statement)
+        values = {**constants, **params}
+        for key, process in binds.items():
+            if key in params:
+                values[key] = process(values[key])
+        pooled = engine.raw_connection()
+        try:
+            raw = pooled.driver_connection
+            raw.autocommit = True
+            try:
+                with raw.cursor() as cursor:
+                    cursor.execute(sql, values, prepare=True)
+                    row = cursor.fetchone()
+            finally:
+                raw.autocommit = False  # back to the pool as it came
+        except BaseException as error:
+            pooled.invalidate()  # never pooled again, whatever state it is in
+            if not isinstance(error, Exception):
+                raise
+            # then through SQLAlchemy below, on a fresh connection
+        else:
+            if row is None:
+                return None
+            return {
+                name: value if process is None else process(value)
+                for name, value, process in zip(names, row, processors, strict=True)
+            }
+        finally:
+            pooled.close()
+    with connect(engine) as conn:
+        found = conn.execute(statement, params).first()
+    return None if found is None else dict(found._mapping)
+
+
+def _cursor_observed(engine: Engine) -> bool:
+    return bool(engine.dispatch.before_cursor_execute or engine.dispatch.after_cursor_execute)
+
+
+@lru_cache(maxsize=32)
+def _compiled_read(
+    dialect: Dialect, statement: Select
+) -> tuple[str, dict[str, Any], dict[str, Any], list[str], list[Any]]:
+    """The SQL of ``statement`` for ``dialect``, its constant parameters (the expanded IN lists, LIMIT), the
+    bind processors of the parameters given per call, its column names and their result processors."""
+    compiled = statement.compile(dialect=dialect)
+    given = {b.key for b in compiled.binds.values() if b.value is None and b.callable is None}
+    expanded = compiled.construct_expanded_state({key: None for key in given})
+    bind = {k: p for k, p in expanded.processors.items() if p is not None}
+    constants = {k: bind[k](v) if k in bind else v for k, v in expanded.parameters.items() if k not in given}
+    binds = {k: p for k, p in bind.items() if k in given}
+    names = list(statement.selected_columns.keys())
+    processors = [c.type._cached_result_processor(dialect, None) for c in statement.selected_columns]
+    return expanded.statement, constants, binds, names, processors
 
 
 @contextmanager

@@ -38,7 +38,7 @@ from khala.accounts.models import User
 from khala.audit import service as audit
 from khala.audit.models import AuditEntry
 from khala.audit.service import Actor
-from khala.db import autocommit, connect, get_engine, write_transaction
+from khala.db import autocommit, first_row, get_engine, write_transaction
 from khala.events.models import Event, Package
 from khala.mail import outbox
 from khala.mail import service as mail
@@ -139,14 +139,12 @@ def read(
 ) -> Facts | None:
     """The package, its event, the account (by id, or by address among accounts not deleted) and their
     active registration of the package, in one query; None when there is no such package."""
-    with connect() as conn:
-        if email is not None:
-            row = conn.execute(_READ_BY_EMAIL, {"package_id": package_id, "email": email}).first()
-        else:
-            row = conn.execute(_READ_BY_ID, {"package_id": package_id, "user_id": user_id}).first()
-    if row is None:
+    if email is not None:
+        m = first_row(_READ_BY_EMAIL, {"package_id": package_id, "email": email})
+    else:
+        m = first_row(_READ_BY_ID, {"package_id": package_id, "user_id": user_id})
+    if m is None:
         return None
-    m = row._mapping
     package = PackageFacts(*(m[name] for name in _PACKAGE_FIELDS))
     event = EventFacts(package.event_id, m["event_title"], m["event_status"], m["starts_at"], m["timezone"])
     holder = None
@@ -157,9 +155,8 @@ def read(
 
 def package_now(package_id: uuid.UUID) -> PackageFacts | None:
     """The package as it is now (after a refused seat: how many are left)."""
-    with connect() as conn:
-        row = conn.execute(_PACKAGE_NOW, {"package_id": package_id}).first()
-    return PackageFacts(*row) if row is not None else None
+    m = first_row(_PACKAGE_NOW, {"package_id": package_id})
+    return PackageFacts(*(m[name] for name in _PACKAGE_FIELDS)) if m is not None else None
 
 
 # ------------------------------------------------------------------------------------------------ writing

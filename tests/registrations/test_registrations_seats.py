@@ -426,3 +426,69 @@ def test_rows_written_together_are_the_rows_written_alone(db, make_event, make_u
                 if key in alone_row and isinstance(alone_row[key], dict):
                     assert together_row[key].keys() == alone_row[key].keys()
     assert _written(pkg, event) == (8, 8, 4, 4, 4)
+
+
+def test_the_direct_read_gives_what_sqlalchemy_gives(db, make_event, make_user, count_queries) -> None:
+    """``seats.read`` skips SQLAlchemy's execution machinery on PostgreSQL (db.first_row); with a query
+    counter listening it goes through SQLAlchemy. Both give the same facts: times in UTC, a deleted or
+    unknown account, an active registration, by id and by address, and a package that does not exist."""
+    from datetime import UTC, timedelta
+
+    from khala import db as khala_db
+
+    opens = utcnow().replace(microsecond=0) - timedelta(days=1)
+    event = make_event(
+        packages=[{"title": "Read", "capacity": 5, "sales_opens_at": opens, "sales_closes_at": None}]
+    )
+    pkg = _package(event)
+    holder, gone, plain = make_user(), make_user(deleted_at=utcnow()), make_user()
+    registrations.register(holder.id, pkg.id, 2, actor=Actor.user(holder))
+    asks = [
+        ({"user_id": holder.id}, pkg.id),
+        ({"user_id": gone.id}, pkg.id),
+        ({"user_id": plain.id}, pkg.id),
+        ({"user_id": uuid.uuid4()}, pkg.id),
+        ({"email": holder.email}, pkg.id),
+        ({"email": gone.email}, pkg.id),
+        ({"email": "nobody@example.com"}, pkg.id),
+        ({"user_id": holder.id}, uuid.uuid4()),
+    ]
+    direct_before = khala_db._compiled_read.cache_info()
+    direct = [seats.read(package_id, **who) for who, package_id in asks]
+    direct_now = [seats.package_now(pkg.id), seats.package_now(uuid.uuid4())]
+    used = khala_db._compiled_read.cache_info()
+    assert (used.hits + used.misses > direct_before.hits + direct_before.misses) == (
+        db.dialect.name == "postgresql"
+    )
+    with count_queries() as q:
+        through = [seats.read(package_id, **who) for who, package_id in asks]
+        through_now = [seats.package_now(pkg.id), seats.package_now(uuid.uuid4())]
+    assert q.count == len(asks) + 2
+    assert direct == through and direct_now == through_now
+    first = direct[0]
+    assert first.existing_id is not None and first.package.taken == 2 and direct_now[0].taken == 2
+    assert first.package.sales_opens_at == opens and first.package.sales_opens_at.tzinfo == UTC
+    assert first.event.starts_at.tzinfo == UTC and direct[1].holder.deleted_at.tzinfo == UTC
+    assert direct[2].existing_id is None and direct[3].holder is None and direct[-1] is None
+    assert direct[5].holder is None and direct[4].holder.id == holder.id  # by address: not deleted ones
+
+
+def test_a_failing_direct_read_is_made_again_through_sqlalchemy(
+    db, make_event, make_user, monkeypatch
+) -> None:
+    """Should the direct read fail (here: a statement the server refuses), its connection is discarded and
+    the read made again through SQLAlchemy; the pool keeps no broken connection."""
+    from khala import db as khala_db
+
+    event = make_event(packages=[{"title": "Again", "capacity": 5}])
+    pkg, user = _package(event), make_user()
+    expected = seats.read(pkg.id, user_id=user.id)
+    real = khala_db._compiled_read
+
+    def broken(dialect, statement):
+        _sql, *rest = real(dialect, statement)
+        return ("SELECT * FROM no_such_table", *rest)
+
+    monkeypatch.setattr(khala_db, "_compiled_read", broken)
+    assert seats.read(pkg.id, user_id=user.id) == expected
+    assert db.pool.checkedout() == 0
