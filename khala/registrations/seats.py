@@ -19,10 +19,11 @@ service reports as AlreadyRegistered. Nothing here decides who may register; the
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
@@ -38,7 +39,7 @@ from khala.accounts.models import User
 from khala.audit import service as audit
 from khala.audit.models import AuditEntry
 from khala.audit.service import Actor
-from khala.db import autocommit, first_row, get_engine, write_transaction
+from khala.db import UTCDateTime, autocommit, first_row, get_engine, write_transaction
 from khala.events.models import Event, Package
 from khala.mail import outbox
 from khala.mail import service as mail
@@ -373,7 +374,7 @@ def take(
 # takes of one package in this process queue up while one of them is being written; the next writer then
 # takes the whole queue (at most ``BATCH`` orders) and writes them together: on PostgreSQL in one statement
 # that commits on its own (one round trip: the conditional seat UPDATE for their total, the guarantee as for
-# one, the event's counter, and every account, registration, audit entry and outbox row inserted from arrays),
+# one, the event's counter, and every account, registration, audit entry and outbox row inserted from JSON),
 # on SQLite in one transaction whose seat UPDATE comes last. One flush for all, and the row is locked only
 # for that statement. When the total does not fit (the last seats of a rush), nothing is written and a
 # transaction then locks the package row, reads what is left and takes, in order, the orders that fit,
@@ -490,39 +491,80 @@ class _NotAllFit(Exception):
 
 def _pg_together_statement(with_mail: bool, with_accounts: bool) -> sa.Select:
     """PostgreSQL: a batch in one statement that commits on its own. The seat UPDATE for the batch's total
-    (the guarantee), the event's counter, and the rows of every order, passed as one array per column and
-    inserted from ``unnest`` (one row per order): the new accounts, the registrations, the audit entries (of
-    both), the outbox rows and the workers' NOTIFY. Every insert reads from the seat UPDATE's RETURNING, so
-    when the total does not fit nothing is written and no row comes back."""
+    (the guarantee), the event's counter, and the rows of every order, passed as one JSON array per table
+    and inserted from ``json_populate_recordset`` (one row per order, typed by the table's own row type):
+    the new accounts, the registrations, the audit entries (of both), the outbox rows and the workers'
+    NOTIFY. Every insert reads from the seat UPDATE's RETURNING, so when the total does not fit nothing is
+    written and no row comes back."""
     seat, counter = _seat_and_counter()
-    parts: list[Any] = [counter, _insert_unnested(_R, "r_", seat).cte("regs")]
-    parts.append(_insert_unnested(_A, "a_", seat).cte("trails"))
+    parts: list[Any] = [counter, _insert_rows_of(_R, "r_rows", seat).cte("regs")]
+    parts.append(_insert_rows_of(_A, "a_rows", seat).cte("trails"))
     if with_accounts:
-        parts.append(_insert_unnested(_U, "u_", seat).cte("accounts"))
+        parts.append(_insert_rows_of(_U, "u_rows", seat).cte("accounts"))
     columns: list[Any] = [seat.c.event_id]
     if with_mail:
-        parts.append(_insert_unnested(_O, "o_", seat).cte("mails"))
+        parts.append(_insert_rows_of(_O, "o_rows", seat).cte("mails"))
         columns.append(_PG_NOTIFY)
     return sa.select(*columns).select_from(seat).add_cte(*parts)
 
 
-def _insert_unnested(table: sa.Table, prefix: str, source: sa.CTE) -> sa.Insert:
-    """INSERT INTO table (every column) SELECT unnest(:prefix<column>), … FROM source: the arrays zipped, one
-    row per element, for each source row (none or one)."""
-    values = sa.select(
-        *(
-            sa.func.unnest(sa.bindparam(prefix + c.name, type_=postgresql.ARRAY(c.type, dimensions=1)))
-            for c in table.columns
-        )
+def _insert_rows_of(table: sa.Table, param: str, source: sa.CTE) -> sa.Insert:
+    """INSERT INTO table (every column) SELECT … FROM json_populate_recordset(NULL::table, :param) JOIN source
+    ON true: one row per element of the JSON array, for each source row (none or one). A json column gets its
+    value's JSON text as it is (a None: JSON null, as SQLAlchemy's JSON type writes it)."""
+    record = sa.literal_column(f'NULL::"{table.name}"')
+    rows = (
+        sa.func.json_populate_recordset(record, sa.cast(sa.bindparam(param, type_=sa.Text), postgresql.JSON))
+        .table_valued(*(sa.column(c.name, c.type) for c in table.columns))
+        .alias(f"{table.name}_rows")
     )
-    return sa.insert(table).from_select([c.name for c in table.columns], values.select_from(source))
+    select = sa.select(*(rows.c[c.name] for c in table.columns)).select_from(rows.join(source, sa.true()))
+    return sa.insert(table).from_select([c.name for c in table.columns], select)
 
 
 _PG_TOGETHER = {(m, a): _pg_together_statement(m, a) for m in (True, False) for a in (True, False)}
 
 
-def _columns(prefix: str, table: sa.Table, rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    return {prefix + c.name: [row[c.name] for row in rows] for c in table.columns}
+def _utc_text(value: datetime) -> str:
+    if value.tzinfo is None:  # as UTCDateTime refuses it
+        raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
+    return value.astimezone(UTC).isoformat()
+
+
+@cache
+def _json_converters(table: sa.Table) -> list[tuple[str, Any]]:
+    """(column, what turns its Python value into JSON for json_populate_recordset, or None: as is). The JSON
+    columns' values go in as JSON (serialised as SQLAlchemy's JSON type does, by json.dumps)."""
+    converters: list[tuple[str, Any]] = []
+    for c in table.columns:
+        kind = c.type
+        if isinstance(kind, sa.TypeDecorator) and not isinstance(kind, UTCDateTime):
+            if type(kind).process_bind_param is not sa.TypeDecorator.process_bind_param:
+                raise TypeError(f"{table.name}.{c.name}: {kind!r} converts its values; no JSON form here")
+            kind = kind.impl_instance  # e.g. SQLModel's AutoString: a String
+        if isinstance(kind, sa.Uuid):
+            converters.append((c.name, str))
+        elif isinstance(kind, UTCDateTime):
+            converters.append((c.name, _utc_text))
+        elif isinstance(kind, sa.Integer | sa.String | sa.Boolean | sa.JSON):
+            converters.append((c.name, None))
+        else:  # a column type this does not know: say so rather than write it wrong
+            raise TypeError(f"{table.name}.{c.name}: {c.type!r} has no JSON form here")
+    return converters
+
+
+def _json_rows(table: sa.Table, rows: list[dict[str, Any]]) -> str:
+    converters = _json_converters(table)
+    return json.dumps(
+        [
+            {
+                name: value if convert is None or value is None else convert(value)
+                for name, convert in converters
+                for value in (row[name],)
+            }
+            for row in rows
+        ]
+    )
 
 
 def _pg_together(conn: Connection, orders: list[_Order]) -> bool:
@@ -532,13 +574,13 @@ def _pg_together(conn: Connection, orders: list[_Order]) -> bool:
     params = {
         **orders[0].seats,
         "take_quantity": sum(o.seats["take_quantity"] for o in orders),
-        **_columns("r_", _R, [o.registration for o in orders]),
-        **_columns("a_", _A, [a.trail for a in accounts] + [o.trail for o in orders]),
+        "r_rows": _json_rows(_R, [o.registration for o in orders]),
+        "a_rows": _json_rows(_A, [a.trail for a in accounts] + [o.trail for o in orders]),
     }
     if accounts:
-        params.update(_columns("u_", _U, [a.row for a in accounts]))
+        params["u_rows"] = _json_rows(_U, [a.row for a in accounts])
     if mails:
-        params.update(_columns("o_", _O, mails))
+        params["o_rows"] = _json_rows(_O, mails)
     return conn.execute(_PG_TOGETHER[bool(mails), bool(accounts)], params).first() is not None
 
 

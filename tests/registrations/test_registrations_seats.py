@@ -492,3 +492,29 @@ def test_a_failing_direct_read_is_made_again_through_sqlalchemy(
     monkeypatch.setattr(khala_db, "_compiled_read", broken)
     assert seats.read(pkg.id, user_id=user.id) == expected
     assert db.pool.checkedout() == 0
+
+
+def test_a_json_none_is_written_together_as_alone(db, make_event, make_user, monkeypatch) -> None:
+    """A JSON column given None holds JSON null (SQLAlchemy's JSON type), whichever way the row is written;
+    the batch's JSON text is stored as the type would store it."""
+    from sqlalchemy import text
+
+    event = make_event(packages=[{"title": "Null", "capacity": 10}])
+    pkg = _package(event)
+    batch = _orders_for(pkg, [(make_user(), 1) for _ in range(3)], monkeypatch)
+    for o in batch:
+        o.trail["data"] = None
+        o.trail["changes"] = {"nested": {"list": [1, "två", None], "flag": True}}
+    _write_together(db, batch[:2])
+    with db.connect() as conn:
+        assert seats._alone(conn.execution_options(khala_write=True), batch[2]) is True
+    with db.connect() as conn:
+        got = {
+            row[0]: tuple(row[1:])
+            for row in conn.execute(
+                text("SELECT object_id, data IS NULL, changes FROM audit_entry WHERE action = :a"),
+                {"a": "registration.created"},
+            )
+        }
+    written = [got[str(o.registration["id"])] for o in batch]
+    assert written[0] == written[1] == written[2]
