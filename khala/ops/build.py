@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from khala.ops import paint_first
 from khala.settings import ROOT
 
 WEB_DIR = ROOT / ".web"
@@ -192,6 +193,7 @@ def build(*, if_changed: bool = False, log=print) -> BuildStatus:
             raise RuntimeError(f"frontend build failed (exit {result.returncode}): {' '.join(cmd)}")
         if not (STATIC_DIR / "index.html").is_file():
             raise RuntimeError(f"frontend build produced no {STATIC_DIR / 'index.html'}")
+        paint_first.rewrite_build(STATIC_DIR)  # the pages paint before their JavaScript is requested
         stamp = {
             "source_hash": wanted,
             "state_schema": frontend_state_schema(),

@@ -106,3 +106,27 @@ def test_a_dialogs_code_arrives_when_it_first_opens(page, live_app) -> None:
     assert any(DIALOG_CODE in js for js in _loaded_scripts(page))
     page.keyboard.press("Escape")  # the real Radix dialog: Escape closes it
     modal.wait_for(state="detached", timeout=10_000)
+
+
+def test_the_scripts_are_requested_after_the_prerendered_page_paints(page, live_app) -> None:
+    """The build defers every page's JavaScript to its first paint (khala/ops/paint_first.py): the listing paints
+    from HTML and CSS, then its chunks load, and it hydrates with the CSP's hashes and no violation."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    for path in ("/", "/events"):
+        page.goto(path)
+        # the cards come with the websocket's data, after the scripts
+        page.locator("article.khala-card").first.wait_for(timeout=30_000)
+        page.wait_for_load_state("networkidle")
+        timing = page.evaluate(
+            """() => ({
+              paint: performance.getEntriesByType('paint').map((e) => e.startTime),
+              scripts: performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.js'))
+                .map((e) => e.startTime),
+              preloads: document.querySelectorAll('link[rel=modulepreload]').length,
+            })"""
+        )
+        assert timing["paint"] and timing["scripts"] and timing["preloads"] > 3, timing
+        assert min(timing["scripts"]) >= min(timing["paint"]), timing
+    assert not problems
