@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.events.components.calendar import calendar_view
-from khala.events.components.cards import card_grid, skeleton_grid
+from khala.events.components.cards import card_grid
 from khala.events.components.detail import detail_body, detail_skeleton, event_modal, not_found_block
 from khala.events.components.listing import filters_bar, results
 from khala.events.state.calendar import CalendarState
@@ -35,9 +35,9 @@ def _section(
             margin_bottom="0.75rem",
         ),
         rx.cond(
-            DiscoverState.loaded,
-            rx.cond(cards.length() > 0, card_grid(cards), rx.text(empty, style={"color": theme.TEXT_MUTED})),
-            skeleton_grid(size, first_image=first),
+            DiscoverState.loaded & (cards.length() == 0),
+            rx.text(empty, style={"color": theme.TEXT_MUTED}),
+            card_grid(cards, DiscoverState.loaded, size, first_image=first),
         ),
         margin_bottom="2rem",
     )

@@ -140,11 +140,59 @@ FALLBACK_FACE = (
     "size-adjust: 107.12%; }\n"
 )
 
+# Event cards (events/components/cards.py): plain elements with these classes, no per-element style. The type
+# reproduces the Radix Text/Heading sizes the cards used (Radix's tokens: --font-size-N, --line-height-N, ...).
+# A grid marked data-loading holds placeholder cards (empty texts): each line is then a grey bar of the line's
+# height (a no-break space in the same type), the title two bars, so a placeholder is as tall as a card. (Not
+# keyed on its aria-hidden: an open dialog sets aria-hidden on what is behind it.)
+CARD_CSS = f"""
+.khala-grid {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 250px), 1fr)); gap: 1.25rem; }}
+.khala-cell {{ display: flex; }}
+.khala-tile {{ background: {SURFACE}; border-radius: {RADIUS_LG}; box-shadow: {SHADOW}; border: 1px solid {BORDER};
+  overflow: hidden; position: relative; display: flex; flex-direction: column; width: 100%; }}
+.khala-tile-img {{ aspect-ratio: 16 / 10; overflow: hidden; position: relative; }}
+.khala-tile-img img {{ width: 100%; height: 100%; object-fit: cover; display: block; }}
+.khala-tile-img img:not([src]) {{ visibility: hidden; }}
+.khala-tile-badge {{ position: absolute; top: 0.6rem; right: 0.6rem; }}
+.khala-badge {{ display: inline-block; padding: 0.15rem 0.6rem; border-radius: {RADIUS_PILL}; font-size: 0.8rem;
+  font-weight: 700; white-space: nowrap; }}
+.khala-tile-body {{ box-sizing: border-box; display: flex; flex-direction: column; align-items: flex-start;
+  gap: var(--space-1); padding: 0.9rem 1rem 1rem; flex: 1; width: 100%; }}
+.khala-line {{ margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 100%; }}
+.khala-tile-cat {{ font-size: var(--font-size-1); line-height: var(--line-height-1); font-weight: var(--font-weight-bold);
+  color: {PRIMARY_TEXT}; text-transform: uppercase; letter-spacing: 0.04em; }}
+.khala-tile-title {{ margin: 0; font-family: var(--heading-font-family); font-style: var(--heading-font-style);
+  font-weight: var(--font-weight-bold); font-size: calc(var(--font-size-4) * var(--heading-font-size-adjust));
+  letter-spacing: calc(var(--letter-spacing-4) + var(--heading-letter-spacing)); color: {TEXT}; width: 100%;
+  display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; line-height: 1.3;
+  min-height: 2.6em; }}
+.khala-tile-title a {{ color: inherit; text-decoration: none; }}
+.khala-tile-venue {{ font-size: var(--font-size-2); line-height: var(--line-height-2); letter-spacing: var(--letter-spacing-2);
+  color: {TEXT_MUTED}; }}
+.khala-tile-date {{ font-size: 0.875rem; line-height: 1.25rem; color: {TEXT}; }}
+.khala-tile-price {{ font-size: var(--font-size-3); line-height: var(--line-height-3); letter-spacing: var(--letter-spacing-3);
+  font-weight: var(--font-weight-bold); color: {TEXT}; margin-top: auto; }}
+.khala-grid[data-loading] .khala-line, .khala-grid[data-loading] .khala-tile-title::before,
+.khala-grid[data-loading] .khala-tile-title::after {{ background: {SKELETON}; border-radius: 6px;
+  animation: khala-shimmer 1.4s ease-in-out infinite; }}
+.khala-grid[data-loading] .khala-line::before {{ content: "\\a0"; }}
+.khala-grid[data-loading] .khala-tile-cat {{ width: 30%; }}
+.khala-grid[data-loading] .khala-tile-venue {{ width: 70%; }}
+.khala-grid[data-loading] .khala-tile-date {{ width: 50%; }}
+.khala-grid[data-loading] .khala-tile-price {{ width: 35%; }}
+.khala-grid[data-loading] .khala-tile-title {{ display: block; }}
+.khala-grid[data-loading] .khala-tile-title a {{ display: none; }}
+.khala-grid[data-loading] .khala-tile-title::before, .khala-grid[data-loading] .khala-tile-title::after {{
+  content: "\\a0"; display: block; width: 90%; }}
+.khala-grid[data-loading] .khala-tile-title::after {{ width: 55%; }}
+"""
+
 # The global sheet (``@layer khala`` of the bundled stylesheet, see ui/stylesheet.py): a component's own
 # style wins over it, so a rule here that must beat one (a media query hiding the sidebar) says !important.
 GLOBAL_CSS = (
     FONT_FACES
     + FALLBACK_FACE
+    + CARD_CSS
     + f"""
 html, body {{ font-family: {FONT_FAMILY}; color: {TEXT}; background: {SURFACE}; }}
 .radix-themes {{ --default-font-family: {FONT_FAMILY}; }}

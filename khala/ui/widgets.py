@@ -5,30 +5,21 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.lib import first_image as first
-from khala.ui import theme
 
 
 def badge(text: rx.Var | str, tone: rx.Var | str) -> rx.Component:
     """A pill whose colours come from its tone (``soldout``, ``few``, ``open``, ``muted``; see GLOBAL_CSS)."""
-    return rx.el.span(
-        text,
-        data_tone=tone,
-        style={
-            "display": "inline-block",
-            "padding": "0.15rem 0.6rem",
-            "border_radius": theme.RADIUS_PILL,
-            "font_size": "0.8rem",
-            "font_weight": "700",
-            "white_space": "nowrap",
-        },
-    )
+    return rx.el.span(text, data_tone=tone, class_name="khala-badge")
+
+
+FIRST_SRC = rx.Var(_js_expr=first.SRC_JS, _var_type=str)
 
 
 def first_image() -> rx.Component:
     """The first screen's largest picture inside its skeleton, filled by the server's first HTML
     (``khala/lib/first_image.py``); without it the ``<img>`` has no ``src`` and shows nothing."""
     return rx.el.img(
-        src=rx.Var(_js_expr=first.SRC_JS, _var_type=str),
+        src=FIRST_SRC,
         alt="",
         custom_attrs={first.ATTR: ""},
         style={"width": "100%", "height": "100%", "object_fit": "cover", "display": "block"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khala.events.components.cards import card_grid, skeleton_grid
+from khala.events.components.cards import card_grid
 from khala.events.state.catalogue import PRICE_OPTIONS, SORT_OPTIONS, WHEN_OPTIONS, EventsState
 from khala.ui import theme
 from khala.ui.i18n import t as _
@@ -227,9 +227,9 @@ def results() -> rx.Component:
             ),
         ),
         rx.cond(
-            EventsState.loaded,
-            rx.cond(EventsState.total > 0, card_grid(EventsState.cards), empty_state()),
-            skeleton_grid(first_image=True),
+            EventsState.loaded & (EventsState.total == 0),
+            empty_state(),
+            card_grid(EventsState.cards, EventsState.loaded, first_image=True),
         ),
         pagination(),
         id="results",
