@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from khala.api import problems
+from khala.api import problems, ratelimit
 from khala.api.auth import WriteKey, actor_of, counted, remembered_writer
 from khala.api.http import IdempotencyKey, idempotent, json_response, paged
 from khala.api.keys import KeyView
@@ -31,6 +31,7 @@ from khala.api.schemas import WRITE_ERRORS, examples, problem_responses
 from khala.errors import DomainError
 from khala.registrations import queries, service
 from khala.registrations.queries import RegistrationView
+from khala.settings import get_settings
 
 router = APIRouter(tags=["registrations"])
 T = TypeVar("T")
@@ -235,10 +236,10 @@ def _register(key: KeyView, package_id: UUID, body: RegistrationIn) -> JSONRespo
 # POST .../packages/{canonical UUID}/registrations with a write key this process checked lately
 # (``auth.remembered_writer``, no query), no Idempotency-Key, ``Content-Type: application/json`` and a body
 # that ``RegistrationIn`` accepts. Then it does what the route does, in the same order: the key's rate limit
-# (``auth.counted``), the registration in a thread (``_register``), a domain error as its problem
-# (``problems.from_domain_error``), an unexpected one to the server's error handler. Any other request, or one
-# the lane cannot tell is plain before anything is counted, goes to FastAPI untouched, its body replayed: the
-# route answers it (401, 403, 422, 400, idempotent replays) exactly as before.
+# (``auth.counted``; with Redis, in the registration's thread), the registration in a thread (``_register``),
+# a domain error as its problem (``problems.from_domain_error``), an unexpected one to the server's error
+# handler. Any other request, or one the lane cannot tell is plain before anything is counted, goes to FastAPI
+# untouched, its body replayed: the route answers it (401, 403, 422, 400, idempotent replays) as before.
 
 _REGISTER_PATH = re.compile(
     r"/packages/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/registrations", re.IGNORECASE
@@ -294,13 +295,26 @@ class BoxOfficeLane:
             await self.app(scope, _replaying(received, receive), send)
             return
         request = Request(scope, receive, send)
+        request.state.api_key = key
+        package_id = UUID(match.group(1))
+        response: Response
         try:
-            await counted(key)
-            request.state.api_key = key
-            response: Response = await _in_thread(_register, key, UUID(match.group(1)), data)
+            if get_settings().redis_url:
+                # The count is a round trip to Redis: made in the registration's thread, one hop for both.
+                response = await _in_thread(_count_and_register, key, package_id, data)
+            else:
+                await counted(key)  # in memory: on the loop, as the route does
+                response = await _in_thread(_register, key, package_id, data)
         except DomainError as exc:
             response = problems.from_domain_error(request, exc)
         await response(scope, receive, send)
+
+
+def _count_and_register(key: KeyView, package_id: UUID, body: RegistrationIn) -> JSONResponse:
+    """The key's request counted in Redis (RateLimited when none is left, before anything is written), then
+    ``_register``: the route's order, in one thread."""
+    ratelimit.consume(key.id)
+    return _register(key, package_id, body)
 
 
 # The lane's own threads. anyio's hop (``run_in_threadpool``: its capacity limiter, cancel scope, per-thread

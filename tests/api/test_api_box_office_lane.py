@@ -11,8 +11,10 @@ import fastapi.routing
 import pytest
 from sqlmodel import select
 
+from khala.api import ratelimit
 from khala.events.models import Package
 from khala.registrations import api_v1
+from khala.settings import get_settings
 
 # Values that differ between two runs of the same requests (ids, codes, times, the run's own addresses).
 _VARYING = (
@@ -129,8 +131,16 @@ def test_the_lane_answers_exactly_as_the_route(client, make_event, make_user, ma
         assert lane == route, f"request {n}"
 
 
-def test_the_rate_limit_counts_once_either_way(client, make_event, make_key, rate_limit, monkeypatch):
+@pytest.mark.parametrize("counters", ["memory", "redis"])
+def test_the_rate_limit_counts_once_either_way(
+    client, make_event, make_key, rate_limit, monkeypatch, counters, request
+):
     rate_limit("3/minute")
+    if counters == "redis":  # as with KHALA_REDIS_URL: the count is made in the registration's thread
+        url = request.getfixturevalue("redis_url")
+        monkeypatch.setattr(get_settings(), "redis_url", url)
+        ratelimit.use_storage(url)
+        ratelimit.reset()
     for lane in (False, True):
         monkeypatch.setattr(api_v1.BoxOfficeLane, "enabled", lane)
         _, write = make_key("write")
@@ -142,6 +152,8 @@ def test_the_rate_limit_counts_once_either_way(client, make_event, make_key, rat
         limited = client.post(url, json={"email": f"t{int(lane)}@example.com"}, headers=write)
         assert (bad.status_code, good.status_code, limited.status_code) == (422, 201, 429)
         assert limited.headers["retry-after"] and limited.json()["code"] == "rate-limited"
+    if counters == "redis":
+        ratelimit.reset()
 
 
 @pytest.fixture
