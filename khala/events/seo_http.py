@@ -46,7 +46,9 @@ SPA_FALLBACK = "404.html"  # what the static mount serves for a path with no pre
 # Where the event template names its own path (the skip link's href="/events/_/#main"): the event's path there.
 _TEMPLATE_PATH = re.compile(r'(?<=")' + re.escape(routes.EVENT_TEMPLATE) + r'(?=[/"#?])')
 _FIRST_IMG = re.compile(r"<img\b[^>]*\s" + first_image.ATTR + r'=""[^>]*?(?=/?>)')
-_EVENT_PATH = re.compile(r"^/events/([A-Za-z0-9-]{1,120})$")
+# A slug's letters, digits and dashes, and underscores (no slug has one: the template's own path, a mistyped
+# link): every such path is answered here, one that is no event's with a 404, not the static mount's 200 page.
+_EVENT_PATH = re.compile(r"^/events/([A-Za-z0-9_-]{1,120})$")
 _HTML_LANG = re.compile(r'(<html\b[^>]*?\blang=")[^"]*(")', re.I)
 LISTED = 20  # events in a listing page's ItemList
 # The query keys of /events that do not change which event comes first (the ones that do — a search, a date,

@@ -55,6 +55,10 @@ def test_an_unknown_slug_is_still_404_with_the_shell_and_no_picture(site, image_
     assert r.status_code == 404 and "<title>Event not found · Khala</title>" in r.text
     assert _first(r.text) == (None, None, None)
     assert 'href="/events/no-such-event/#main"' in r.text
+    # the template's own path and other slugs no event can have are no events either
+    for path in ("/events/_", "/events/not_a_slug"):
+        r = site.get(path)
+        assert r.status_code == 404 and f'href="{path}/#main"' in r.text, path
 
 
 def test_a_build_without_the_event_template_serves_the_spa_fallback(site, make_event) -> None:
