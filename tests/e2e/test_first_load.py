@@ -130,3 +130,44 @@ def test_the_scripts_are_requested_after_the_prerendered_page_paints(page, live_
         assert timing["paint"] and timing["scripts"] and timing["preloads"] > 3, timing
         assert min(timing["scripts"]) >= min(timing["paint"]), timing
     assert not problems
+
+
+LODASH = "Expected a function"  # lodash's debounce throws this (react-debounce-input's dependency)
+SENT_SEARCHES = """(() => {
+  const send = WebSocket.prototype.send;
+  window.__searches = [];
+  WebSocket.prototype.send = function (data) {
+    if (typeof data === "string" && data.includes(".set_search")) window.__searches.push(JSON.parse(data.slice(data.indexOf("["))));
+    return send.call(this, data);
+  };
+})()"""
+TYPE = """async ([values, enter]) => {
+  const input = document.getElementById("search");
+  const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+  for (const v of values) { set.call(input, v); input.dispatchEvent(new Event("input", { bubbles: true })); }
+  if (enter) input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+  const sent = window.__searches.length;
+  await new Promise((resolve) => setTimeout(resolve, 0));  // a 0 ms timer runs long before a 300 ms one
+  return sent;
+}"""
+
+
+def test_the_search_box_waits_for_a_pause_and_enter_sends_at_once_without_lodash(page, live_app) -> None:
+    """The debounced search input is our own (rxconfig.py OwnDebounceInput), with react-debounce-input's
+    behaviour: keys typed in a row send one search after the pause, Enter sends it at once (and nothing after)."""
+    page.add_init_script(SENT_SEARCHES)
+    page.goto("/events")
+    page.locator("article.khala-card").first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert not any(LODASH in js for js in _loaded_scripts(page))
+    values = lambda: [m[1]["payload"]["value"] for m in page.evaluate("() => window.__searches")]  # noqa: E731
+
+    assert page.evaluate(TYPE, [["j", "ja", "jaz", "jazz"], False]) == 0  # four keys in one go: not yet
+    page.wait_for_function("() => new URLSearchParams(location.search).get('q') === 'jazz'")
+    assert values() == ["jazz"]  # then one search, with the whole text
+
+    assert page.evaluate(TYPE, [["jazz ", "jazz t"], True]) == 2  # Enter: sent before the key's task ended
+    page.wait_for_function("() => new URLSearchParams(location.search).get('q') === 'jazz t'")
+    page.wait_for_timeout(600)  # past the debounce: the cancelled wait sends nothing more
+    assert values() == ["jazz", "jazz t"]
+    assert page.get_by_label("Search events").input_value() == "jazz t"
