@@ -4,6 +4,7 @@ only once a toast is shown (rxconfig.py LazyToasts, khala/ui/stylesheet.py)."""
 from __future__ import annotations
 
 import re
+import urllib.request
 
 SCRIPTS = "() => performance.getEntriesByType('resource').filter(e => e.initiatorType === 'script' || e.name.endsWith('.js')).map(e => e.name)"
 
@@ -171,3 +172,29 @@ def test_the_search_box_waits_for_a_pause_and_enter_sends_at_once_without_lodash
     page.wait_for_timeout(600)  # past the debounce: the cancelled wait sends nothing more
     assert values() == ["jazz", "jazz t"]
     assert page.get_by_label("Search events").input_value() == "jazz t"
+
+
+def _get(url: str, encoding: str) -> tuple[str | None, int]:
+    req = urllib.request.Request(url, headers={"Accept-Encoding": encoding})  # noqa: S310 - our own server
+    with urllib.request.urlopen(req, timeout=15) as r:  # noqa: S310 - our own 127.0.0.1 server
+        return r.headers.get("content-encoding"), len(r.read())
+
+
+def test_scripts_and_styles_come_brotli_compressed_to_a_browser_that_takes_it(page, live_app) -> None:
+    """rxconfig.py frontend_compression_formats: a .br beside every .gz; the static mount prefers it."""
+    page.goto("/events")
+    page.locator("article.khala-card").first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assets = [e for e in page.evaluate(SCRIPTS) if "/assets/" in e]
+    assets.append(page.locator('link[rel="stylesheet"]').first.get_attribute("href"))
+    checked = 0
+    for url in assets:
+        url = url if url.startswith("http") else live_app.url + url
+        plain = _get(url, "identity")
+        if plain[1] < 1024:
+            continue  # too small to be worth a compressed copy
+        br, gz = _get(url, "gzip, deflate, br"), _get(url, "gzip")
+        assert plain[0] is None and br[0] == "br" and gz[0] == "gzip", url
+        assert br[1] < gz[1] < plain[1], url
+        checked += 1
+    assert checked >= 5
