@@ -180,10 +180,6 @@ _COUNT_SEATS = (
 _NOTIFY = sa.text(f"NOTIFY {outbox.PG_CHANNEL}")
 
 
-def _binds(prefix: str, table: sa.Table) -> list[sa.BindParameter]:
-    return [sa.bindparam(prefix + c.name, type_=c.type) for c in table.columns]
-
-
 def _seat_and_counter() -> tuple[sa.CTE, sa.CTE]:
     """PostgreSQL CTEs: the conditional seat UPDATE (the guarantee) and the event's counter that reads from it."""
     seat = _TAKE_SEAT.returning(_P.c.event_id).cte("seat")
@@ -197,37 +193,6 @@ def _seat_and_counter() -> tuple[sa.CTE, sa.CTE]:
 
 
 _PG_NOTIFY = sa.func.pg_notify(sa.literal_column(f"'{outbox.PG_CHANNEL}'"), sa.literal_column("''"))
-
-
-def _pg_take_statement(with_mail: bool, with_account: bool) -> sa.Select:
-    """PostgreSQL: take the seat, count it on the event, insert the registration, its audit entry, (with mail)
-    its outbox row plus the workers' NOTIFY and (with an account) the new account and its audit entry, in one
-    statement. Every insert reads from the seat UPDATE's RETURNING, so with no seat nothing is written and no
-    row comes back. (The foreign keys are checked at the end of the statement, when the account exists.)"""
-    seat, counter = _seat_and_counter()
-    reg = _insert_from(_R, "r_", seat).returning(_R.c.id).cte("reg")
-    parts = [counter, _insert_from(_A, "a_", reg).cte("trail")]
-    if with_account:
-        account = _insert_from(_U, "u_", seat).returning(_U.c.id).cte("account")
-        parts += [account, _insert_from(_A, "ua_", account).cte("account_trail")]
-    columns: list[Any] = [reg.c.id]
-    if with_mail:
-        parts.append(_insert_from(_O, "o_", reg).cte("mail"))
-        columns.append(_PG_NOTIFY)
-    return sa.select(*columns).select_from(reg).add_cte(*parts)
-
-
-def _insert_from(table: sa.Table, prefix: str, source: sa.CTE) -> sa.Insert:
-    """INSERT INTO table (every column) SELECT :prefix<column>, … FROM source: one row per source row."""
-    values = sa.select(*(sa.bindparam(prefix + c.name, type_=c.type) for c in table.columns))
-    return sa.insert(table).from_select([c.name for c in table.columns], values.select_from(source))
-
-
-_PG_TAKE = {(m, a): _pg_take_statement(m, a) for m in (True, False) for a in (True, False)}
-
-
-def _prefixed(prefix: str, row: dict[str, Any]) -> dict[str, Any]:
-    return {prefix + k: v for k, v in row.items()}
 
 
 @dataclass(frozen=True)
@@ -466,15 +431,8 @@ def _alone(conn: Connection, order: _Order) -> bool | BaseException:
     """One order in its own statement (PostgreSQL) or transaction (SQLite); the exception is its answer."""
     try:
         if conn.dialect.name == "postgresql":
-            params = {**order.seats, **_prefixed("r_", order.registration), **_prefixed("a_", order.trail)}
-            if order.mail is not None:
-                params.update(_prefixed("o_", order.mail))
-            if order.account is not None:
-                params.update(_prefixed("u_", order.account.row))
-                params.update(_prefixed("ua_", order.account.trail))
-            statement = _PG_TAKE[order.mail is not None, order.account is not None]
             with autocommit(conn):
-                return conn.execute(statement, params).first() is not None
+                return _pg_together(conn, [order])  # the batch statement, for one
         with conn.begin():
             if conn.execute(_TAKE_SEAT, order.seats).rowcount != 1:
                 return False
@@ -511,14 +469,21 @@ def _pg_together_statement(with_mail: bool, with_accounts: bool) -> sa.Select:
 def _insert_rows_of(table: sa.Table, param: str, source: sa.CTE) -> sa.Insert:
     """INSERT INTO table (every column) SELECT … FROM json_populate_recordset(NULL::table, :param) JOIN source
     ON true: one row per element of the JSON array, for each source row (none or one). A json column gets its
-    value's JSON text as it is (a None: JSON null, as SQLAlchemy's JSON type writes it)."""
+    value's JSON text as it is; a None, which json_populate_recordset makes SQL NULL, is JSON null, as
+    SQLAlchemy's JSON type writes it."""
     record = sa.literal_column(f'NULL::"{table.name}"')
     rows = (
         sa.func.json_populate_recordset(record, sa.cast(sa.bindparam(param, type_=sa.Text), postgresql.JSON))
         .table_valued(*(sa.column(c.name, c.type) for c in table.columns))
         .alias(f"{table.name}_rows")
     )
-    select = sa.select(*(rows.c[c.name] for c in table.columns)).select_from(rows.join(source, sa.true()))
+    values = [
+        sa.func.coalesce(rows.c[c.name], sa.literal_column("'null'::json"))
+        if isinstance(c.type, sa.JSON)
+        else rows.c[c.name]
+        for c in table.columns
+    ]
+    select = sa.select(*values).select_from(rows.join(source, sa.true()))
     return sa.insert(table).from_select([c.name for c in table.columns], select)
 
 

@@ -165,5 +165,5 @@ def test_which_writes_forget_answers_and_which_forget_totals_too() -> None:
     assert kind(Package.__table__.update().values(taken=Package.__table__.c.taken + 1)) == "seats"  # type: ignore[attr-defined]
     assert kind(Event.__table__.update().values(seats_taken=1, seats_version=2)) == "seats"  # type: ignore[attr-defined]
     assert kind(Event.__table__.update().values(title="x")) == "filters"  # type: ignore[attr-defined]
-    assert kind(seats._PG_TAKE[(True, False)]) == "seats"  # PostgreSQL's one-statement registration
+    assert kind(seats._PG_TOGETHER[(True, False)]) == "seats"  # PostgreSQL's one-statement registration
     assert kind(select(Event)) is None and kind(text("SELECT 1")) is None

@@ -136,7 +136,7 @@ def test_waiting_list_through_the_transaction_path(make_event, make_user) -> Non
 
 def test_the_box_office_seat_statement_is_converted_once_not_per_registration(db, make_event, monkeypatch):
     """PostgreSQL: psycopg keeps a statement's converted placeholders only under its size limits, which
-    db.make_engine raises so the 62-parameter box-office statement is kept too."""
+    db.make_engine raises so the box-office seat statement (the longest) is kept too."""
     if db.dialect.name != "postgresql":
         pytest.skip("psycopg's statement conversion")
     from psycopg import _queries
@@ -256,10 +256,18 @@ def _orders_for(pkg, people, monkeypatch) -> list:
     return captured
 
 
-def _write_together(db, batch) -> None:
-    """Write ``batch`` as the writer of "seats in turn" does, on a connection of its own."""
-    with db.connect() as conn:
-        seats._together(conn.execution_options(khala_write=True), batch)
+def _write_together(db, batch, *, one_by_one: bool = False) -> None:
+    """Write ``batch`` as the writer of "seats in turn" does, on a connection of its own; unless
+    ``one_by_one``, no order may have been written alone (a batch statement that failed and fell back)."""
+    alone: list = []
+    real_alone = seats._alone
+    seats._alone = lambda conn, order: alone.append(order) or real_alone(conn, order)
+    try:
+        with db.connect() as conn:
+            seats._together(conn.execution_options(khala_write=True), batch)
+    finally:
+        seats._alone = real_alone
+    assert bool(alone) == one_by_one, alone
 
 
 def _written(pkg, event) -> tuple[int, int, int, int, int]:
@@ -321,7 +329,7 @@ def test_a_duplicate_in_a_batch_that_does_not_fit_goes_one_by_one(
     twice, other, third = make_user(), make_user(), make_user()
     batch = _orders_for(pkg, [(twice, 2), (other, 2), (third, 1)], monkeypatch)
     registrations.register(twice.id, pkg.id, 2, actor=Actor.user(twice))  # meanwhile, the same account
-    _write_together(db, batch)
+    _write_together(db, batch, one_by_one=True)
     assert isinstance(batch[0].outcome, IntegrityError)
     assert [o.outcome for o in batch[1:]] == [True, True]
     assert _written(pkg, event) == (5, 5, 3, 3, 3)
