@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khala.events.components.cards import card_grid
-from khala.events.state.catalogue import PRICE_OPTIONS, SORT_OPTIONS, WHEN_OPTIONS, EventsState
+from khala.events.state.catalogue import FIRST_CARDS, PRICE_OPTIONS, SORT_OPTIONS, WHEN_OPTIONS, EventsState
 from khala.ui import theme
 from khala.ui.i18n import t as _
 
@@ -229,7 +229,7 @@ def results() -> rx.Component:
         rx.cond(
             EventsState.loaded & (EventsState.total == 0),
             empty_state(),
-            card_grid(EventsState.cards, EventsState.loaded, first_image=True),
+            card_grid(EventsState.cards, EventsState.loaded, FIRST_CARDS, first_image=True),
         ),
         pagination(),
         id="results",
