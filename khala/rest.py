@@ -10,6 +10,7 @@ mounts it at ``/api/v1`` inside the site, and ``standalone()`` serves it alone (
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import re
 from typing import Any
@@ -214,4 +215,21 @@ def standalone() -> Starlette:
     """The API alone, at ``/api/v1`` (tests, benchmarks, a separate API process); each request in its language
     (``Accept-Language``), as inside the site (``khala/khala.py`` wraps everything in the same middleware)."""
     wiring.install()
-    return Starlette(routes=[Mount(PREFIX, app=mounted())], middleware=[Middleware(i18n.asgi_middleware)])
+    app = Starlette(routes=[Mount(PREFIX, app=mounted())], middleware=[Middleware(i18n.asgi_middleware)])
+    _freeze_once()
+    return app
+
+
+_frozen = False
+
+
+def _freeze_once() -> None:
+    """Keep what the process has imported and built by its first app out of every later garbage collection,
+    as ``python -m khala serve`` does before it forks: a full collection walked all of it, stopping the
+    worker's every request for 0.25-0.5 s, a few times a minute under load (in the API rush, the requests in
+    flight then were the slowest twentieth). Once per process: later apps (tests make one each) are left to
+    the collector, and so is the garbage they leave."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
