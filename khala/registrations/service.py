@@ -27,7 +27,7 @@ from khala.events.service import bump_seats
 from khala.lib.i18n import gettext as _
 from khala.lib.i18n import ngettext
 from khala.lib.ids import parse_id
-from khala.registrations import notify, seats
+from khala.registrations import lookup, notify, seats
 from khala.registrations.models import ACTIVE, Registration, RegistrationStatus
 from khala.registrations.queries import (
     RegistrationView,
@@ -49,7 +49,7 @@ def new_ticket_code() -> str:
     return "".join(_TICKET_ALPHABET[b & 31] for b in secrets.token_bytes(TICKET_CODE_LENGTH))
 
 
-def _check_sales(event: seats.EventFacts, package: seats.PackageFacts, now: datetime) -> None:
+def _check_sales(event: lookup.EventFacts, package: lookup.PackageFacts, now: datetime) -> None:
     if event.status == EventStatus.cancelled:
         state = "event_cancelled"
     elif event.status != EventStatus.published:
@@ -65,7 +65,7 @@ def _check_sales(event: seats.EventFacts, package: seats.PackageFacts, now: date
     raise SalesClosed(sales_message(state, package.title, package.sales_opens_at, event.timezone))
 
 
-def _sold_out(package: seats.PackageFacts) -> SoldOut:
+def _sold_out(package: lookup.PackageFacts) -> SoldOut:
     left = (package.capacity or 0) - package.taken
     if left > 0:
         return SoldOut(
@@ -78,8 +78,8 @@ def _sold_out(package: seats.PackageFacts) -> SoldOut:
 
 
 def _checked(
-    facts: seats.Facts | None, quantity: int, now: datetime, *, waitlist: bool, need_holder: bool = True
-) -> seats.Facts:
+    facts: lookup.Facts | None, quantity: int, now: datetime, *, waitlist: bool, need_holder: bool = True
+) -> lookup.Facts:
     """The refusals that need no lock, in the order a person hears them."""
     if facts is None:
         raise NotFound(_("We could not find that package."))
@@ -106,7 +106,7 @@ def _checked(
 
 
 def _take(
-    facts: seats.Facts,
+    facts: lookup.Facts,
     quantity: int,
     *,
     actor: Actor,
@@ -131,7 +131,7 @@ def _take(
         # account, its address got one meanwhile: register_attendee then registers that account).
         raise AlreadyRegistered(_("You already have a registration for this package.")) from exc
     if done is None:
-        raise _sold_out(seats.package_now(facts.package.id) or facts.package)
+        raise _sold_out(lookup.package_now(facts.package.id) or facts.package)
     return done
 
 
@@ -164,7 +164,7 @@ def register(
     now = now or utcnow()
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise InvalidInput({"quantity": _("Choose at least one seat.")})
-    facts = _checked(seats.read(pid, user_id=uid), quantity, now, waitlist=waitlist)
+    facts = _checked(lookup.read(pid, user_id=uid), quantity, now, waitlist=waitlist)
     return _take(
         facts, quantity, actor=actor, waitlist=waitlist, send_confirmation=send_confirmation, now=now
     )
@@ -380,7 +380,7 @@ def register_attendee(
     address = accounts.validate_email(email)
     name = accounts.validate_display_name(display_name or address.split("@", 1)[0])
     now = now or utcnow()
-    facts = _checked(seats.read(pid, email=address), quantity, now, waitlist=waitlist, need_holder=False)
+    facts = _checked(lookup.read(pid, email=address), quantity, now, waitlist=waitlist, need_holder=False)
     if facts.holder is not None:
         registration = _take(facts, quantity, actor=actor, waitlist=waitlist, send_confirmation=True, now=now)
         return BoxOfficeRegistration(registration, address, False)

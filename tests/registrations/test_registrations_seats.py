@@ -15,7 +15,7 @@ from khala.db import session_scope, utcnow
 from khala.errors import SoldOut
 from khala.events.models import Event, Package
 from khala.mail.models import OutboxMessage
-from khala.registrations import seats
+from khala.registrations import lookup, seats
 from khala.registrations import service as registrations
 from khala.registrations.models import Registration
 
@@ -70,7 +70,7 @@ def test_no_seat_writes_nothing_not_even_the_new_account(make_event, make_user) 
     box office's new account is not made for nothing either."""
     event = make_event(packages=[{"title": "A", "capacity": 1}])
     pkg = _package(event)
-    facts = seats.read(pkg.id, email="late@example.com")
+    facts = lookup.read(pkg.id, email="late@example.com")
     assert facts is not None and facts.holder is None and facts.package.taken == 0
     first = make_user()
     registrations.register(first.id, pkg.id, actor=Actor.user(first))
@@ -107,11 +107,11 @@ def test_box_office_address_that_got_an_account_meanwhile_registers_that_account
 ) -> None:
     event = make_event(packages=[{"title": "A", "capacity": 5}])
     pkg = _package(event)
-    stale = seats.read(pkg.id, email="meanwhile@example.com")  # read before the account existed
+    stale = lookup.read(pkg.id, email="meanwhile@example.com")  # read before the account existed
     person = make_user(email="meanwhile@example.com")
     reads = iter([stale])
-    real_read = seats.read
-    monkeypatch.setattr(seats, "read", lambda *a, **k: next(reads, None) or real_read(*a, **k))
+    real_read = lookup.read
+    monkeypatch.setattr(lookup, "read", lambda *a, **k: next(reads, None) or real_read(*a, **k))
     done = registrations.register_attendee("meanwhile@example.com", pkg.id, actor=BOX_OFFICE)
     assert done.account_created is False and done.registration.user_id == str(person.id)
     assert _count(User, User.email == "meanwhile@example.com") == 1
@@ -437,7 +437,7 @@ def test_rows_written_together_are_the_rows_written_alone(db, make_event, make_u
 
 
 def test_the_direct_read_gives_what_sqlalchemy_gives(db, make_event, make_user, count_queries) -> None:
-    """``seats.read`` skips SQLAlchemy's execution machinery on PostgreSQL (db.first_row); with a query
+    """``lookup.read`` skips SQLAlchemy's execution machinery on PostgreSQL (db.first_row); with a query
     counter listening it goes through SQLAlchemy. Both give the same facts: times in UTC, a deleted or
     unknown account, an active registration, by id and by address, and a package that does not exist."""
     from datetime import UTC, timedelta
@@ -462,15 +462,15 @@ def test_the_direct_read_gives_what_sqlalchemy_gives(db, make_event, make_user, 
         ({"user_id": holder.id}, uuid.uuid4()),
     ]
     direct_before = khala_db._compiled_read.cache_info()
-    direct = [seats.read(package_id, **who) for who, package_id in asks]
-    direct_now = [seats.package_now(pkg.id), seats.package_now(uuid.uuid4())]
+    direct = [lookup.read(package_id, **who) for who, package_id in asks]
+    direct_now = [lookup.package_now(pkg.id), lookup.package_now(uuid.uuid4())]
     used = khala_db._compiled_read.cache_info()
     assert (used.hits + used.misses > direct_before.hits + direct_before.misses) == (
         db.dialect.name == "postgresql"
     )
     with count_queries() as q:
-        through = [seats.read(package_id, **who) for who, package_id in asks]
-        through_now = [seats.package_now(pkg.id), seats.package_now(uuid.uuid4())]
+        through = [lookup.read(package_id, **who) for who, package_id in asks]
+        through_now = [lookup.package_now(pkg.id), lookup.package_now(uuid.uuid4())]
     assert q.count == len(asks) + 2
     assert direct == through and direct_now == through_now
     first = direct[0]
@@ -490,7 +490,7 @@ def test_a_failing_direct_read_is_made_again_through_sqlalchemy(
 
     event = make_event(packages=[{"title": "Again", "capacity": 5}])
     pkg, user = _package(event), make_user()
-    expected = seats.read(pkg.id, user_id=user.id)
+    expected = lookup.read(pkg.id, user_id=user.id)
     real = khala_db._compiled_read
 
     def broken(dialect, statement):
@@ -498,7 +498,7 @@ def test_a_failing_direct_read_is_made_again_through_sqlalchemy(
         return ("SELECT * FROM no_such_table", *rest)
 
     monkeypatch.setattr(khala_db, "_compiled_read", broken)
-    assert seats.read(pkg.id, user_id=user.id) == expected
+    assert lookup.read(pkg.id, user_id=user.id) == expected
     assert db.pool.checkedout() == 0
 
 
