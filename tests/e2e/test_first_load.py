@@ -198,3 +198,18 @@ def test_scripts_and_styles_come_brotli_compressed_to_a_browser_that_takes_it(pa
         assert br[1] < gz[1] < plain[1], url
         checked += 1
     assert checked >= 5
+
+
+def test_the_first_load_does_not_rewrite_the_html_lang_it_was_served(page, live_app) -> None:
+    """The server writes the visitor's language into <html lang> (events/seo_http.py); the app's html_lang
+    command (ui/client_effects.js) then leaves it alone: writing it again, even unchanged, restyles the page."""
+    page.add_init_script(
+        """window.__langWrites = 0;
+        new MutationObserver((records) => { window.__langWrites += records.length; })
+          .observe(document, {subtree: true, attributes: true, attributeFilter: ["lang"]});"""
+    )
+    page.goto("/")
+    page.locator("main article.khala-card").first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.evaluate("window.__langWrites") == 0
