@@ -140,7 +140,8 @@ def with_image_hint(page: str, url: str | None, key: str | None = None) -> str:
 
     The React app renders the real picture only once the websocket has brought the data; the skeleton's
     ``<img>`` paints it with the first HTML. The ``<link>`` goes before the scripts' ``modulepreload`` links so
-    it is not queued behind them.
+    it is not queued behind them; where the build defers them until the first paint (``khala/ops/paint_first.py``
+    makes them inert ``khala-modulepreload`` links) it ends ``<head>``, requested with the stylesheet all the same.
     """
     if not url:
         return page
