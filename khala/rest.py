@@ -32,7 +32,7 @@ from swagger_ui_bundle import swagger_ui_path
 from khala import wiring
 from khala.api import keys, problems
 from khala.api.auth import GATEWAY_HEADER, HEADER
-from khala.api.http import ETagMiddleware
+from khala.api.http import ETagMiddleware, RateLimitHeaders
 from khala.api.schemas import PREFIX, FieldError, Health, Problem
 from khala.events import api_v1 as events_api
 from khala.images import api_v1 as images_api
@@ -154,8 +154,9 @@ def create_app() -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    # Inside out: the box office's plain registrations, the ETag (taken from the uncompressed body), gzip, CORS.
+    # Inside out: the box office's plain registrations, the rate-limit headers, the ETag (taken from the uncompressed body), gzip, CORS.
     app.add_middleware(registrations_api.BoxOfficeLane)
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(ETagMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(

@@ -17,6 +17,7 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
 from khala.api import keys, ratelimit
+from khala.api.http import remember_allowance
 from khala.api.keys import KeyView
 from khala.audit.service import Actor
 from khala.errors import Forbidden, NotAuthenticated
@@ -56,6 +57,7 @@ async def api_key(
     response.headers["RateLimit-Limit"] = str(allowance.limit)
     response.headers["RateLimit-Remaining"] = str(allowance.remaining)
     response.headers["RateLimit-Reset"] = str(allowance.reset_after)
+    remember_allowance(request, allowance)  # for the routes that answer with their own Response
     request.state.api_key = key
     return key
 

@@ -107,6 +107,45 @@ class ETagMiddleware:
         await self.app(scope, receive, buffered)
 
 
+ALLOWANCE = "khala_allowance"  # the request's scope["state"] key: what the key's rate limit left it
+
+
+def remember_allowance(request: Request, allowance: Any) -> None:
+    """Keep what the rate limit left the request's key, for ``RateLimitHeaders`` to tell the client."""
+    setattr(request.state, ALLOWANCE, allowance)
+
+
+class RateLimitHeaders:
+    """``RateLimit-Limit``, ``-Remaining`` and ``-Reset`` on every answer to a request whose key was counted.
+
+    The key's dependency sets them on FastAPI's response object, but a route that returns its own Response
+    (every ``json_response``) or the box-office lane does not go through it: without this, writes answered
+    without them. Headers a response already has are left as they are.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state = scope.get("state")
+                allowance = state.get(ALLOWANCE) if isinstance(state, dict) else None
+                if allowance is not None:
+                    headers = MutableHeaders(raw=list(message["headers"]))
+                    headers.setdefault("RateLimit-Limit", str(allowance.limit))
+                    headers.setdefault("RateLimit-Remaining", str(allowance.remaining))
+                    headers.setdefault("RateLimit-Reset", str(allowance.reset_after))
+                    message = {**message, "headers": headers.raw}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 # ---------------------------------------------------------------------------------------------- pages
 
 

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from khala.api import problems, ratelimit
 from khala.api.auth import WriteKey, actor_of, counted, remembered_writer
-from khala.api.http import IdempotencyKey, idempotent, json_response, paged
+from khala.api.http import IdempotencyKey, idempotent, json_response, paged, remember_allowance
 from khala.api.keys import KeyView
 from khala.api.schemas import WRITE_ERRORS, examples, problem_responses
 from khala.errors import DomainError
@@ -301,19 +301,21 @@ class BoxOfficeLane:
         try:
             if get_settings().redis_url:
                 # The count is a round trip to Redis: made in the registration's thread, one hop for both.
-                response = await _in_thread(_count_and_register, key, package_id, data)
+                response = await _in_thread(_count_and_register, request, key, package_id, data)
             else:
-                await counted(key)  # in memory: on the loop, as the route does
+                remember_allowance(request, await counted(key))  # in memory: on the loop, as the route does
                 response = await _in_thread(_register, key, package_id, data)
         except DomainError as exc:
             response = problems.from_domain_error(request, exc)
         await response(scope, receive, send)
 
 
-def _count_and_register(key: KeyView, package_id: UUID, body: RegistrationIn) -> JSONResponse:
+def _count_and_register(
+    request: Request, key: KeyView, package_id: UUID, body: RegistrationIn
+) -> JSONResponse:
     """The key's request counted in Redis (RateLimited when none is left, before anything is written), then
     ``_register``: the route's order, in one thread."""
-    ratelimit.consume(key.id)
+    remember_allowance(request, ratelimit.consume(key.id))
     return _register(key, package_id, body)
 
 
