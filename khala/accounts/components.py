@@ -27,7 +27,13 @@ def auth_card(*children: rx.Component) -> rx.Component:
 
 
 def primary_button(label: str, **props) -> rx.Component:
-    return rx.button(label, type="submit", size="3", width="100%", **props)
+    """A form's submit button, disabled until the page is hydrated: the prerendered form has no handler yet,
+    and the browser's own submission would send the fields as a GET to the page's address (a password in the
+    URL, the history and the access log). A disabled default button also stops Enter from submitting."""
+    waiting = ~rx.State.is_hydrated
+    if "disabled" in props:
+        waiting = rx.Var.create(props.pop("disabled")) | waiting
+    return rx.button(label, type="submit", size="3", width="100%", disabled=waiting, **props)
 
 
 def link(text: str, href: str) -> rx.Component:

@@ -108,3 +108,21 @@ def test_wrong_password_message_and_forgot_password(page, live_app, smtp_sink, a
     page.get_by_role("button", name="Save the new password").click()
     page.get_by_text("Your new password is set").wait_for(timeout=30_000)
     assert sessions.authenticate(email, "a completely new passphrase", ip="10.77.0.2")
+
+
+@pytest.mark.parametrize("path", ["/login", "/signup"])
+def test_a_form_is_not_sent_by_the_browser_before_the_page_runs(browser, live_app, path) -> None:
+    """Until the page is hydrated a form has no handler: its submit button is disabled, so neither a click nor
+    Enter lets the browser send the fields itself (a GET to the page's address: the password in the URL)."""
+    context = browser.new_context(java_script_enabled=False, base_url=live_app.url)
+    try:
+        pg = context.new_page()
+        pg.goto(path)
+        pg.locator("#email").fill("early@example.com")
+        pg.locator("#password").fill("not in the address bar")
+        assert pg.locator("button[type=submit]").first.is_disabled()
+        pg.locator("#password").press("Enter")
+        pg.wait_for_timeout(500)
+        assert "password" not in pg.url and "early" not in pg.url, pg.url
+    finally:
+        context.close()

@@ -298,6 +298,8 @@ def test_admin_runs_an_event_from_draft_to_sale(page, live_app, app_db, tmp_path
 
     # Seen in the public catalogue.
     page.goto("/events")
+    # The page paints before its JavaScript is requested: search once it runs (the real cards are in).
+    page.locator("article.khala-card").first.wait_for(timeout=30_000)
     page.locator("#search").fill(title)
     page.get_by_role("heading", name=title).first.wait_for(timeout=30_000)
 
