@@ -20,9 +20,9 @@ ATTR = "data-khala-first"
 # What the skeleton's <img> gets as ``src`` in the browser (undefined while prerendering, without a hint for
 # this address, or after a navigation away from it).
 SRC_JS = (
-    '((typeof document === "undefined") ? undefined : ((l) => (l && l.getAttribute("data-khala-first") === '
+    f'((typeof document === "undefined") ? undefined : ((l) => (l && l.getAttribute("{ATTR}") === '
     'window.location.pathname + window.location.search) ? l.getAttribute("href") : undefined)'
-    '(document.querySelector("link[data-khala-first]")))'
+    f'(document.querySelector("link[{ATTR}]")))'
 )
 
 
