@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import Depends, Request, Response, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
@@ -41,9 +41,7 @@ _gateway_header = APIKeyHeader(
 )
 
 
-async def api_key(
-    request: Request, response: Response, secret: str | None, gateway_secret: str | None
-) -> KeyView:
+async def api_key(request: Request, secret: str | None, gateway_secret: str | None) -> KeyView:
     """The key of the request (either header), counted against its rate limit; the headers' Security
     declarations are on ``read_key``/``write_key`` themselves (one dependency level: FastAPI solves each
     level per request)."""
@@ -53,11 +51,7 @@ async def api_key(
     key = await checked(given)
     if key is None:
         raise NotAuthenticated(_("This API key is not valid: it is unknown or has been revoked."))
-    allowance = await counted(key)
-    response.headers["RateLimit-Limit"] = str(allowance.limit)
-    response.headers["RateLimit-Remaining"] = str(allowance.remaining)
-    response.headers["RateLimit-Reset"] = str(allowance.reset_after)
-    remember_allowance(request, allowance)  # for the routes that answer with their own Response
+    remember_allowance(request, await counted(key))  # told in every answer's headers (http.RateLimitHeaders)
     request.state.api_key = key
     return key
 
@@ -110,20 +104,18 @@ def _forget(slot: tuple[str, int], done: asyncio.Future[KeyView | None]) -> None
 
 async def read_key(
     request: Request,
-    response: Response,
     secret: Annotated[str | None, Security(_api_key_header)],
     gateway_secret: Annotated[str | None, Security(_gateway_header)],
 ) -> KeyView:
-    return await api_key(request, response, secret, gateway_secret)
+    return await api_key(request, secret, gateway_secret)
 
 
 async def write_key(
     request: Request,
-    response: Response,
     secret: Annotated[str | None, Security(_api_key_header)],
     gateway_secret: Annotated[str | None, Security(_gateway_header)],
 ) -> KeyView:
-    key = await api_key(request, response, secret, gateway_secret)
+    key = await api_key(request, secret, gateway_secret)
     if not key.can_write:
         raise Forbidden(_("This API key can only read; this request needs a key with the write scope."))
     return key

@@ -116,11 +116,12 @@ def remember_allowance(request: Request, allowance: Any) -> None:
 
 
 class RateLimitHeaders:
-    """``RateLimit-Limit``, ``-Remaining`` and ``-Reset`` on every answer to a request whose key was counted.
+    """``RateLimit-Limit``, ``-Remaining`` and ``-Reset`` on every answer to a request whose key was counted
+    (the key's dependency and the box-office lane keep the allowance with ``remember_allowance``).
 
-    The key's dependency sets them on FastAPI's response object, but a route that returns its own Response
-    (every ``json_response``) or the box-office lane does not go through it: without this, writes answered
-    without them. Headers a response already has are left as they are.
+    The one place they are set: FastAPI's dependency response object reaches only the routes that return a
+    model, not those that answer with their own Response (every ``json_response``) nor the lane. Headers a
+    response already has are left as they are.
     """
 
     def __init__(self, app: ASGIApp) -> None:
